@@ -1,0 +1,181 @@
+/**
+ * The one route table of the system.
+ *
+ * The CDK stack builds both API Gateway APIs from it (one Lambda function per entry) and the local gateway
+ * builds its routers from it, so a route cannot exist in one place and not the other. `handler` names the
+ * entry file under `lambdas/` (without extension) whose `handler` export serves the route.
+ *
+ * HTTP paths are declared without a trailing slash: API Gateway HTTP APIs refuse route keys that end in `/`
+ * and route `/x/` to the route `/x`, and the local gateway does the same.
+ */
+
+/** What a function may touch; the stack turns it into IAM grants, nothing more. */
+export interface RouteAccess {
+  /** DynamoDB access on the chat table. */
+  readonly table: 'none' | 'read' | 'readwrite';
+  /** Whether the function posts frames through the WebSocket management API. */
+  readonly push: boolean;
+}
+
+export interface HttpRoute {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly handler: string;
+  readonly access: RouteAccess;
+  /** One line for docs and the API Gateway console. */
+  readonly summary: string;
+}
+
+export interface WebSocketRoute {
+  /** `$connect`, `$disconnect`, `$default`, or a value of the frame's `type`. */
+  readonly routeKey: string;
+  readonly handler: string;
+  readonly access: RouteAccess;
+  readonly summary: string;
+  /**
+   * Two-way route: API Gateway sends the handler's response body back on the socket (a route response),
+   * so no management API call is needed for the reply.
+   * @default false
+   */
+  readonly returnResponse?: boolean;
+}
+
+const read = { table: 'read', push: false } as const;
+const write = { table: 'readwrite', push: false } as const;
+const writeAndPush = { table: 'readwrite', push: true } as const;
+
+export const httpRoutes: readonly HttpRoute[] = [
+  {
+    method: 'GET',
+    path: '/api/chat/rooms',
+    handler: 'http/list-rooms',
+    access: read,
+    summary: "List the caller's rooms",
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms',
+    handler: 'http/create-room',
+    access: writeAndPush,
+    summary: 'Open a room (customers)',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/rooms/{id}',
+    handler: 'http/get-room',
+    access: read,
+    summary: 'Room details',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/rooms/{id}/messages',
+    handler: 'http/list-messages',
+    access: read,
+    summary: 'Message history, paged by message id',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/join',
+    handler: 'http/join-room',
+    access: writeAndPush,
+    summary: 'Staff joins a room',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/leave',
+    handler: 'http/leave-room',
+    access: writeAndPush,
+    summary: 'Staff leaves a room',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/close',
+    handler: 'http/close-room',
+    access: writeAndPush,
+    summary: 'Close a room',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/send_message',
+    handler: 'http/send-message',
+    access: writeAndPush,
+    summary: 'Send a message over HTTP',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/mark_read',
+    handler: 'http/mark-read',
+    access: writeAndPush,
+    summary: 'Move the read pointer',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/online-staff',
+    handler: 'http/online-staff',
+    access: read,
+    summary: 'Staff with a live socket',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/active-rooms',
+    handler: 'http/active-rooms',
+    access: read,
+    summary: 'Open rooms, newest activity first (staff)',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/ws-ticket',
+    handler: 'http/create-ws-ticket',
+    access: write,
+    summary: 'One-time WebSocket ticket',
+  },
+];
+
+/** The Lambda REQUEST authorizer of the WebSocket API's `$connect` route. */
+export const webSocketAuthorizer = {
+  handler: 'ws/authorizer',
+  access: write,
+  summary: 'Verifies ?token= or consumes ?ticket=',
+} as const;
+
+export const webSocketRoutes: readonly WebSocketRoute[] = [
+  { routeKey: '$connect', handler: 'ws/connect', access: writeAndPush, summary: 'Register the socket' },
+  { routeKey: '$disconnect', handler: 'ws/disconnect', access: writeAndPush, summary: 'Forget the socket' },
+  {
+    routeKey: '$default',
+    handler: 'ws/default',
+    access: writeAndPush,
+    summary: 'Unknown or unparseable frame',
+  },
+  { routeKey: 'message', handler: 'ws/message', access: writeAndPush, summary: 'Send a chat message' },
+  { routeKey: 'typing', handler: 'ws/typing', access: writeAndPush, summary: 'Typing indicator' },
+  { routeKey: 'read', handler: 'ws/read', access: writeAndPush, summary: 'Read receipt' },
+  { routeKey: 'subscribe', handler: 'ws/subscribe', access: writeAndPush, summary: 'Follow a room' },
+  {
+    routeKey: 'unsubscribe',
+    handler: 'ws/unsubscribe',
+    access: writeAndPush,
+    summary: 'Stop following a room',
+  },
+  {
+    routeKey: 'ping',
+    handler: 'ws/ping',
+    access: { table: 'none', push: false },
+    summary: 'Heartbeat, answered with a pong route response',
+    returnResponse: true,
+  },
+];
+
+/** Route selection expression of the WebSocket API: frames route by their own `type`. */
+export const webSocketRouteSelectionExpression = '$request.body.type';
+
+/** Every handler entry the system deploys, each exactly once. */
+export function allHandlers(): string[] {
+  return [
+    ...new Set([
+      ...httpRoutes.map((r) => r.handler),
+      webSocketAuthorizer.handler,
+      ...webSocketRoutes.map((r) => r.handler),
+    ]),
+  ];
+}

@@ -1,0 +1,66 @@
+/**
+ * Configuration every handler reads from its environment, parsed once per container.
+ *
+ * The CDK stack sets these variables on each function and the local runtime sets them on its own process,
+ * so the handlers never know which of the two they run in.
+ */
+export interface Config {
+  /** The chat table. */
+  readonly tableName: string;
+  /** WebSocket management API endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
+  readonly webSocketCallbackUrl: string | undefined;
+  /** Claim that carries the user id. */
+  readonly userIdClaim: string;
+  /** Claim that lists the user's groups. */
+  readonly staffClaim: string;
+  /** Group in `staffClaim` that makes a user staff. */
+  readonly staffGroup: string;
+  /** Upper bound of a message's length, in characters (code points). */
+  readonly maxMessageLength: number;
+  /** Partitions of the open-rooms index; raise it (never lower it) past ~1,000 messages a second. */
+  readonly openRoomShards: number;
+}
+
+export const ENV = {
+  tableName: 'TABLE_NAME',
+  webSocketCallbackUrl: 'WS_CALLBACK_URL',
+  userIdClaim: 'USER_ID_CLAIM',
+  staffClaim: 'STAFF_CLAIM',
+  staffGroup: 'STAFF_GROUP',
+  maxMessageLength: 'MAX_MESSAGE_LENGTH',
+  openRoomShards: 'OPEN_ROOM_SHARDS',
+  jwtIssuer: 'JWT_ISSUER',
+  jwtAudience: 'JWT_AUDIENCE',
+  jwtJwksUri: 'JWT_JWKS_URI',
+  jwtJwks: 'JWT_JWKS',
+} as const;
+
+export const DEFAULTS = {
+  userIdClaim: 'sub',
+  staffClaim: 'cognito:groups',
+  staffGroup: 'staff',
+  maxMessageLength: 4000,
+  openRoomShards: 1,
+} as const;
+
+function positiveInt(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const tableName = env[ENV.tableName];
+  if (!tableName) throw new Error(`${ENV.tableName} is not set`);
+  return {
+    tableName,
+    webSocketCallbackUrl: env[ENV.webSocketCallbackUrl] || undefined,
+    userIdClaim: env[ENV.userIdClaim] || DEFAULTS.userIdClaim,
+    staffClaim: env[ENV.staffClaim] || DEFAULTS.staffClaim,
+    staffGroup: env[ENV.staffGroup] || DEFAULTS.staffGroup,
+    maxMessageLength: positiveInt(ENV.maxMessageLength, DEFAULTS.maxMessageLength, env),
+    openRoomShards: positiveInt(ENV.openRoomShards, DEFAULTS.openRoomShards, env),
+  };
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Each file starts its own local stack on ephemeral ports; two workers match the CI machine's cores.
+    maxWorkers: 2,
+    env: { AWS_SDK_JS_SUPPRESS_NODE_20_WARNING: '1' },
+  },
+});
