@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+
+/** The repository root, whichever folder the local runtime was started from. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// biome-ignore lint/suspicious/noExplicitAny: a Lambda handler takes whatever event its trigger sends.
+type Handler = (event: any, context: Context) => Promise<unknown>;
+
+export interface InvokeResult {
+  /** The handler's return value, when it returned. */
+  readonly value?: unknown;
+  /** The error it threw or the timeout, when it failed. */
+  readonly error?: Error;
+}
+
+export interface LambdaRuntimeOptions {
+  /** Like a function's timeout: a handler still running after it fails the invocation. @default 29_000 */
+  readonly timeoutMs?: number;
+  /** Where failed invocations are reported. @default console.error */
+  readonly onError?: (handler: string, error: Error) => void;
+  /** The folder handler names are resolved in. @default `<repo>/lambdas` */
+  readonly handlersDir?: string;
+}
+
+/**
+ * Runs the handler files of `lambdas/` the way Lambda does: the module is loaded once (module scope is the
+ * container's, so clients are reused), each call gets a fresh context with its own request id, and a call
+ * that outlives the timeout fails. Invocations are never serialized: like Lambda, two calls run concurrently.
+ */
+export class LambdaRuntime {
+  private readonly modules = new Map<string, Promise<Handler>>();
+  private readonly timeoutMs: number;
+  private readonly onError: (handler: string, error: Error) => void;
+  private readonly handlersDir: string;
+
+  constructor(options: LambdaRuntimeOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 29_000;
+    this.handlersDir = options.handlersDir ?? path.join(repoRoot, 'lambdas');
+    this.onError = options.onError ?? ((handler, error) => console.error(`[lambda ${handler}]`, error));
+  }
+
+  /** Loads every named handler now, so the first request does not pay for it. */
+  async preload(handlers: readonly string[]): Promise<void> {
+    await Promise.all(handlers.map((name) => this.load(name)));
+  }
+
+  /** Invokes `<handlersDir>/<handler>.ts` with the event; never throws. */
+  async invoke(handler: string, event: unknown): Promise<InvokeResult> {
+    const requestId = randomUUID();
+    const deadline = Date.now() + this.timeoutMs;
+    const context = createContext(handler, requestId, deadline);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const fn = await this.load(handler);
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`Task timed out after ${(this.timeoutMs / 1000).toFixed(2)} seconds`)),
+          this.timeoutMs,
+        );
+      });
+      const value = await Promise.race([fn(event, context), timeout]);
+      return { value };
+    } catch (caught) {
+      const error = caught instanceof Error ? caught : new Error(String(caught));
+      this.onError(handler, error);
+      return { error };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private load(handler: string): Promise<Handler> {
+    let loaded = this.modules.get(handler);
+    if (!loaded) {
+      const file = path.join(this.handlersDir, `${handler}.ts`);
+      loaded = import(pathToFileURL(file).href).then((mod: { handler?: unknown }) => {
+        if (typeof mod.handler !== 'function') throw new Error(`${file} does not export a handler function`);
+        return mod.handler as Handler;
+      });
+      this.modules.set(handler, loaded);
+    }
+    return loaded;
+  }
+}
+
+function createContext(handler: string, requestId: string, deadline: number): Context {
+  const functionName = `local-${handler.replace(/\W+/g, '-')}`;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
