@@ -1,0 +1,151 @@
+import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { ChatConfig } from './config.js';
+import { Data } from './constructs/data.js';
+import { Functions } from './constructs/functions.js';
+import { Hosting } from './constructs/hosting.js';
+import { ChatHttpApi } from './constructs/http-api.js';
+import { Identity } from './constructs/identity.js';
+import { Observability } from './constructs/observability.js';
+import { RealtimeApi, type WebSocketThrottling } from './constructs/websocket-api.js';
+
+/**
+ * Request rates the APIs accept (steady requests per second, burst). The account-wide limit is 10,000 r/s
+ * shared by the HTTP API, WebSocket frames and every PostToConnection; docs/operations.md shows the budget.
+ */
+export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: WebSocketThrottling } = {
+  http: { rateLimit: 200, burstLimit: 400 },
+  webSocket: {
+    stage: { rateLimit: 500, burstLimit: 1000 },
+    routes: {
+      // New sockets: the region allows ~500 a second per account; leave room for reconnect storms elsewhere.
+      $connect: { rateLimit: 100, burstLimit: 200 },
+      // Every message and typing frame fans out to the room's followers through the management API.
+      message: { rateLimit: 200, burstLimit: 400 },
+      typing: { rateLimit: 200, burstLimit: 400 },
+    },
+  },
+};
+
+/** When the pages are not hosted here, the OAuth client still accepts a console served locally. */
+export const LOCAL_CONSOLE_URL = 'http://localhost:3000/';
+
+export interface ChatStackProps extends StackProps {
+  readonly config: ChatConfig;
+  /** Folder holding `lambdas/`, `package-lock.json` and `dist/`. */
+  readonly projectRoot: string;
+}
+
+/**
+ * The whole live chat: table, identity, the two APIs, one function per handler, alarms and dashboard, and
+ * (when built) the web pages.
+ */
+export class ChatStack extends Stack {
+  public readonly data: Data;
+  public readonly identity: Identity;
+  public readonly realtime: RealtimeApi;
+  public readonly functions: Functions;
+  public readonly http: ChatHttpApi;
+  public readonly observability: Observability;
+  public readonly hosting?: Hosting;
+
+  constructor(scope: Construct, id: string, props: ChatStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const logRetention = config.logRetentionDays as RetentionDays;
+
+    this.data = new Data(this, 'Data', { retain: config.retainData });
+
+    const hosting = config.webDir
+      ? new Hosting(this, 'Hosting', { webDir: config.webDir, logRetention })
+      : undefined;
+    const webOrigins = hosting ? [hosting.url] : [];
+    const callbackUrls = [...config.callbackUrls, ...webOrigins.map((o) => `${o}/`)];
+    const logoutUrls = [...config.logoutUrls, ...webOrigins.map((o) => `${o}/`)];
+
+    this.identity = new Identity(this, 'Identity', {
+      ...(config.oidc ? { oidc: config.oidc } : {}),
+      staffGroup: config.staffGroup,
+      ...(config.cognitoDomainPrefix ? { domainPrefix: config.cognitoDomainPrefix } : {}),
+      callbackUrls: callbackUrls.length > 0 ? callbackUrls : [LOCAL_CONSOLE_URL],
+      logoutUrls: logoutUrls.length > 0 ? logoutUrls : [LOCAL_CONSOLE_URL],
+      plus: config.cognitoPlus,
+      retain: config.retainData,
+    });
+
+    this.realtime = new RealtimeApi(this, 'WebSocket', {
+      stageName: config.stageName,
+      throttling: THROTTLING.webSocket,
+      logRetention,
+      createAccountRole: config.apiGatewayAccountRole,
+    });
+
+    this.functions = new Functions(this, 'Functions', {
+      projectRoot: props.projectRoot,
+      table: this.data.table,
+      webSocketStage: this.realtime.stage,
+      jwt: this.identity.jwt,
+      settings: config,
+      logRetention,
+    });
+    this.realtime.addRoutes(this.functions);
+
+    this.http = new ChatHttpApi(this, 'Http', {
+      functions: this.functions,
+      jwt: this.identity.jwt,
+      corsOrigins: [...config.corsOrigins, ...webOrigins],
+      throttle: THROTTLING.http,
+      logRetention,
+    });
+
+    this.observability = new Observability(this, 'Observability', {
+      functions: this.functions.byHandler,
+      httpApi: this.http.api,
+      webSocketStage: this.realtime.stage,
+      table: this.data.table,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+    });
+
+    const { userPool, userPoolClient, domain } = this.identity;
+    if (hosting) {
+      hosting.deploy({
+        httpApiUrl: this.http.url,
+        webSocketUrl: this.realtime.stage.url,
+        ...(userPool && userPoolClient && domain
+          ? {
+              cognito: {
+                region: Aws.REGION,
+                userPoolId: userPool.userPoolId,
+                clientId: userPoolClient.userPoolClientId,
+                domain: domain.baseUrl(),
+              },
+            }
+          : {}),
+        oidcIssuer: this.identity.jwt.issuer,
+        staffGroup: config.staffGroup,
+      });
+      this.hosting = hosting;
+      new CfnOutput(this, 'WebUrl', { value: `${hosting.url}/`, description: 'The web pages' });
+    }
+
+    new CfnOutput(this, 'HttpApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'WebSocketUrl', {
+      value: this.realtime.stage.url,
+      description: 'WebSocket endpoint; connect with ?ticket= (or ?token=)',
+    });
+    new CfnOutput(this, 'JwtIssuer', {
+      value: this.identity.jwt.issuer,
+      description: 'Tokens must carry this iss',
+    });
+    if (userPool && userPoolClient && domain) {
+      new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
+      new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
+      new CfnOutput(this, 'CognitoDomain', { value: domain.baseUrl(), description: 'Hosted sign-in pages' });
+    }
+    new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+    new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+}

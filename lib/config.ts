@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Node } from 'constructs';
+import { DEFAULTS } from '../lambdas/runtime/config.js';
+
+/**
+ * Deployment settings, read once from CDK context (`cdk.json` or `-c key=value`).
+ *
+ * Every value arrives as a string from the command line, so booleans, numbers and lists are parsed here and
+ * nowhere else. docs/deploy.md lists each key.
+ */
+export interface ChatConfig {
+  /** Stage of the WebSocket API (also the path segment of its URL). */
+  readonly stageName: string;
+  /** Keep the table (deletion protection + RETAIN) when the stack is deleted. */
+  readonly retainData: boolean;
+  /** Bring-your-own OIDC issuer; absent means the stack creates a Cognito user pool. */
+  readonly oidc: OidcConfig | undefined;
+  /** Claim with the user id. */
+  readonly userIdClaim: string;
+  /** Claim that lists the user's groups. */
+  readonly staffClaim: string;
+  /** Group in `staffClaim` that makes a user staff. */
+  readonly staffGroup: string;
+  /** Cognito hosted UI domain prefix; absent means `livechat-<account id>`. */
+  readonly cognitoDomainPrefix: string | undefined;
+  /** Cognito feature plan: `essentials` (default) or `plus` (threat protection, billed per MAU). */
+  readonly cognitoPlus: boolean;
+  /** OAuth callback URLs of the web pages, besides the hosted one. */
+  readonly callbackUrls: string[];
+  /** OAuth sign-out URLs of the web pages, besides the hosted one. */
+  readonly logoutUrls: string[];
+  /** Origins allowed by the HTTP API's CORS, besides the hosted one. */
+  readonly corsOrigins: string[];
+  /** E-mail address subscribed to the alarm topic. */
+  readonly alarmEmail: string | undefined;
+  /** Folder of the built web pages, when they are hosted by this stack. */
+  readonly webDir: string | undefined;
+  readonly maxMessageLength: number;
+  readonly openRoomShards: number;
+  /** Retention of every log group the stack creates, in days. */
+  readonly logRetentionDays: number;
+  /** Create the regional API Gateway CloudWatch role (WebSocket access logs need one per account and region). */
+  readonly apiGatewayAccountRole: boolean;
+  /** POWERTOOLS_LOG_LEVEL of every function. */
+  readonly logLevel: string;
+}
+
+export interface OidcConfig {
+  /** `iss` of the tokens, e.g. `https://example.eu.auth0.com/` (kept exactly as given). */
+  readonly issuer: string;
+  /** `aud` (or Cognito `client_id`) of the tokens. */
+  readonly audience: string;
+  /** @default `${issuer}/.well-known/jwks.json` */
+  readonly jwksUri: string;
+}
+
+/** The context keys, so docs and tests name them the same way. */
+export const CONTEXT = {
+  stackName: 'stackName',
+  stageName: 'stageName',
+  retainData: 'retainData',
+  oidcIssuer: 'oidcIssuer',
+  oidcAudience: 'oidcAudience',
+  oidcJwksUri: 'oidcJwksUri',
+  userIdClaim: 'userIdClaim',
+  staffClaim: 'staffClaim',
+  staffGroup: 'staffGroup',
+  cognitoDomainPrefix: 'cognitoDomainPrefix',
+  cognitoPlus: 'cognitoPlus',
+  callbackUrls: 'callbackUrls',
+  logoutUrls: 'logoutUrls',
+  corsOrigins: 'corsOrigins',
+  alarmEmail: 'alarmEmail',
+  hosting: 'hosting',
+  webDir: 'webDir',
+  maxMessageLength: 'maxMessageLength',
+  openRoomShards: 'openRoomShards',
+  logRetentionDays: 'logRetentionDays',
+  apiGatewayAccountRole: 'apiGatewayAccountRole',
+  logLevel: 'logLevel',
+} as const;
+
+/** Default web page folder, relative to the project root. */
+export const DEFAULT_WEB_DIR = join('dist', 'web');
+
+/** Retention values CloudWatch Logs accepts. */
+const RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+type Raw = (key: string) => unknown;
+
+function str(raw: Raw, key: string): string | undefined {
+  const value = raw(key);
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+    throw new Error(`context ${key} must be a string, got ${JSON.stringify(value)}`);
+  }
+  return String(value).trim();
+}
+
+function bool(raw: Raw, key: string, fallback: boolean): boolean {
+  const value = str(raw, key);
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new Error(`context ${key} must be true or false, got "${value}"`);
+}
+
+function int(raw: Raw, key: string, fallback: number): number {
+  const value = str(raw, key);
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`context ${key} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** A list given as a JSON array in cdk.json or as a comma-separated string on the command line. */
+function list(raw: Raw, key: string): string[] {
+  const value = raw(key);
+  if (value === undefined || value === null || value === '') return [];
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * Whether the stack hosts the web pages: `hosting=true` demands the folder, `hosting=false` skips it, and
+ * by default (`auto`) the pages are hosted when the folder has been built, so a synth on a fresh clone
+ * never needs it.
+ */
+function webDir(raw: Raw, projectRoot: string): string | undefined {
+  const mode = str(raw, CONTEXT.hosting) ?? 'auto';
+  const dir = str(raw, CONTEXT.webDir) ?? DEFAULT_WEB_DIR;
+  const abs = isAbsolute(dir) ? dir : join(projectRoot, dir);
+  const built = existsSync(join(abs, 'index.html'));
+  switch (mode) {
+    case 'false':
+      return undefined;
+    case 'auto':
+      return built ? abs : undefined;
+    case 'true':
+      if (!built)
+        throw new Error(
+          `context hosting=true but ${abs}/index.html does not exist: build the web pages first`,
+        );
+      return abs;
+    default:
+      throw new Error(`context hosting must be auto, true or false, got "${mode}"`);
+  }
+}
+
+/** Reads and validates the deployment settings from a construct's context. */
+export function readConfig(node: Node, projectRoot: string): ChatConfig {
+  const raw: Raw = (key) => node.tryGetContext(key);
+  const issuer = str(raw, CONTEXT.oidcIssuer);
+  const audience = str(raw, CONTEXT.oidcAudience);
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new Error('context oidcIssuer and oidcAudience go together: give both or neither');
+  }
+  if (issuer !== undefined && !issuer.startsWith('https://')) {
+    throw new Error(`context oidcIssuer must be an https URL, got "${issuer}"`);
+  }
+  const oidc =
+    issuer !== undefined && audience !== undefined
+      ? {
+          issuer,
+          audience,
+          jwksUri: str(raw, CONTEXT.oidcJwksUri) ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+        }
+      : undefined;
+  const logRetentionDays = int(raw, CONTEXT.logRetentionDays, 30);
+  if (!RETENTION_DAYS.includes(logRetentionDays)) {
+    throw new Error(`context logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`);
+  }
+  const stageName = str(raw, CONTEXT.stageName) ?? 'prod';
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
+    throw new Error(`context stageName must be letters, digits, - or _, got "${stageName}"`);
+  }
+  return {
+    stageName,
+    retainData: bool(raw, CONTEXT.retainData, true),
+    oidc,
+    userIdClaim: str(raw, CONTEXT.userIdClaim) ?? DEFAULTS.userIdClaim,
+    staffClaim: str(raw, CONTEXT.staffClaim) ?? DEFAULTS.staffClaim,
+    staffGroup: str(raw, CONTEXT.staffGroup) ?? DEFAULTS.staffGroup,
+    cognitoDomainPrefix: str(raw, CONTEXT.cognitoDomainPrefix),
+    cognitoPlus: bool(raw, CONTEXT.cognitoPlus, false),
+    callbackUrls: list(raw, CONTEXT.callbackUrls),
+    logoutUrls: list(raw, CONTEXT.logoutUrls),
+    corsOrigins: list(raw, CONTEXT.corsOrigins),
+    alarmEmail: str(raw, CONTEXT.alarmEmail),
+    webDir: webDir(raw, projectRoot),
+    maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
+    openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
+    logRetentionDays,
+    apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),
+    logLevel: str(raw, CONTEXT.logLevel) ?? 'INFO',
+  };
+}

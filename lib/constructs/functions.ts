@@ -1,0 +1,191 @@
+import { join } from 'node:path';
+import type { CfnResource } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import {
+  allHandlers,
+  httpRoutes,
+  type RouteAccess,
+  webSocketAuthorizer,
+  webSocketRoutes,
+} from '../../lambdas/contract/routes.js';
+import { ENV } from '../../lambdas/runtime/config.js';
+import type { JwtSettings } from './identity.js';
+
+/** The Lambda runtime of every handler (DESIGN.md: Node.js 22). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
+
+/** Longest a function may run: well below API Gateway's 29 s integration timeout (HTTP and WebSocket). */
+export const FUNCTION_TIMEOUT = Duration.seconds(10);
+
+/**
+ * Lets CommonJS dependencies bundled into an ES module call `require` for Node built-ins
+ * (esbuild's ESM output has no `require` of its own).
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __chatCreateRequire } from 'node:module'; const require = __chatCreateRequire(import.meta.url);";
+
+/** Settings every handler reads (see `lambdas/runtime/config.ts`). */
+export interface HandlerSettings {
+  readonly userIdClaim: string;
+  readonly staffClaim: string;
+  readonly staffGroup: string;
+  readonly maxMessageLength: number;
+  readonly openRoomShards: number;
+  /** POWERTOOLS_LOG_LEVEL. */
+  readonly logLevel: string;
+}
+
+export interface FunctionsProps {
+  /** Folder holding `lambdas/` and the lock file. */
+  readonly projectRoot: string;
+  readonly table: ITable;
+  /** Stage whose management API the pushing functions call. */
+  readonly webSocketStage: WebSocketStage;
+  /** Given to the WebSocket authorizer only. */
+  readonly jwt: JwtSettings;
+  readonly settings: HandlerSettings;
+  readonly logRetention: RetentionDays;
+}
+
+/** The access of every handler, from the route table (a handler serving several routes gets the union). */
+export function handlerAccess(): Map<string, RouteAccess> {
+  const rank = { none: 0, read: 1, readwrite: 2 } as const;
+  const access = new Map<string, RouteAccess>();
+  for (const { handler, access: a } of [...httpRoutes, webSocketAuthorizer, ...webSocketRoutes]) {
+    const seen = access.get(handler);
+    access.set(handler, {
+      table: seen && rank[seen.table] > rank[a.table] ? seen.table : a.table,
+      push: (seen?.push ?? false) || a.push,
+    });
+  }
+  return access;
+}
+
+/** `ws/send-message` → `WsSendMessage`: a stable construct id per handler. */
+export function handlerId(handler: string): string {
+  return handler
+    .split(/[/-]/)
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/**
+ * One `NodejsFunction` per handler of the route table: bundled by the local esbuild (no Docker) as a minified
+ * ES module with the AWS SDK inside, arm64 on Node.js 22, a log group with retention, and IAM grants taken
+ * from the route table's `access` and nothing else.
+ */
+export class Functions extends Construct {
+  /** Every function, keyed by handler (`http/list-rooms`). */
+  public readonly byHandler: ReadonlyMap<string, NodejsFunction>;
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id);
+    const access = handlerAccess();
+    const common: Record<string, string> = {
+      [ENV.tableName]: props.table.tableName,
+      [ENV.userIdClaim]: props.settings.userIdClaim,
+      [ENV.staffClaim]: props.settings.staffClaim,
+      [ENV.staffGroup]: props.settings.staffGroup,
+      [ENV.maxMessageLength]: String(props.settings.maxMessageLength),
+      [ENV.openRoomShards]: String(props.settings.openRoomShards),
+      POWERTOOLS_SERVICE_NAME: 'live-chat',
+      POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    const functions = new Map<string, NodejsFunction>();
+    for (const handler of allHandlers()) {
+      const a = access.get(handler)!;
+      const cid = handlerId(handler);
+      const environment: Record<string, string> = { ...common };
+      if (a.push) environment[ENV.webSocketCallbackUrl] = props.webSocketStage.callbackUrl;
+      if (handler === webSocketAuthorizer.handler) {
+        environment[ENV.jwtIssuer] = props.jwt.issuer;
+        environment[ENV.jwtAudience] = props.jwt.audience;
+        environment[ENV.jwtJwksUri] = props.jwt.jwksUri;
+      }
+      const logGroup = new LogGroup(this, `${cid}Logs`, {
+        retention: props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      // An own role instead of AWSLambdaBasicExecutionRole: the function writes to its own log group only.
+      const role = new Role(this, `${cid}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `live chat: ${handler}`,
+      });
+      logGroup.grantWrite(role);
+      const fn = new NodejsFunction(this, cid, {
+        role,
+        entry: join(props.projectRoot, 'lambdas', `${handler}.ts`),
+        handler: 'handler',
+        depsLockFilePath: join(props.projectRoot, 'package-lock.json'),
+        projectRoot: props.projectRoot,
+        runtime: FUNCTION_RUNTIME,
+        architecture: Architecture.ARM_64,
+        // A function that never touches the table (ping) does no I/O; the others spend most of their time
+        // waiting on DynamoDB, and 256 MB gives the bundled SDK's cold start enough CPU.
+        memorySize: a.table === 'none' ? 128 : 256,
+        timeout: FUNCTION_TIMEOUT,
+        description: `live chat: ${handler}`,
+        environment,
+        logGroup,
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node22',
+          minify: true,
+          sourceMap: true,
+          // Stack traces need the mappings, not a copy of the sources.
+          sourcesContent: false,
+          // Bundle the AWS SDK: importing it minified from the bundle is faster than the runtime's copy.
+          externalModules: [],
+          mainFields: ['module', 'main'],
+          banner: ESM_REQUIRE_BANNER,
+        },
+      });
+      if (a.table === 'read') props.table.grantReadData(fn);
+      if (a.table === 'readwrite') props.table.grantReadWriteData(fn);
+      if (a.push) props.webSocketStage.grantManagementApiAccess(fn);
+      functions.set(handler, fn);
+    }
+    this.byHandler = functions;
+    this.acknowledgeFindings(props);
+  }
+
+  /** The cdk-nag findings that remain, each for a stated reason, matched by exact finding id. */
+  private acknowledgeFindings(props: FunctionsProps): void {
+    const stack = Stack.of(this);
+    const logicalId = (c: CfnResource): string => stack.resolve(stack.getLogicalId(c)) as string;
+    const tableId = logicalId(props.table.node.defaultChild as CfnResource);
+    const apiId = logicalId(props.webSocketStage.api.node.defaultChild as CfnResource);
+    const stage = props.webSocketStage.stageName;
+    const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
+      'grantReadData/grantReadWriteData cover the indexes of the one chat table (gsi1, gsi2); the wildcard ' +
+        "spans only that table's indexes.",
+    );
+    acknowledge(
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${apiId}>/${stage}/*/@connections/*]`,
+      'grantManagementApiAccess: the connection ids are only known at run time; the grant is limited to ' +
+        'this API and stage.',
+    );
+    acknowledge(
+      'AwsSolutions-L1',
+      'The design pins Node.js 22 (docs and local runtime match it); moving to a newer runtime is a ' +
+        'deliberate change of FUNCTION_RUNTIME in lib/constructs/functions.ts, tested locally first.',
+    );
+  }
+
+  /** The function of a handler of the route table; throws for a handler the table does not name. */
+  public of(handler: string): NodejsFunction {
+    const fn = this.byHandler.get(handler);
+    if (!fn) throw new Error(`no function for handler ${handler}: is it in lambdas/contract/routes.ts?`);
+    return fn;
+  }
+}

@@ -1,0 +1,111 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AllowedMethods,
+  Distribution,
+  HttpVersion,
+  ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
+import { Construct } from 'constructs';
+
+export interface HostingProps {
+  /** Folder of the built web pages (`dist/web`); must hold `index.html`. */
+  readonly webDir: string;
+  readonly logRetention: RetentionDays;
+}
+
+/** What the web pages read from `/config.json` at start-up. */
+export interface WebConfig {
+  readonly httpApiUrl: string;
+  readonly webSocketUrl: string;
+  /** Absent with a bring-your-own issuer: the pages then get their tokens elsewhere. */
+  readonly cognito?: {
+    readonly region: string;
+    readonly userPoolId: string;
+    readonly clientId: string;
+    /** Hosted UI base URL, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+    readonly domain: string;
+  };
+  readonly oidcIssuer: string;
+  readonly staffGroup: string;
+}
+
+/**
+ * The web pages on a private S3 bucket behind CloudFront with origin access control, plus a generated
+ * `config.json` that points them at this stack's endpoints. Created in two steps because the endpoints
+ * need the hosted URL (OAuth callbacks, CORS): construct it, then {@link Hosting.deploy}.
+ */
+export class Hosting extends Construct {
+  public readonly bucket: Bucket;
+  public readonly distribution: Distribution;
+  private readonly props: HostingProps;
+
+  constructor(scope: Construct, id: string, props: HostingProps) {
+    super(scope, id);
+    this.props = props;
+    this.bucket = new Bucket(this, 'Bucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // The bucket only holds a build output that every deploy writes again.
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: true,
+    });
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only the public build of the web pages, read through CloudFront; no data worth auditing.',
+    });
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Live chat web pages',
+      defaultRootObject: 'index.html',
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      minimumProtocolVersion: SecurityPolicyProtocol.TLS_V1_2_2021,
+      defaultBehavior: {
+        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
+      },
+    });
+    const acknowledgements = {
+      'AwsSolutions-CFR1': 'A support chat serves customers wherever they are; no geo restriction.',
+      'AwsSolutions-CFR2': 'Static pages only; the APIs behind them are authorized by JWT and throttled.',
+      'AwsSolutions-CFR3': 'Static pages only; the API access logs record every authenticated call.',
+      'AwsSolutions-CFR4':
+        'The default *.cloudfront.net certificate cannot pin TLS 1.2; use a custom domain with ' +
+        'TLS_V1_2_2021 for that (minimumProtocolVersion is already set for it).',
+    };
+    for (const [ruleId, reason] of Object.entries(acknowledgements)) {
+      Validations.of(this.distribution).acknowledge({ id: ruleId, reason });
+    }
+  }
+
+  /** `https://<id>.cloudfront.net` (no trailing slash), the pages' origin. */
+  public get url(): string {
+    return `https://${this.distribution.distributionDomainName}`;
+  }
+
+  /** Uploads the pages and their `config.json`, then invalidates the CDN so browsers see both at once. */
+  public deploy(config: WebConfig): BucketDeployment {
+    const deployment = new BucketDeployment(this, 'Deployment', {
+      sources: [Source.asset(this.props.webDir), Source.jsonData('config.json', config)],
+      destinationBucket: this.bucket,
+      distribution: this.distribution,
+      distributionPaths: ['/*'],
+      prune: true,
+      memoryLimit: 512,
+      logGroup: new LogGroup(this, 'DeploymentLogs', {
+        retention: this.props.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    return deployment;
+  }
+}

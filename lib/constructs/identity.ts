@@ -1,0 +1,149 @@
+import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  FeaturePlan,
+  Mfa,
+  OAuthScope,
+  StandardThreatProtectionMode,
+  UserPool,
+  type UserPoolClient,
+  UserPoolClientIdentityProvider,
+  type UserPoolDomain,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import type { OidcConfig } from '../config.js';
+
+/** What a JWT must satisfy to be accepted, wherever it is checked (HTTP authorizer, WebSocket authorizer). */
+export interface JwtSettings {
+  /** Expected `iss`. */
+  readonly issuer: string;
+  /** Expected `aud`, or `client_id` for Cognito access tokens. */
+  readonly audience: string;
+  /** Where the WebSocket authorizer fetches the signing keys. */
+  readonly jwksUri: string;
+}
+
+export interface IdentityProps {
+  /**
+   * Bring-your-own OIDC issuer. When given, no user pool is created and tokens are checked against it.
+   * @default - a Cognito user pool created here
+   */
+  readonly oidc?: OidcConfig;
+  /** Name of the group whose members are staff. */
+  readonly staffGroup: string;
+  /**
+   * Prefix of the Cognito hosted UI domain (`https://<prefix>.auth.<region>.amazoncognito.com`), unique in
+   * the region across all AWS accounts.
+   * @default `livechat-<account id>`
+   */
+  readonly domainPrefix?: string;
+  /** OAuth redirect URLs of the web pages (the hosted pages' URL is added by the stack). */
+  readonly callbackUrls: string[];
+  /** OAuth sign-out URLs of the web pages. */
+  readonly logoutUrls: string[];
+  /**
+   * Put the user pool on the Plus feature plan with threat protection enforced (billed per monthly active user).
+   * @default false
+   */
+  readonly plus?: boolean;
+  /**
+   * Keep the user pool (the staff and customer accounts) when the stack is deleted.
+   * @default true
+   */
+  readonly retain?: boolean;
+}
+
+/**
+ * Who may use the chat: a Cognito user pool with a staff group and an app client for the web pages
+ * (authorization code + PKCE, no secret), or a bring-your-own OIDC issuer. Either way it exposes the
+ * {@link JwtSettings} both APIs verify tokens with.
+ */
+export class Identity extends Construct {
+  public readonly jwt: JwtSettings;
+  /** Absent with a bring-your-own issuer. */
+  public readonly userPool?: UserPool;
+  public readonly userPoolClient?: UserPoolClient;
+  public readonly domain?: UserPoolDomain;
+
+  constructor(scope: Construct, id: string, props: IdentityProps) {
+    super(scope, id);
+    if (props.oidc) {
+      this.jwt = { issuer: props.oidc.issuer, audience: props.oidc.audience, jwksUri: props.oidc.jwksUri };
+      return;
+    }
+    const retain = props.retain ?? true;
+    const plus = props.plus ?? false;
+    const userPool = new UserPool(this, 'UserPool', {
+      // Accounts are created by an administrator (staff) or by the product that embeds the chat (customers).
+      selfSignUpEnabled: false,
+      signInAliases: { email: true },
+      autoVerify: { email: true },
+      signInCaseSensitive: false,
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { otp: true, sms: false },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: plus ? FeaturePlan.PLUS : FeaturePlan.ESSENTIALS,
+      ...(plus ? { standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION } : {}),
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason:
+        'MFA (TOTP) is optional: customers sign in to ask one question and cannot be made to enrol an ' +
+        'authenticator. Staff accounts are created by an administrator, who can require MFA per user.',
+    });
+    if (!plus) {
+      Validations.of(userPool).acknowledge({
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan is billed per monthly active user, and most chat users are customers. ' +
+          'Deploy with -c cognitoPlus=true to turn on threat protection (see docs/deploy.md).',
+      });
+    }
+
+    new UserPoolGroup(this, 'StaffGroup', {
+      userPool,
+      groupName: props.staffGroup,
+      description: 'Support staff: see every room, join, leave and close rooms',
+    });
+
+    const userPoolClient = userPool.addClient('WebClient', {
+      generateSecret: false,
+      // The web pages use the hosted UI with the authorization code grant and PKCE: no password flow.
+      authFlows: {},
+      oAuth: {
+        flows: { authorizationCodeGrant: true },
+        scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
+        callbackUrls: props.callbackUrls,
+        logoutUrls: props.logoutUrls,
+      },
+      supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: Duration.hours(1),
+      idTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+    });
+
+    this.domain = userPool.addDomain('Domain', {
+      cognitoDomain: { domainPrefix: props.domainPrefix ?? `livechat-${Aws.ACCOUNT_ID}` },
+    });
+    this.userPool = userPool;
+    this.userPoolClient = userPoolClient;
+    this.jwt = {
+      issuer: `https://${userPool.userPoolProviderUrl}`,
+      audience: userPoolClient.userPoolClientId,
+      jwksUri: `https://${userPool.userPoolProviderUrl}/.well-known/jwks.json`,
+    };
+  }
+}

@@ -1,0 +1,262 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  type IMetric,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { tableSchema } from '../../lambdas/contract/table-schema.js';
+
+/** Alarm thresholds, all counts over {@link ALARM_PERIOD}. docs/operations.md explains each. */
+export const ALARM_THRESHOLDS = {
+  /** Uncaught errors, timeouts and crashes of one function (domain errors are responses, not errors). */
+  lambdaErrors: 5,
+  /** Any throttled invocation is a request refused to a user. */
+  lambdaThrottles: 1,
+  httpServerErrors: 5,
+  webSocketIntegrationErrors: 5,
+  webSocketExecutionErrors: 5,
+  /** The SDK retries throttled requests, so a few are absorbed; more means a hot partition. */
+  dynamoThrottledRequests: 10,
+  dynamoSystemErrors: 5,
+} as const;
+
+export const ALARM_PERIOD = Duration.minutes(5);
+
+/** The table operations the storage module issues; ThrottledRequests and SystemErrors exist per operation. */
+const TABLE_OPERATIONS = [
+  Operation.GET_ITEM,
+  Operation.PUT_ITEM,
+  Operation.UPDATE_ITEM,
+  Operation.DELETE_ITEM,
+  Operation.QUERY,
+  Operation.BATCH_GET_ITEM,
+  Operation.BATCH_WRITE_ITEM,
+];
+
+export interface ObservabilityProps {
+  /** Every function, keyed by handler. */
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly httpApi: HttpApi;
+  readonly webSocketStage: WebSocketStage;
+  readonly table: Table;
+  /**
+   * Subscribed to the alarm topic by e-mail (the address must confirm the subscription).
+   * @default - no subscription; subscribe anything to the topic later
+   */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * Alarms on what breaks a chat (function errors and throttles, API 5xx and integration errors, DynamoDB
+ * throttling and system errors), all sent to one SNS topic, and one dashboard.
+ */
+export class Observability extends Construct {
+  public readonly topic: Topic;
+  public readonly alarms: Alarm[] = [];
+  public readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Live chat alarms', enforceSSL: true });
+    if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
+    const action = new SnsAction(this.topic);
+    const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string): Alarm => {
+      const created = new Alarm(this, alarmId, {
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+        alarmDescription: `${description} See docs/operations.md.`,
+      });
+      created.addAlarmAction(action);
+      created.addOkAction(action);
+      this.alarms.push(created);
+      return created;
+    };
+    const sum = { period: ALARM_PERIOD, statistic: Stats.SUM };
+
+    for (const [handler, fn] of props.functions) {
+      alarm(
+        `${fn.node.id}Errors`,
+        fn.metricErrors(sum),
+        ALARM_THRESHOLDS.lambdaErrors,
+        `Function ${handler} failed (uncaught error, timeout or crash) ${ALARM_THRESHOLDS.lambdaErrors}+ times in 5 minutes.`,
+      );
+      alarm(
+        `${fn.node.id}Throttles`,
+        fn.metricThrottles(sum),
+        ALARM_THRESHOLDS.lambdaThrottles,
+        `Function ${handler} was throttled: requests were refused for lack of concurrency.`,
+      );
+    }
+
+    alarm(
+      'HttpApi5xx',
+      props.httpApi.metricServerError(sum),
+      ALARM_THRESHOLDS.httpServerErrors,
+      'The HTTP API answered 5xx.',
+    );
+    const ws = props.webSocketStage;
+    alarm(
+      'WebSocketIntegrationErrors',
+      ws.metric('IntegrationError', sum),
+      ALARM_THRESHOLDS.webSocketIntegrationErrors,
+      'WebSocket frames whose function failed or answered an error.',
+    );
+    alarm(
+      'WebSocketExecutionErrors',
+      ws.metric('ExecutionError', sum),
+      ALARM_THRESHOLDS.webSocketExecutionErrors,
+      'API Gateway could not call a WebSocket function.',
+    );
+    alarm(
+      'DynamoThrottles',
+      props.table.metricThrottledRequestsForOperations({ ...sum, operations: TABLE_OPERATIONS }),
+      ALARM_THRESHOLDS.dynamoThrottledRequests,
+      'DynamoDB throttled requests of the chat table (hot partition or index).',
+    );
+    alarm(
+      'DynamoSystemErrors',
+      props.table.metricSystemErrorsForOperations({ ...sum, operations: TABLE_OPERATIONS }),
+      ALARM_THRESHOLDS.dynamoSystemErrors,
+      'DynamoDB answered 500 to requests on the chat table.',
+    );
+
+    this.dashboard = this.buildDashboard(props);
+  }
+
+  private buildDashboard(props: ObservabilityProps): Dashboard {
+    const fns = [...props.functions];
+    const perFunction = (metric: (fn: NodejsFunction) => Metric) =>
+      fns.map(([handler, fn]) => metric(fn).with({ label: handler }));
+    const ws = props.webSocketStage;
+    const api = props.httpApi;
+    const tableName = props.table.tableName;
+    const indexMetric = (metricName: string, indexName: string) =>
+      new Metric({
+        namespace: 'AWS/DynamoDB',
+        metricName,
+        dimensionsMap: { TableName: tableName, GlobalSecondaryIndexName: indexName },
+        statistic: Stats.SUM,
+        label: `${metricName} ${indexName}`,
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: '# Live chat\nAlarms and runbook: docs/operations.md',
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'HTTP API requests',
+        left: [api.metricCount({ statistic: Stats.SUM })],
+        right: [
+          api.metricClientError({ statistic: Stats.SUM }),
+          api.metricServerError({ statistic: Stats.SUM }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'HTTP API latency (ms)',
+        left: [
+          api.metricLatency({ statistic: Stats.p(50), label: 'p50' }),
+          api.metricLatency({ statistic: Stats.p(99), label: 'p99' }),
+          api.metricIntegrationLatency({ statistic: Stats.p(99), label: 'integration p99' }),
+        ],
+        width: 12,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'WebSocket connections and frames',
+        left: [
+          ws.metric('ConnectCount', { statistic: Stats.SUM }),
+          ws.metric('MessageCount', { statistic: Stats.SUM }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'WebSocket errors',
+        left: ['ClientError', 'IntegrationError', 'ExecutionError'].map((name) =>
+          ws.metric(name, { statistic: Stats.SUM }),
+        ),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'WebSocket integration latency (ms)',
+        left: [ws.metric('IntegrationLatency', { statistic: Stats.p(99), label: 'p99' })],
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Lambda errors',
+        left: perFunction((fn) => fn.metricErrors({ statistic: Stats.SUM })),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Lambda throttles',
+        left: perFunction((fn) => fn.metricThrottles({ statistic: Stats.SUM })),
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'Lambda duration p99 (ms)',
+        left: perFunction((fn) => fn.metricDuration({ statistic: Stats.p(99) })),
+        width: 8,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'DynamoDB consumed capacity',
+        left: [
+          props.table.metricConsumedReadCapacityUnits({ statistic: Stats.SUM }),
+          props.table.metricConsumedWriteCapacityUnits({ statistic: Stats.SUM }),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'DynamoDB throttling',
+        left: [
+          props.table.metricThrottledRequestsForOperations({
+            operations: TABLE_OPERATIONS,
+            statistic: Stats.SUM,
+          }),
+          ...tableSchema.globalSecondaryIndexes.map((i) => indexMetric('WriteThrottleEvents', i.indexName)),
+        ],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: 'DynamoDB latency p99 (ms)',
+        left: [Operation.QUERY, Operation.PUT_ITEM, Operation.UPDATE_ITEM].map((operation) =>
+          props.table.metricSuccessfulRequestLatency({
+            dimensionsMap: { TableName: tableName, Operation: operation },
+            statistic: Stats.p(99),
+            label: operation,
+          }),
+        ),
+        width: 8,
+      }),
+    );
+    return dashboard;
+  }
+}
