@@ -1,0 +1,378 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
+import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
+import {
+  type Actor,
+  type Message,
+  type MessagePage,
+  type OnlineUser,
+  type Page,
+  Role,
+  type Room,
+  type RoomDetail,
+  RoomStatus,
+  type RoomView,
+  type Ticket,
+  unreadCount,
+} from './types.js';
+
+/** What every use case needs. */
+export interface ChatDeps {
+  readonly store: ChatStore;
+  readonly now?: () => Date;
+}
+
+/** What a use case that changes something needs: it also tells the world. */
+export interface ChatCommandDeps extends ChatDeps {
+  readonly events: ChatEvents;
+}
+
+/** API Gateway closes every socket after two hours; items outlive that a little so reads decide, not TTL. */
+export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60 + 5 * 60;
+/** A WebSocket ticket is good for one connection within this many seconds. */
+export const TICKET_LIFETIME_SECONDS = 60;
+
+const now = (deps: ChatDeps) => (deps.now ? deps.now() : new Date());
+const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Access rules. Customers see and act only on their own rooms (another customer's room does not exist for
+// them: 404, not 403); staff see every room.
+
+function canSee(actor: Actor, room: Room): boolean {
+  return actor.role === Role.staff || room.customerId === actor.userId;
+}
+
+/** The room if the actor may see it; 404 otherwise, whether it exists or not. */
+async function visibleRoom(deps: ChatDeps, actor: Actor, roomId: string): Promise<Room> {
+  const room = await deps.store.getRoom(roomId);
+  if (!room || !canSee(actor, room)) throw roomNotFound();
+  return room;
+}
+
+/** For conditional writes: customers may only touch rooms they own, and the write itself checks it. */
+const ownerGuard = (actor: Actor) => (actor.role === Role.customer ? actor.userId : undefined);
+
+function requireStaff(actor: Actor): void {
+  if (actor.role !== Role.staff) throw staffOnly();
+}
+
+export function view(room: Room, actor: Actor): RoomView {
+  return { ...room, unreadCount: unreadCount(room, actor.userId) };
+}
+
+function viewPage(page: Page<Room>, actor: Actor): Page<RoomView> {
+  return { items: page.items.map((room) => view(room, actor)), nextCursor: page.nextCursor };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rooms
+
+export interface NewRoom {
+  readonly roomType: string;
+  readonly subject: string;
+}
+
+/** A customer opens a room; every online staff member hears of it. */
+export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: NewRoom): Promise<RoomView> {
+  if (actor.role !== Role.customer) throw new Forbidden('Only customers open rooms', 'customers_only');
+  const at = now(deps).toISOString();
+  const room: Room = {
+    id: randomUUID(),
+    roomType: input.roomType,
+    subject: input.subject,
+    status: RoomStatus.open,
+    customerId: actor.userId,
+    staffIds: [],
+    createdAt: at,
+    lastActivityAt: at,
+    closedAt: null,
+    closedBy: null,
+    lastMessageId: 0,
+    lastMessage: null,
+    reads: { [actor.userId]: 0 },
+  };
+  await deps.store.createRoom(room);
+  await deps.events.roomChanged('created', room, actor.userId);
+  return view(room, actor);
+}
+
+/** One room with its members, their read pointers and whether they are online. */
+export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string): Promise<RoomDetail> {
+  const room = await visibleRoom(deps, actor, roomId);
+  const people: { userId: string; role: Role }[] = [
+    { userId: room.customerId, role: Role.customer },
+    ...room.staffIds.map((userId) => ({ userId, role: Role.staff })),
+  ];
+  const members = await Promise.all(
+    people.map(async ({ userId, role }) => ({
+      userId,
+      role,
+      lastRead: room.reads[userId] ?? 0,
+      isOnline: (await deps.store.userConnectionIds(userId, role)).length > 0,
+    })),
+  );
+  return { ...view(room, actor), members };
+}
+
+/** A customer's own rooms; a staff member's joined rooms. Newest first. */
+export async function listMyRooms(deps: ChatDeps, actor: Actor, page: PageRequest): Promise<Page<RoomView>> {
+  const rooms =
+    actor.role === Role.staff
+      ? await deps.store.listStaffRooms(actor.userId, page)
+      : await deps.store.listCustomerRooms(actor.userId, page);
+  return viewPage(rooms, actor);
+}
+
+/** Every open room, newest activity first: the staff queue. */
+export async function listActiveRooms(
+  deps: ChatDeps,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Page<RoomView>> {
+  requireStaff(actor);
+  return viewPage(await deps.store.listOpenRooms(page), actor);
+}
+
+export async function joinRoom(deps: ChatCommandDeps, actor: Actor, roomId: string): Promise<RoomView> {
+  await visibleRoom(deps, actor, roomId);
+  requireStaff(actor);
+  const result = await deps.store.addStaff(roomId, actor.userId, now(deps).toISOString());
+  if (result.kind === 'not_found') throw roomNotFound();
+  if (result.kind === 'closed') throw roomClosed();
+  if (result.kind === 'changed') await deps.events.roomChanged('joined', result.room, actor.userId);
+  return view(result.room, actor);
+}
+
+export async function leaveRoom(deps: ChatCommandDeps, actor: Actor, roomId: string): Promise<RoomView> {
+  await visibleRoom(deps, actor, roomId);
+  requireStaff(actor);
+  const result = await deps.store.removeStaff(roomId, actor.userId);
+  if (result.kind === 'not_found') throw roomNotFound();
+  if (result.kind === 'closed') throw roomClosed();
+  if (result.kind === 'changed') await deps.events.roomChanged('left', result.room, actor.userId);
+  return view(result.room, actor);
+}
+
+/** The room's customer or any staff member closes it; closing a closed room changes nothing. */
+export async function closeRoom(deps: ChatCommandDeps, actor: Actor, roomId: string): Promise<RoomView> {
+  const result = await deps.store.closeRoom(roomId, actor.userId, now(deps).toISOString(), ownerGuard(actor));
+  if (result.kind === 'not_found') throw roomNotFound();
+  if (result.kind === 'changed') await deps.events.roomChanged('closed', result.room, actor.userId);
+  return view(result.room, actor);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages
+
+export interface NewMessage {
+  readonly content: string;
+  readonly clientMessageId?: string | null | undefined;
+}
+
+export interface SendResult {
+  readonly message: Message;
+  /** False when this was a resend of a stored message (same client_message_id): nothing new was stored. */
+  readonly created: boolean;
+}
+
+/**
+ * Appends a message to an open room. A staff member who writes in a room joins it. A resend with the same
+ * `client_message_id` returns the stored message and stores nothing.
+ */
+export async function sendMessage(
+  deps: ChatCommandDeps,
+  actor: Actor,
+  roomId: string,
+  input: NewMessage,
+): Promise<SendResult> {
+  const result = await deps.store.appendMessage({
+    roomId,
+    sender: actor,
+    content: input.content,
+    createdAt: now(deps).toISOString(),
+    clientMessageId: input.clientMessageId ?? null,
+    ownerId: ownerGuard(actor),
+  });
+  switch (result.kind) {
+    case 'not_found':
+      throw roomNotFound();
+    case 'closed':
+      throw roomClosed();
+    case 'duplicate':
+      return { message: result.message, created: false };
+    case 'created':
+      if (result.joinedStaff) await deps.events.roomChanged('joined', result.room, actor.userId);
+      await deps.events.messageCreated(result.message);
+      return { message: result.message, created: true };
+  }
+}
+
+export async function listMessages(
+  deps: ChatDeps,
+  actor: Actor,
+  roomId: string,
+  request: HistoryRequest,
+): Promise<MessagePage> {
+  if (request.before !== undefined && request.after !== undefined) {
+    throw new BadRequest('Use either before or after, not both');
+  }
+  // The access check and the query run side by side; the page is only returned if the check passes.
+  const [room, page] = await Promise.all([
+    deps.store.getRoom(roomId),
+    deps.store.listMessages(roomId, request),
+  ]);
+  if (!room || !canSee(actor, room)) throw roomNotFound();
+  return page;
+}
+
+export interface ReadState {
+  readonly roomId: string;
+  readonly userId: string;
+  readonly lastRead: number;
+  readonly unreadCount: number;
+}
+
+/**
+ * Moves the caller's read pointer forward to `messageId` (default: the newest message) and tells the room.
+ * The pointer never moves back; a message id beyond the newest message is refused.
+ */
+export async function markRead(
+  deps: ChatCommandDeps,
+  actor: Actor,
+  roomId: string,
+  messageId?: number,
+): Promise<ReadState> {
+  let target = messageId;
+  if (target === undefined) {
+    target = (await visibleRoom(deps, actor, roomId)).lastMessageId;
+    if (target === 0) return { roomId, userId: actor.userId, lastRead: 0, unreadCount: 0 };
+  }
+  const result = await deps.store.markRead(roomId, actor.userId, target, ownerGuard(actor));
+  if (result.kind === 'not_found') throw roomNotFound();
+  if (result.kind === 'beyond') {
+    throw new BadRequest(
+      `message_id ${target} is beyond the newest message (${result.lastMessageId})`,
+      'message_id_out_of_range',
+    );
+  }
+  if (result.kind === 'updated') await deps.events.readReceipt(roomId, actor, target);
+  const lastRead = result.room.reads[actor.userId] ?? 0;
+  return { roomId, userId: actor.userId, lastRead, unreadCount: unreadCount(result.room, actor.userId) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Connections, subscriptions and presence
+
+export function onlineStaff(deps: ChatDeps): Promise<OnlineUser[]> {
+  return deps.store.onlineStaff();
+}
+
+export interface ConnectInput {
+  readonly connectionId: string;
+  /** Epoch milliseconds, as API Gateway reports it. */
+  readonly connectedAt: number;
+  /** Room to follow from the start (`?room_id=`). */
+  readonly roomId?: string | undefined;
+}
+
+/**
+ * Registers a socket. When it asks to follow a room at connect time, the room must be visible to the user,
+ * or the connection is refused before a single frame can reach it.
+ */
+export async function connect(deps: ChatCommandDeps, actor: Actor, input: ConnectInput): Promise<void> {
+  if (input.roomId !== undefined) await visibleRoom(deps, actor, input.roomId);
+  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
+  const rooms = input.roomId === undefined ? [] : [input.roomId];
+  await deps.store.putConnection(
+    { ...actor, connectionId: input.connectionId, connectedAt: input.connectedAt, rooms },
+    expiresAt,
+  );
+  if (input.roomId !== undefined) {
+    await deps.store.addSubscription(
+      { ...actor, roomId: input.roomId, connectionId: input.connectionId, connectedAt: input.connectedAt },
+      expiresAt,
+    );
+  }
+  await announcePresence(deps, actor);
+}
+
+/**
+ * Forgets a socket: on `$disconnect`, and when the management API says it is gone. The last socket of a user
+ * going away makes them offline.
+ */
+export async function disconnect(deps: ChatCommandDeps, connectionId: string): Promise<void> {
+  const connection = await deps.store.deleteConnection(connectionId);
+  if (!connection) return;
+  await announcePresence(deps, { userId: connection.userId, role: connection.role });
+}
+
+/** Tells the user's rooms (and, for staff, every staff socket) whether they are online now. */
+async function announcePresence(deps: ChatCommandDeps, actor: Actor): Promise<void> {
+  const live = await deps.store.userConnectionIds(actor.userId, actor.role);
+  // Two tabs make one presence: only the first socket to open and the last to close change anything. A race
+  // between them can at worst send a redundant frame, never leave the state wrong, because each side reads
+  // after its own write.
+  if (live.length > 1) return;
+  const roomIds = await deps.store.openRoomIdsOf(actor);
+  await deps.events.presenceChanged(actor, live.length === 1, roomIds);
+}
+
+export interface SubscribeInput {
+  readonly connectionId: string;
+  readonly connectedAt: number;
+  readonly roomId: string;
+}
+
+/** Follows a room on one socket: customers their own rooms, staff any room. */
+export async function subscribe(deps: ChatDeps, actor: Actor, input: SubscribeInput): Promise<RoomView> {
+  const room = await visibleRoom(deps, actor, input.roomId);
+  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
+  await deps.store.addSubscription({ ...actor, ...input }, expiresAt);
+  return view(room, actor);
+}
+
+export async function unsubscribe(deps: ChatDeps, roomId: string, connectionId: string): Promise<void> {
+  await deps.store.removeSubscription(roomId, connectionId);
+}
+
+/** Frames about a room are only taken from sockets that follow it. */
+export async function requireFollowing(deps: ChatDeps, roomId: string, connectionId: string): Promise<void> {
+  const subscription = await deps.store.getSubscription(roomId, connectionId);
+  if (!subscription) {
+    throw new AppError(403, 'not_subscribed', 'This socket does not follow that room; subscribe first');
+  }
+}
+
+export async function typing(
+  deps: ChatCommandDeps,
+  actor: Actor,
+  roomId: string,
+  isTyping: boolean,
+  connectionId: string,
+): Promise<void> {
+  await requireFollowing(deps, roomId, connectionId);
+  await deps.events.typing(roomId, actor, isTyping, connectionId);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One-time WebSocket tickets: browsers connect with `?ticket=` instead of putting a long-lived JWT in a URL.
+
+const hashTicket = (ticket: string) => createHash('sha256').update(ticket).digest('hex');
+
+export interface IssuedTicket {
+  readonly ticket: string;
+  readonly expiresIn: number;
+}
+
+/** Only the ticket's hash is stored: a read of the table does not yield a usable ticket. */
+export async function issueTicket(deps: ChatDeps, actor: Actor): Promise<IssuedTicket> {
+  const ticket = randomBytes(32).toString('base64url');
+  await deps.store.putTicket(hashTicket(ticket), actor, epochSeconds(now(deps)) + TICKET_LIFETIME_SECONDS);
+  return { ticket, expiresIn: TICKET_LIFETIME_SECONDS };
+}
+
+/** The ticket's owner, once; null for an unknown, used or expired ticket. */
+export function redeemTicket(deps: ChatDeps, ticket: string): Promise<Ticket | null> {
+  return deps.store.takeTicket(hashTicket(ticket));
+}

@@ -1,0 +1,112 @@
+import type {
+  Actor,
+  Connection,
+  Message,
+  MessagePage,
+  OnlineUser,
+  Page,
+  Role,
+  Room,
+  Subscription,
+  Ticket,
+} from './types.js';
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface HistoryRequest {
+  readonly limit: number;
+  /** Messages with a smaller id, newest of them first read. */
+  readonly before?: number | undefined;
+  /** Messages with a larger id. */
+  readonly after?: number | undefined;
+}
+
+export interface AppendMessageInput {
+  readonly roomId: string;
+  readonly sender: Actor;
+  readonly content: string;
+  readonly createdAt: string;
+  readonly clientMessageId: string | null;
+  /** Refuse unless the room belongs to this customer (checked in the same write). */
+  readonly ownerId?: string | undefined;
+}
+
+export type AppendResult =
+  | {
+      readonly kind: 'created';
+      readonly message: Message;
+      readonly joinedStaff: boolean;
+      readonly room: Room;
+    }
+  | { readonly kind: 'duplicate'; readonly message: Message }
+  | { readonly kind: 'not_found' }
+  | { readonly kind: 'closed' };
+
+export type MarkReadResult =
+  | { readonly kind: 'updated' | 'unchanged'; readonly room: Room }
+  | { readonly kind: 'beyond'; readonly lastMessageId: number }
+  | { readonly kind: 'not_found' };
+
+export type MembershipResult =
+  | { readonly kind: 'changed' | 'unchanged'; readonly room: Room }
+  | { readonly kind: 'closed' }
+  | { readonly kind: 'not_found' };
+
+export type CloseResult =
+  | { readonly kind: 'changed' | 'unchanged'; readonly room: Room }
+  | { readonly kind: 'not_found' };
+
+/**
+ * What the domain needs from storage, in the domain's words. `lambdas/storage` implements it over one
+ * DynamoDB table; every conditional outcome comes back as a result kind, never as a storage exception.
+ */
+export interface ChatStore {
+  createRoom(room: Room): Promise<void>;
+  getRoom(roomId: string): Promise<Room | null>;
+  listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;
+  listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>>;
+  listOpenRooms(page: PageRequest): Promise<Page<Room>>;
+  /** Ids of the open rooms a user takes part in (a customer's own, a staff member's joined ones). */
+  openRoomIdsOf(actor: Actor): Promise<string[]>;
+
+  appendMessage(input: AppendMessageInput): Promise<AppendResult>;
+  listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage>;
+  markRead(roomId: string, userId: string, messageId: number, ownerId?: string): Promise<MarkReadResult>;
+  addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult>;
+  removeStaff(roomId: string, staffId: string): Promise<MembershipResult>;
+  closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult>;
+
+  putConnection(connection: Connection, expiresAt: number): Promise<void>;
+  /** Deletes the connection, its subscriptions and its presence; returns what was deleted. */
+  deleteConnection(connectionId: string): Promise<Connection | null>;
+  addSubscription(subscription: Subscription, expiresAt: number): Promise<void>;
+  removeSubscription(roomId: string, connectionId: string): Promise<void>;
+  getSubscription(roomId: string, connectionId: string): Promise<Subscription | null>;
+  listSubscriptions(roomId: string): Promise<Subscription[]>;
+  /** Live connection ids of one user (strongly consistent). */
+  userConnectionIds(userId: string, role: Role): Promise<string[]>;
+  onlineStaff(): Promise<OnlineUser[]>;
+  /** Live connections of every staff member. */
+  staffConnections(): Promise<Subscription[]>;
+
+  putTicket(ticketHash: string, ticket: Ticket, expiresAt: number): Promise<void>;
+  /** Deletes the ticket and returns it, if it existed and had not expired: a ticket works once. */
+  takeTicket(ticketHash: string): Promise<Ticket | null>;
+}
+
+export type RoomEvent = 'created' | 'joined' | 'left' | 'closed';
+
+/**
+ * What the domain tells the world. `lambdas/push` turns each call into frames for the right sockets, so the
+ * HTTP API and the WebSocket API produce the same frames for the same change.
+ */
+export interface ChatEvents {
+  roomChanged(event: RoomEvent, room: Room, userId: string): Promise<void>;
+  messageCreated(message: Message): Promise<void>;
+  typing(roomId: string, actor: Actor, isTyping: boolean, fromConnectionId: string): Promise<void>;
+  readReceipt(roomId: string, actor: Actor, messageId: number): Promise<void>;
+  presenceChanged(actor: Actor, isOnline: boolean, roomIds: readonly string[]): Promise<void>;
+}

@@ -1,0 +1,113 @@
+/** The two kinds of people in a support chat. */
+export const Role = { customer: 'customer', staff: 'staff' } as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+/** Who is asking, as established by a verified token; never taken from a body or a frame. */
+export interface Actor {
+  readonly userId: string;
+  readonly role: Role;
+}
+
+export const RoomStatus = { open: 'open', closed: 'closed' } as const;
+export type RoomStatus = (typeof RoomStatus)[keyof typeof RoomStatus];
+
+export interface MessagePreview {
+  readonly id: number;
+  readonly senderId: string;
+  readonly senderRole: Role;
+  readonly preview: string;
+  readonly createdAt: string;
+}
+
+export interface Room {
+  readonly id: string;
+  readonly roomType: string;
+  readonly subject: string;
+  readonly status: RoomStatus;
+  readonly customerId: string;
+  readonly staffIds: readonly string[];
+  readonly createdAt: string;
+  readonly lastActivityAt: string;
+  readonly closedAt: string | null;
+  readonly closedBy: string | null;
+  /** Sequence of the newest message; 0 for an empty room. */
+  readonly lastMessageId: number;
+  readonly lastMessage: MessagePreview | null;
+  /** Read pointer per user: the id of the newest message they have read. */
+  readonly reads: Readonly<Record<string, number>>;
+}
+
+export interface Message {
+  /** Sequence number in its room: 1, 2, 3, ... */
+  readonly id: number;
+  readonly roomId: string;
+  readonly senderId: string;
+  readonly senderRole: Role;
+  readonly content: string;
+  readonly createdAt: string;
+  readonly clientMessageId: string | null;
+}
+
+export interface RoomMember {
+  readonly userId: string;
+  readonly role: Role;
+  readonly lastRead: number;
+  readonly isOnline: boolean;
+}
+
+/** A room as one caller sees it. */
+export interface RoomView extends Room {
+  readonly unreadCount: number;
+}
+
+export interface RoomDetail extends RoomView {
+  readonly members: readonly RoomMember[];
+}
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** Opaque; absent on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface MessagePage {
+  readonly items: readonly Message[];
+  /** Whether more messages lie beyond this page in the direction it was read. */
+  readonly hasMore: boolean;
+}
+
+/** A live WebSocket connection. */
+export interface Connection {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly role: Role;
+  readonly connectedAt: number;
+  /** Rooms this connection follows. */
+  readonly rooms: readonly string[];
+}
+
+/** A connection that follows a room (or, with an empty roomId, any staff socket): the unit of fan-out. */
+export interface Subscription {
+  readonly roomId: string;
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly role: Role;
+  readonly connectedAt: number;
+}
+
+export interface OnlineUser {
+  readonly userId: string;
+  readonly role: Role;
+  readonly connections: number;
+  readonly onlineSince: string;
+}
+
+export interface Ticket {
+  readonly userId: string;
+  readonly role: Role;
+}
+
+/** Unread messages for one user: room sequence minus their read pointer, never a counting query. */
+export function unreadCount(room: Room, userId: string): number {
+  return Math.max(0, room.lastMessageId - (room.reads[userId] ?? 0));
+}
