@@ -1,0 +1,975 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { BadRequest } from '../domain/errors.js';
+import type {
+  AppendMessageInput,
+  AppendResult,
+  ChatStore,
+  CloseResult,
+  HistoryRequest,
+  MarkReadResult,
+  MembershipResult,
+  PageRequest,
+} from '../domain/ports.js';
+import type {
+  Actor,
+  Connection,
+  Message,
+  MessagePage,
+  OnlineUser,
+  Page,
+  Role,
+  Room,
+  Subscription,
+  Ticket,
+} from '../domain/types.js';
+import { keys, MAX_SEQ, pad } from './keys.js';
+
+type Item = Record<string, unknown>;
+
+export interface DynamoStoreOptions {
+  readonly tableName: string;
+  /** Partitions of the open-rooms index. */
+  readonly openRoomShards: number;
+  /** How long a client_message_id claim is kept, in seconds. @default 7 days */
+  readonly claimLifetimeSeconds?: number;
+  readonly now?: () => number;
+}
+
+const PREVIEW_LENGTH = 140;
+const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
+
+/** Reads the item a failed conditional write saw, when DynamoDB returned it. */
+function failedItem(error: unknown): Item | null | undefined {
+  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
+  return (error.Item as Item | undefined) ?? null;
+}
+
+/**
+ * The chat table. Owns every key and attribute name; no other module builds a DynamoDB request.
+ *
+ * Rules it keeps: no Scan, no transactions; a change that must be checked against current state is a single
+ * conditional write whose failure reports why (`ReturnValuesOnConditionCheckFailure`); queries follow
+ * `LastEvaluatedKey` until the page is full, because DynamoDB stops at 1 MB whatever the limit.
+ */
+export class DynamoStore implements ChatStore {
+  private readonly table: string;
+  private readonly shards: number;
+  private readonly claimLifetime: number;
+  private readonly nowMs: () => number;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    options: DynamoStoreOptions,
+  ) {
+    this.table = options.tableName;
+    this.shards = options.openRoomShards;
+    this.claimLifetime = options.claimLifetimeSeconds ?? 7 * 24 * 3600;
+    this.nowMs = options.now ?? Date.now;
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.nowMs() / 1000);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Rooms
+
+  async createRoom(room: Room): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: this.roomItem(room),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getRoom(roomId: string): Promise<Room | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.room(roomId), ConsistentRead: true }),
+    );
+    return Item ? toRoom(Item) : null;
+  }
+
+  async listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>> {
+    const partition = keys.customerRooms(customerId);
+    const { items, next } = await this.queryPage(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+      },
+      page,
+      (key) => key.gsi1pk === partition,
+    );
+    return { items: items.map(toRoom), nextCursor: next };
+  }
+
+  async listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>> {
+    const partition = keys.staffRooms(staffId);
+    const { items, next } = await this.queryPage(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+      },
+      page,
+      (key) => key.gsi1pk === partition,
+    );
+    const rooms = await this.getRooms(items.map((member) => String(member.room_id)));
+    return { items: rooms, nextCursor: next };
+  }
+
+  /**
+   * The open rooms of every shard, merged newest activity first. The cursor is the sort key of the last room
+   * returned, which is unique (`time#id`), so each shard resumes strictly after it.
+   */
+  async listOpenRooms(page: PageRequest): Promise<Page<Room>> {
+    const after = page.cursor === undefined ? undefined : decodeOpenRoomsCursor(page.cursor);
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        this.queryAll(
+          {
+            IndexName: 'gsi2',
+            KeyConditionExpression: after === undefined ? 'gsi2pk = :pk' : 'gsi2pk = :pk AND gsi2sk < :after',
+            ExpressionAttributeValues: {
+              ':pk': keys.openRooms(shard),
+              ...(after === undefined ? {} : { ':after': after }),
+            },
+            ScanIndexForward: false,
+          },
+          page.limit + 1,
+        ),
+      ),
+    );
+    const merged = perShard.flat().sort((a, b) => String(b.gsi2sk).localeCompare(String(a.gsi2sk)));
+    const items = merged.slice(0, page.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      merged.length > page.limit && last ? Buffer.from(String(last.gsi2sk)).toString('base64url') : null;
+    return { items: items.map(toRoom), nextCursor };
+  }
+
+  async openRoomIdsOf(actor: Actor): Promise<string[]> {
+    if (actor.role === 'staff') {
+      const members = await this.queryAll({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.staffRooms(actor.userId) },
+      });
+      return members.map((member) => String(member.room_id));
+    }
+    const rooms = await this.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': keys.customerRooms(actor.userId), ':open': 'open' },
+    });
+    return rooms.map((room) => String(room.id));
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Messages
+
+  /**
+   * Appends a message: one conditional UpdateItem takes the room's next sequence number (and refuses a closed
+   * room or another customer's room in the same step), one conditional PutItem stores the message. With a
+   * client_message_id, a claim item makes the send idempotent: a resend finds the claim and gets the stored
+   * message back; two copies racing each other cannot both store a message.
+   */
+  async appendMessage(input: AppendMessageInput): Promise<AppendResult> {
+    const { roomId, sender, clientMessageId } = input;
+    if (clientMessageId !== null) {
+      const earlier = await this.findClaimedMessage(input);
+      if (earlier) return earlier;
+    }
+
+    const isStaff = sender.role === 'staff';
+    let old: Item;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression:
+            [
+              'SET seq = seq + :one, #reads.#me = seq + :one, last_activity_at = :at, last_message = :preview',
+              'gsi2sk = :activity',
+            ].join(', ') + (isStaff ? ' ADD staff_ids :me_set' : ''),
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :open' +
+            (input.ownerId === undefined ? '' : ' AND customer_id = :owner'),
+          ExpressionAttributeNames: { '#reads': 'reads', '#me': sender.userId, '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':at': input.createdAt,
+            ':open': 'open',
+            ':activity': keys.timeOrdered(input.createdAt, roomId),
+            ':preview': {
+              sender_id: sender.userId,
+              sender_role: sender.role,
+              preview: preview(input.content),
+              created_at: input.createdAt,
+            },
+            ...(isStaff ? { ':me_set': new Set([sender.userId]) } : {}),
+            ...(input.ownerId === undefined ? {} : { ':owner': input.ownerId }),
+          },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      old = Attributes as Item;
+    } catch (error) {
+      const seen = failedItem(error);
+      if (seen === undefined) throw error;
+      if (seen === null || (input.ownerId !== undefined && seen.customer_id !== input.ownerId)) {
+        return { kind: 'not_found' };
+      }
+      return { kind: 'closed' };
+    }
+
+    const seq = Number(old.seq) + 1;
+    const message: Message = {
+      id: seq,
+      roomId,
+      senderId: sender.userId,
+      senderRole: sender.role,
+      content: input.content,
+      createdAt: input.createdAt,
+      clientMessageId,
+    };
+    if (clientMessageId !== null) {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: {
+              ...keys.claim(roomId, sender.userId, clientMessageId),
+              seq,
+              ttl: this.nowSeconds() + this.claimLifetime,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+      } catch (error) {
+        if (failedItem(error) === undefined) throw error;
+        // A copy of this send claimed the id between our check and our claim: it owns the message. The
+        // sequence number we took stays unused, the one gap this design allows.
+        const earlier = await this.findClaimedMessage(input);
+        if (earlier) return earlier;
+        throw error;
+      }
+    }
+    const stored = await this.putMessage(message);
+
+    const oldStaff = toStringArray(old.staff_ids);
+    const joinedStaff = isStaff && !oldStaff.includes(sender.userId);
+    const oldRoom = toRoom(old);
+    const room: Room = {
+      ...oldRoom,
+      lastMessageId: seq,
+      lastActivityAt: input.createdAt,
+      staffIds: joinedStaff ? [...oldStaff, sender.userId] : oldStaff,
+      reads: { ...oldRoom.reads, [sender.userId]: seq },
+      lastMessage: {
+        id: seq,
+        senderId: sender.userId,
+        senderRole: sender.role,
+        preview: preview(input.content),
+        createdAt: input.createdAt,
+      },
+    };
+    if (joinedStaff) await this.putMember(roomId, sender.userId, input.createdAt);
+    return { kind: 'created', message: stored, joinedStaff, room };
+  }
+
+  /** The message a claim points to; completes it if the send that claimed it died before storing it. */
+  private async findClaimedMessage(input: AppendMessageInput): Promise<AppendResult | null> {
+    const { Item: claim } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.claim(input.roomId, input.sender.userId, input.clientMessageId ?? ''),
+        ConsistentRead: true,
+      }),
+    );
+    if (!claim) return null;
+    const seq = Number(claim.seq);
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: keys.message(input.roomId, seq), ConsistentRead: true }),
+    );
+    if (Item) return { kind: 'duplicate', message: toMessage(Item) };
+    const message = await this.putMessage({
+      id: seq,
+      roomId: input.roomId,
+      senderId: input.sender.userId,
+      senderRole: input.sender.role,
+      content: input.content,
+      createdAt: input.createdAt,
+      clientMessageId: input.clientMessageId,
+    });
+    return { kind: 'duplicate', message };
+  }
+
+  /** Stores a message once; if its sequence number is already taken by the same send, returns that. */
+  private async putMessage(message: Message): Promise<Message> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: messageItem(message),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return message;
+    } catch (error) {
+      if (failedItem(error) === undefined) throw error;
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.table,
+          Key: keys.message(message.roomId, message.id),
+          ConsistentRead: true,
+        }),
+      );
+      if (!Item) throw error;
+      return toMessage(Item);
+    }
+  }
+
+  async listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
+    const { limit, before, after } = request;
+    const forward = after !== undefined;
+    let range: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>;
+    if (after !== undefined) {
+      range = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':pk': keys.room(roomId).pk,
+          ':lo': keys.message(roomId, Math.min(after + 1, MAX_SEQ)).sk,
+          ':hi': keys.message(roomId, MAX_SEQ).sk,
+        },
+      };
+    } else if (before !== undefined) {
+      if (before <= 1) return { items: [], hasMore: false };
+      range = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':pk': keys.room(roomId).pk,
+          ':lo': `${keys.messagePrefix}${pad(1)}`,
+          ':hi': keys.message(roomId, Math.min(before - 1, MAX_SEQ)).sk,
+        },
+      };
+    } else {
+      range = {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.room(roomId).pk, ':prefix': keys.messagePrefix },
+      };
+    }
+    const items = await this.queryAll({ ...range, ScanIndexForward: forward }, limit + 1);
+    const hasMore = items.length > limit;
+    const page = items.slice(0, limit).map(toMessage);
+    return { items: forward ? page : page.reverse(), hasMore };
+  }
+
+  async markRead(
+    roomId: string,
+    userId: string,
+    messageId: number,
+    ownerId?: string,
+  ): Promise<MarkReadResult> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'SET #reads.#me = :n',
+          ConditionExpression:
+            'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+            (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+          ExpressionAttributeNames: { '#reads': 'reads', '#me': userId },
+          ExpressionAttributeValues: {
+            ':n': messageId,
+            ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { kind: 'updated', room: toRoom(Attributes as Item) };
+    } catch (error) {
+      const seen = failedItem(error);
+      if (seen === undefined) throw error;
+      if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
+        return { kind: 'not_found' };
+      if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
+      return { kind: 'unchanged', room: toRoom(seen) };
+    }
+  }
+
+  async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
+    let room: Room;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
+          ExpressionAttributeNames: { '#reads': 'reads', '#me': staffId, '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':me_set': new Set([staffId]),
+            ':me': staffId,
+            ':zero': 0,
+            ':open': 'open',
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      room = toRoom(Attributes as Item);
+    } catch (error) {
+      const seen = failedItem(error);
+      if (seen === undefined) throw error;
+      if (seen === null) return { kind: 'not_found' };
+      if (seen.status !== 'open') return { kind: 'closed' };
+      return { kind: 'unchanged', room: toRoom(seen) };
+    }
+    await this.putMember(roomId, staffId, at);
+    return { kind: 'changed', room };
+  }
+
+  async removeStaff(roomId: string, staffId: string): Promise<MembershipResult> {
+    let room: Room;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'DELETE staff_ids :me_set',
+          ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
+          ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      room = toRoom(Attributes as Item);
+    } catch (error) {
+      const seen = failedItem(error);
+      if (seen === undefined) throw error;
+      if (seen === null) return { kind: 'not_found' };
+      return { kind: 'unchanged', room: toRoom(seen) };
+    }
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.member(roomId, staffId) }));
+    return { kind: 'changed', room };
+  }
+
+  async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
+    let room: Room;
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.room(roomId),
+          UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
+          ConditionExpression:
+            'attribute_exists(pk) AND #status = :open' +
+            (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':closed': 'closed',
+            ':open': 'open',
+            ':at': at,
+            ':by': by,
+            ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+          },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      room = toRoom(Attributes as Item);
+    } catch (error) {
+      const seen = failedItem(error);
+      if (seen === undefined) throw error;
+      if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
+        return { kind: 'not_found' };
+      return { kind: 'unchanged', room: toRoom(seen) };
+    }
+    // A closed room leaves its staff members' lists of open rooms.
+    await Promise.all(
+      room.staffIds.map((staffId) =>
+        this.db
+          .send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: keys.member(roomId, staffId),
+              UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+              ConditionExpression: 'attribute_exists(pk)',
+            }),
+          )
+          .catch((error: unknown) => {
+            if (failedItem(error) === undefined) throw error;
+          }),
+      ),
+    );
+    return { kind: 'changed', room };
+  }
+
+  private async putMember(roomId: string, staffId: string, at: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...keys.member(roomId, staffId),
+          type: 'member',
+          room_id: roomId,
+          user_id: staffId,
+          role: 'staff',
+          joined_at: at,
+          gsi1pk: keys.staffRooms(staffId),
+          gsi1sk: keys.timeOrdered(at, roomId),
+        },
+      }),
+    );
+  }
+
+  private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
+    const found = new Map<string, Room>();
+    for (let i = 0; i < roomIds.length; i += BATCH_GET_LIMIT) {
+      let request: Record<string, { Keys: Item[]; ConsistentRead?: boolean }> | undefined = {
+        [this.table]: { Keys: roomIds.slice(i, i + BATCH_GET_LIMIT).map((id) => keys.room(id)) },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of result.Responses?.[this.table] ?? []) found.set(String(item.id), toRoom(item));
+        request = result.UnprocessedKeys as typeof request;
+      }
+    }
+    return roomIds.flatMap((id) => found.get(id) ?? []);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Connections, subscriptions, presence
+
+  /** The connection, its presence and a subscription per room it starts out following, in one batch. */
+  async putConnection(connection: Connection, expiresAt: number): Promise<void> {
+    const { connectionId, userId, role, connectedAt, rooms } = connection;
+    const puts: Item[] = [
+      {
+        ...keys.connection(connectionId),
+        type: 'connection',
+        connection_id: connectionId,
+        user_id: userId,
+        role,
+        connected_at: connectedAt,
+        ...(rooms.length > 0 ? { rooms: new Set(rooms) } : {}),
+        ttl: expiresAt,
+      },
+      {
+        ...keys.presence(role, userId, connectionId),
+        type: 'presence',
+        connection_id: connectionId,
+        user_id: userId,
+        role,
+        connected_at: connectedAt,
+        ttl: expiresAt,
+      },
+      ...rooms.map((roomId) =>
+        subscriptionItem({ roomId, connectionId, userId, role, connectedAt }, expiresAt),
+      ),
+    ];
+    await this.batchWrite(puts.map((Item) => ({ PutRequest: { Item } })));
+  }
+
+  async deleteConnection(connectionId: string): Promise<Connection | null> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: keys.connection(connectionId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    if (!Attributes) return null;
+    const connection = toConnection(Attributes);
+    await this.batchWrite([
+      { DeleteRequest: { Key: keys.presence(connection.role, connection.userId, connectionId) } },
+      ...connection.rooms.map((roomId) => ({
+        DeleteRequest: { Key: keys.subscription(roomId, connectionId) },
+      })),
+    ]);
+    return connection;
+  }
+
+  async addSubscription(subscription: Subscription, expiresAt: number): Promise<void> {
+    // The connection records the room first, so that whoever deletes the connection also finds this
+    // subscription; a connection that is already gone gets no subscription.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: keys.connection(subscription.connectionId),
+        UpdateExpression: 'ADD rooms :room',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':room': new Set([subscription.roomId]) },
+      }),
+    );
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: subscriptionItem(subscription, expiresAt) }),
+    );
+  }
+
+  async removeSubscription(roomId: string, connectionId: string): Promise<void> {
+    await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.subscription(roomId, connectionId) }),
+    );
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'DELETE rooms :room',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':room': new Set([roomId]) },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (failedItem(error) === undefined) throw error;
+      });
+  }
+
+  async getSubscription(roomId: string, connectionId: string): Promise<Subscription | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: keys.subscription(roomId, connectionId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item && Number(Item.ttl) > this.nowSeconds() ? toSubscription(Item) : null;
+  }
+
+  async listSubscriptions(roomId: string): Promise<Subscription[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':pk': keys.subscriptionsOf(roomId), ':now': this.nowSeconds() },
+      ConsistentRead: true,
+    });
+    return items.map(toSubscription);
+  }
+
+  async userConnectionIds(userId: string, role: Role): Promise<string[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: {
+        ':pk': keys.presencePartition(role, userId),
+        ':user': keys.presenceOfUser(userId),
+        ':now': this.nowSeconds(),
+      },
+      ConsistentRead: true,
+    });
+    return items.map((item) => String(item.connection_id));
+  }
+
+  async onlineStaff(): Promise<OnlineUser[]> {
+    const byUser = new Map<string, { connections: number; since: number }>();
+    for (const item of await this.staffPresence()) {
+      const userId = String(item.user_id);
+      const entry = byUser.get(userId) ?? { connections: 0, since: Number.POSITIVE_INFINITY };
+      entry.connections += 1;
+      entry.since = Math.min(entry.since, Number(item.connected_at));
+      byUser.set(userId, entry);
+    }
+    return [...byUser.entries()]
+      .map(([userId, { connections, since }]) => ({
+        userId,
+        role: 'staff' as const,
+        connections,
+        onlineSince: new Date(since).toISOString(),
+      }))
+      .sort((a, b) => a.userId.localeCompare(b.userId));
+  }
+
+  async staffConnections(): Promise<Subscription[]> {
+    return (await this.staffPresence()).map((item) => toSubscription({ ...item, room_id: '' }));
+  }
+
+  private staffPresence(): Promise<Item[]> {
+    return this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':pk': keys.presencePartition('staff', ''), ':now': this.nowSeconds() },
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Tickets
+
+  async putTicket(ticketHash: string, ticket: Ticket, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...keys.ticket(ticketHash),
+          type: 'ticket',
+          user_id: ticket.userId,
+          role: ticket.role,
+          ttl: expiresAt,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async takeTicket(ticketHash: string): Promise<Ticket | null> {
+    const { Attributes } = await this.db.send(
+      new DeleteCommand({ TableName: this.table, Key: keys.ticket(ticketHash), ReturnValues: 'ALL_OLD' }),
+    );
+    if (!Attributes || Number(Attributes.ttl) <= this.nowSeconds()) return null;
+    return { userId: String(Attributes.user_id), role: Attributes.role === 'staff' ? 'staff' : 'customer' };
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Plumbing
+
+  /** Follows LastEvaluatedKey until `max` items (or all of them) are read. */
+  private async queryAll(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    max = Number.POSITIVE_INFINITY,
+  ): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const remaining = max - items.length;
+      const result = await this.db.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          ...(Number.isFinite(remaining) ? { Limit: remaining } : {}),
+        }),
+      );
+      items.push(...((result.Items as Item[] | undefined) ?? []));
+      start = result.LastEvaluatedKey as Item | undefined;
+    } while (start && items.length < max);
+    return items;
+  }
+
+  /**
+   * One page of a query with an opaque cursor. The cursor is DynamoDB's own LastEvaluatedKey, checked against
+   * the partition the caller may read, so a forged cursor cannot start a query elsewhere.
+   */
+  private async queryPage(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    page: PageRequest,
+    ownsKey: (key: Item) => boolean,
+  ): Promise<{ items: Item[]; next: string | null }> {
+    let start = page.cursor === undefined ? undefined : decodeKeyCursor(page.cursor);
+    if (start && !ownsKey(start)) throw new BadRequest('Invalid cursor', 'invalid_cursor');
+    const items: Item[] = [];
+    let last: Item | undefined;
+    do {
+      const result = await this.db.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.table,
+          ExclusiveStartKey: start,
+          Limit: page.limit - items.length,
+        }),
+      );
+      items.push(...((result.Items as Item[] | undefined) ?? []));
+      start = result.LastEvaluatedKey as Item | undefined;
+      last = start;
+    } while (start && items.length < page.limit);
+    // DynamoDB may hand back a key even when nothing follows; only a full page advertises a next one.
+    const next =
+      last && items.length >= page.limit ? Buffer.from(JSON.stringify(last)).toString('base64url') : null;
+    return { items, next };
+  }
+
+  private async batchWrite(requests: Item[]): Promise<void> {
+    for (let i = 0; i < requests.length; i += BATCH_WRITE_LIMIT) {
+      let pending: Record<string, Item[]> | undefined = {
+        [this.table]: requests.slice(i, i + BATCH_WRITE_LIMIT),
+      };
+      for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt > 0) await backoff(attempt);
+        const result = await this.db.send(
+          // biome-ignore lint/suspicious/noExplicitAny: the document client's request type is a deep union.
+          new BatchWriteCommand({ RequestItems: pending as any }),
+        );
+        pending = result.UnprocessedItems as Record<string, Item[]> | undefined;
+      }
+    }
+  }
+
+  private roomItem(room: Room): Item {
+    return {
+      ...keys.room(room.id),
+      type: 'room',
+      id: room.id,
+      room_type: room.roomType,
+      subject: room.subject,
+      status: room.status,
+      customer_id: room.customerId,
+      ...(room.staffIds.length > 0 ? { staff_ids: new Set(room.staffIds) } : {}),
+      created_at: room.createdAt,
+      last_activity_at: room.lastActivityAt,
+      seq: room.lastMessageId,
+      reads: room.reads,
+      gsi1pk: keys.customerRooms(room.customerId),
+      gsi1sk: keys.timeOrdered(room.createdAt, room.id),
+      ...(room.status === 'open'
+        ? {
+            gsi2pk: keys.openRooms(shardOfRoom(room.id, this.shards)),
+            gsi2sk: keys.timeOrdered(room.lastActivityAt, room.id),
+          }
+        : {}),
+    };
+  }
+}
+
+function shardOfRoom(roomId: string, shards: number): number {
+  let hash = 0;
+  for (let i = 0; i < roomId.length; i++) hash = (hash * 31 + roomId.charCodeAt(i)) >>> 0;
+  return hash % shards;
+}
+
+async function backoff(attempt: number): Promise<void> {
+  const ceiling = Math.min(1000, 25 * 2 ** attempt);
+  await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
+}
+
+function preview(content: string): string {
+  const chars = [...content];
+  return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
+}
+
+function toStringArray(value: unknown): string[] {
+  if (value instanceof Set) return [...value].map(String).sort();
+  if (Array.isArray(value)) return value.map(String);
+  return [];
+}
+
+function toRoom(item: Item): Room {
+  const seq = Number(item.seq ?? 0);
+  const last = item.last_message as Item | undefined;
+  return {
+    id: String(item.id),
+    roomType: String(item.room_type),
+    subject: String(item.subject ?? ''),
+    status: item.status === 'closed' ? 'closed' : 'open',
+    customerId: String(item.customer_id),
+    staffIds: toStringArray(item.staff_ids),
+    createdAt: String(item.created_at),
+    lastActivityAt: String(item.last_activity_at),
+    closedAt: typeof item.closed_at === 'string' ? item.closed_at : null,
+    closedBy: typeof item.closed_by === 'string' ? item.closed_by : null,
+    lastMessageId: seq,
+    lastMessage: last
+      ? {
+          id: seq,
+          senderId: String(last.sender_id),
+          senderRole: last.sender_role === 'staff' ? 'staff' : 'customer',
+          preview: String(last.preview),
+          createdAt: String(last.created_at),
+        }
+      : null,
+    reads: Object.fromEntries(
+      Object.entries((item.reads as Item | undefined) ?? {}).map(([k, v]) => [k, Number(v)]),
+    ),
+  };
+}
+
+function messageItem(message: Message): Item {
+  return {
+    ...keys.message(message.roomId, message.id),
+    type: 'message',
+    id: message.id,
+    room_id: message.roomId,
+    sender_id: message.senderId,
+    sender_role: message.senderRole,
+    content: message.content,
+    created_at: message.createdAt,
+    ...(message.clientMessageId === null ? {} : { client_message_id: message.clientMessageId }),
+  };
+}
+
+function toMessage(item: Item): Message {
+  return {
+    id: Number(item.id),
+    roomId: String(item.room_id),
+    senderId: String(item.sender_id),
+    senderRole: item.sender_role === 'staff' ? 'staff' : 'customer',
+    content: String(item.content),
+    createdAt: String(item.created_at),
+    clientMessageId: typeof item.client_message_id === 'string' ? item.client_message_id : null,
+  };
+}
+
+function subscriptionItem(subscription: Subscription, expiresAt: number): Item {
+  return {
+    ...keys.subscription(subscription.roomId, subscription.connectionId),
+    type: 'subscription',
+    room_id: subscription.roomId,
+    connection_id: subscription.connectionId,
+    user_id: subscription.userId,
+    role: subscription.role,
+    connected_at: subscription.connectedAt,
+    ttl: expiresAt,
+  };
+}
+
+function toSubscription(item: Item): Subscription {
+  return {
+    roomId: String(item.room_id),
+    connectionId: String(item.connection_id),
+    userId: String(item.user_id),
+    role: item.role === 'staff' ? 'staff' : 'customer',
+    connectedAt: Number(item.connected_at),
+  };
+}
+
+function toConnection(item: Item): Connection {
+  return {
+    connectionId: String(item.connection_id),
+    userId: String(item.user_id),
+    role: item.role === 'staff' ? 'staff' : 'customer',
+    connectedAt: Number(item.connected_at),
+    rooms: toStringArray(item.rooms),
+  };
+}
+
+function decodeKeyCursor(cursor: string): Item {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Item;
+  } catch {
+    // fall through
+  }
+  throw new BadRequest('Invalid cursor', 'invalid_cursor');
+}
+
+function decodeOpenRoomsCursor(cursor: string): string {
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value))
+    throw new BadRequest('Invalid cursor', 'invalid_cursor');
+  return value;
+}
