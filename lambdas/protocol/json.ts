@@ -1,0 +1,83 @@
+import type { Message, MessagePage, OnlineUser, Page, RoomDetail, RoomView } from '../domain/types.js';
+
+/**
+ * The wire shapes of the HTTP API and the frames: snake_case JSON, as the original Django service spoke it.
+ * Domain objects are camelCase; this is the one place where one becomes the other.
+ */
+
+export interface MessageJson {
+  id: number;
+  room_id: string;
+  sender_id: string;
+  sender_role: string;
+  content: string;
+  created_at: string;
+  client_message_id: string | null;
+}
+
+export function messageJson(message: Message): MessageJson {
+  return {
+    id: message.id,
+    room_id: message.roomId,
+    sender_id: message.senderId,
+    sender_role: message.senderRole,
+    content: message.content,
+    created_at: message.createdAt,
+    client_message_id: message.clientMessageId,
+  };
+}
+
+export function roomJson(room: RoomView) {
+  return {
+    id: room.id,
+    room_type: room.roomType,
+    subject: room.subject,
+    status: room.status,
+    customer_id: room.customerId,
+    staff_ids: [...room.staffIds],
+    created_at: room.createdAt,
+    last_activity_at: room.lastActivityAt,
+    closed_at: room.closedAt,
+    closed_by: room.closedBy,
+    last_message_id: room.lastMessageId,
+    last_message: room.lastMessage && {
+      id: room.lastMessage.id,
+      sender_id: room.lastMessage.senderId,
+      sender_role: room.lastMessage.senderRole,
+      preview: room.lastMessage.preview,
+      created_at: room.lastMessage.createdAt,
+    },
+    unread_count: room.unreadCount,
+  };
+}
+
+export function roomDetailJson(room: RoomDetail) {
+  return {
+    ...roomJson(room),
+    members: room.members.map((member) => ({
+      user_id: member.userId,
+      role: member.role,
+      last_read: member.lastRead,
+      is_online: member.isOnline,
+    })),
+  };
+}
+
+export function roomPageJson(page: Page<RoomView>) {
+  return { results: page.items.map(roomJson), next_cursor: page.nextCursor };
+}
+
+export function messagePageJson(page: MessagePage) {
+  return { results: page.items.map(messageJson), has_more: page.hasMore };
+}
+
+export function onlineStaffJson(users: readonly OnlineUser[]) {
+  return {
+    results: users.map((user) => ({
+      user_id: user.userId,
+      role: user.role,
+      connections: user.connections,
+      online_since: user.onlineSince,
+    })),
+  };
+}

@@ -1,0 +1,127 @@
+import * as v from 'valibot';
+import { BadRequest, type FieldIssue } from '../domain/errors.js';
+
+/**
+ * Schemas of everything a client sends: HTTP bodies and query strings, and WebSocket frames. Both APIs use
+ * the same field rules, so a message that is refused over HTTP is refused over the socket too.
+ */
+
+/** Counts characters as people do (code points), not UTF-16 units. */
+const characters = (value: string) => [...value].length;
+
+export const messageContent = (maxLength: number) =>
+  v.pipe(
+    v.string('content must be a string'),
+    v.check((value) => value.trim().length > 0, 'content must not be empty'),
+    v.check((value) => characters(value) <= maxLength, `content must be at most ${maxLength} characters`),
+  );
+
+export const clientMessageId = v.pipe(
+  v.string('client_message_id must be a string'),
+  v.regex(/^[\w.:-]{1,64}$/, 'client_message_id must be 1 to 64 letters, digits or . _ : -'),
+);
+
+export const roomId = v.pipe(
+  v.string('room_id must be a string'),
+  v.minLength(1, 'room_id must not be empty'),
+);
+
+const messageId = (field: string) =>
+  v.pipe(
+    v.number(`${field} must be a number`),
+    v.integer(`${field} must be a whole number`),
+    v.minValue(1, `${field} must be at least 1`),
+  );
+
+export const createRoomBody = v.object({
+  room_type: v.optional(
+    v.pipe(
+      v.string('room_type must be a string'),
+      v.regex(/^[a-z0-9][a-z0-9_-]{0,31}$/, 'room_type must be 1 to 32 lowercase letters, digits, - or _'),
+    ),
+    'general',
+  ),
+  subject: v.optional(
+    v.pipe(
+      v.string('subject must be a string'),
+      v.transform((value) => value.trim()),
+      v.check((value) => characters(value) <= 200, 'subject must be at most 200 characters'),
+    ),
+    '',
+  ),
+});
+
+export const sendMessageBody = (maxLength: number) =>
+  v.object({ content: messageContent(maxLength), client_message_id: v.optional(clientMessageId) });
+
+export const markReadBody = v.object({ message_id: v.optional(messageId('message_id')) });
+
+/** Query string values arrive as strings. */
+const integerParam = (field: string, min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d{1,15}$/, `${field} must be a whole number`),
+    v.transform(Number),
+    v.minValue(min, `${field} must be at least ${min}`),
+    v.maxValue(max, `${field} must be at most ${max}`),
+  );
+
+export const roomListQuery = v.object({
+  limit: v.optional(integerParam('limit', 1, 100), '20'),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(2048, 'cursor is too long'))),
+});
+
+export const historyQuery = v.object({
+  limit: v.optional(integerParam('limit', 1, 100), '50'),
+  before: v.optional(integerParam('before', 1, Number.MAX_SAFE_INTEGER)),
+  after: v.optional(integerParam('after', 0, Number.MAX_SAFE_INTEGER)),
+});
+
+// Client frames. Route selection has already picked the handler by `type`; room_id is optional and defaults
+// to the room the socket was opened for.
+export const messageFrame = (maxLength: number) =>
+  v.object({
+    type: v.literal('message'),
+    content: messageContent(maxLength),
+    room_id: v.optional(roomId),
+    client_message_id: v.optional(clientMessageId),
+  });
+
+export const typingFrame = v.object({
+  type: v.literal('typing'),
+  is_typing: v.boolean('is_typing must be true or false'),
+  room_id: v.optional(roomId),
+});
+
+export const readFrame = v.object({
+  type: v.literal('read'),
+  message_id: messageId('message_id'),
+  room_id: v.optional(roomId),
+});
+
+export const subscriptionFrame = v.object({
+  type: v.picklist(['subscribe', 'unsubscribe']),
+  room_id: roomId,
+});
+
+/** Parses `input` or throws a 400 that names every field at fault. */
+export function parse<const S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {
+  const result = v.safeParse(schema, input);
+  if (result.success) return result.output;
+  const details: FieldIssue[] = result.issues.map((issue) => ({
+    field: v.getDotPath(issue) ?? '(body)',
+    message: issue.message,
+  }));
+  const first = details[0];
+  throw new BadRequest(first ? `${first.message}` : 'Invalid request', 'invalid_request', details);
+}
+
+/** Parses a JSON text, or throws a 400 `invalid_json`. */
+export function parseJson(text: string | undefined | null): unknown {
+  if (text === undefined || text === null || text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequest('Body is not valid JSON', 'invalid_json');
+  }
+}

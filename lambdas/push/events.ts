@@ -1,0 +1,54 @@
+import { view } from '../domain/chat.js';
+import type { ChatEvents, ChatStore, RoomEvent } from '../domain/ports.js';
+import type { Actor, Message, Room } from '../domain/types.js';
+import { frames } from '../protocol/frames.js';
+import type { Pusher, Target } from './pusher.js';
+
+/**
+ * Turns domain events into frames and picks who gets them. A room's frames go to the sockets that follow it
+ * (one Query of the room's subscriptions, whatever the size of the system); room lifecycle changes and staff
+ * presence also go to every staff socket, so every console's queue stays current.
+ */
+export class PushEvents implements ChatEvents {
+  constructor(
+    private readonly store: ChatStore,
+    private readonly pusher: Pusher,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async roomChanged(event: RoomEvent, room: Room, userId: string): Promise<void> {
+    const [followers, staff] = await Promise.all([
+      event === 'created' ? [] : this.store.listSubscriptions(room.id),
+      this.store.staffConnections(),
+    ]);
+    await this.pusher.send([...followers, ...staff], (target) =>
+      frames.room(event, view(room, { userId: target.userId, role: target.role }), userId),
+    );
+  }
+
+  async messageCreated(message: Message): Promise<void> {
+    await this.pusher.send(await this.store.listSubscriptions(message.roomId), frames.message(message));
+  }
+
+  async typing(roomId: string, actor: Actor, isTyping: boolean, fromConnectionId: string): Promise<void> {
+    const followers = await this.store.listSubscriptions(roomId);
+    await this.pusher.send(
+      followers.filter((target) => target.connectionId !== fromConnectionId),
+      frames.typing(roomId, actor, isTyping),
+    );
+  }
+
+  async readReceipt(roomId: string, actor: Actor, messageId: number): Promise<void> {
+    await this.pusher.send(
+      await this.store.listSubscriptions(roomId),
+      frames.readReceipt(roomId, actor, messageId, this.now().toISOString()),
+    );
+  }
+
+  async presenceChanged(actor: Actor, isOnline: boolean, roomIds: readonly string[]): Promise<void> {
+    const audiences: Promise<Target[]>[] = roomIds.map((roomId) => this.store.listSubscriptions(roomId));
+    if (actor.role === 'staff') audiences.push(this.store.staffConnections());
+    const targets = (await Promise.all(audiences)).flat();
+    await this.pusher.send(targets, frames.presence(actor, isOnline));
+  }
+}

@@ -1,0 +1,113 @@
+import {
+  type ApiGatewayManagementApiClient,
+  GoneException,
+  PostToConnectionCommand,
+} from '@aws-sdk/client-apigatewaymanagementapi';
+import type { Frame } from '../protocol/frames.js';
+import { logger } from '../runtime/logger.js';
+
+/** A socket to deliver to. */
+export interface Target {
+  readonly connectionId: string;
+  readonly userId: string;
+  readonly role: 'customer' | 'staff';
+  /** Epoch ms; a socket younger than the connect grace is never treated as gone. */
+  readonly connectedAt: number;
+}
+
+export interface PushReport {
+  readonly delivered: number;
+  /** Sockets the management API no longer knows (HTTP 410). */
+  readonly gone: readonly string[];
+  /** Deliveries that failed for another reason after the SDK's retries. */
+  readonly failed: number;
+}
+
+export interface PusherOptions {
+  /** PostToConnection calls in flight at once. @default 32 */
+  readonly concurrency?: number;
+  /** Called once per gone socket, after the fan-out, to forget it. */
+  readonly onGone?: (connectionId: string) => Promise<void>;
+  /**
+   * A socket whose `$connect` is still running answers 410 too; one younger than this is left alone.
+   * @default 30_000 (API Gateway gives `$connect` at most 29 s)
+   */
+  readonly connectGraceMs?: number;
+  readonly now?: () => number;
+}
+
+/** True for the management API's "this connection is gone" answer, however the SDK surfaces it. */
+export function isGone(error: unknown): boolean {
+  return (
+    error instanceof GoneException ||
+    (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode === 410
+  );
+}
+
+/**
+ * Delivers frames through the WebSocket management API: in parallel with a bounded concurrency, each socket
+ * on its own, so one dead or slow socket never fails or holds up the others. Throttling
+ * (`LimitExceededException`) is retried by the SDK's standard retry strategy with jittered backoff; a 410
+ * deletes that socket (the target, never the sender) through `onGone`.
+ */
+export class Pusher {
+  private readonly concurrency: number;
+  private readonly connectGraceMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: ApiGatewayManagementApiClient,
+    private readonly options: PusherOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 32;
+    this.connectGraceMs = options.connectGraceMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Sends one frame per target; `frame` may be built per target (a room seen by that user). */
+  async send(targets: readonly Target[], frame: Frame | ((target: Target) => Frame)): Promise<PushReport> {
+    const unique = [...new Map(targets.map((target) => [target.connectionId, target])).values()];
+    const gone: Target[] = [];
+    let delivered = 0;
+    let failed = 0;
+    await forEachLimited(unique, this.concurrency, async (target) => {
+      const body = JSON.stringify(typeof frame === 'function' ? frame(target) : frame);
+      try {
+        await this.client.send(
+          new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: body }),
+        );
+        delivered += 1;
+      } catch (error) {
+        if (isGone(error)) {
+          gone.push(target);
+          return;
+        }
+        failed += 1;
+        logger.warn('Frame not delivered', { connectionId: target.connectionId, error });
+      }
+    });
+    const stale = gone.filter((target) => this.now() - target.connectedAt > this.connectGraceMs);
+    if (this.options.onGone) {
+      for (const target of stale) {
+        try {
+          await this.options.onGone(target.connectionId);
+        } catch (error) {
+          logger.error('Could not forget a gone connection', { connectionId: target.connectionId, error });
+        }
+      }
+    }
+    return { delivered, gone: gone.map((target) => target.connectionId), failed };
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,0 +1,21 @@
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { type ChatCommandDeps, disconnect } from '../domain/chat.js';
+import { PushEvents } from '../push/events.js';
+import { Pusher } from '../push/pusher.js';
+import { ENV } from './config.js';
+import { config, queryDeps, store } from './deps.js';
+
+if (!config.webSocketCallbackUrl) throw new Error(`${ENV.webSocketCallbackUrl} is not set`);
+
+/** The management API client; its standard retry strategy retries throttling with jittered backoff. */
+const managementApi = new ApiGatewayManagementApiClient({
+  endpoint: config.webSocketCallbackUrl,
+  maxAttempts: 4,
+});
+
+export const pusher = new Pusher(managementApi, {
+  onGone: (connectionId) => disconnect(commandDeps, connectionId),
+});
+
+/** What handlers that change something need: storage, and the frames that tell every socket concerned. */
+export const commandDeps: ChatCommandDeps = { ...queryDeps, events: new PushEvents(store, pusher) };

@@ -1,0 +1,17 @@
+import type { ChatDeps } from '../domain/chat.js';
+import { createDocumentClient, DynamoMeter } from '../storage/client.js';
+import { DynamoStore } from '../storage/dynamo-store.js';
+import { loadConfig } from './config.js';
+
+/**
+ * What read-only handlers need, created once per container. Handlers that change something import
+ * `command-deps.ts` instead, which adds the push side; keeping the two apart keeps the management API client
+ * out of the bundles that never push.
+ */
+export const config = loadConfig();
+export const meter = new DynamoMeter();
+export const store = new DynamoStore(createDocumentClient(meter), {
+  tableName: config.tableName,
+  openRoomShards: config.openRoomShards,
+});
+export const queryDeps: ChatDeps = { store };

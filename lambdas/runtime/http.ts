@@ -1,0 +1,103 @@
+import type {
+  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type * as v from 'valibot';
+import { AppError, roomNotFound } from '../domain/errors.js';
+import type { Actor } from '../domain/types.js';
+import { parse, parseJson } from '../protocol/schemas.js';
+import { config, meter } from './deps.js';
+import { actorFromClaims } from './identity.js';
+import { logger } from './logger.js';
+
+export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+
+/** A request whose caller is known: identity comes from the JWT authorizer's verified claims only. */
+export interface HttpRequest {
+  readonly event: HttpEvent;
+  readonly actor: Actor;
+  /** The `{id}` path parameter; a malformed id is an unknown room (404). */
+  roomId(): string;
+  /** The JSON body, validated. */
+  body<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
+  /** The query string, validated. */
+  query<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export const json = (status: number, body: unknown): HttpResult => ({ status, body });
+
+const ROOM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function respond(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+/**
+ * Wraps an HTTP API route: builds the request, runs `route`, and turns typed errors into
+ * `{"error": {"code", "message"}}` with their status. This is the only place HTTP errors are shaped; anything
+ * unexpected is logged with its request id and answered with a 500 that shows no internals.
+ */
+export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>) {
+  return async (event: HttpEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    logger.addContext(context);
+    logger.appendKeys({ requestId: event.requestContext.requestId, routeKey: event.requestContext.routeKey });
+    meter.take();
+    const started = Date.now();
+    let status = 500;
+    try {
+      const actor = actorFromClaims(event.requestContext.authorizer?.jwt?.claims, config);
+      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a user');
+      const request: HttpRequest = {
+        event,
+        actor,
+        roomId() {
+          const id = event.pathParameters?.id ?? '';
+          if (!ROOM_ID.test(id)) throw roomNotFound();
+          return id;
+        },
+        body: (schema) => parse(schema, parseJson(decodeBody(event))),
+        query: (schema) => parse(schema, event.queryStringParameters ?? {}),
+      };
+      const result = await route(request);
+      status = result.status;
+      return respond(result.status, result.body);
+    } catch (error) {
+      if (error instanceof AppError) {
+        status = error.status;
+        return respond(error.status, {
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details ? { details: error.details } : {}),
+          },
+        });
+      }
+      logger.error('Unhandled error', { error });
+      return respond(500, {
+        error: {
+          code: 'internal_error',
+          message: 'Something went wrong on our side',
+          request_id: event.requestContext.requestId,
+        },
+      });
+    } finally {
+      logger.info('Request handled', { status, durationMs: Date.now() - started, dynamodb: meter.take() });
+      logger.resetKeys();
+    }
+  };
+}
+
+function decodeBody(event: HttpEvent): string | undefined {
+  if (event.body === undefined) return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
