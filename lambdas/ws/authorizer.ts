@@ -1,0 +1,72 @@
+import { JwtVerifier } from 'aws-jwt-verify';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { redeemTicket } from '../domain/chat.js';
+import type { Actor } from '../domain/types.js';
+import { ENV } from '../runtime/config.js';
+import { config, queryDeps } from '../runtime/deps.js';
+import { actorFromClaims } from '../runtime/identity.js';
+import { logger } from '../runtime/logger.js';
+
+const issuer = process.env[ENV.jwtIssuer];
+const audience = process.env[ENV.jwtAudience];
+if (!issuer || !audience) throw new Error(`${ENV.jwtIssuer} and ${ENV.jwtAudience} must be set`);
+
+/**
+ * Accepts what API Gateway's HTTP JWT authorizer accepts: the audience in `aud`, or, for tokens without
+ * `aud` such as Cognito access tokens, in `client_id`.
+ */
+function checkAudience({ payload }: { payload: JwtPayload }): void {
+  const aud = payload.aud;
+  const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
+  if (audiences.includes(audience as string)) return;
+  if (aud === undefined && payload.client_id === audience) return;
+  throw new Error('Token audience does not match');
+}
+
+const verifier = JwtVerifier.create({
+  issuer,
+  audience: null,
+  customJwtCheck: checkAudience,
+  ...(process.env[ENV.jwtJwksUri] ? { jwksUri: process.env[ENV.jwtJwksUri] } : {}),
+});
+// A JWKS given inline (the local issuer) is used as is; otherwise it is fetched once per container and cached.
+const inlineJwks = process.env[ENV.jwtJwks];
+if (inlineJwks) verifier.cacheJwks(JSON.parse(inlineJwks));
+
+async function actorFromToken(token: string): Promise<Actor | null> {
+  try {
+    return actorFromClaims(await verifier.verify(token), config);
+  } catch (error) {
+    logger.info('Token refused', { reason: error instanceof Error ? error.message : String(error) });
+    return null;
+  }
+}
+
+/**
+ * The WebSocket API's `$connect` authorizer. A connection shows either `?token=<JWT>` or a one-time
+ * `?ticket=` (consumed here, so it works once). The verified user and role reach every route of the
+ * connection through the authorizer context; frames never carry identity.
+ */
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> => {
+  const query = event.queryStringParameters ?? {};
+  let actor: Actor | null = null;
+  if (query.ticket) actor = await redeemTicket(queryDeps, query.ticket);
+  else if (query.token) actor = await actorFromToken(query.token);
+  // API Gateway answers 401 to this exact error, and 403 to a Deny policy.
+  if (!actor) throw new Error('Unauthorized');
+  return {
+    principalId: actor.userId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: event.methodArn }],
+    },
+    context: {
+      user_id: actor.userId,
+      role: actor.role,
+      ...(query.room_id ? { room_id: query.room_id } : {}),
+    },
+  };
+};

@@ -1,0 +1,23 @@
+import { requireFollowing, sendMessage } from '../domain/chat.js';
+import { frames } from '../protocol/frames.js';
+import { messageFrame } from '../protocol/schemas.js';
+import { commandDeps } from '../runtime/command-deps.js';
+import { config } from '../runtime/deps.js';
+import { wsRoute } from '../runtime/ws.js';
+
+const schema = messageFrame(config.maxMessageLength);
+
+/**
+ * `{"type":"message","content":"…","room_id"?,"client_message_id"?}`: stores the message, pushes it to the
+ * room's sockets, and answers the sender with an `ack` carrying the stored message.
+ */
+export const handler = wsRoute(async (request) => {
+  const frame = request.frame(schema);
+  const roomId = request.roomOf(frame);
+  await requireFollowing(commandDeps, roomId, request.connectionId);
+  const { message, created } = await sendMessage(commandDeps, request.actor, roomId, {
+    content: frame.content,
+    clientMessageId: frame.client_message_id,
+  });
+  await request.reply(frames.ack(message, !created));
+});
