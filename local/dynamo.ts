@@ -1,0 +1,103 @@
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import dynalite from 'dynalite';
+import { tableSchema } from '../lambdas/contract/table-schema.js';
+
+export interface LocalDynamo {
+  readonly endpoint: string;
+  /** Requests per DynamoDB operation since start (or the last `resetStats`), as the server saw them. */
+  stats(): Record<string, number>;
+  resetStats(): void;
+  close(): Promise<void>;
+}
+
+export interface LocalDynamoOptions {
+  /** A folder to keep the data in; in memory when absent. */
+  readonly dataDir?: string | undefined;
+  /** Use this DynamoDB-compatible endpoint instead of the embedded one. */
+  readonly endpoint?: string | undefined;
+}
+
+/**
+ * Starts dynalite on an ephemeral loopback port (or uses `endpoint`), counting requests by operation, so
+ * tests and the bench see exactly what the handlers asked of DynamoDB.
+ */
+export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  const counts: Record<string, number> = {};
+  if (options.endpoint) {
+    return { endpoint: options.endpoint, stats: () => ({}), resetStats: () => undefined, close: async () => {} };
+  }
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
+  server.on('request', (request) => {
+    const target = request.headers['x-amz-target'];
+    const operation = typeof target === 'string' ? target.split('.').pop() : undefined;
+    if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stats: () => ({ ...counts }),
+    resetStats: () => {
+      for (const key of Object.keys(counts)) delete counts[key];
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections?.();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
+
+/** Creates the chat table from the shared schema unless it exists. TTL is not emulated: reads check `ttl`. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+  const { partitionKey, sortKey, globalSecondaryIndexes } = tableSchema;
+  const attributes = new Map<string, string>([
+    [partitionKey.name, partitionKey.type],
+    [sortKey.name, sortKey.type],
+  ]);
+  for (const index of globalSecondaryIndexes) {
+    attributes.set(index.partitionKey.name, index.partitionKey.type);
+    attributes.set(index.sortKey.name, index.sortKey.type);
+  }
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({
+        AttributeName,
+        AttributeType: AttributeType as 'S',
+      })),
+      KeySchema: [
+        { AttributeName: partitionKey.name, KeyType: 'HASH' },
+        { AttributeName: sortKey.name, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [
+          { AttributeName: index.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: index.sortKey.name, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: index.projection },
+      })),
+    }),
+  );
+  await waitUntilTableExists({ client, maxWaitTime: 30 }, { TableName: tableName });
+  client.destroy();
+}
