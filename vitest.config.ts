@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Each file starts its own local stack on ephemeral ports; two workers match the CI machine's cores.
     maxWorkers: 2,
-    env: { AWS_SDK_JS_SUPPRESS_NODE_20_WARNING: '1' },
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

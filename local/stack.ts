@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { allHandlers, httpRoutes, webSocketAuthorizer, webSocketRoutes } from '../lambdas/contract/routes.js';
+import { ENV } from '../lambdas/runtime/config.js';
+import { ensureTable, type LocalDynamo, startDynamo } from './dynamo.js';
+import { type HttpGateway, startHttpGateway } from './http-gateway.js';
+import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
+import { LambdaRuntime } from './lambda-runtime.js';
+import { startWebSocketGateway, type WebSocketGateway } from './ws-gateway.js';
+
+export interface LocalStackOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** @default 3000; 0 picks a free port (tests) */
+  readonly httpPort?: number;
+  /** @default 3001; 0 picks a free port (tests) */
+  readonly wsPort?: number;
+  /** Keep the embedded DynamoDB's data in this folder; in memory when absent. */
+  readonly dataDir?: string | undefined;
+  /** Use this DynamoDB-compatible endpoint instead of the embedded one. */
+  readonly dynamoEndpoint?: string | undefined;
+  /** @default 'live-chat-local' */
+  readonly tableName?: string;
+  /** Where the development issuer keeps its signing key. */
+  readonly keyDir?: string;
+  /** Shorter WebSocket idle and age limits, for tests. */
+  readonly wsIdleTimeoutMs?: number;
+  readonly wsMaxConnectionAgeMs?: number;
+  /** Management API requests per second before throttling (LimitExceededException). @default unlimited */
+  readonly managementRateLimit?: number;
+  /** Extra environment for the handlers (MAX_MESSAGE_LENGTH, OPEN_ROOM_SHARDS, ...). */
+  readonly environment?: Record<string, string>;
+  /** Answers requests the HTTP API does not route (the web pages). */
+  readonly fallback?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+  /** One line per request and frame. @default silent */
+  readonly log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+  /** The management API endpoint (`WS_CALLBACK_URL`). */
+  readonly callbackUrl: string;
+  readonly tableName: string;
+  readonly issuer: LocalIssuer;
+  readonly dynamo: LocalDynamo;
+  readonly webSocket: WebSocketGateway;
+  readonly http: HttpGateway;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole system on one machine: dynalite with the table from the shared schema, the development issuer,
+ * and the local HTTP and WebSocket gateways running the same handler files Lambda runs.
+ *
+ * Handlers read their configuration from `process.env`, as in Lambda, so one process holds one stack.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = options.host ?? '127.0.0.1';
+  const tableName = options.tableName ?? 'live-chat-local';
+  const log = options.log ?? (() => undefined);
+  const issuer = await loadLocalIssuer(options.keyDir ?? defaultKeyDir);
+  const dynamo = await startDynamo({ dataDir: options.dataDir, endpoint: options.dynamoEndpoint });
+
+  // The SDK wants a region and credentials; the embedded database checks neither. Real ones win if set.
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  await ensureTable(dynamo.endpoint, tableName);
+
+  const runtime = new LambdaRuntime();
+  const webSocket = await startWebSocketGateway({
+    runtime,
+    routes: webSocketRoutes,
+    authorizer: webSocketAuthorizer.handler,
+    host,
+    port: options.wsPort ?? 3001,
+    ...(options.wsIdleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.wsIdleTimeoutMs }),
+    ...(options.wsMaxConnectionAgeMs === undefined
+      ? {}
+      : { maxConnectionAgeMs: options.wsMaxConnectionAgeMs }),
+    ...(options.managementRateLimit === undefined
+      ? {}
+      : { managementRateLimit: options.managementRateLimit }),
+    log,
+  });
+
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    [ENV.tableName]: tableName,
+    [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
+    [ENV.jwtIssuer]: issuer.issuer,
+    [ENV.jwtAudience]: issuer.audience,
+    [ENV.jwtJwks]: JSON.stringify(issuer.jwks),
+    POWERTOOLS_SERVICE_NAME: 'live-chat-local',
+    POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    ...options.environment,
+  });
+  await runtime.preload(allHandlers());
+
+  const http = await startHttpGateway({
+    runtime,
+    routes: httpRoutes,
+    authorizer: issuer,
+    host,
+    port: options.httpPort ?? 3000,
+    log,
+    fallback: async (request, response) => {
+      if (request.url === '/.well-known/jwks.json') {
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks));
+        return true;
+      }
+      return options.fallback ? options.fallback(request, response) : false;
+    },
+  });
+
+  return {
+    httpUrl: http.url,
+    wsUrl: webSocket.url,
+    callbackUrl: webSocket.callbackUrl,
+    tableName,
+    issuer,
+    dynamo,
+    webSocket,
+    http,
+    async stop() {
+      await http.close();
+      await webSocket.close();
+      await dynamo.close();
+    },
+  };
+}

@@ -1,0 +1,76 @@
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalStack } from './stack.js';
+
+/**
+ * `npm start`: the whole system in one process, no AWS account and no Docker.
+ *
+ *   --data-dir <dir>   keep the data on disk (also DATA_DIR); in memory by default
+ *   --verbose          print one line per request and frame
+ * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database.
+ */
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      'usage: npm start -- [--data-dir <dir>] [--verbose]\n' +
+        'env: HTTP_PORT (3000), WS_PORT (3001), DATA_DIR, DYNAMODB_ENDPOINT, TABLE_NAME\n',
+    );
+    return;
+  }
+  const dataDir = values['data-dir'] ?? process.env.DATA_DIR;
+  const port = (name: string, fallback: number) => {
+    const raw = process.env[name];
+    const value = raw === undefined || raw === '' ? fallback : Number(raw);
+    if (!Number.isInteger(value) || value < 0 || value > 65535)
+      throw new Error(`${name} must be a port number`);
+    return value;
+  };
+  const stack = await startLocalStack({
+    httpPort: port('HTTP_PORT', 3000),
+    wsPort: port('WS_PORT', 3001),
+    dataDir: dataDir ? path.resolve(dataDir) : undefined,
+    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
+    ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+  });
+  process.stdout.write(
+    [
+      'Live chat is running locally.',
+      `  HTTP API        ${stack.httpUrl}/api/chat/`,
+      `  WebSocket API   ${stack.wsUrl}?token=<jwt>`,
+      `  Management API  ${stack.callbackUrl}/@connections/{id}`,
+      `  DynamoDB        ${stack.dynamo.endpoint} (table ${stack.tableName}, ${
+        process.env.DYNAMODB_ENDPOINT
+          ? 'external'
+          : dataDir
+            ? `data in ${path.resolve(dataDir)}`
+            : 'in memory'
+      })`,
+      '  Tokens          npm run token -- <user_id> [--staff]',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('\nStopping...\n');
+    await stack.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
