@@ -161,7 +161,8 @@ export class RealtimeApi extends Construct {
     cfnStage.routeSettings = Object.fromEntries(
       Object.entries(this.throttling.routes).map(([key, t]) => [
         key,
-        { throttlingRateLimit: t.rateLimit, throttlingBurstLimit: t.burstLimit },
+        // RouteSettings is untyped JSON in the L1, so CDK does not capitalize its keys: write them as CloudFormation does.
+        { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit },
       ]),
     );
   }

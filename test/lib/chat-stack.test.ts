@@ -1,0 +1,475 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  allHandlers,
+  httpRoutes,
+  webSocketAuthorizer,
+  webSocketRouteSelectionExpression,
+  webSocketRoutes,
+} from '../../lambdas/contract/routes.js';
+import { tableSchema } from '../../lambdas/contract/table-schema.js';
+import { ENV } from '../../lambdas/runtime/config.js';
+import { LOCAL_CONSOLE_URL, THROTTLING } from '../../lib/chat-stack.js';
+import { ESM_REQUIRE_BANNER, FUNCTION_TIMEOUT, handlerAccess } from '../../lib/constructs/functions.js';
+import { ALARM_THRESHOLDS } from '../../lib/constructs/observability.js';
+import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
+
+/** Packages the SDK requires lazily inside try/catch, for SigV4a only; neither DynamoDB nor the management API uses it. */
+const OPTIONAL_SDK_REQUIRES = ['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a'];
+
+/** API Gateway's integration timeout for Lambda, WebSocket and HTTP alike. */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+let s: Synthesized;
+beforeAll(() => {
+  // The default deployment: Cognito, no hosting, real esbuild bundles as `cdk synth` makes them.
+  s = synthesize({ context: { hosting: 'false' } });
+}, 120_000);
+
+const fnId = (handler: string) => logicalId(s.stack.functions.of(handler));
+const props = (id: string) => s.json.Resources[id]?.Properties ?? {};
+/** Whether a CloudFormation value (an ARN join, a GetAtt) points at the function with this logical id. */
+const refersTo = (value: unknown, id: string) =>
+  JSON.stringify(value).includes(`{"Fn::GetAtt":["${id}","Arn"]}`);
+const refId = (value: unknown) => (value as { Ref: string }).Ref;
+/** `{"Fn::Join":["",["integrations/",{"Ref":"X"}]]}` → `X`. */
+const targetId = (target: unknown) => {
+  const match = /"integrations\/",\{"Ref":"([^"]+)"\}/.exec(JSON.stringify(target));
+  if (!match?.[1]) throw new Error(`unexpected route target ${JSON.stringify(target)}`);
+  return match[1];
+};
+const routesOf = (apiId: string) =>
+  Object.entries(resourcesOfType(s.json, 'AWS::ApiGatewayV2::Route')).filter(
+    ([, r]) => refId(r.Properties.ApiId) === apiId,
+  );
+
+describe('table', () => {
+  it('has the keys, indexes and TTL of the shared schema', () => {
+    const key = (k: { name: string }, keyType: string) => ({ AttributeName: k.name, KeyType: keyType });
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [key(tableSchema.partitionKey, 'HASH'), key(tableSchema.sortKey, 'RANGE')],
+      GlobalSecondaryIndexes: tableSchema.globalSecondaryIndexes.map((index) => ({
+        IndexName: index.indexName,
+        KeySchema: [key(index.partitionKey, 'HASH'), key(index.sortKey, 'RANGE')],
+        Projection: { ProjectionType: index.projection },
+      })),
+      TimeToLiveSpecification: { AttributeName: tableSchema.timeToLiveAttribute, Enabled: true },
+    });
+    const attributes: { name: string; type: string }[] = [
+      tableSchema.partitionKey,
+      tableSchema.sortKey,
+      ...tableSchema.globalSecondaryIndexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+    ];
+    const [table] = Object.values(resourcesOfType(s.json, 'AWS::DynamoDB::Table'));
+    expect(table?.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining(attributes.map((a) => ({ AttributeName: a.name, AttributeType: a.type }))),
+    );
+    expect(table?.Properties.AttributeDefinitions).toHaveLength(attributes.length);
+  });
+
+  it('is on demand, with point-in-time recovery, AWS-managed encryption, deletion protection and RETAIN', () => {
+    s.template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        DeletionProtectionEnabled: true,
+      }),
+    });
+  });
+});
+
+describe('HTTP API', () => {
+  const apiId = () => logicalId(s.stack.http.api);
+  const authorizerId = () => {
+    const [id] = Object.entries(resourcesOfType(s.json, 'AWS::ApiGatewayV2::Authorizer')).find(
+      ([, a]) => a.Properties.AuthorizerType === 'JWT',
+    ) ?? [''];
+    return id;
+  };
+
+  it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r.handler]))(
+    'routes %s to the function of %s behind the JWT authorizer',
+    (routeKey, handler) => {
+      const found = routesOf(apiId()).filter(([, r]) => r.Properties.RouteKey === routeKey);
+      expect(found).toHaveLength(1);
+      const route = found[0]![1].Properties;
+      expect(route.AuthorizationType).toBe('JWT');
+      expect(refId(route.AuthorizerId)).toBe(authorizerId());
+      const integration = props(targetId(route.Target));
+      expect(integration.IntegrationType).toBe('AWS_PROXY');
+      expect(integration.PayloadFormatVersion).toBe('2.0');
+      expect(refersTo(integration.IntegrationUri, fnId(handler))).toBe(true);
+    },
+  );
+
+  it('has exactly the routes of the route table, every non-OPTIONS one behind the JWT authorizer', () => {
+    const keys = routesOf(apiId()).map(([, r]) => r.Properties.RouteKey as string);
+    expect(keys.sort()).toEqual(httpRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    for (const [, route] of routesOf(apiId())) {
+      if ((route.Properties.RouteKey as string).startsWith('OPTIONS ')) continue;
+      expect(route.Properties.AuthorizationType).toBe('JWT');
+    }
+  });
+
+  it('verifies tokens of the user pool: its issuer, the web client as audience', () => {
+    const issuer = props(authorizerId()).JwtConfiguration as { Issuer: unknown; Audience: unknown[] };
+    expect(JSON.stringify(issuer.Issuer)).toContain(logicalId(s.stack.identity.userPool!));
+    expect(issuer.Audience).toEqual([{ Ref: logicalId(s.stack.identity.userPoolClient!) }]);
+    expect(props(authorizerId()).IdentitySource).toEqual(['$request.header.Authorization']);
+  });
+
+  it('has no CORS configuration when no origin is given', () => {
+    expect(props(apiId()).CorsConfiguration).toBeUndefined();
+  });
+
+  it('deploys one $default stage with throttling and JSON access logs', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      ApiId: { Ref: apiId() },
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: THROTTLING.http.rateLimit,
+        ThrottlingBurstLimit: THROTTLING.http.burstLimit,
+      },
+    });
+    const [, stage] = Object.entries(resourcesOfType(s.json, 'AWS::ApiGatewayV2::Stage')).find(
+      ([, st]) => refId(st.Properties.ApiId) === apiId(),
+    )!;
+    const format = JSON.parse((stage.Properties.AccessLogSettings as { Format: string }).Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      integrationError: '$context.integrationErrorMessage',
+    });
+  });
+});
+
+describe('WebSocket API', () => {
+  const apiId = () => logicalId(s.stack.realtime.api);
+
+  it('selects routes by the expression of the contract', () => {
+    expect(props(apiId())).toMatchObject({
+      ProtocolType: 'WEBSOCKET',
+      RouteSelectionExpression: webSocketRouteSelectionExpression,
+    });
+  });
+
+  it.each(webSocketRoutes.map((r) => [r.routeKey, r.handler]))(
+    'routes %s to the function of %s',
+    (routeKey, handler) => {
+      const found = routesOf(apiId()).filter(([, r]) => r.Properties.RouteKey === routeKey);
+      expect(found).toHaveLength(1);
+      const route = found[0]![1].Properties;
+      expect(route.AuthorizationType).toBe(routeKey === '$connect' ? 'CUSTOM' : 'NONE');
+      const integration = props(targetId(route.Target));
+      expect(integration.IntegrationType).toBe('AWS_PROXY');
+      expect(refersTo(integration.IntegrationUri, fnId(handler))).toBe(true);
+    },
+  );
+
+  it('has exactly the routes of the route table', () => {
+    const keys = routesOf(apiId()).map(([, r]) => r.Properties.RouteKey as string);
+    expect(keys.sort()).toEqual(webSocketRoutes.map((r) => r.routeKey).sort());
+  });
+
+  it.each(webSocketRoutes.map((r) => [r.routeKey, r.returnResponse ?? false]))(
+    'gives %s a route response: %s',
+    (routeKey, twoWay) => {
+      const [routeId, route] = routesOf(apiId()).find(([, r]) => r.Properties.RouteKey === routeKey)!;
+      const responses = Object.values(resourcesOfType(s.json, 'AWS::ApiGatewayV2::RouteResponse')).filter(
+        (r) => refId(r.Properties.RouteId) === routeId,
+      );
+      expect(responses).toHaveLength(twoWay ? 1 : 0);
+      expect(route.Properties.RouteResponseSelectionExpression).toBe(twoWay ? '$default' : undefined);
+    },
+  );
+
+  it('authorizes $connect with the authorizer function, without identity sources', () => {
+    const [connectId, connect] = routesOf(apiId()).find(([, r]) => r.Properties.RouteKey === '$connect')!;
+    const authorizer = props(refId(connect.Properties.AuthorizerId));
+    expect(authorizer.AuthorizerType).toBe('REQUEST');
+    expect(refersTo(authorizer.AuthorizerUri, fnId(webSocketAuthorizer.handler))).toBe(true);
+    // Either ?token= or ?ticket= may be present; a listed source that is missing would be a 401 from
+    // API Gateway before the function runs.
+    expect(authorizer).not.toHaveProperty('IdentitySource');
+    expect(connectId).toBeTruthy();
+  });
+
+  it('deploys the prod stage with stage and route throttling and JSON access logs', () => {
+    const [stageId, stage] = Object.entries(resourcesOfType(s.json, 'AWS::ApiGatewayV2::Stage')).find(
+      ([, st]) => refId(st.Properties.ApiId) === apiId(),
+    )!;
+    expect(stage.Properties).toMatchObject({
+      StageName: 'prod',
+      AutoDeploy: true,
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: THROTTLING.webSocket.stage.rateLimit,
+        ThrottlingBurstLimit: THROTTLING.webSocket.stage.burstLimit,
+      },
+    });
+    const routeSettings = stage.Properties.RouteSettings as Record<string, unknown>;
+    expect(Object.keys(routeSettings).sort()).toEqual(Object.keys(THROTTLING.webSocket.routes).sort());
+    for (const [key, t] of Object.entries(THROTTLING.webSocket.routes)) {
+      expect(routeSettings[key]).toEqual({
+        ThrottlingRateLimit: t.rateLimit,
+        ThrottlingBurstLimit: t.burstLimit,
+      });
+    }
+    // Route settings name route keys: the stage must wait for the routes.
+    const dependsOn = s.json.Resources[stageId]?.DependsOn as string[];
+    for (const [routeId] of routesOf(apiId())) expect(dependsOn).toContain(routeId);
+    const format = JSON.parse((stage.Properties.AccessLogSettings as { Format: string }).Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      connectionId: '$context.connectionId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      integrationError: '$context.integration.error',
+    });
+  });
+
+  it('sets the region API Gateway CloudWatch role the access logs need, and keeps it', () => {
+    s.template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain' });
+  });
+});
+
+describe('functions', () => {
+  const access = handlerAccess();
+  const fnProps = (handler: string) => props(fnId(handler));
+  const env = (handler: string) =>
+    (fnProps(handler).Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('deploys one function per handler of the route table', () => {
+    s.template.resourceCountIs('AWS::Lambda::Function', allHandlers().length);
+  });
+
+  it.each(allHandlers())(
+    'runs %s as an arm64 Node.js 22 ES module within the integration timeout',
+    (handler) => {
+      const p = fnProps(handler);
+      expect(p).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], Handler: 'index.handler' });
+      expect(p.Timeout).toBe(FUNCTION_TIMEOUT.toSeconds());
+      expect((p.Timeout as number) * 1000).toBeLessThan(INTEGRATION_TIMEOUT_MS);
+      expect(p.MemorySize).toBe(access.get(handler)!.table === 'none' ? 128 : 256);
+      const logGroupId = refId((p.LoggingConfig as { LogGroup: unknown }).LogGroup);
+      expect(s.json.Resources[logGroupId]?.Properties.RetentionInDays).toBe(30);
+    },
+  );
+
+  it('leaves every API integration timeout above the function timeout', () => {
+    for (const integration of Object.values(resourcesOfType(s.json, 'AWS::ApiGatewayV2::Integration'))) {
+      const timeout =
+        (integration.Properties.TimeoutInMillis as number | undefined) ?? INTEGRATION_TIMEOUT_MS;
+      expect(timeout).toBeGreaterThan(FUNCTION_TIMEOUT.toMilliseconds());
+    }
+  });
+
+  it.each(allHandlers())('gives %s the environment the handlers read', (handler) => {
+    const vars = env(handler);
+    for (const name of Object.keys(vars)) expect(name.length).toBeGreaterThanOrEqual(2);
+    expect(vars[ENV.tableName]).toEqual({ Ref: logicalId(s.stack.data.table) });
+    expect(vars).toMatchObject({
+      [ENV.userIdClaim]: 'sub',
+      [ENV.staffClaim]: 'cognito:groups',
+      [ENV.staffGroup]: 'staff',
+      [ENV.maxMessageLength]: '4000',
+      [ENV.openRoomShards]: '1',
+      POWERTOOLS_SERVICE_NAME: 'live-chat',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    const callback = vars[ENV.webSocketCallbackUrl];
+    if (access.get(handler)!.push) {
+      const url = JSON.stringify(callback);
+      expect(url).toContain('"https://"');
+      expect(url).toContain(`{"Ref":"${logicalId(s.stack.realtime.api)}"}`);
+      expect(url).toMatch(/\/prod"\]\]\}$/);
+    } else {
+      expect(callback).toBeUndefined();
+    }
+    const jwtVars = [ENV.jwtIssuer, ENV.jwtAudience, ENV.jwtJwksUri].map((name) => vars[name]);
+    if (handler === webSocketAuthorizer.handler) {
+      expect(JSON.stringify(jwtVars[0])).toContain(logicalId(s.stack.identity.userPool!));
+      expect(jwtVars[1]).toEqual({ Ref: logicalId(s.stack.identity.userPoolClient!) });
+      expect(JSON.stringify(jwtVars[2])).toContain('/.well-known/jwks.json');
+    } else {
+      expect(jwtVars).toEqual([undefined, undefined, undefined]);
+    }
+  });
+
+  const READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+  const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+
+  it.each([...access].map(([handler, a]) => [handler, a.table, a.push]))(
+    'grants %s table access %s and push %s, nothing more',
+    (handler, table, push) => {
+      const roleId = logicalId(s.stack.functions.of(handler).role!);
+      const policies = Object.values(resourcesOfType(s.json, 'AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(`{"Ref":"${roleId}"}`),
+      );
+      const statements = policies.flatMap(
+        (p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
+      );
+      const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      const services = new Set(actions.map((a) => a.split(':')[0]));
+      expect([...services].sort()).toEqual(
+        ['logs', ...(table === 'none' ? [] : ['dynamodb']), ...(push ? ['execute-api'] : [])].sort(),
+      );
+      if (table !== 'none') expect(actions).toEqual(expect.arrayContaining(READ));
+      for (const write of WRITE) expect(actions.includes(write)).toBe(table === 'readwrite');
+      expect(actions.includes('execute-api:ManageConnections')).toBe(push);
+      // The role carries no managed policy: only the statements above.
+      expect(props(roleId).ManagedPolicyArns).toBeUndefined();
+    },
+  );
+});
+
+describe('identity', () => {
+  it('creates a user pool without self sign-up, signing in by e-mail, with a strong password policy', () => {
+    s.template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        UsernameAttributes: ['email'],
+        MfaConfiguration: 'OPTIONAL',
+        Policies: {
+          PasswordPolicy: Match.objectLike({
+            MinimumLength: 12,
+            RequireLowercase: true,
+            RequireUppercase: true,
+            RequireNumbers: true,
+            RequireSymbols: true,
+          }),
+        },
+      }),
+    });
+  });
+
+  it('has a staff group', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolGroup', { GroupName: 'staff' });
+  });
+
+  it('has a public web client for the authorization code grant with PKCE', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      GenerateSecret: false,
+      AllowedOAuthFlows: ['code'],
+      AllowedOAuthFlowsUserPoolClient: true,
+      AllowedOAuthScopes: Match.arrayWith(['openid']),
+      CallbackURLs: [LOCAL_CONSOLE_URL],
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+    s.template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+  });
+});
+
+describe('observability', () => {
+  const alarms = () =>
+    Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
+  const topicRef = () => ({ Ref: logicalId(s.stack.observability.topic) });
+
+  it.each(allHandlers())('alarms on errors and throttles of %s', (handler) => {
+    for (const metric of ['Errors', 'Throttles']) {
+      const found = alarms().filter(
+        (a) =>
+          a.MetricName === metric &&
+          JSON.stringify(a.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(handler) } }]),
+      );
+      expect(found).toHaveLength(1);
+    }
+  });
+
+  it.each([
+    ['5xx', ALARM_THRESHOLDS.httpServerErrors],
+    ['IntegrationError', ALARM_THRESHOLDS.webSocketIntegrationErrors],
+    ['ExecutionError', ALARM_THRESHOLDS.webSocketExecutionErrors],
+  ])('alarms on API Gateway %s', (metric, threshold) => {
+    const found = alarms().filter((a) => a.MetricName === metric && a.Namespace === 'AWS/ApiGateway');
+    expect(found).toHaveLength(1);
+    expect(found[0]?.Threshold).toBe(threshold);
+  });
+
+  it.each(['ThrottledRequests', 'SystemErrors'])('alarms on DynamoDB %s of the table', (metric) => {
+    const found = alarms().filter((a) =>
+      JSON.stringify(a.Metrics ?? []).includes(`"MetricName":"${metric}"`),
+    );
+    expect(found).toHaveLength(1);
+    expect(JSON.stringify(found[0]?.Metrics)).toContain(`{"Ref":"${logicalId(s.stack.data.table)}"}`);
+  });
+
+  it('sends every alarm to the topic, which has no subscriber unless an e-mail is given', () => {
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toEqual([topicRef()]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+    s.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('outputs', () => {
+  it('names the endpoints and the user pool', () => {
+    const outputs = s.json.Outputs ?? {};
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'HttpApiUrl',
+        'WebSocketUrl',
+        'UserPoolId',
+        'UserPoolClientId',
+        'CognitoDomain',
+      ]),
+    );
+    expect(JSON.stringify(outputs.WebSocketUrl?.Value)).toMatch(/^\{"Fn::Join":\["",\["wss:\/\//);
+    expect(outputs.WebUrl).toBeUndefined();
+  });
+});
+
+describe('template checks', () => {
+  it('passes cdk-nag AwsSolutions and CloudFormation validation with nothing unacknowledged', () => {
+    // synthesize() throws on a violation; the report it leaves must be empty too.
+    const report = JSON.parse(readFileSync(join(s.outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: { violations?: unknown[] }[];
+    };
+    expect(report.pluginReports.flatMap((r) => r.violations ?? [])).toEqual([]);
+  });
+
+  it('passes cfn-lint', () => {
+    expect(cfnLint(s.templateFile)).toEqual([]);
+  });
+});
+
+describe('bundles', () => {
+  const bundleOf = (handler: string) => {
+    const code = fnProps(handler).Code as { S3Key: string };
+    const dir = join(s.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    return { dir, source: readFileSync(join(dir, 'index.mjs'), 'utf8') };
+  };
+  const fnProps = (handler: string) => props(fnId(handler));
+
+  it.each(allHandlers())(
+    'bundles %s as a minified ES module with a source map and the AWS SDK inside',
+    (handler) => {
+      const { dir, source } = bundleOf(handler);
+      expect(source.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+      expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+      // An import the bundle leaves to the runtime would load the runtime's unbundled SDK. The SDK's own
+      // guarded require of the SigV4a signers (multi-region access points only) is the one exception.
+      const external = (
+        source.match(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\(\s*)["']@aws-sdk\/[^"']+["']/g) ?? []
+      )
+        .map((m) => m.replace(/^.*["']@aws-sdk\//, '@aws-sdk/').replace(/["']$/, ''))
+        .filter((name) => !OPTIONAL_SDK_REQUIRES.includes(name));
+      expect(external).toEqual([]);
+      const files = readdirSync(dir);
+      expect(files.sort()).toEqual(['index.mjs', 'index.mjs.map']);
+      expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(1_500_000);
+    },
+  );
+});
