@@ -27,7 +27,8 @@ export class DynamoMeter {
   private usage: DynamoUsage = { calls: {}, readUnits: 0, writeUnits: 0 };
 
   record(command: string, consumed: unknown): void {
-    const operation = OPERATIONS[command.replace(/Command$/, '')] ?? command;
+    const base = command.replace(/Command$/, '');
+    const operation = OPERATIONS[base] ?? base;
     this.usage.calls[operation] = (this.usage.calls[operation] ?? 0) + 1;
     const isRead = READS.has(operation);
     for (const item of Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) {

@@ -50,10 +50,9 @@ const PREVIEW_LENGTH = 140;
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 
-/** Reads the item a failed conditional write saw, when DynamoDB returned it. */
-function failedItem(error: unknown): Item | null | undefined {
-  if (!(error instanceof ConditionalCheckFailedException)) return undefined;
-  return (error.Item as Item | undefined) ?? null;
+/** Whether `error` is a failed condition (as opposed to a fault worth surfacing). */
+function conditionFailed(error: unknown): error is ConditionalCheckFailedException {
+  return error instanceof ConditionalCheckFailedException;
 }
 
 /**
@@ -235,8 +234,7 @@ export class DynamoStore implements ChatStore {
       );
       old = Attributes as Item;
     } catch (error) {
-      const seen = failedItem(error);
-      if (seen === undefined) throw error;
+      const seen = await this.itemSeenBy(error, keys.room(roomId));
       if (seen === null || (input.ownerId !== undefined && seen.customer_id !== input.ownerId)) {
         return { kind: 'not_found' };
       }
@@ -267,7 +265,7 @@ export class DynamoStore implements ChatStore {
           }),
         );
       } catch (error) {
-        if (failedItem(error) === undefined) throw error;
+        if (!conditionFailed(error)) throw error;
         // A copy of this send claimed the id between our check and our claim: it owns the message. The
         // sequence number we took stays unused, the one gap this design allows.
         const earlier = await this.findClaimedMessage(input);
@@ -337,7 +335,7 @@ export class DynamoStore implements ChatStore {
       );
       return message;
     } catch (error) {
-      if (failedItem(error) === undefined) throw error;
+      if (!conditionFailed(error)) throw error;
       const { Item } = await this.db.send(
         new GetCommand({
           TableName: this.table,
@@ -411,8 +409,7 @@ export class DynamoStore implements ChatStore {
       );
       return { kind: 'updated', room: toRoom(Attributes as Item) };
     } catch (error) {
-      const seen = failedItem(error);
-      if (seen === undefined) throw error;
+      const seen = await this.itemSeenBy(error, keys.room(roomId));
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
       if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
@@ -442,8 +439,7 @@ export class DynamoStore implements ChatStore {
       );
       room = toRoom(Attributes as Item);
     } catch (error) {
-      const seen = failedItem(error);
-      if (seen === undefined) throw error;
+      const seen = await this.itemSeenBy(error, keys.room(roomId));
       if (seen === null) return { kind: 'not_found' };
       if (seen.status !== 'open') return { kind: 'closed' };
       return { kind: 'unchanged', room: toRoom(seen) };
@@ -468,8 +464,7 @@ export class DynamoStore implements ChatStore {
       );
       room = toRoom(Attributes as Item);
     } catch (error) {
-      const seen = failedItem(error);
-      if (seen === undefined) throw error;
+      const seen = await this.itemSeenBy(error, keys.room(roomId));
       if (seen === null) return { kind: 'not_found' };
       return { kind: 'unchanged', room: toRoom(seen) };
     }
@@ -502,8 +497,7 @@ export class DynamoStore implements ChatStore {
       );
       room = toRoom(Attributes as Item);
     } catch (error) {
-      const seen = failedItem(error);
-      if (seen === undefined) throw error;
+      const seen = await this.itemSeenBy(error, keys.room(roomId));
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
       return { kind: 'unchanged', room: toRoom(seen) };
@@ -521,7 +515,7 @@ export class DynamoStore implements ChatStore {
             }),
           )
           .catch((error: unknown) => {
-            if (failedItem(error) === undefined) throw error;
+            if (!conditionFailed(error)) throw error;
           }),
       ),
     );
@@ -646,7 +640,7 @@ export class DynamoStore implements ChatStore {
         }),
       )
       .catch((error: unknown) => {
-        if (failedItem(error) === undefined) throw error;
+        if (!conditionFailed(error)) throw error;
       });
   }
 
@@ -748,6 +742,20 @@ export class DynamoStore implements ChatStore {
 
   // -------------------------------------------------------------------------------------------------------------
   // Plumbing
+
+  /**
+   * The item a failed conditional write saw. DynamoDB returns it (`ReturnValuesOnConditionCheckFailure`),
+   * except when the item does not exist, and some emulators never do; then one strongly consistent read
+   * tells. This is the refusal path only: a successful write never pays for it.
+   */
+  private async itemSeenBy(error: unknown, key: Item): Promise<Item | null> {
+    if (!conditionFailed(error)) throw error;
+    if (error.Item) return error.Item as Item;
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
+    );
+    return (Item as Item | undefined) ?? null;
+  }
 
   /** Follows LastEvaluatedKey until `max` items (or all of them) are read. */
   private async queryAll(

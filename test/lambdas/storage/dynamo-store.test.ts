@@ -1,0 +1,341 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Actor, Room } from '../../../lambdas/domain/types.js';
+import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
+import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
+import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+
+const alice: Actor = { userId: 'alice', role: 'customer' };
+const sam: Actor = { userId: 'sam', role: 'staff' };
+
+let dynamo: LocalDynamo;
+let store: DynamoStore;
+const meter = new DynamoMeter();
+let counter = 0;
+
+beforeAll(async () => {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  dynamo = await startDynamo();
+  await ensureTable(dynamo.endpoint, 'store-test');
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  store = new DynamoStore(createDocumentClient(meter), { tableName: 'store-test', openRoomShards: 3 });
+});
+afterAll(async () => dynamo.close());
+beforeEach(() => meter.take());
+
+function newRoom(overrides: Partial<Room> = {}): Room {
+  counter += 1;
+  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString();
+  return {
+    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    roomType: 'general',
+    subject: 'Help',
+    status: 'open',
+    customerId: 'alice',
+    staffIds: [],
+    createdAt: at,
+    lastActivityAt: at,
+    closedAt: null,
+    closedBy: null,
+    lastMessageId: 0,
+    lastMessage: null,
+    reads: { alice: 0 },
+    ...overrides,
+  };
+}
+
+async function roomWith(messages: number, content = (i: number) => `message ${i}`): Promise<Room> {
+  const room = newRoom();
+  await store.createRoom(room);
+  for (let i = 1; i <= messages; i++) {
+    await store.appendMessage({
+      roomId: room.id,
+      sender: alice,
+      content: content(i),
+      createdAt: new Date().toISOString(),
+      clientMessageId: null,
+      ownerId: 'alice',
+    });
+  }
+  return room;
+}
+
+const send = (roomId: string, sender: Actor, clientMessageId: string | null = null, ownerId?: string) =>
+  store.appendMessage({
+    roomId,
+    sender,
+    content: 'hello',
+    createdAt: new Date().toISOString(),
+    clientMessageId,
+    ownerId,
+  });
+
+describe('DynamoStore messages', () => {
+  it('numbers messages 1, 2, 3 in each room', async () => {
+    const room = await roomWith(3);
+    const page = await store.listMessages(room.id, { limit: 10 });
+    expect(page.items.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(page.items.map((m) => m.content)).toEqual(['message 1', 'message 2', 'message 3']);
+    expect((await store.getRoom(room.id))?.lastMessageId).toBe(3);
+  });
+
+  it('costs one UpdateItem and one PutItem per send without a client_message_id', async () => {
+    const room = await roomWith(0);
+    meter.take();
+    await send(room.id, alice);
+    expect(meter.take().calls).toEqual({ UpdateItem: 1, PutItem: 1 });
+  });
+
+  it('costs one read and three writes for a first send with a client_message_id, no write for a resend', async () => {
+    const room = await roomWith(0);
+    meter.take();
+    const first = await send(room.id, alice, 'c-1');
+    expect(meter.take().calls).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 2 });
+    const again = await send(room.id, alice, 'c-1');
+    expect(meter.take().calls).toEqual({ GetItem: 2 });
+    expect(first.kind).toBe('created');
+    expect(again).toEqual({ kind: 'duplicate', message: first.kind === 'created' ? first.message : null });
+    expect((await store.listMessages(room.id, { limit: 10 })).items).toHaveLength(1);
+  });
+
+  it('stores concurrent copies of one send once', async () => {
+    const room = await roomWith(0);
+    const results = await Promise.all(Array.from({ length: 5 }, () => send(room.id, alice, 'same')));
+    const page = await store.listMessages(room.id, { limit: 10 });
+    expect(page.items).toHaveLength(1);
+    for (const result of results) {
+      expect(result.kind === 'created' || result.kind === 'duplicate').toBe(true);
+      if (result.kind === 'created' || result.kind === 'duplicate')
+        expect(result.message).toEqual(page.items[0]);
+    }
+  });
+
+  it('keeps client_message_ids apart per sender', async () => {
+    const room = await roomWith(0);
+    await send(room.id, alice, 'x');
+    const staff = await send(room.id, sam, 'x');
+    expect(staff.kind).toBe('created');
+    expect((await store.listMessages(room.id, { limit: 10 })).items.map((m) => m.senderId)).toEqual([
+      'alice',
+      'sam',
+    ]);
+  });
+
+  it('refuses a closed room and another customer’s room without taking a sequence number', async () => {
+    const room = await roomWith(1);
+    expect(await send(room.id, { userId: 'carol', role: 'customer' }, null, 'carol')).toEqual({
+      kind: 'not_found',
+    });
+    expect(await send('00000000-0000-4000-8000-ffffffffffff', alice, null, 'alice')).toEqual({
+      kind: 'not_found',
+    });
+    await store.closeRoom(room.id, 'alice', new Date().toISOString());
+    expect(await send(room.id, alice, null, 'alice')).toEqual({ kind: 'closed' });
+    expect((await store.getRoom(room.id))?.lastMessageId).toBe(1);
+  });
+
+  it('makes a staff sender a member and moves the sender’s read pointer', async () => {
+    const room = await roomWith(2);
+    const sam: Actor = { userId: 'sam-joins', role: 'staff' };
+    const result = await send(room.id, sam);
+    expect(result.kind === 'created' && result.joinedStaff).toBe(true);
+    const stored = await store.getRoom(room.id);
+    expect(stored?.staffIds).toEqual(['sam-joins']);
+    expect(stored?.reads).toEqual({ alice: 2, 'sam-joins': 3 });
+    const second = await send(room.id, sam);
+    expect(second.kind === 'created' && second.joinedStaff).toBe(false);
+    expect((await store.listStaffRooms('sam-joins', { limit: 10 })).items.map((r) => r.id)).toEqual([
+      room.id,
+    ]);
+  });
+
+  it('pages history backwards and forwards by id', async () => {
+    const room = await roomWith(25);
+    const latest = await store.listMessages(room.id, { limit: 10 });
+    expect(latest.items.map((m) => m.id)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
+    expect(latest.hasMore).toBe(true);
+    const older = await store.listMessages(room.id, { limit: 10, before: 16 });
+    expect(older.items.map((m) => m.id)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
+    const oldest = await store.listMessages(room.id, { limit: 10, before: 6 });
+    expect(oldest).toEqual({ items: expect.any(Array), hasMore: false });
+    expect(oldest.items.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
+    const forward = await store.listMessages(room.id, { limit: 10, after: 20 });
+    expect(forward.items.map((m) => m.id)).toEqual([21, 22, 23, 24, 25]);
+    expect(forward.hasMore).toBe(false);
+    const fromStart = await store.listMessages(room.id, { limit: 3, after: 0 });
+    expect(fromStart.items.map((m) => m.id)).toEqual([1, 2, 3]);
+    expect(fromStart.hasMore).toBe(true);
+  });
+
+  it('fills a page across DynamoDB’s 1 MB limit by following LastEvaluatedKey', async () => {
+    // 300 messages of 4,000 characters are ~1.2 MB: more than one Query can return.
+    const room = await roomWith(0);
+    for (let batch = 0; batch < 15; batch++) {
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          store.appendMessage({
+            roomId: room.id,
+            sender: alice,
+            content: `${batch}-${i} ${'x'.repeat(3990)}`,
+            createdAt: new Date().toISOString(),
+            clientMessageId: null,
+          }),
+        ),
+      );
+    }
+    meter.take();
+    const page = await store.listMessages(room.id, { limit: 300, after: 0 });
+    expect(page.items.map((m) => m.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect(meter.take().calls.Query).toBeGreaterThan(1);
+  });
+});
+
+describe('DynamoStore rooms', () => {
+  it('lists a customer’s rooms newest first, page by page', async () => {
+    const customer = `pager-${counter}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const room = newRoom({ customerId: customer, reads: { [customer]: 0 } });
+      ids.push(room.id);
+      await store.createRoom(room);
+    }
+    const first = await store.listCustomerRooms(customer, { limit: 2 });
+    const second = await store.listCustomerRooms(customer, {
+      limit: 2,
+      cursor: first.nextCursor ?? undefined,
+    });
+    const third = await store.listCustomerRooms(customer, {
+      limit: 2,
+      cursor: second.nextCursor ?? undefined,
+    });
+    expect([...first.items, ...second.items, ...third.items].map((r) => r.id)).toEqual(ids.reverse());
+    expect(third.nextCursor).toBeNull();
+  });
+
+  it('refuses a cursor made for another customer’s partition', async () => {
+    await store.createRoom(newRoom({ customerId: 'mallory' }));
+    await store.createRoom(newRoom({ customerId: 'mallory' }));
+    const page = await store.listCustomerRooms('mallory', { limit: 1 });
+    await expect(
+      store.listCustomerRooms('alice', { limit: 1, cursor: page.nextCursor ?? '' }),
+    ).rejects.toMatchObject({
+      status: 400,
+      code: 'invalid_cursor',
+    });
+  });
+
+  it('merges the open-room shards newest activity first and drops closed rooms', async () => {
+    const before = (await store.listOpenRooms({ limit: 100 })).items.length;
+    const rooms = [newRoom(), newRoom(), newRoom(), newRoom()];
+    for (const room of rooms) await store.createRoom(room);
+    await send(rooms[0]!.id, alice);
+    await store.closeRoom(rooms[2]!.id, 'sam', new Date().toISOString());
+    const all = await store.listOpenRooms({ limit: 100 });
+    expect(all.items).toHaveLength(before + 3);
+    const mine = new Set(rooms.map((r) => r.id));
+    const order = all.items.filter((r) => mine.has(r.id)).map((r) => r.id);
+    expect(order).toEqual([rooms[0]!.id, rooms[3]!.id, rooms[1]!.id]);
+    const pages: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.listOpenRooms({ limit: 2, cursor });
+      pages.push(...page.items.map((r) => r.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(pages).toEqual(all.items.map((r) => r.id));
+  });
+
+  it('moves read pointers forward only, and never past the newest message', async () => {
+    const room = await roomWith(5);
+    expect((await store.markRead(room.id, 'sam', 3)).kind).toBe('updated');
+    expect((await store.markRead(room.id, 'sam', 2)).kind).toBe('unchanged');
+    expect(await store.markRead(room.id, 'sam', 9)).toEqual({ kind: 'beyond', lastMessageId: 5 });
+    expect(await store.markRead(room.id, 'carol', 1, 'carol')).toEqual({ kind: 'not_found' });
+    expect((await store.getRoom(room.id))?.reads.sam).toBe(3);
+  });
+
+  it('joins, leaves and closes with conditional writes that report what they found', async () => {
+    const room = await roomWith(0);
+    const at = new Date().toISOString();
+    expect((await store.addStaff(room.id, 'sam', at)).kind).toBe('changed');
+    expect((await store.addStaff(room.id, 'sam', at)).kind).toBe('unchanged');
+    expect((await store.removeStaff(room.id, 'sam')).kind).toBe('changed');
+    expect((await store.removeStaff(room.id, 'sam')).kind).toBe('unchanged');
+    expect((await store.closeRoom(room.id, 'alice', at, 'carol')).kind).toBe('not_found');
+    expect((await store.closeRoom(room.id, 'alice', at, 'alice')).kind).toBe('changed');
+    expect((await store.closeRoom(room.id, 'alice', at)).kind).toBe('unchanged');
+    expect(await store.addStaff(room.id, 'sam', at)).toEqual({ kind: 'closed' });
+  });
+});
+
+describe('DynamoStore connections', () => {
+  it('derives presence from live connection items, ignoring expired ones', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await store.putConnection(
+      { connectionId: 'c1=', userId: 'sam', role: 'staff', connectedAt: Date.now(), rooms: [] },
+      now + 60,
+    );
+    await store.putConnection(
+      { connectionId: 'c2=', userId: 'sam', role: 'staff', connectedAt: Date.now(), rooms: [] },
+      now + 60,
+    );
+    await store.putConnection(
+      { connectionId: 'old', userId: 'tess', role: 'staff', connectedAt: Date.now(), rooms: [] },
+      now - 1,
+    );
+    expect(await store.userConnectionIds('sam', 'staff')).toEqual(['c1=', 'c2=']);
+    expect(await store.userConnectionIds('tess', 'staff')).toEqual([]);
+    expect((await store.onlineStaff()).map((u) => [u.userId, u.connections])).toEqual([['sam', 2]]);
+    await store.deleteConnection('c1=');
+    expect(await store.userConnectionIds('sam', 'staff')).toEqual(['c2=']);
+  });
+
+  it('deletes a connection with its subscriptions', async () => {
+    const room = await roomWith(0);
+    const now = Math.floor(Date.now() / 1000);
+    await store.putConnection(
+      { connectionId: 'k1', userId: 'alice', role: 'customer', connectedAt: Date.now(), rooms: [room.id] },
+      now + 60,
+    );
+    const other = await roomWith(0);
+    await store.addSubscription(
+      { roomId: other.id, connectionId: 'k1', userId: 'alice', role: 'customer', connectedAt: Date.now() },
+      now + 60,
+    );
+    expect((await store.listSubscriptions(room.id)).map((s) => s.connectionId)).toEqual(['k1']);
+    expect(await store.getSubscription(other.id, 'k1')).not.toBeNull();
+    const deleted = await store.deleteConnection('k1');
+    expect([...(deleted?.rooms ?? [])].sort()).toEqual([room.id, other.id].sort());
+    expect(await store.listSubscriptions(room.id)).toEqual([]);
+    expect(await store.listSubscriptions(other.id)).toEqual([]);
+    expect(await store.userConnectionIds('alice', 'customer')).toEqual([]);
+    expect(await store.deleteConnection('k1')).toBeNull();
+  });
+
+  it('gives a subscription only to a connection that exists', async () => {
+    const room = await roomWith(0);
+    await expect(
+      store.addSubscription(
+        {
+          roomId: room.id,
+          connectionId: 'ghost',
+          userId: 'alice',
+          role: 'customer',
+          connectedAt: Date.now(),
+        },
+        Math.floor(Date.now() / 1000) + 60,
+      ),
+    ).rejects.toThrow();
+    expect(await store.listSubscriptions(room.id)).toEqual([]);
+  });
+
+  it('hands out a ticket once, and not after it expires', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await store.putTicket('h1', { userId: 'alice', role: 'customer' }, now + 60);
+    await store.putTicket('h2', { userId: 'alice', role: 'customer' }, now - 1);
+    expect(await store.takeTicket('h1')).toEqual({ userId: 'alice', role: 'customer' });
+    expect(await store.takeTicket('h1')).toBeNull();
+    expect(await store.takeTicket('h2')).toBeNull();
+  });
+});
