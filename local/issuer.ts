@@ -42,7 +42,11 @@ export async function loadLocalIssuer(keyDir: string = defaultKeyDir): Promise<L
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     await mkdir(keyDir, { recursive: true });
     const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-    const created = { ...(await exportJWK(privateKey)), kid: `local-${Date.now().toString(36)}`, alg: 'RS256' };
+    const created = {
+      ...(await exportJWK(privateKey)),
+      kid: `local-${Date.now().toString(36)}`,
+      alg: 'RS256',
+    };
     try {
       await writeFile(file, JSON.stringify(created), { flag: 'wx', mode: 0o600 });
       privateJwk = created;
@@ -60,19 +64,19 @@ export async function loadLocalIssuer(keyDir: string = defaultKeyDir): Promise<L
     jwks: { keys: [{ ...publicJwk, use: 'sig', alg: 'RS256', kid }] },
     async mint({ userId, staff = false, ttlSeconds = 12 * 3600, extraClaims = {} }) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({
+      const claims: Record<string, unknown> = {
+        sub: userId,
+        iss: LOCAL_ISSUER,
+        aud: LOCAL_AUDIENCE,
+        iat: now,
+        exp: now + ttlSeconds,
+        jti: crypto.randomUUID(),
         [LOCAL_GROUPS_CLAIM]: staff ? [LOCAL_STAFF_GROUP] : [],
         token_use: 'id',
         ...extraClaims,
-      })
-        .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
-        .setSubject(userId)
-        .setIssuer(LOCAL_ISSUER)
-        .setAudience(LOCAL_AUDIENCE)
-        .setIssuedAt(now)
-        .setExpirationTime(now + ttlSeconds)
-        .setJti(crypto.randomUUID())
-        .sign(signingKey);
+      };
+      for (const [name, value] of Object.entries(claims)) if (value === undefined) delete claims[name];
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' }).sign(signingKey);
     },
   };
 }

@@ -1,0 +1,409 @@
+import { generateKeyPair, SignJWT } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, people, useLocalStack } from '../support/stack.js';
+
+const stack = useLocalStack();
+let tokens: Awaited<ReturnType<typeof people>>;
+
+beforeAll(async () => {
+  tokens = await people(stack.current);
+});
+
+const as = (who: keyof typeof tokens) => api(stack.current, tokens[who]);
+
+async function openRoom(subject = 'Help needed'): Promise<string> {
+  const response = await as('alice').post('/rooms/', { room_type: 'general', subject });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+
+describe('HTTP API authentication (the JWT authorizer)', () => {
+  const unauthorized = { message: 'Unauthorized' };
+
+  it('refuses a request without a token', async () => {
+    const response = await api(stack.current).get('/rooms/');
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(unauthorized);
+  });
+
+  it.each([
+    ['garbage', async () => 'not-a-jwt'],
+    [
+      'expired',
+      async () => stack.current.issuer.mint({ userId: 'alice', extraClaims: { exp: 1_600_000_000 } }),
+    ],
+    [
+      'wrong issuer',
+      async () =>
+        stack.current.issuer.mint({ userId: 'alice', extraClaims: { iss: 'https://evil.invalid' } }),
+    ],
+    [
+      'wrong audience',
+      async () => stack.current.issuer.mint({ userId: 'alice', extraClaims: { aud: 'someone-else' } }),
+    ],
+    [
+      'tampered',
+      async () => {
+        const [header, payload, signature] = (await stack.current.issuer.mint({ userId: 'alice' })).split(
+          '.',
+        );
+        const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
+        const forged = Buffer.from(JSON.stringify({ ...claims, 'cognito:groups': ['staff'] })).toString(
+          'base64url',
+        );
+        return `${header}.${forged}.${signature}`;
+      },
+    ],
+    [
+      'signed by an unknown key',
+      async () => {
+        const { privateKey } = await generateKeyPair('RS256');
+        return new SignJWT({ sub: 'alice' })
+          .setProtectedHeader({ alg: 'RS256', kid: 'intruder' })
+          .setIssuer(stack.current.issuer.issuer)
+          .setAudience(stack.current.issuer.audience)
+          .setExpirationTime('1h')
+          .sign(privateKey);
+      },
+    ],
+  ])('refuses a %s token with 401', async (_, token) => {
+    const response = await api(stack.current, await token()).get('/rooms/');
+    expect(response.status).toBe(401);
+    expect(response.body).toEqual(unauthorized);
+  });
+
+  it('accepts a token whose audience is in client_id, like a Cognito access token', async () => {
+    const token = await stack.current.issuer.mint({
+      userId: 'alice',
+      extraClaims: { aud: undefined, client_id: stack.current.issuer.audience, token_use: 'access' },
+    });
+    expect((await api(stack.current, token).get('/rooms/')).status).toBe(200);
+  });
+});
+
+describe('HTTP API routing', () => {
+  it.each(['/rooms', '/rooms/'])('serves %s with and without the trailing slash', async (path) => {
+    expect((await as('alice').get(path)).status).toBe(200);
+  });
+
+  it('answers an unknown route like API Gateway', async () => {
+    const response = await as('alice').get('/nothing-here/');
+    expect(response.status).toBe(404);
+    expect(response.body).toEqual({ message: 'Not Found' });
+  });
+
+  it('answers CORS preflights', async () => {
+    const response = await fetch(`${stack.current.httpUrl}/api/chat/rooms/`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://console.test', 'access-control-request-method': 'POST' },
+    });
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
+  });
+});
+
+describe('HTTP API access rules', () => {
+  // Each case gets its own room owned by alice. carol is another customer, sam is staff.
+  const cases: [
+    string,
+    (room: string) => [method: 'get' | 'post', path: string, body?: unknown],
+    Record<string, number>,
+  ][] = [
+    ['list rooms', () => ['get', '/rooms/'], { alice: 200, carol: 200, sam: 200 }],
+    ['create a room', () => ['post', '/rooms/', { subject: 'x' }], { alice: 201, carol: 201, sam: 403 }],
+    ['get a room', (r) => ['get', `/rooms/${r}/`], { alice: 200, carol: 404, sam: 200 }],
+    ['read history', (r) => ['get', `/rooms/${r}/messages/`], { alice: 200, carol: 404, sam: 200 }],
+    ['join', (r) => ['post', `/rooms/${r}/join/`], { alice: 403, carol: 404, sam: 200 }],
+    ['leave', (r) => ['post', `/rooms/${r}/leave/`], { alice: 403, carol: 404, sam: 200 }],
+    ['close', (r) => ['post', `/rooms/${r}/close/`], { alice: 200, carol: 404, sam: 200 }],
+    [
+      'send a message',
+      (r) => ['post', `/rooms/${r}/send_message/`, { content: 'hi' }],
+      { alice: 201, carol: 404, sam: 201 },
+    ],
+    ['mark read', (r) => ['post', `/rooms/${r}/mark_read/`, {}], { alice: 200, carol: 404, sam: 200 }],
+    ['list online staff', () => ['get', '/online-staff/'], { alice: 200, carol: 200, sam: 200 }],
+    ['list active rooms', () => ['get', '/active-rooms/'], { alice: 403, carol: 403, sam: 200 }],
+    ['get a WebSocket ticket', () => ['post', '/ws-ticket/', {}], { alice: 201, carol: 201, sam: 201 }],
+  ];
+  const matrix = cases.flatMap(([name, request, expected]) =>
+    (['alice', 'carol', 'sam'] as const).map((who) => [name, who, request, expected[who]] as const),
+  );
+
+  it.each(matrix)('%s as %s', async (_, who, request, status) => {
+    const room = await openRoom();
+    const [method, path, body] = request(room);
+    const client = as(who);
+    const response = method === 'get' ? await client.get(path) : await client.post(path, body);
+    expect(response.status).toBe(status);
+    if (status === 404)
+      expect(response.body).toEqual({ error: { code: 'room_not_found', message: 'Room not found' } });
+    if (status === 403) expect(response.body.error.code).toMatch(/^(staff_only|customers_only)$/);
+  });
+
+  it('lists only the caller’s own rooms for a customer', async () => {
+    const room = await openRoom('mine');
+    const mine = await as('alice').get('/rooms/?limit=100');
+    const theirs = await as('carol').get('/rooms/?limit=100');
+    expect(mine.body.results.map((r: { id: string }) => r.id)).toContain(room);
+    expect(theirs.body.results.map((r: { id: string }) => r.id)).not.toContain(room);
+  });
+});
+
+describe('HTTP API bad input', () => {
+  let room: string;
+  beforeAll(async () => {
+    room = await openRoom('bad input');
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: 'the only message' });
+  });
+
+  const send = (body: unknown) => as('alice').post(`/rooms/${room}/send_message/`, body);
+
+  it.each([
+    ['a number as content', { content: 123 }, 'content'],
+    ['no content', {}, 'content'],
+    ['empty content', { content: '' }, 'content'],
+    ['blank content', { content: ' \n\t ' }, 'content'],
+    ['4,001 characters', { content: 'x'.repeat(4001) }, 'content'],
+    ['a bad client_message_id', { content: 'hi', client_message_id: 'has spaces' }, 'client_message_id'],
+    ['a non-string client_message_id', { content: 'hi', client_message_id: 7 }, 'client_message_id'],
+  ])('refuses %s with 400 naming the field', async (_, body, field) => {
+    const response = await send(body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_request');
+    expect(response.body.error.details.map((d: { field: string }) => d.field)).toContain(field);
+  });
+
+  it.each([
+    ['a JSON array', '[1,2]'],
+    ['a JSON string', '"hello"'],
+  ])('refuses %s as a body', async (_, raw) => {
+    const response = await as('alice').postRaw(`/rooms/${room}/send_message/`, raw);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_request');
+  });
+
+  it('refuses malformed JSON with invalid_json', async () => {
+    const response = await as('alice').postRaw(`/rooms/${room}/send_message/`, '{"content": "hi"');
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ error: { code: 'invalid_json', message: 'Body is not valid JSON' } });
+  });
+
+  it('counts characters, not bytes or UTF-16 units', async () => {
+    expect((await send({ content: '😀'.repeat(4000) })).status).toBe(201);
+    expect((await send({ content: '😀'.repeat(4001) })).status).toBe(400);
+  });
+
+  it.each([
+    ['room_type with capitals', { room_type: 'General' }],
+    ['room_type too long', { room_type: 'a'.repeat(33) }],
+    ['a subject of 201 characters', { subject: 's'.repeat(201) }],
+    ['a numeric subject', { subject: 5 }],
+  ])('refuses a room with %s', async (_, body) => {
+    const response = await as('alice').post('/rooms/', body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_request');
+  });
+
+  it.each([
+    ['limit=0', '?limit=0'],
+    ['limit=101', '?limit=101'],
+    ['limit=ten', '?limit=ten'],
+    ['before and after together', '?before=5&after=1'],
+    ['a negative before', '?before=-1'],
+  ])('refuses history with %s', async (_, query) => {
+    const response = await as('alice').get(`/rooms/${room}/messages/${query}`);
+    expect(response.status).toBe(400);
+  });
+
+  it.each([
+    ['a word', { message_id: 'abc' }, 'invalid_request'],
+    ['zero', { message_id: 0 }, 'invalid_request'],
+    ['a fraction', { message_id: 1.5 }, 'invalid_request'],
+    ['an id past the newest message', { message_id: 999 }, 'message_id_out_of_range'],
+  ])('refuses mark_read with %s', async (_, body, code) => {
+    const response = await as('alice').post(`/rooms/${room}/mark_read/`, body);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe(code);
+  });
+
+  it('refuses a forged cursor', async () => {
+    const response = await as('alice').get('/rooms/?cursor=bm90LWEta2V5');
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('invalid_cursor');
+  });
+
+  it.each(['00000000-0000-4000-8000-000000000000', 'not-a-room-id', '..%2F..%2Fetc'])(
+    'answers 404 for room %s',
+    async (id) => {
+      const response = await as('sam').get(`/rooms/${id}/`);
+      expect(response.status).toBe(404);
+      expect(response.body.error.code).toBe('room_not_found');
+    },
+  );
+
+  it('stored nothing for any refused request', async () => {
+    const history = await as('alice').get(`/rooms/${room}/messages/?limit=100`);
+    expect(history.body.results.map((m: { content: string }) => m.content.slice(0, 16))).toEqual([
+      'the only message',
+      '😀'.repeat(4000).slice(0, 16),
+    ]);
+  });
+
+  it('refuses a message to a closed room with 409 and keeps its history', async () => {
+    const closed = await openRoom('to close');
+    await as('alice').post(`/rooms/${closed}/send_message/`, { content: 'before closing' });
+    expect((await as('sam').post(`/rooms/${closed}/close/`)).body.status).toBe('closed');
+    const refused = await as('alice').post(`/rooms/${closed}/send_message/`, { content: 'too late' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({ error: { code: 'room_closed', message: 'The room is closed' } });
+    expect((await as('sam').post(`/rooms/${closed}/join/`)).status).toBe(409);
+    const history = await as('alice').get(`/rooms/${closed}/messages/`);
+    expect(history.body.results.map((m: { content: string }) => m.content)).toEqual(['before closing']);
+    expect(history.body.results[0].id).toBe(1);
+  });
+});
+
+describe('HTTP API messages', () => {
+  it('gives concurrent sends distinct, gap-free ids', async () => {
+    const room = await openRoom('burst');
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        as('alice').post(`/rooms/${room}/send_message/`, {
+          content: `m${i}`,
+          client_message_id: `burst-${i}`,
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(201));
+    expect(responses.map((r) => r.body.id).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+    const history = await as('alice').get(`/rooms/${room}/messages/?limit=100`);
+    expect(history.body.results.map((m: { id: number }) => m.id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
+  });
+
+  it('returns the stored message for a resend with the same client_message_id', async () => {
+    const room = await openRoom('resend');
+    const first = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'once',
+      client_message_id: 'r-1',
+    });
+    const again = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'once',
+      client_message_id: 'r-1',
+    });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(first.body).toMatchObject({
+      id: 1,
+      room_id: room,
+      sender_id: 'alice',
+      sender_role: 'customer',
+      content: 'once',
+      client_message_id: 'r-1',
+    });
+    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
+  });
+
+  it('pages history backwards with before and forwards with after', async () => {
+    const room = await openRoom('pages');
+    for (let i = 1; i <= 12; i++)
+      await as('alice').post(`/rooms/${room}/send_message/`, { content: `n${i}` });
+    const ids = (r: { body: { results: { id: number }[] } }) => r.body.results.map((m) => m.id);
+    const latest = await as('sam').get(`/rooms/${room}/messages/?limit=5`);
+    expect([ids(latest), latest.body.has_more]).toEqual([[8, 9, 10, 11, 12], true]);
+    const older = await as('sam').get(`/rooms/${room}/messages/?limit=5&before=8`);
+    expect([ids(older), older.body.has_more]).toEqual([[3, 4, 5, 6, 7], true]);
+    const oldest = await as('sam').get(`/rooms/${room}/messages/?limit=5&before=3`);
+    expect([ids(oldest), oldest.body.has_more]).toEqual([[1, 2], false]);
+    const newer = await as('sam').get(`/rooms/${room}/messages/?limit=5&after=5`);
+    expect([ids(newer), newer.body.has_more]).toEqual([[6, 7, 8, 9, 10], true]);
+    const newest = await as('sam').get(`/rooms/${room}/messages/?limit=5&after=10`);
+    expect([ids(newest), newest.body.has_more]).toEqual([[11, 12], false]);
+  });
+
+  it('counts unread messages from read pointers', async () => {
+    const room = await openRoom('unread');
+    for (const content of ['a', 'b', 'c'])
+      await as('alice').post(`/rooms/${room}/send_message/`, { content });
+    const queue = await as('sam').get('/active-rooms/?limit=100');
+    const entry = queue.body.results.find((r: { id: string }) => r.id === room);
+    expect(entry).toMatchObject({
+      unread_count: 3,
+      last_message_id: 3,
+      last_message: { preview: 'c', sender_id: 'alice' },
+    });
+    expect((await as('alice').get(`/rooms/${room}/`)).body.unread_count).toBe(0);
+    expect((await as('sam').post(`/rooms/${room}/mark_read/`, { message_id: 2 })).body).toEqual({
+      room_id: room,
+      user_id: 'sam',
+      last_read: 2,
+      unread_count: 1,
+    });
+    await as('sam').post(`/rooms/${room}/send_message/`, { content: 'hello from staff' });
+    const detail = await as('alice').get(`/rooms/${room}/`);
+    expect(detail.body.unread_count).toBe(1);
+    expect(detail.body.staff_ids).toEqual(['sam']);
+    expect(detail.body.members).toEqual([
+      { user_id: 'alice', role: 'customer', last_read: 3, is_online: false },
+      { user_id: 'sam', role: 'staff', last_read: 4, is_online: false },
+    ]);
+  });
+
+  it('lists rooms page by page with a cursor', async () => {
+    const dora = await stack.current.issuer.mint({ userId: 'dora' });
+    const created: string[] = [];
+    for (let i = 0; i < 5; i++)
+      created.push((await api(stack.current, dora).post('/rooms/', { subject: `${i}` })).body.id);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { results: { id: string }[]; next_cursor: string | null } } = await api(
+        stack.current,
+        dora,
+      ).get(`/rooms/?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      seen.push(...page.body.results.map((r) => r.id));
+      cursor = page.body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...created].reverse());
+  });
+
+  it('keeps a staff member’s joined rooms in their list until the room closes', async () => {
+    const tess = api(stack.current, tokens.tess);
+    const room = await openRoom('joined');
+    await tess.post(`/rooms/${room}/join/`);
+    expect((await tess.get('/rooms/')).body.results.map((r: { id: string }) => r.id)).toContain(room);
+    await as('alice').post(`/rooms/${room}/close/`);
+    expect((await tess.get('/rooms/')).body.results.map((r: { id: string }) => r.id)).not.toContain(room);
+  });
+});
+
+describe('HTTP API cost per request', () => {
+  it('sends a message with one UpdateItem, one PutItem and one Query of the room’s sockets', async () => {
+    const room = await openRoom('cost');
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: 'counted' });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 1 });
+  });
+
+  it('lists the staff queue with one Query per open-room shard and no per-room reads', async () => {
+    stack.current.dynamo.resetStats();
+    await as('sam').get('/active-rooms/?limit=50');
+    expect(stack.current.dynamo.stats()).toEqual({ Query: 1 });
+  });
+});
+
+describe('HTTP API failures', () => {
+  it('answers 500 without internals when DynamoDB is down', async () => {
+    await stack.current.dynamo.close();
+    const response = await as('alice').get('/rooms/');
+    expect(response.status).toBe(500);
+    expect(response.body.error.code).toBe('internal_error');
+    expect(response.body.error.message).toBe('Something went wrong on our side');
+    expect(JSON.stringify(response.body)).not.toMatch(/ECONNREFUSED|dynamo|stack|at /i);
+  });
+});
