@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CorsHttpMethod,
@@ -66,6 +66,7 @@ export class ChatHttpApi extends Construct {
     });
     const origins = props.corsOrigins ?? [];
     this.api = new HttpApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName}-http`,
       description: 'Live chat: rooms, history and the staff console',
       createDefaultStage: false,
       defaultAuthorizer: this.authorizer,

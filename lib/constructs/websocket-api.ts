@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat, CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import {
   type CfnAuthorizer,
@@ -81,6 +81,7 @@ export class RealtimeApi extends Construct {
     super(scope, id);
     this.throttling = props.throttling;
     this.api = new WebSocketApi(this, 'Api', {
+      apiName: `${Stack.of(this).stackName}-websocket`,
       description: 'Live chat: frames from browsers and the staff console',
       routeSelectionExpression: webSocketRouteSelectionExpression,
     });

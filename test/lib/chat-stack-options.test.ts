@@ -1,0 +1,166 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allHandlers, webSocketAuthorizer } from '../../lambdas/contract/routes.js';
+import { ENV } from '../../lambdas/runtime/config.js';
+import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
+
+// The context options, synthesized without bundling (the default test bundles): each variant still passes
+// cdk-nag (synthesize throws otherwise) and cfn-lint.
+
+describe('hosted web pages, console origin and alarm e-mail', () => {
+  const consoleOrigin = 'https://console.example.com';
+  let s: Synthesized;
+  beforeAll(() => {
+    const webDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
+    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>chat</title>');
+    s = synthesize({
+      bundle: false,
+      context: {
+        hosting: 'true',
+        webDir,
+        corsOrigins: consoleOrigin,
+        callbackUrls: `${consoleOrigin}/`,
+        logoutUrls: `${consoleOrigin}/`,
+        alarmEmail: 'ops@example.com',
+      },
+    });
+  }, 60_000);
+
+  const distributionDomain = () => ({
+    'Fn::GetAtt': [logicalId(s.stack.hosting!.distribution), 'DomainName'],
+  });
+  const hostedUrl = (suffix: string) => ({
+    'Fn::Join': ['', ['https://', distributionDomain(), ...(suffix ? [suffix] : [])]],
+  });
+
+  it('serves the pages from a private bucket through CloudFront with origin access control', () => {
+    s.template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    s.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: 'index.html',
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
+      }),
+    });
+  });
+
+  it('deploys a config.json that points the pages at this stack', () => {
+    const [deployment] = Object.values(resourcesOfType(s.json, 'Custom::CDKBucketDeployment'));
+    const text = JSON.stringify(deployment?.Properties);
+    expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
+    for (const construct of [
+      s.stack.http.api,
+      s.stack.realtime.api,
+      s.stack.identity.userPool!,
+      s.stack.identity.userPoolClient!,
+    ]) {
+      expect(text).toContain(`{"Ref":"${logicalId(construct)}"}`);
+    }
+  });
+
+  it('lets the hosted pages and the console sign in and call the HTTP API', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      CallbackURLs: [`${consoleOrigin}/`, hostedUrl('/')],
+      LogoutURLs: [`${consoleOrigin}/`, hostedUrl('/')],
+    });
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: [consoleOrigin, hostedUrl('')],
+        AllowHeaders: ['authorization', 'content-type'],
+      }),
+    });
+  });
+
+  it('subscribes the e-mail address to the alarm topic and outputs the web URL', () => {
+    s.template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+      TopicArn: { Ref: logicalId(s.stack.observability.topic) },
+    });
+    expect(s.json.Outputs?.WebUrl?.Value).toEqual(hostedUrl('/'));
+  });
+
+  it('passes cfn-lint', () => {
+    expect(cfnLint(s.templateFile)).toEqual([]);
+  });
+});
+
+describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
+  const issuer = 'https://id.example.com/';
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize({
+      bundle: false,
+      context: {
+        hosting: 'false',
+        oidcIssuer: issuer,
+        oidcAudience: 'chat-api',
+        staffClaim: 'groups',
+        staffGroup: 'support',
+        openRoomShards: '4',
+        retainData: 'false',
+        stageName: 'live',
+        apiGatewayAccountRole: 'false',
+      },
+    });
+  }, 60_000);
+
+  const props = (id: string) => s.json.Resources[id]?.Properties ?? {};
+  const env = (handler: string) =>
+    (
+      props(logicalId(s.stack.functions.of(handler))).Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+
+  it('creates no user pool and checks tokens against the issuer and audience given', () => {
+    s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: { Issuer: issuer, Audience: ['chat-api'] },
+    });
+    expect(env(webSocketAuthorizer.handler)).toMatchObject({
+      [ENV.jwtIssuer]: issuer,
+      [ENV.jwtAudience]: 'chat-api',
+      [ENV.jwtJwksUri]: 'https://id.example.com/.well-known/jwks.json',
+    });
+    expect(Object.keys(s.json.Outputs ?? {})).not.toContain('UserPoolId');
+  });
+
+  it.each(allHandlers())('passes the claim settings and shard count to %s', (handler) => {
+    expect(env(handler)).toMatchObject({
+      [ENV.staffClaim]: 'groups',
+      [ENV.staffGroup]: 'support',
+      [ENV.openRoomShards]: '4',
+    });
+  });
+
+  it('lets the table go with the stack', () => {
+    s.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+    });
+  });
+
+  it('names the WebSocket stage and its callback URL from the context', () => {
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'live' });
+    expect(JSON.stringify(env('ws/message')[ENV.webSocketCallbackUrl])).toMatch(/\/live"\]\]\}$/);
+    s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('passes cfn-lint', () => {
+    expect(cfnLint(s.templateFile)).toEqual([]);
+  });
+});

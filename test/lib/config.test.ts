@@ -1,0 +1,72 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../lib/config.js';
+
+const emptyRoot = mkdtempSync(join(tmpdir(), 'chat-root-'));
+const read = (context: Record<string, unknown>, root = emptyRoot) =>
+  readConfig(new App({ context }).node, root);
+
+describe('readConfig', () => {
+  it('defaults to a Cognito deployment on stage prod that keeps its data', () => {
+    expect(read({})).toMatchObject({
+      stageName: 'prod',
+      retainData: true,
+      oidc: undefined,
+      staffClaim: 'cognito:groups',
+      staffGroup: 'staff',
+      webDir: undefined,
+      openRoomShards: 1,
+      logRetentionDays: 30,
+      apiGatewayAccountRole: true,
+    });
+  });
+
+  it('parses command-line strings: booleans, numbers and comma-separated lists', () => {
+    expect(
+      read({ retainData: 'false', openRoomShards: '8', corsOrigins: 'https://a.example, https://b.example' }),
+    ).toMatchObject({
+      retainData: false,
+      openRoomShards: 8,
+      corsOrigins: ['https://a.example', 'https://b.example'],
+    });
+  });
+
+  it('accepts lists as JSON arrays from cdk.json', () => {
+    expect(read({ callbackUrls: ['https://a.example/'] }).callbackUrls).toEqual(['https://a.example/']);
+  });
+
+  it('derives the JWKS URI of a bring-your-own issuer', () => {
+    expect(read({ oidcIssuer: 'https://id.example.com/', oidcAudience: 'api' }).oidc).toEqual({
+      issuer: 'https://id.example.com/',
+      audience: 'api',
+      jwksUri: 'https://id.example.com/.well-known/jwks.json',
+    });
+  });
+
+  it('hosts the pages by default only once they are built', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chat-root-'));
+    expect(read({}, root).webDir).toBeUndefined();
+    const web = join(root, 'dist', 'web');
+    mkdirSync(web, { recursive: true });
+    writeFileSync(join(web, 'index.html'), '');
+    expect(read({}, root).webDir).toBe(web);
+    expect(read({ hosting: 'false' }, root).webDir).toBeUndefined();
+  });
+
+  it.each([
+    [{ retainData: 'yes' }, /retainData must be true or false/],
+    [{ openRoomShards: '0' }, /openRoomShards must be a positive integer/],
+    [{ maxMessageLength: 'many' }, /maxMessageLength must be a positive integer/],
+    [{ oidcIssuer: 'https://id.example.com/' }, /go together/],
+    [{ oidcIssuer: 'http://id.example.com/', oidcAudience: 'api' }, /must be an https URL/],
+    [{ logRetentionDays: '31' }, /logRetentionDays must be one of/],
+    [{ stageName: 'a/b' }, /stageName must be/],
+    [{ hosting: 'true' }, /build the web pages first/],
+    [{ hosting: 'maybe' }, /hosting must be auto, true or false/],
+  ])('refuses %o', (context, message) => {
+    expect(() => read(context)).toThrow(message);
+  });
+});
