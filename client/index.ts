@@ -1,0 +1,30 @@
+export {
+  ChatApiError,
+  ChatClosedError,
+  ChatError,
+  ChatNetworkError,
+  ChatSocketError,
+  type FieldIssue,
+} from './errors.js';
+export {
+  ChatHttp,
+  type ChatHttpOptions,
+  type HistoryOptions,
+  type PageOptions,
+  type SendResult,
+} from './http.js';
+export {
+  ChatSocket,
+  type ChatSocketEvents,
+  type ChatSocketOptions,
+  type ConnectionState,
+  type FollowOptions,
+  newClientMessageId,
+  type PendingSend,
+  type SocketAuth,
+  ticketAuth,
+  tokenAuth,
+  type WebSocketFactory,
+  type WebSocketLike,
+} from './socket.js';
+export type * from './wire.js';

@@ -1,0 +1,171 @@
+/**
+ * The wire shapes of the chat API as a client sees them: snake_case JSON, exactly as the server sends it
+ * (`lambdas/protocol/json.ts` and `lambdas/protocol/frames.ts`; test/client/wire.test.ts checks at compile
+ * time that the two agree).
+ */
+
+export type Role = 'customer' | 'staff';
+export type RoomStatus = 'open' | 'closed';
+
+export interface Message {
+  /** Sequence number in its room: 1, 2, 3, ... Clients order by it. */
+  readonly id: number;
+  readonly room_id: string;
+  readonly sender_id: string;
+  readonly sender_role: Role;
+  readonly content: string;
+  readonly created_at: string;
+  readonly client_message_id: string | null;
+}
+
+export interface MessagePreview {
+  readonly id: number;
+  readonly sender_id: string;
+  readonly sender_role: Role;
+  readonly preview: string;
+  readonly created_at: string;
+}
+
+/** A room as the caller sees it (`unread_count` is the caller's). */
+export interface Room {
+  readonly id: string;
+  readonly room_type: string;
+  readonly subject: string;
+  readonly status: RoomStatus;
+  readonly customer_id: string;
+  readonly staff_ids: readonly string[];
+  readonly created_at: string;
+  readonly last_activity_at: string;
+  readonly closed_at: string | null;
+  readonly closed_by: string | null;
+  /** Id of the newest message; 0 for an empty room. */
+  readonly last_message_id: number;
+  readonly last_message: MessagePreview | null;
+  readonly unread_count: number;
+}
+
+export interface RoomMember {
+  readonly user_id: string;
+  readonly role: Role;
+  /** Id of the newest message this member has read. */
+  readonly last_read: number;
+  readonly is_online: boolean;
+}
+
+export interface RoomDetail extends Room {
+  readonly members: readonly RoomMember[];
+}
+
+export interface RoomPage {
+  readonly results: readonly Room[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  readonly next_cursor: string | null;
+}
+
+export interface MessagePage {
+  /** Ascending by id, whichever direction was asked for. */
+  readonly results: readonly Message[];
+  /** Whether more messages lie beyond this page in the direction it was read. */
+  readonly has_more: boolean;
+}
+
+export interface OnlineStaffMember {
+  readonly user_id: string;
+  readonly role: Role;
+  readonly connections: number;
+  readonly online_since: string;
+}
+
+export interface ReadState {
+  readonly room_id: string;
+  readonly user_id: string;
+  readonly last_read: number;
+  readonly unread_count: number;
+}
+
+export interface WsTicket {
+  readonly ticket: string;
+  /** Seconds the ticket stays good for one connection. */
+  readonly expires_in: number;
+}
+
+export interface NewRoom {
+  /** 1 to 32 lowercase letters, digits, `-` or `_`. @default 'general' */
+  readonly room_type?: string;
+  /** At most 200 characters. @default '' */
+  readonly subject?: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Frames
+
+export interface AckData {
+  readonly client_message_id: string | null;
+  /** True when the server had already stored this client_message_id: nothing new was stored. */
+  readonly duplicate: boolean;
+  readonly message: Message;
+}
+
+export interface TypingData {
+  readonly room_id: string;
+  readonly user_id: string;
+  readonly role: Role;
+  readonly is_typing: boolean;
+}
+
+export interface ReadReceiptData {
+  readonly room_id: string;
+  readonly user_id: string;
+  readonly role: Role;
+  readonly message_id: number;
+  readonly read_at: string;
+}
+
+export interface PresenceData {
+  readonly user_id: string;
+  readonly role: Role;
+  readonly is_online: boolean;
+}
+
+export type RoomEventName = 'created' | 'joined' | 'left' | 'closed' | 'subscribed';
+
+export type RoomEventData =
+  | {
+      readonly event: RoomEventName;
+      readonly room_id: string;
+      /** Who caused the event (for `subscribed`, the socket's own user). */
+      readonly user_id: string;
+      readonly room: Room;
+    }
+  | { readonly event: 'unsubscribed'; readonly room_id: string; readonly user_id: string };
+
+export interface ErrorData {
+  readonly code: string;
+  readonly message: string;
+  /** Echoed from the frame that failed, so a client can match the error to what it sent. */
+  readonly frame_type?: string;
+  readonly room_id?: string;
+  readonly client_message_id?: string;
+  readonly details?: readonly { readonly field: string; readonly message: string }[];
+  readonly request_id?: string;
+}
+
+/** Every frame the server sends. */
+export type ServerFrame =
+  | { readonly type: 'message'; readonly data: Message }
+  | { readonly type: 'ack'; readonly data: AckData }
+  | { readonly type: 'typing'; readonly data: TypingData }
+  | { readonly type: 'read_receipt'; readonly data: ReadReceiptData }
+  | { readonly type: 'presence'; readonly data: PresenceData }
+  | { readonly type: 'room'; readonly data: RoomEventData }
+  | { readonly type: 'pong'; readonly data: { readonly time: string } }
+  | { readonly type: 'error'; readonly data: ErrorData };
+
+/** Every frame a client sends. */
+export type ClientFrame =
+  | { type: 'message'; content: string; room_id?: string; client_message_id?: string }
+  | { type: 'typing'; is_typing: boolean; room_id?: string }
+  | { type: 'read'; message_id: number; room_id?: string }
+  | { type: 'subscribe'; room_id: string }
+  | { type: 'unsubscribe'; room_id: string }
+  | { type: 'ping' };

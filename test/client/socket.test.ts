@@ -1,0 +1,242 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ChatClosedError, ChatSocketError } from '../../client/errors.js';
+import type { ChatSocket } from '../../client/socket.js';
+import type { Message } from '../../client/wire.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import {
+  eventually,
+  gate,
+  gatedAuth,
+  inbox,
+  newConnections,
+  next,
+  type TestUser,
+  user,
+  wiretap,
+} from './support.js';
+
+let stack: LocalStack;
+let alice: TestUser;
+let bob: TestUser;
+let sam: TestUser;
+const open: ChatSocket[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({ httpPort: 0, wsPort: 0 });
+  [alice, bob, sam] = await Promise.all([user(stack, 'alice'), user(stack, 'bob'), user(stack, 'sam', true)]);
+});
+
+afterEach(() => {
+  for (const socket of open.splice(0)) socket.close();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function track(socket: ChatSocket): ChatSocket {
+  open.push(socket);
+  socket.connect();
+  return socket;
+}
+
+const ids = (messages: readonly Message[]) => messages.map((m) => m.id);
+
+/** Connects a socket and returns the gateway's id for it. */
+async function connectedId(socket: ChatSocket, roomId: string): Promise<string> {
+  const before = stack.webSocket.connectionIds();
+  track(socket);
+  await socket.follow(roomId);
+  const [id] = newConnections(stack, before);
+  if (!id) throw new Error('no new connection');
+  return id;
+}
+
+describe('ChatSocket', () => {
+  it('resolves a send with the stored message once its ack arrives, and delivers it once', async () => {
+    const room = await alice.http.createRoom();
+    const socket = track(alice.socket());
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    const message = await socket.send(room.id, 'hello', 'c-ack-1');
+    expect(message).toMatchObject({
+      id: 1,
+      content: 'hello',
+      client_message_id: 'c-ack-1',
+      sender_id: 'alice',
+    });
+    // The sender's socket gets both the ack and the room's message frame: one event.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(received).toEqual([message]);
+    expect(socket.pending(room.id)).toEqual([]);
+  });
+
+  it('keeps one send in flight per room, so messages are stored in the order they were sent', async () => {
+    const room = await alice.http.createRoom();
+    const tap = wiretap();
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket }));
+    await socket.follow(room.id, { after: 0 });
+    const outboxSizes: number[] = [];
+    socket.on('outbox', (event) => outboxSizes.push(event.pending.length));
+    const sent = await Promise.all(Array.from({ length: 8 }, (_, i) => socket.send(room.id, `n${i}`)));
+    expect(sent.map((m) => m.content)).toEqual(['n0', 'n1', 'n2', 'n3', 'n4', 'n5', 'n6', 'n7']);
+    expect(ids(sent)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(outboxSizes.slice(0, 8)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(outboxSizes.at(-1)).toBe(0);
+    expect(tap.sent.filter((frame) => frame.type === 'message')).toHaveLength(8);
+  });
+
+  it('catches up after a dropped connection: the messages sent meanwhile arrive exactly once, in order', async () => {
+    const room = await alice.http.createRoom();
+    const door = gate();
+    const socket = alice.socket({ auth: gatedAuth(alice.http, door.opened) });
+    const received = inbox(socket);
+    const connectionId = await connectedId(socket, room.id);
+    await bob.http.createRoom(); // unrelated traffic
+    await sam.http.sendMessage(room.id, 'before the drop');
+    await eventually(() => received.length === 1);
+
+    const reconnecting = next(socket, 'state', (e) => e.state === 'reconnecting');
+    stack.webSocket.drop(connectionId);
+    await reconnecting;
+    for (const text of ['one', 'two', 'three']) await sam.http.sendMessage(room.id, text);
+    const synced = next(socket, 'synced', (e) => e.roomId === room.id && e.lastMessageId === 4);
+    door.open();
+    await synced;
+    await sam.http.sendMessage(room.id, 'after');
+    await eventually(() => received.length === 5);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(received.map((m) => m.content)).toEqual(['before the drop', 'one', 'two', 'three', 'after']);
+    expect(ids(received)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('queues sends made while disconnected and sends each exactly once after reconnecting', async () => {
+    const room = await alice.http.createRoom();
+    const door = gate();
+    const socket = alice.socket({ auth: gatedAuth(alice.http, door.opened) });
+    const received = inbox(socket);
+    const connectionId = await connectedId(socket, room.id);
+    const reconnecting = next(socket, 'state', (e) => e.state === 'reconnecting');
+    stack.webSocket.drop(connectionId);
+    await reconnecting;
+
+    const first = socket.send(room.id, 'written offline 1', 'c-offline-1');
+    const second = socket.send(room.id, 'written offline 2', 'c-offline-2');
+    expect(socket.pending(room.id).map((p) => p.clientMessageId)).toEqual(['c-offline-1', 'c-offline-2']);
+    door.open();
+    expect(ids(await Promise.all([first, second]))).toEqual([1, 2]);
+    const stored = await alice.http.messagesAfter(room.id, 0);
+    expect(stored.map((m) => m.client_message_id)).toEqual(['c-offline-1', 'c-offline-2']);
+    await eventually(() => received.length === 2);
+    expect(ids(received)).toEqual([1, 2]);
+  });
+
+  it('resends an unacknowledged message with the same client_message_id, and the server stores it once', async () => {
+    const room = await alice.http.createRoom();
+    let acksDropped = 0;
+    const tap = wiretap((frame) => {
+      if (frame.type !== 'ack' || acksDropped > 0) return 'deliver';
+      acksDropped += 1;
+      return 'drop';
+    });
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, ackTimeoutMs: 300 }));
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    const message = await socket.send(room.id, 'are you there?', 'c-lost-ack');
+    expect(message).toMatchObject({ id: 1, client_message_id: 'c-lost-ack' });
+    const attempts = tap.sent.filter((f) => f.type === 'message').map((f) => f.client_message_id);
+    expect(attempts).toEqual(['c-lost-ack', 'c-lost-ack']);
+    expect(tap.sockets).toHaveLength(2);
+    expect((await alice.http.messagesAfter(room.id, 0)).map((m) => m.content)).toEqual(['are you there?']);
+    expect(ids(received)).toEqual([1]);
+  });
+
+  it('fills a gap from history when a frame arrives late, and still delivers each id once', async () => {
+    const room = await alice.http.createRoom();
+    const tap = wiretap((frame) => (frame.type === 'message' && frame.data.id === 2 ? 600 : 'deliver'));
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, gapCheckMs: 100 }));
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    for (const text of ['a', 'b', 'c']) await sam.http.sendMessage(room.id, text);
+    await eventually(() => received.length === 3);
+    expect(ids(received)).toEqual([1, 3, 2]); // 2 came from history, before its late frame
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(ids(received)).toEqual([1, 3, 2]);
+  });
+
+  it('sends typing once per burst of keystrokes, then a stop after the pause', async () => {
+    const room = await alice.http.createRoom();
+    await sam.http.joinRoom(room.id);
+    const customer = track(alice.socket({ typingIdleMs: 200 }));
+    const staff = track(sam.socket());
+    await Promise.all([customer.follow(room.id), staff.follow(room.id)]);
+    const seen: boolean[] = [];
+    staff.on('typing', (event) => {
+      expect(event).toMatchObject({ room_id: room.id, user_id: 'alice', role: 'customer' });
+      seen.push(event.is_typing);
+    });
+    for (let i = 0; i < 10; i++) customer.typing(room.id);
+    await eventually(() => seen.length === 2, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(seen).toEqual([true, false]);
+  });
+
+  it('sends read receipts forward only, and the room hears them', async () => {
+    const room = await alice.http.createRoom();
+    await alice.http.sendMessage(room.id, 'one');
+    await alice.http.sendMessage(room.id, 'two');
+    await sam.http.joinRoom(room.id);
+    const customer = track(alice.socket());
+    const staff = track(sam.socket());
+    await Promise.all([customer.follow(room.id), staff.follow(room.id)]);
+    const receipt = next(customer, 'read_receipt', (e) => e.user_id === 'sam');
+    staff.markRead(room.id, 2);
+    staff.markRead(room.id, 1);
+    expect(await receipt).toMatchObject({ room_id: room.id, user_id: 'sam', role: 'staff', message_id: 2 });
+    const detail = await alice.http.getRoom(room.id);
+    expect(detail.members.find((m) => m.user_id === 'sam')?.last_read).toBe(2);
+  });
+
+  it('tells staff about other staff coming online and about new rooms', async () => {
+    const watcher = track(sam.socket());
+    await next(watcher, 'state', (e) => e.state === 'open');
+    const eve = await user(stack, 'eve', true);
+    const online = next(watcher, 'presence', (e) => e.user_id === 'eve');
+    track(eve.socket());
+    expect(await online).toEqual({ user_id: 'eve', role: 'staff', is_online: true });
+    const created = next(watcher, 'room', (e) => e.event === 'created');
+    const room = await bob.http.createRoom({ subject: 'new here' });
+    expect(await created).toMatchObject({ event: 'created', room_id: room.id, user_id: 'bob' });
+  });
+
+  it('refuses to follow a room the user may not see, and rejects sends to a closed room', async () => {
+    const theirs = await bob.http.createRoom();
+    const socket = track(alice.socket());
+    const error = await socket.follow(theirs.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatSocketError);
+    expect(error).toMatchObject({ code: 'room_not_found', frameType: 'subscribe' });
+    expect(socket.followedRooms()).toEqual([]);
+
+    const room = await alice.http.createRoom();
+    await socket.follow(room.id);
+    await alice.http.closeRoom(room.id);
+    const refused = await socket.send(room.id, 'too late', 'c-closed').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'room_closed', clientMessageId: 'c-closed' });
+    expect(await socket.send(room.id, 'still too late').catch((e: unknown) => e)).toMatchObject({
+      code: 'room_closed',
+    });
+  });
+
+  it('rejects what is still queued when closed', async () => {
+    const room = await alice.http.createRoom();
+    const door = gate();
+    const socket = alice.socket({ auth: gatedAuth(alice.http, door.opened, 1) });
+    track(socket);
+    const following = socket.follow(room.id);
+    const sending = socket.send(room.id, 'never sent');
+    socket.close();
+    await expect(sending).rejects.toBeInstanceOf(ChatClosedError);
+    await expect(following).rejects.toBeInstanceOf(ChatClosedError);
+    expect(socket.state).toBe('closed');
+  });
+});
