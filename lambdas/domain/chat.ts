@@ -294,7 +294,7 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
       expiresAt,
     );
   }
-  await announcePresence(deps, actor);
+  await announcePresence(deps, actor, input.connectionId);
 }
 
 /**
@@ -308,14 +308,18 @@ export async function disconnect(deps: ChatCommandDeps, connectionId: string): P
 }
 
 /** Tells the user's rooms (and, for staff, every staff socket) whether they are online now. */
-async function announcePresence(deps: ChatCommandDeps, actor: Actor): Promise<void> {
+async function announcePresence(
+  deps: ChatCommandDeps,
+  actor: Actor,
+  arrivingConnectionId?: string,
+): Promise<void> {
   const live = await deps.store.userConnectionIds(actor.userId, actor.role);
   // Two tabs make one presence: only the first socket to open and the last to close change anything. A race
   // between them can at worst send a redundant frame, never leave the state wrong, because each side reads
   // after its own write.
   if (live.length > 1) return;
   const roomIds = await deps.store.openRoomIdsOf(actor);
-  await deps.events.presenceChanged(actor, live.length === 1, roomIds);
+  await deps.events.presenceChanged(actor, live.length === 1, roomIds, arrivingConnectionId);
 }
 
 export interface SubscribeInput {

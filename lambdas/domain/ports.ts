@@ -108,5 +108,11 @@ export interface ChatEvents {
   messageCreated(message: Message): Promise<void>;
   typing(roomId: string, actor: Actor, isTyping: boolean, fromConnectionId: string): Promise<void>;
   readReceipt(roomId: string, actor: Actor, messageId: number): Promise<void>;
-  presenceChanged(actor: Actor, isOnline: boolean, roomIds: readonly string[]): Promise<void>;
+  /** `exceptConnectionId`: the socket whose arrival caused it, which cannot receive frames during `$connect`. */
+  presenceChanged(
+    actor: Actor,
+    isOnline: boolean,
+    roomIds: readonly string[],
+    exceptConnectionId?: string,
+  ): Promise<void>;
 }

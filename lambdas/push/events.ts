@@ -45,10 +45,18 @@ export class PushEvents implements ChatEvents {
     );
   }
 
-  async presenceChanged(actor: Actor, isOnline: boolean, roomIds: readonly string[]): Promise<void> {
+  async presenceChanged(
+    actor: Actor,
+    isOnline: boolean,
+    roomIds: readonly string[],
+    exceptConnectionId?: string,
+  ): Promise<void> {
     const audiences: Promise<Target[]>[] = roomIds.map((roomId) => this.store.listSubscriptions(roomId));
     if (actor.role === 'staff') audiences.push(this.store.staffConnections());
     const targets = (await Promise.all(audiences)).flat();
-    await this.pusher.send(targets, frames.presence(actor, isOnline));
+    await this.pusher.send(
+      targets.filter((target) => target.connectionId !== exceptConnectionId),
+      frames.presence(actor, isOnline),
+    );
   }
 }

@@ -86,6 +86,7 @@ export class Pusher {
         logger.warn('Frame not delivered', { connectionId: target.connectionId, error });
       }
     });
+    logger.debug('Fan-out', { targets: unique.length, delivered, gone: gone.length, failed });
     const stale = gone.filter((target) => this.now() - target.connectedAt > this.connectGraceMs);
     if (this.options.onGone) {
       for (const target of stale) {

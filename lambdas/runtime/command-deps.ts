@@ -14,6 +14,7 @@ const managementApi = new ApiGatewayManagementApiClient({
 });
 
 export const pusher = new Pusher(managementApi, {
+  connectGraceMs: config.goneGraceMs,
   onGone: (connectionId) => disconnect(commandDeps, connectionId),
 });
 

@@ -19,6 +19,11 @@ export interface Config {
   readonly maxMessageLength: number;
   /** Partitions of the open-rooms index; raise it (never lower it) past ~1,000 messages a second. */
   readonly openRoomShards: number;
+  /**
+   * A socket that answers 410 is forgotten only once it is older than this: one whose `$connect` is still
+   * running answers 410 too (API Gateway gives `$connect` up to 29 s).
+   */
+  readonly goneGraceMs: number;
 }
 
 export const ENV = {
@@ -29,6 +34,7 @@ export const ENV = {
   staffGroup: 'STAFF_GROUP',
   maxMessageLength: 'MAX_MESSAGE_LENGTH',
   openRoomShards: 'OPEN_ROOM_SHARDS',
+  goneGraceSeconds: 'GONE_GRACE_SECONDS',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -41,14 +47,15 @@ export const DEFAULTS = {
   staffGroup: 'staff',
   maxMessageLength: 4000,
   openRoomShards: 1,
+  goneGraceSeconds: 30,
 } as const;
 
-function positiveInt(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+function integer(name: string, fallback: number, min: number, env: NodeJS.ProcessEnv): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1)
-    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
   return value;
 }
 
@@ -61,7 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     userIdClaim: env[ENV.userIdClaim] || DEFAULTS.userIdClaim,
     staffClaim: env[ENV.staffClaim] || DEFAULTS.staffClaim,
     staffGroup: env[ENV.staffGroup] || DEFAULTS.staffGroup,
-    maxMessageLength: positiveInt(ENV.maxMessageLength, DEFAULTS.maxMessageLength, env),
-    openRoomShards: positiveInt(ENV.openRoomShards, DEFAULTS.openRoomShards, env),
+    maxMessageLength: integer(ENV.maxMessageLength, DEFAULTS.maxMessageLength, 1, env),
+    openRoomShards: integer(ENV.openRoomShards, DEFAULTS.openRoomShards, 1, env),
+    goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
   };
 }

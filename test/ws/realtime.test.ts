@@ -1,0 +1,400 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
+import { api, people, useLocalStack } from '../support/stack.js';
+
+// Gone sockets are forgotten at once here; in AWS a socket must be 30 s old (its $connect may still run).
+const stack = useLocalStack({ environment: { GONE_GRACE_SECONDS: '0' } });
+let tokens: Awaited<ReturnType<typeof people>>;
+
+beforeAll(async () => {
+  tokens = await people(stack.current);
+});
+
+const as = (who: keyof typeof tokens) => api(stack.current, tokens[who]);
+const open = (who: keyof typeof tokens, query: Record<string, string> = {}) =>
+  TestSocket.open(stack.current, { token: tokens[who], ...query });
+
+async function openRoom(): Promise<string> {
+  const response = await as('alice').post('/rooms/', { subject: 'Where is my order?' });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+
+async function refusal(query: Record<string, string>): Promise<number> {
+  try {
+    const socket = await TestSocket.open(stack.current, query);
+    await socket.close();
+    return 101;
+  } catch (error) {
+    if (error instanceof HandshakeError) return error.status;
+    throw error;
+  }
+}
+
+describe('WebSocket handshake', () => {
+  it('refuses a socket without a token or ticket with 401', async () => {
+    expect(await refusal({})).toBe(401);
+  });
+
+  it('refuses a bad token with 401', async () => {
+    const expired = await stack.current.issuer.mint({ userId: 'alice', extraClaims: { exp: 1_600_000_000 } });
+    expect(await refusal({ token: 'nope' })).toBe(401);
+    expect(await refusal({ token: expired })).toBe(401);
+  });
+
+  it('accepts a one-time ticket once', async () => {
+    const { body } = await as('alice').post('/ws-ticket/');
+    expect(body).toEqual({ ticket: expect.stringMatching(/^[\w-]{43}$/), expires_in: 60 });
+    const socket = await TestSocket.open(stack.current, { ticket: body.ticket });
+    socket.send({ type: 'ping' });
+    await socket.next('pong');
+    await socket.close();
+    expect(await refusal({ ticket: body.ticket })).toBe(401);
+  });
+
+  it('refuses to open a socket on another customer’s room or an unknown room with 404', async () => {
+    const room = await openRoom();
+    expect(await refusal({ token: tokens.carol, room_id: room })).toBe(404);
+    expect(await refusal({ token: tokens.alice, room_id: '00000000-0000-4000-8000-000000000000' })).toBe(404);
+    expect(await refusal({ token: tokens.alice, room_id: 'nonsense' })).toBe(404);
+  });
+});
+
+describe('WebSocket chat', () => {
+  it('carries every event of the original protocol both ways', async () => {
+    const room = await openRoom();
+    const customer = await open('alice', { room_id: room });
+    const staff = await open('sam');
+    staff.send({ type: 'subscribe', room_id: room });
+    const subscribed = await staff.next('room', (d) => d.event === 'subscribed');
+    expect(subscribed.data).toMatchObject({
+      room_id: room,
+      user_id: 'sam',
+      room: { id: room, status: 'open' },
+    });
+
+    customer.send({ type: 'message', content: 'Hello', client_message_id: 'm-1' });
+    const ack = await customer.next('ack');
+    const message = {
+      id: 1,
+      room_id: room,
+      sender_id: 'alice',
+      sender_role: 'customer',
+      content: 'Hello',
+      created_at: expect.any(String),
+      client_message_id: 'm-1',
+    };
+    expect(ack.data).toEqual({ client_message_id: 'm-1', duplicate: false, message });
+    expect((await staff.next('message')).data).toEqual(message);
+    expect((await customer.next('message')).data).toEqual(message);
+
+    staff.send({ type: 'typing', is_typing: true, room_id: room });
+    expect((await customer.next('typing')).data).toEqual({
+      room_id: room,
+      user_id: 'sam',
+      role: 'staff',
+      is_typing: true,
+    });
+
+    staff.send({ type: 'read', message_id: 1, room_id: room });
+    const receipt = {
+      room_id: room,
+      user_id: 'sam',
+      role: 'staff',
+      message_id: 1,
+      read_at: expect.any(String),
+    };
+    expect((await customer.next('read_receipt')).data).toEqual(receipt);
+
+    staff.send({ type: 'message', content: 'Hi! Let me check.', room_id: room });
+    expect((await customer.next('room', (d) => d.event === 'joined')).data).toMatchObject({ user_id: 'sam' });
+    expect((await customer.next('message', (d) => d.sender_id === 'sam')).data).toMatchObject({
+      id: 2,
+      sender_role: 'staff',
+      content: 'Hi! Let me check.',
+    });
+
+    customer.send({ type: 'typing', is_typing: false });
+    expect((await staff.next('typing')).data).toMatchObject({ user_id: 'alice', is_typing: false });
+    customer.send({ type: 'read', message_id: 2 });
+    expect((await staff.next('read_receipt', (d) => d.user_id === 'alice')).data).toMatchObject({
+      message_id: 2,
+    });
+
+    await staff.roundTrip();
+    expect(staff.all('typing').filter((f) => f.data.user_id === 'sam')).toEqual([]);
+    await customer.close();
+    await staff.close();
+  });
+
+  it('lets one staff socket follow several rooms', async () => {
+    const rooms = [await openRoom(), await openRoom(), await openRoom()];
+    const staff = await open('tess');
+    for (const room of rooms) {
+      staff.send({ type: 'subscribe', room_id: room });
+      await staff.next('room', (d) => d.event === 'subscribed' && d.room_id === room);
+    }
+    for (const [i, room] of rooms.entries()) {
+      await as('alice').post(`/rooms/${room}/send_message/`, { content: `room ${i}` });
+    }
+    for (const [i, room] of rooms.entries()) {
+      expect((await staff.next('message', (d) => d.room_id === room)).data.content).toBe(`room ${i}`);
+    }
+    staff.send({ type: 'unsubscribe', room_id: rooms[0] });
+    await staff.next('room', (d) => d.event === 'unsubscribed');
+    await as('alice').post(`/rooms/${rooms[0]}/send_message/`, { content: 'after unsubscribe' });
+    await as('alice').post(`/rooms/${rooms[1]}/send_message/`, { content: 'still followed' });
+    await staff.next('message', (d) => d.content === 'still followed');
+    expect(staff.all('message').map((f) => f.data.content)).not.toContain('after unsubscribe');
+    await staff.close();
+  });
+
+  it('never delivers a frame of a room to another customer', async () => {
+    const room = await openRoom();
+    const owner = await open('alice', { room_id: room });
+    const intruder = await open('carol');
+    intruder.send({ type: 'subscribe', room_id: room });
+    expect((await intruder.next('error')).data).toMatchObject({ code: 'room_not_found', room_id: room });
+    intruder.send({ type: 'message', content: 'let me in', room_id: room });
+    expect((await intruder.next('error')).data).toMatchObject({
+      code: 'not_subscribed',
+      frame_type: 'message',
+    });
+    intruder.send({ type: 'typing', is_typing: true, room_id: room });
+    await intruder.next('error', (d) => d.frame_type === 'typing');
+
+    owner.send({ type: 'message', content: 'private' });
+    owner.send({ type: 'typing', is_typing: true });
+    owner.send({ type: 'read', message_id: 1 });
+    await owner.next('ack');
+    await as('sam').post(`/rooms/${room}/join/`);
+    await owner.next('room', (d) => d.event === 'joined');
+    await intruder.roundTrip();
+    expect(intruder.frames.filter((f) => f.type !== 'error' && f.type !== 'pong')).toEqual([]);
+    expect(owner.all('message').map((f) => f.data.content)).toEqual(['private']);
+    await owner.close();
+    await intruder.close();
+  });
+
+  it('answers bad frames with error frames and keeps the socket open', async () => {
+    const room = await openRoom();
+    const socket = await open('alice', { room_id: room });
+    const other = await openRoom();
+    const cases: [unknown, Record<string, unknown>][] = [
+      ['not json at all', { code: 'invalid_json' }],
+      ['[1, 2, 3]', { code: 'unknown_frame_type' }],
+      [{ content: 'no type' }, { code: 'unknown_frame_type' }],
+      [{ type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
+      [
+        { type: 'message', content: '' },
+        { code: 'invalid_request', frame_type: 'message' },
+      ],
+      [{ type: 'message', content: '   ' }, { code: 'invalid_request' }],
+      [{ type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
+      [{ type: 'message', content: 42 }, { code: 'invalid_request' }],
+      [{ type: 'message', content: 'hi', client_message_id: 'bad id!' }, { code: 'invalid_request' }],
+      [
+        { type: 'message', content: 'hi', room_id: other },
+        { code: 'not_subscribed', room_id: other },
+      ],
+      [{ type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
+      [{ type: 'read', message_id: -1 }, { code: 'invalid_request' }],
+      [{ type: 'read', message_id: 99 }, { code: 'message_id_out_of_range' }],
+      [{ type: 'subscribe' }, { code: 'invalid_request' }],
+    ];
+    for (const [frame, expected] of cases) {
+      const before = socket.all('error').length;
+      socket.send(frame);
+      const error = await socket.next('error', () => socket.all('error').length > before);
+      expect(error.data).toMatchObject(expected);
+      expect(typeof error.data.message).toBe('string');
+    }
+    socket.send({ type: 'message', content: 'still here' });
+    expect((await socket.next('ack')).data.message.id).toBe(1);
+    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
+    await socket.close();
+  });
+
+  it('stores an idempotent resend once and acks it as a duplicate', async () => {
+    const room = await openRoom();
+    const socket = await open('alice', { room_id: room });
+    socket.send({ type: 'message', content: 'once', client_message_id: 'dup-1' });
+    const first = await socket.next('ack');
+    socket.send({ type: 'message', content: 'once', client_message_id: 'dup-1' });
+    const second = await socket.next('ack');
+    expect(first.data.duplicate).toBe(false);
+    expect(second.data).toEqual({ ...first.data, duplicate: true });
+    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
+    await socket.close();
+  });
+
+  it('stores 50 messages sent at once exactly once, with gap-free ids, and delivers each exactly once', async () => {
+    const room = await openRoom();
+    const sender = await open('alice', { room_id: room });
+    const receiver = await open('sam', { room_id: room });
+    for (let i = 0; i < 50; i++)
+      sender.send({ type: 'message', content: `burst ${i}`, client_message_id: `b-${i}` });
+    await eventually(() => expect(sender.all('ack')).toHaveLength(50), 15_000);
+    await eventually(() => expect(receiver.all('message')).toHaveLength(50), 15_000);
+    const ids = (frames: { data: any }[]) =>
+      frames.map((f) => f.data.id ?? f.data.message.id).sort((a, b) => a - b);
+    const oneToFifty = Array.from({ length: 50 }, (_, i) => i + 1);
+    expect(ids(sender.all('ack'))).toEqual(oneToFifty);
+    expect(ids(receiver.all('message'))).toEqual(oneToFifty);
+    const byContent = new Map(receiver.all('message').map((f) => [f.data.client_message_id, f.data.content]));
+    for (let i = 0; i < 50; i++) expect(byContent.get(`b-${i}`)).toBe(`burst ${i}`);
+    const history = await as('alice').get(`/rooms/${room}/messages/?limit=100`);
+    expect(history.body.results.map((m: { id: number }) => m.id)).toEqual(oneToFifty);
+    await settle(200);
+    expect(receiver.all('message')).toHaveLength(50);
+    await sender.close();
+    await receiver.close();
+  });
+
+  it('answers ping with pong through the route response', async () => {
+    const socket = await open('alice');
+    socket.send({ type: 'ping' });
+    expect((await socket.next('pong')).data).toEqual({ time: expect.any(String) });
+    await socket.close();
+  });
+});
+
+describe('REST and sockets see one world', () => {
+  it('pushes room creation to online staff, and join, message and close to the room', async () => {
+    const staff = await open('sam');
+    const room = await openRoom();
+    const created = await staff.next('room', (d) => d.event === 'created' && d.room_id === room);
+    expect(created.data).toMatchObject({
+      user_id: 'alice',
+      room: { id: room, status: 'open', unread_count: 0 },
+    });
+
+    const customer = await open('alice', { room_id: room });
+    await as('sam').post(`/rooms/${room}/join/`);
+    expect((await customer.next('room', (d) => d.event === 'joined')).data).toMatchObject({
+      user_id: 'sam',
+      room: { staff_ids: ['sam'] },
+    });
+    await as('sam').post(`/rooms/${room}/send_message/`, { content: 'via REST' });
+    expect((await customer.next('message')).data).toMatchObject({
+      id: 1,
+      content: 'via REST',
+      sender_id: 'sam',
+    });
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: 'thanks' });
+    await as('sam').post(`/rooms/${room}/mark_read/`, {});
+    expect((await customer.next('read_receipt')).data).toMatchObject({ user_id: 'sam', message_id: 2 });
+    await as('sam').post(`/rooms/${room}/leave/`);
+    expect((await customer.next('room', (d) => d.event === 'left')).data.room.staff_ids).toEqual([]);
+    await as('alice').post(`/rooms/${room}/close/`);
+    expect((await customer.next('room', (d) => d.event === 'closed')).data.room.status).toBe('closed');
+    expect((await staff.next('room', (d) => d.event === 'closed' && d.room_id === room)).data.user_id).toBe(
+      'alice',
+    );
+    customer.send({ type: 'message', content: 'too late' });
+    expect((await customer.next('error')).data).toMatchObject({ code: 'room_closed' });
+    await customer.close();
+    await staff.close();
+  });
+});
+
+describe('presence', () => {
+  const onlineStaff = async () =>
+    (await as('alice').get('/online-staff/')).body.results.map((u: { user_id: string }) => u.user_id);
+
+  it('keeps a staff member online until their last socket closes, and tells their rooms', async () => {
+    const room = await openRoom();
+    await as('tess').post(`/rooms/${room}/join/`);
+    const customer = await open('alice', { room_id: room });
+    const colleague = await open('sam');
+    const tab1 = await open('tess');
+    expect((await customer.next('presence', (d) => d.user_id === 'tess')).data).toEqual({
+      user_id: 'tess',
+      role: 'staff',
+      is_online: true,
+    });
+    await colleague.next('presence', (d) => d.user_id === 'tess' && d.is_online);
+    const tab2 = await open('tess');
+    expect(await onlineStaff()).toContain('tess');
+    expect(
+      (await as('alice').get('/online-staff/')).body.results.find((u: any) => u.user_id === 'tess'),
+    ).toMatchObject({
+      connections: 2,
+      online_since: expect.any(String),
+    });
+    await tab1.close();
+    await eventually(async () =>
+      expect(
+        (await as('alice').get('/online-staff/')).body.results.find((u: any) => u.user_id === 'tess')
+          ?.connections,
+      ).toBe(1),
+    );
+    expect(customer.all('presence').filter((f) => f.data.user_id === 'tess' && !f.data.is_online)).toEqual(
+      [],
+    );
+    await tab2.close();
+    expect(
+      (await customer.next('presence', (d) => d.user_id === 'tess' && !d.is_online)).data.is_online,
+    ).toBe(false);
+    await eventually(async () => expect(await onlineStaff()).not.toContain('tess'));
+    await customer.close();
+    await colleague.close();
+  });
+
+  it('shows the customer’s presence to the staff following their room', async () => {
+    const room = await openRoom();
+    const staff = await open('sam', { room_id: room });
+    const customer = await open('alice');
+    expect((await staff.next('presence', (d) => d.user_id === 'alice')).data).toEqual({
+      user_id: 'alice',
+      role: 'customer',
+      is_online: true,
+    });
+    expect((await as('sam').get(`/rooms/${room}/`)).body.members[0]).toMatchObject({
+      user_id: 'alice',
+      is_online: true,
+    });
+    await customer.close();
+    await staff.next('presence', (d) => d.user_id === 'alice' && !d.is_online);
+    await staff.close();
+  });
+
+  it('forgets a socket dropped without $disconnect at the next fan-out that finds it gone', async () => {
+    const room = await openRoom();
+    await as('tess').post(`/rooms/${room}/join/`);
+    const customer = await open('alice', { room_id: room });
+    const lost = await open('tess', { room_id: room });
+    expect(await onlineStaff()).toContain('tess');
+    stack.current.webSocket.drop(lost.connectionId);
+    await settle(100);
+    expect(await onlineStaff()).toContain('tess');
+    customer.send({ type: 'message', content: 'anyone there?' });
+    await customer.next('ack');
+    await customer.next('presence', (d) => d.user_id === 'tess' && !d.is_online);
+    expect(await onlineStaff()).not.toContain('tess');
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: 'second' });
+    await customer.next('message', (d) => d.content === 'second');
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 1 });
+    await customer.close();
+  });
+});
+
+describe('cost per frame', () => {
+  it('handles a message frame with 2 reads, 3 writes and one Query of the room’s sockets', async () => {
+    const room = await openRoom();
+    const watcher = await open('sam', { room_id: room });
+    const socket = await open('alice', { room_id: room });
+    await watcher.next('presence', (d) => d.user_id === 'alice');
+    stack.current.dynamo.resetStats();
+    socket.send({ type: 'message', content: 'counted', client_message_id: 'cost-1' });
+    await socket.next('ack');
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 1, PutItem: 2, Query: 1 });
+    stack.current.dynamo.resetStats();
+    socket.send({ type: 'typing', is_typing: true });
+    await watcher.next('typing');
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1, Query: 1 });
+    await socket.close();
+    await watcher.close();
+  });
+});
