@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -9,10 +10,14 @@ import {
 import dynalite from 'dynalite';
 import { tableSchema } from '../lambdas/contract/table-schema.js';
 
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
+
 export interface LocalDynamo {
   readonly endpoint: string;
   /** Requests per DynamoDB operation since start (or the last `resetStats`), as the server saw them. */
   stats(): Record<string, number>;
+  /** Capacity units the server reported for those requests (callers ask with `ReturnConsumedCapacity`). */
+  units(): { read: number; write: number };
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -30,15 +35,49 @@ export interface LocalDynamoOptions {
  */
 export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const counts: Record<string, number> = {};
+  const units = { read: 0, write: 0 };
   if (options.endpoint) {
-    return { endpoint: options.endpoint, stats: () => ({}), resetStats: () => undefined, close: async () => {} };
+    return {
+      endpoint: options.endpoint,
+      stats: () => ({}),
+      units: () => ({ read: 0, write: 0 }),
+      resetStats: () => undefined,
+      close: async () => {},
+    };
   }
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0, ...(options.dataDir ? { path: options.dataDir } : {}) });
-  server.on('request', (request) => {
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  server.on('request', (request, response) => {
     const target = request.headers['x-amz-target'];
     const operation = typeof target === 'string' ? target.split('.').pop() : undefined;
-    if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
+    if (!operation) return;
+    counts[operation] = (counts[operation] ?? 0) + 1;
+    // Read the consumed capacity off the response, so the count covers every caller in this process.
+    const chunks: Buffer[] = [];
+    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.end = ((chunk?: unknown, ...rest: unknown[]) => {
+      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string));
+      tallyUnits(operation, Buffer.concat(chunks).toString('utf8'));
+      return end(chunk, ...rest);
+    }) as ServerResponse['end'];
   });
+  const tallyUnits = (operation: string, body: string) => {
+    if (!body.includes('ConsumedCapacity')) return;
+    try {
+      const consumed = (JSON.parse(body) as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      for (const entry of Array.isArray(consumed) ? consumed : [consumed]) {
+        const value = (entry as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
+        if (READ_OPERATIONS.has(operation)) units.read += value;
+        else units.write += value;
+      }
+    } catch {
+      // Not JSON: an error page; nothing consumed.
+    }
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -47,8 +86,11 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats: () => ({ ...counts }),
+    units: () => ({ ...units }),
     resetStats: () => {
       for (const key of Object.keys(counts)) delete counts[key];
+      units.read = 0;
+      units.write = 0;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
