@@ -5,7 +5,7 @@ import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
@@ -146,6 +146,8 @@ export class Functions extends Construct {
           externalModules: [],
           mainFields: ['module', 'main'],
           banner: ESM_REQUIRE_BANNER,
+          // Sizes are in cdk.out; keep synth and test output to warnings.
+          logLevel: LogLevel.WARNING,
         },
       });
       if (a.table === 'read') props.table.grantReadData(fn);

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { HttpApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   Alarm,
@@ -76,6 +76,8 @@ export class Observability extends Construct {
     const action = new SnsAction(this.topic);
     const alarm = (alarmId: string, metric: IMetric, threshold: number, description: string): Alarm => {
       const created = new Alarm(this, alarmId, {
+        // Named after the stack so the alarm list reads `LiveChat-WsMessageErrors`, unique per region.
+        alarmName: `${Stack.of(this).stackName}-${alarmId}`,
         metric,
         threshold,
         evaluationPeriods: 1,

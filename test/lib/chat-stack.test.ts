@@ -408,6 +408,7 @@ describe('observability', () => {
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
       expect(alarm.TreatMissingData).toBe('notBreaching');
+      expect(alarm.AlarmName).toMatch(/^LiveChat-[A-Za-z0-9]+$/);
     }
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
