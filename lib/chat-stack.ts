@@ -12,8 +12,9 @@ import { Observability } from './constructs/observability.js';
 import { RealtimeApi, type WebSocketThrottling } from './constructs/websocket-api.js';
 
 /**
- * Request rates the APIs accept (steady requests per second, burst). The account-wide limit is 10,000 r/s
- * shared by the HTTP API, WebSocket frames and every PostToConnection; docs/operations.md shows the budget.
+ * Request rates the APIs accept (steady requests per second, burst). A stage's limit applies to each of its
+ * routes that has no limit of its own. The account-wide limit is 10,000 r/s shared by the HTTP API,
+ * WebSocket frames and every PostToConnection; docs/operations.md shows the budget.
  */
 export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: WebSocketThrottling } = {
   http: { rateLimit: 200, burstLimit: 400 },
@@ -22,9 +23,10 @@ export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: 
     routes: {
       // New sockets: the region allows ~500 a second per account; leave room for reconnect storms elsewhere.
       $connect: { rateLimit: 100, burstLimit: 200 },
-      // Every message and typing frame fans out to the room's followers through the management API.
+      // Message, typing and read-receipt frames fan out to the room's followers through the management API.
       message: { rateLimit: 200, burstLimit: 400 },
       typing: { rateLimit: 200, burstLimit: 400 },
+      read: { rateLimit: 200, burstLimit: 400 },
     },
   },
 };
