@@ -220,7 +220,13 @@ async function deliveryTimes() {
       fmt(percentile(totals, 50), 1),
     ]);
     await Promise.all(
-      sockets.map((ws) => new Promise<void>((resolve) => (ws.once('close', () => resolve()), ws.close()))),
+      sockets.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            ws.once('close', () => resolve());
+            ws.close();
+          }),
+      ),
     );
   }
   return rows;
