@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from './stack.js';
+import { createLocalWeb } from './web.js';
 
 /**
  * `npm start`: the whole system in one process, no AWS account and no Docker.
@@ -32,7 +33,9 @@ async function main(): Promise<void> {
       throw new Error(`${name} must be a port number`);
     return value;
   };
+  const web = await createLocalWeb({ rebuildOnRequest: true });
   const stack = await startLocalStack({
+    fallback: web.fallback,
     httpPort: port('HTTP_PORT', 3000),
     wsPort: port('WS_PORT', 3001),
     dataDir: dataDir ? path.resolve(dataDir) : undefined,
@@ -40,9 +43,12 @@ async function main(): Promise<void> {
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
     ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
+  web.attach(stack);
   process.stdout.write(
     [
       'Live chat is running locally.',
+      `  Staff console   ${stack.httpUrl}/console.html`,
+      `  Customer widget ${stack.httpUrl}/widget.html`,
       `  HTTP API        ${stack.httpUrl}/api/chat/`,
       `  WebSocket API   ${stack.wsUrl}?token=<jwt>`,
       `  Management API  ${stack.callbackUrl}/@connections/{id}`,
@@ -64,6 +70,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write('\nStopping...\n');
     await stack.stop();
+    await web.close();
     process.exit(0);
   };
   process.on('SIGINT', stop);

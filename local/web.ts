@@ -1,0 +1,251 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import * as esbuild from 'esbuild';
+import { buildOptions, htmlFiles, repoRoot } from '../web/build.js';
+import type { WebConfig } from '../web/config.js';
+import type { LocalIssuer } from './issuer.js';
+
+/** The endpoint of the local sign-in form; it exists only in the local runtime, never in AWS. */
+export const LOCAL_SIGN_IN_PATH = '/local/sign-in';
+
+export interface LocalWebOptions {
+  /** Rebuild the pages when one is requested, so an edit shows on reload. @default false */
+  readonly rebuildOnRequest?: boolean;
+  /** Lifetime of the tokens the sign-in form mints. @default 12 hours (a shift) */
+  readonly tokenTtlSeconds?: number;
+}
+
+/** What the pages need from the running stack. */
+export interface WebTarget {
+  readonly wsUrl: string;
+  readonly issuer: LocalIssuer;
+}
+
+export interface LocalWeb {
+  /** The HTTP gateway's fallback: answers the pages, `/config.json` and the local sign-in. */
+  readonly fallback: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+  /** Points the pages at the started stack (its WebSocket port is known only then). */
+  attach(target: WebTarget): void;
+  /** Stops esbuild. */
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+};
+
+const USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
+const PAGE_ALIASES: Record<string, string> = {
+  '/': '/index.html',
+  '/console': '/console.html',
+  '/console/': '/console.html',
+  '/widget': '/widget.html',
+  '/widget/': '/widget.html',
+};
+
+/**
+ * The web pages for `npm start`: built in memory with the same esbuild settings as `npm run build:web`,
+ * served on the HTTP API's port beside a `/config.json` that points at the local endpoints, and a sign-in
+ * endpoint that mints tokens with the development issuer for any user id and role (local use only: the
+ * stack listens on loopback).
+ *
+ * @example
+ * const web = await createLocalWeb();
+ * const stack = await startLocalStack({ fallback: web.fallback });
+ * web.attach(stack);
+ */
+export async function createLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> {
+  const outdir = path.join(repoRoot, '.local', 'web');
+  const context = await esbuild.context(buildOptions(outdir, false));
+  let files = new Map<string, Uint8Array>();
+  let building: Promise<void> | undefined;
+  const rebuild = () => {
+    building ??= context
+      .rebuild()
+      .then((result) => {
+        const next = new Map<string, Uint8Array>();
+        for (const file of result.outputFiles ?? [])
+          next.set(`/${path.relative(outdir, file.path).split(path.sep).join('/')}`, file.contents);
+        for (const [name, text] of htmlFiles()) next.set(`/${name}`, Buffer.from(text));
+        files = next;
+      })
+      .finally(() => {
+        building = undefined;
+      });
+    return building;
+  };
+  await rebuild();
+
+  let target: WebTarget | undefined;
+  const ttlSeconds = options.tokenTtlSeconds ?? 12 * 3600;
+
+  const fallback = async (request: IncomingMessage, response: ServerResponse): Promise<boolean> => {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const hostname = hostnameOf(request);
+    if (url.pathname === LOCAL_SIGN_IN_PATH) {
+      await signIn(request, response);
+      return true;
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+    if (url.pathname === '/config.json') {
+      if (!target) return unavailable(response);
+      const config: WebConfig = {
+        httpApiUrl: `http://${request.headers.host ?? 'localhost'}`,
+        webSocketUrl: withHostname(target.wsUrl, hostname),
+        localSignIn: { url: LOCAL_SIGN_IN_PATH },
+        oidcIssuer: target.issuer.issuer,
+        staffGroup: 'staff',
+      };
+      send(response, 200, CONTENT_TYPES['.json'] as string, JSON.stringify(config, null, 2), request.method);
+      return true;
+    }
+    const alias = PAGE_ALIASES[url.pathname];
+    if (alias && alias !== '/index.html' && url.pathname !== alias) {
+      response.writeHead(302, { location: `${alias}${url.search}` }).end();
+      return true;
+    }
+    const filePath = alias ?? url.pathname;
+    if (options.rebuildOnRequest && filePath.endsWith('.html')) {
+      try {
+        await rebuild();
+      } catch (error) {
+        send(
+          response,
+          500,
+          CONTENT_TYPES['.txt'] as string,
+          `The web build failed:\n${String(error)}`,
+          request.method,
+        );
+        return true;
+      }
+    }
+    const contents = files.get(filePath);
+    if (!contents) return false;
+    const type = CONTENT_TYPES[path.extname(filePath)] ?? 'application/octet-stream';
+    const wsOrigin = target ? new URL(withHostname(target.wsUrl, hostname)).origin : '';
+    response.setHeader(
+      'content-security-policy',
+      [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        `connect-src 'self' ${wsOrigin}`.trim(),
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+      ].join('; '),
+    );
+    response.setHeader('referrer-policy', 'no-referrer');
+    send(response, 200, type, contents, request.method);
+    return true;
+  };
+
+  async function signIn(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== 'POST') {
+      json(response, 405, { error: { code: 'method_not_allowed', message: 'POST a user_id and a role' } });
+      return;
+    }
+    if (!target) {
+      unavailable(response);
+      return;
+    }
+    let body: { user_id?: unknown; role?: unknown };
+    try {
+      body = JSON.parse(await readText(request)) as typeof body;
+    } catch {
+      json(response, 400, { error: { code: 'invalid_json', message: 'Body is not valid JSON' } });
+      return;
+    }
+    const userId = typeof body.user_id === 'string' ? body.user_id.trim() : '';
+    if (!USER_ID.test(userId)) {
+      json(response, 400, {
+        error: {
+          code: 'invalid_request',
+          message: 'The user id must be 1 to 64 letters, digits, or . _ @ -',
+        },
+      });
+      return;
+    }
+    if (body.role !== 'staff' && body.role !== 'customer') {
+      json(response, 400, {
+        error: { code: 'invalid_request', message: 'The role must be staff or customer' },
+      });
+      return;
+    }
+    const token = await target.issuer.mint({ userId, staff: body.role === 'staff', ttlSeconds });
+    json(response, 200, {
+      token,
+      user_id: userId,
+      role: body.role,
+      expires_at: Math.floor(Date.now() / 1000) + ttlSeconds,
+    });
+  }
+
+  return {
+    fallback,
+    attach(next) {
+      target = next;
+    },
+    async close() {
+      await context.dispose();
+    },
+  };
+}
+
+function hostnameOf(request: IncomingMessage): string {
+  const host = request.headers.host ?? 'localhost';
+  return new URL(`http://${host}`).hostname;
+}
+
+/** The WebSocket URL as the browser reaches it: same host name as the page (localhost, 127.0.0.1, a LAN IP). */
+function withHostname(wsUrl: string, hostname: string): string {
+  const url = new URL(wsUrl);
+  url.hostname = hostname;
+  return url.toString();
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  type: string,
+  body: string | Uint8Array,
+  method: string | undefined,
+): void {
+  response.writeHead(status, {
+    'content-type': type,
+    'cache-control': 'no-cache',
+    'x-content-type-options': 'nosniff',
+  });
+  response.end(method === 'HEAD' ? undefined : body);
+}
+
+function json(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  });
+  response.end(JSON.stringify(body));
+}
+
+function unavailable(response: ServerResponse): true {
+  json(response, 503, { error: { code: 'starting', message: 'The local stack is still starting' } });
+  return true;
+}
+
+async function readText(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024) throw new Error('Body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,157 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signIn, startWebHarness, type WebHarness } from './harness.js';
+
+let harness: WebHarness;
+let consolePage: Page;
+let widgetPage: Page;
+let widgetConnection: string;
+const dialogs: string[] = [];
+
+const SUBJECT = 'Where is my parcel?';
+const XSS = '<img src=x onerror=alert(1)>';
+
+beforeAll(async () => {
+  harness = await startWebHarness();
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** Waits until the page shows `text` (a locator assertion, polled). */
+async function shows(page: Page, selector: string, text: string | RegExp, timeout = 5_000): Promise<void> {
+  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
+}
+
+/** Message ids in the order the page shows them. */
+function shownIds(page: Page): Promise<number[]> {
+  return page.$$eval('[data-message-id]', (items) =>
+    items.map((item) => Number((item as HTMLElement).dataset.messageId)),
+  );
+}
+
+function bubbles(page: Page): Promise<string[]> {
+  return page.$$eval('[data-message-id] .bubble', (items) => items.map((item) => item.textContent ?? ''));
+}
+
+describe('staff console and customer widget in Chromium', () => {
+  it('puts a new room in the staff queue live, with its unread count', async () => {
+    ({ page: consolePage } = await harness.open('/console.html'));
+    await signIn(consolePage, 'sam', 'staff');
+    await shows(consolePage, '.empty', 'No open rooms');
+
+    ({ page: widgetPage } = await harness.open('/widget.html', { width: 420, height: 760 }));
+    for (const page of [consolePage, widgetPage])
+      page.on('dialog', (dialog) => void dialogs.push(dialog.message()));
+    const before = harness.stack.webSocket.connectionIds();
+    await signIn(widgetPage, 'carol', 'customer');
+    await widgetPage.getByLabel('Topic').selectOption('orders');
+    await widgetPage.getByLabel('Subject').fill(SUBJECT);
+    await widgetPage.getByRole('button', { name: 'Start chat' }).click();
+    const composer = widgetPage.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Hello, order 1234 has not arrived');
+    await composer.press('Enter');
+    await expect
+      .poll(() => harness.stack.webSocket.connectionIds().filter((id) => !before.includes(id)))
+      .toHaveLength(1);
+    widgetConnection = harness.stack.webSocket.connectionIds().find((id) => !before.includes(id)) as string;
+
+    const item = consolePage.locator('.queue-item', { hasText: SUBJECT });
+    await item.waitFor();
+    await expect.poll(() => item.getByTestId('unread').textContent()).toBe('1');
+    expect(await item.textContent()).toContain('carol · orders');
+    expect(await item.textContent()).toContain('Waiting');
+    expect(await consolePage.title()).toBe('(1) Support console');
+  });
+
+  it('lets staff join and reply; typing and "Seen" show on the other side', async () => {
+    await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
+    await shows(consolePage, '.bubble', 'Hello, order 1234 has not arrived');
+    await consolePage.getByRole('button', { name: 'Join', exact: true }).click();
+    await shows(widgetPage, '.chat-header', 'You are talking with sam');
+    await shows(widgetPage, '[data-testid="staff-status"]', 'We are online');
+
+    // Staff opened the room, so the customer's message is marked read and shows as seen.
+    await shows(widgetPage, '.message.mine', 'Seen');
+    await expect.poll(() => consolePage.locator('.queue-item [data-testid="unread"]').count()).toBe(0);
+
+    const reply = consolePage.getByRole('textbox', { name: 'Message' });
+    await reply.pressSequentially('Sorry to hear');
+    await shows(widgetPage, '[data-testid="typing"]', 'sam (support) is typing…');
+    await reply.press('Shift+Enter');
+    await reply.pressSequentially('let me check.');
+    await reply.press('Enter');
+    await shows(widgetPage, '.message.theirs .bubble', 'let me check.');
+    expect((await bubbles(widgetPage)).at(-1)).toBe('Sorry to hear\nlet me check.');
+    await expect.poll(() => widgetPage.getByTestId('typing').textContent()).toBe('');
+    await shows(consolePage, '.message.mine', 'Seen');
+
+    await widgetPage.getByRole('textbox', { name: 'Message' }).pressSequentially('Thanks');
+    await shows(consolePage, '[data-testid="typing"]', 'carol is typing…');
+    await widgetPage.getByRole('textbox', { name: 'Message' }).press('Enter');
+    await shows(consolePage, '.message.theirs .bubble', 'Thanks');
+  });
+
+  it('renders a message that looks like HTML as inert text', async () => {
+    const composer = widgetPage.getByRole('textbox', { name: 'Message' });
+    await composer.fill(XSS);
+    await composer.press('Enter');
+    for (const page of [consolePage, widgetPage]) {
+      await shows(page, '.bubble', XSS);
+      expect((await bubbles(page)).at(-1)).toBe(XSS);
+      expect(await page.locator('img').count()).toBe(0);
+    }
+    await consolePage.waitForTimeout(200);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('survives a dropped socket: a quiet hint, then the messages sent meanwhile, each once', async () => {
+    // Keep the widget from getting a new ticket until staff has written, so these really arrive while it
+    // is offline.
+    await widgetPage.route('**/api/chat/ws-ticket', (route) => route.abort('connectionrefused'));
+    harness.stack.webSocket.drop(widgetConnection);
+    await shows(widgetPage, '.connection-hint', 'Reconnecting…');
+
+    const reply = consolePage.getByRole('textbox', { name: 'Message' });
+    for (const text of ['Found it: it is at the depot', 'It will arrive tomorrow']) {
+      await reply.fill(text);
+      await reply.press('Enter');
+      await shows(consolePage, '.message.mine .bubble', text);
+    }
+    // The customer writes while offline: the message waits, marked as sending.
+    const composer = widgetPage.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Great, thank you!');
+    await composer.press('Enter');
+    await shows(widgetPage, '.message.pending', 'Great, thank you!');
+
+    await widgetPage.unroute('**/api/chat/ws-ticket');
+    await shows(widgetPage, '.message.theirs .bubble', 'It will arrive tomorrow', 15_000);
+    await shows(consolePage, '.message.theirs .bubble', 'Great, thank you!', 10_000);
+    await expect.poll(() => widgetPage.locator('.connection-hint').textContent()).toBe('');
+    expect(await widgetPage.locator('.message.pending').count()).toBe(0);
+
+    const expected = [
+      'Hello, order 1234 has not arrived',
+      'Sorry to hear\nlet me check.',
+      'Thanks',
+      XSS,
+      'Found it: it is at the depot',
+      'It will arrive tomorrow',
+      'Great, thank you!',
+    ];
+    for (const page of [widgetPage, consolePage]) {
+      expect(await bubbles(page)).toEqual(expected);
+      expect(await shownIds(page)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    }
+  });
+
+  it('closes the room from the console and tells the customer', async () => {
+    await consolePage.getByRole('button', { name: 'Close', exact: true }).click();
+    await consolePage.getByRole('button', { name: 'Yes, close' }).click();
+    await shows(consolePage, '.closed-note', 'This conversation is closed.');
+    await shows(widgetPage, '.closed-note', 'This chat has ended.');
+    await widgetPage.getByRole('button', { name: 'Start a new chat' }).click();
+    await widgetPage.getByRole('button', { name: 'Start chat' }).waitFor();
+  });
+});

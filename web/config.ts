@@ -1,0 +1,85 @@
+/**
+ * `/config.json`: what the pages read at start-up to find their endpoints and sign people in. The CDK stack
+ * writes it beside the hosted pages (lib/constructs/hosting.ts); `npm start` serves a local one
+ * (local/web.ts). docs/web.md documents every field.
+ */
+export interface WebConfig {
+  /** Base URL of the HTTP API, without `/api/chat`. */
+  readonly httpApiUrl: string;
+  /** URL of the WebSocket API stage, `wss://…/{stage}`. */
+  readonly webSocketUrl: string;
+  /** The stack's Cognito user pool: sign-in with the hosted UI, authorization code + PKCE. */
+  readonly cognito?: {
+    readonly region: string;
+    readonly userPoolId: string;
+    readonly clientId: string;
+    /** Hosted UI base URL, `https://<prefix>.auth.<region>.amazoncognito.com`. */
+    readonly domain: string;
+  };
+  /** Any other OIDC provider with a public client (authorization code + PKCE); used when `cognito` is absent. */
+  readonly oidc?: {
+    /** Issuer URL; its `/.well-known/openid-configuration` must be reachable from browsers. */
+    readonly authority: string;
+    readonly clientId: string;
+    /** @default 'openid email profile' */
+    readonly scope?: string;
+  };
+  /** `iss` of the tokens the APIs accept (informational). */
+  readonly oidcIssuer?: string;
+  /** Group that makes a user staff. @default 'staff' */
+  readonly staffGroup?: string;
+  /** Claim of the id token that lists the user's groups. @default 'cognito:groups' */
+  readonly staffClaim?: string;
+  /** Claim of the id token that carries the user id. @default 'sub' */
+  readonly userIdClaim?: string;
+  /** Local development only: an endpoint that mints tokens for a user id and role (`npm start`). */
+  readonly localSignIn?: { readonly url: string };
+}
+
+export class ConfigError extends Error {}
+
+const isUrl = (value: unknown, protocols: readonly string[]): value is string => {
+  if (typeof value !== 'string') return false;
+  try {
+    return protocols.includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/** Checks a parsed `config.json`; throws a {@link ConfigError} naming the first field at fault. */
+export function validateConfig(value: unknown): WebConfig {
+  if (!value || typeof value !== 'object') throw new ConfigError('config.json is not a JSON object');
+  const config = value as Record<string, unknown>;
+  if (!isUrl(config.httpApiUrl, ['http:', 'https:']))
+    throw new ConfigError('httpApiUrl must be an http(s) URL');
+  if (!isUrl(config.webSocketUrl, ['ws:', 'wss:'])) throw new ConfigError('webSocketUrl must be a ws(s) URL');
+  const cognito = config.cognito as Record<string, unknown> | undefined;
+  if (cognito !== undefined) {
+    for (const field of ['region', 'userPoolId', 'clientId'] as const) {
+      if (typeof cognito[field] !== 'string' || cognito[field] === '')
+        throw new ConfigError(`cognito.${field} must be a string`);
+    }
+    if (!isUrl(cognito.domain, ['https:'])) throw new ConfigError('cognito.domain must be an https URL');
+  }
+  const oidc = config.oidc as Record<string, unknown> | undefined;
+  if (oidc !== undefined) {
+    if (!isUrl(oidc.authority, ['https:'])) throw new ConfigError('oidc.authority must be an https URL');
+    if (typeof oidc.clientId !== 'string' || oidc.clientId === '')
+      throw new ConfigError('oidc.clientId must be a string');
+  }
+  const local = config.localSignIn as Record<string, unknown> | undefined;
+  if (local !== undefined && typeof local.url !== 'string')
+    throw new ConfigError('localSignIn.url must be a string');
+  if (!cognito && !oidc && !local) {
+    throw new ConfigError('config.json names no way to sign in: give cognito, oidc or localSignIn');
+  }
+  return config as unknown as WebConfig;
+}
+
+/** Fetches and checks `/config.json`. */
+export async function loadConfig(url = '/config.json'): Promise<WebConfig> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new ConfigError(`${url} answered ${response.status}`);
+  return validateConfig(await response.json());
+}

@@ -1,0 +1,391 @@
+import { computed, signal, useSignal } from '@preact/signals';
+import { useEffect, useMemo } from 'preact/hooks';
+import type { Message, Room } from '../../client/wire.js';
+import type { Session } from '../auth.js';
+import type { WebConfig } from '../config.js';
+import { ChatApp, type Conversation } from '../shared/chat.js';
+import { Composer, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+
+type Filter = 'all' | 'unassigned' | 'mine';
+const QUEUE_PAGE = 50;
+
+/** The console's state beyond what {@link ChatApp} keeps: which rooms are in the queue, which one is open. */
+class ConsoleModel {
+  readonly app: ChatApp;
+  readonly selected = signal<string | null>(null);
+  readonly filter = signal<Filter>('all');
+  readonly nextCursor = signal<string | null>(null);
+  readonly queueError = signal('');
+  readonly loadingQueue = signal(true);
+
+  /** Open rooms (plus the one on screen), newest activity first. */
+  readonly queue = computed(() => {
+    const selected = this.selected.value;
+    return [...this.app.conversations.value.values()]
+      .filter((c) => c.room.value.status === 'open' || c.room.value.id === selected)
+      .sort((a, b) => b.room.value.last_activity_at.localeCompare(a.room.value.last_activity_at));
+  });
+
+  readonly totalUnread = computed(() =>
+    this.queue.value.reduce((sum, c) => sum + (c.room.value.status === 'open' ? c.unread.value : 0), 0),
+  );
+
+  constructor(config: WebConfig, session: Session, onExpired: () => void) {
+    this.app = new ChatApp({ config, session, onExpired });
+    this.app.onRoomEvent = (event, room) => {
+      if (event === 'created') this.app.track(room);
+      if (event === 'closed' && this.selected.value !== room.id) this.app.untrack(room.id);
+    };
+    let wasOpen = false;
+    this.app.socket.on('state', ({ state }) => {
+      // Rooms created while the socket was away announced themselves to nobody: ask again.
+      if (state === 'open' && wasOpen) void this.loadQueue();
+      if (state === 'open') wasOpen = true;
+    });
+  }
+
+  start(): void {
+    this.app.start();
+    void this.loadQueue();
+  }
+
+  async loadQueue(cursor?: string): Promise<void> {
+    this.loadingQueue.value = true;
+    try {
+      const page = await this.app.http.activeRooms({ limit: QUEUE_PAGE, ...(cursor ? { cursor } : {}) });
+      for (const room of page.results) this.app.track(room);
+      // A reload after a reconnect starts from the top again; "Show more" continues from the cursor.
+      if (cursor || this.nextCursor.value === null) this.nextCursor.value = page.next_cursor;
+      this.queueError.value = '';
+    } catch (error) {
+      this.queueError.value = 'Could not load the queue; retrying when the connection is back.';
+      this.app.report(error);
+    } finally {
+      this.loadingQueue.value = false;
+    }
+  }
+
+  select(roomId: string): void {
+    const previous = this.selected.value;
+    this.selected.value = roomId;
+    // A closed room stays in the list only while it is on screen.
+    if (previous && previous !== roomId && this.app.conversation(previous)?.room.value.status === 'closed') {
+      this.app.untrack(previous);
+    }
+    const conversation = this.app.conversation(roomId);
+    if (conversation) this.app.load(conversation).catch((error: unknown) => this.app.report(error));
+  }
+
+  visible(filter: Filter, conversations: readonly Conversation[]): Conversation[] {
+    const me = this.app.me.userId;
+    return conversations.filter((c) => {
+      const staff = c.room.value.staff_ids;
+      if (filter === 'unassigned') return staff.length === 0;
+      if (filter === 'mine') return staff.includes(me);
+      return true;
+    });
+  }
+}
+
+export function ConsoleApp(props: {
+  config: WebConfig;
+  session: Session;
+  onSignOut: () => void;
+  onExpired: () => void;
+}) {
+  const model = useMemo(() => new ConsoleModel(props.config, props.session, props.onExpired), []);
+  const { app } = model;
+
+  useEffect(() => {
+    model.start();
+    return () => model.app.stop();
+  }, []);
+
+  useEffect(() => {
+    const unread = model.totalUnread.value;
+    document.title = unread > 0 ? `(${unread}) Support console` : 'Support console';
+  }, [model.totalUnread.value]);
+
+  // Alt+↑ / Alt+↓ move through the queue from anywhere, the composer included.
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (!event.altKey || (event.key !== 'ArrowDown' && event.key !== 'ArrowUp')) return;
+      const list = model.visible(model.filter.value, model.queue.value);
+      if (list.length === 0) return;
+      event.preventDefault();
+      const index = list.findIndex((c) => c.room.value.id === model.selected.value);
+      const step = event.key === 'ArrowDown' ? 1 : -1;
+      const next = list[(index + step + list.length) % list.length];
+      if (next) model.select(next.room.value.id);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
+
+  const selected = model.selected.value ? app.conversation(model.selected.value) : undefined;
+  const queue = model.visible(model.filter.value, model.queue.value);
+
+  return (
+    <div class="console">
+      <header class="topbar">
+        <h1 class="brand">Support console</h1>
+        <ConnectionHint state={app.connection.value} />
+        <div class="me">
+          <span class="avatar" aria-hidden="true">
+            {initials(props.session.displayName)}
+          </span>
+          <span>{props.session.displayName}</span>
+          <button type="button" class="ghost" onClick={props.onSignOut}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <aside class="sidebar" aria-label="Rooms">
+        <div class="tabs" role="tablist" aria-label="Filter rooms">
+          {(['all', 'unassigned', 'mine'] as const).map((filter) => (
+            <button
+              key={filter}
+              type="button"
+              role="tab"
+              aria-selected={model.filter.value === filter}
+              class={model.filter.value === filter ? 'tab active' : 'tab'}
+              onClick={() => {
+                model.filter.value = filter;
+              }}
+            >
+              {filter === 'all' ? 'All open' : filter === 'unassigned' ? 'Unassigned' : 'Mine'}
+            </button>
+          ))}
+        </div>
+        <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue">
+          {queue.map((conversation) => (
+            <QueueItem
+              key={conversation.room.value.id}
+              conversation={conversation}
+              selected={conversation.room.value.id === model.selected.value}
+              me={app.me.userId}
+              onSelect={() => model.select(conversation.room.value.id)}
+            />
+          ))}
+        </ul>
+        {queue.length === 0 && !model.loadingQueue.value ? (
+          <p class="empty muted">No open rooms. New ones appear here.</p>
+        ) : null}
+        {model.queueError.value ? (
+          <p class="error" role="alert">
+            {model.queueError.value}
+          </p>
+        ) : null}
+        {model.nextCursor.value ? (
+          <button
+            type="button"
+            class="link"
+            onClick={() => model.loadQueue(model.nextCursor.value ?? undefined)}
+          >
+            Show more rooms
+          </button>
+        ) : null}
+        <section class="staff-online" aria-label="Staff online">
+          <h2>Staff online</h2>
+          <ul>
+            {[...app.onlineStaff.value].sort().map((userId) => (
+              <li key={userId}>
+                <span class="dot online" aria-hidden="true" />{' '}
+                {userId === app.me.userId ? `${userId} (you)` : userId}
+              </li>
+            ))}
+          </ul>
+        </section>
+      </aside>
+      <main class="room-pane">
+        {selected ? (
+          <RoomView key={selected.room.value.id} app={app} conversation={selected} />
+        ) : (
+          <div class="empty-state">
+            <h2>Pick a room</h2>
+            <p class="muted">Choose a conversation from the queue. Alt+↑ and Alt+↓ move through it.</p>
+          </div>
+        )}
+      </main>
+    </div>
+  );
+}
+
+function QueueItem(props: {
+  conversation: Conversation;
+  selected: boolean;
+  me: string;
+  onSelect: () => void;
+}) {
+  const room = props.conversation.room.value;
+  const unread = props.conversation.unread.value;
+  const typing = props.conversation.typing.value.length > 0;
+  const mine = room.staff_ids.includes(props.me);
+  return (
+    <li>
+      <button
+        type="button"
+        class={`queue-item${props.selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
+        aria-current={props.selected ? 'true' : undefined}
+        data-room-id={room.id}
+        onClick={props.onSelect}
+      >
+        <span class="line">
+          <span class="subject">{room.subject || 'No subject'}</span>
+          {unread > 0 ? (
+            <>
+              <span class="badge" aria-hidden="true" data-testid="unread">
+                {unread}
+              </span>
+              <span class="visually-hidden">{unread} unread</span>
+            </>
+          ) : null}
+        </span>
+        <span class="line muted small">
+          <span>
+            {room.customer_id} · {room.room_type}
+          </span>
+          <time dateTime={room.last_activity_at}>{relativeTime(room.last_activity_at)}</time>
+        </span>
+        <span class="preview small">
+          {typing ? <em>typing…</em> : (room.last_message?.preview ?? 'No messages yet')}
+        </span>
+        <span class="tags small">
+          {room.status === 'closed' ? <span class="tag closed">Closed</span> : null}
+          {room.staff_ids.length === 0 && room.status === 'open' ? (
+            <span class="tag waiting">Waiting</span>
+          ) : null}
+          {mine ? <span class="tag mine">Yours</span> : null}
+        </span>
+      </button>
+    </li>
+  );
+}
+
+function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversation }) {
+  const room = conversation.room.value;
+  const confirmClose = useSignal(false);
+  const busy = useSignal(false);
+  const error = useSignal('');
+  const member = room.staff_ids.includes(app.me.userId);
+
+  const act = async (action: (roomId: string) => Promise<Room>) => {
+    busy.value = true;
+    error.value = '';
+    try {
+      conversation.room.value = { ...conversation.room.value, ...(await action(room.id)) };
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      busy.value = false;
+      confirmClose.value = false;
+    }
+  };
+
+  const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
+    message.sender_role === 'customer' ? message.sender_id : `${message.sender_id} (staff)`;
+
+  return (
+    <section class="room" aria-label={`Conversation: ${room.subject || 'No subject'}`}>
+      <header class="room-header">
+        <div>
+          <h2>{room.subject || 'No subject'}</h2>
+          <p class="muted small">
+            {room.customer_id} · {room.room_type} · opened {relativeTime(room.created_at)}
+            {room.staff_ids.length > 0 ? ` · with ${room.staff_ids.join(', ')}` : ' · nobody has joined yet'}
+          </p>
+        </div>
+        <div class="actions">
+          {room.status === 'open' ? (
+            <>
+              {member ? (
+                <button
+                  type="button"
+                  class="ghost"
+                  disabled={busy.value}
+                  onClick={() => act((id) => app.http.leaveRoom(id))}
+                >
+                  Leave
+                </button>
+              ) : (
+                <button
+                  type="button"
+                  class="primary"
+                  disabled={busy.value}
+                  onClick={() => act((id) => app.http.joinRoom(id))}
+                >
+                  Join
+                </button>
+              )}
+              {confirmClose.value ? (
+                <fieldset class="confirm">
+                  <legend class="visually-hidden">Confirm closing</legend>
+                  Close for good?{' '}
+                  <button
+                    type="button"
+                    class="danger"
+                    disabled={busy.value}
+                    onClick={() => act((id) => app.http.closeRoom(id))}
+                  >
+                    Yes, close
+                  </button>
+                  <button
+                    type="button"
+                    class="ghost"
+                    onClick={() => {
+                      confirmClose.value = false;
+                    }}
+                  >
+                    Keep open
+                  </button>
+                </fieldset>
+              ) : (
+                <button
+                  type="button"
+                  class="ghost"
+                  onClick={() => {
+                    confirmClose.value = true;
+                  }}
+                >
+                  Close
+                </button>
+              )}
+            </>
+          ) : (
+            <span class="tag closed">Closed</span>
+          )}
+        </div>
+      </header>
+      {error.value ? (
+        <p class="error banner" role="alert">
+          {error.value}
+        </p>
+      ) : null}
+      {conversation.loaded.value ? (
+        <MessageList app={app} conversation={conversation} nameOf={nameOf} active />
+      ) : (
+        <div class="messages loading muted">Loading the conversation…</div>
+      )}
+      {room.status === 'open' ? (
+        <Composer
+          app={app}
+          conversation={conversation}
+          placeholder={
+            member ? `Reply to ${room.customer_id}` : `Reply to ${room.customer_id} (sending joins the room)`
+          }
+        />
+      ) : (
+        <p class="closed-note">This conversation is closed.</p>
+      )}
+    </section>
+  );
+}
+
+function initials(name: string): string {
+  return name
+    .split(/[\s@._-]+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((part) => part[0]?.toUpperCase())
+    .join('');
+}

@@ -1,0 +1,345 @@
+import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
+import { ChatApiError, type ChatError } from '../../client/errors.js';
+import { ChatHttp } from '../../client/http.js';
+import {
+  ChatSocket,
+  type ConnectionState,
+  newClientMessageId,
+  type PendingSend,
+  ticketAuth,
+} from '../../client/socket.js';
+import type { Message, Role, Room } from '../../client/wire.js';
+import { type Session, SessionExpired } from '../auth.js';
+import type { WebConfig } from '../config.js';
+
+/** How long a typing indicator stays without a fresh `is_typing: true`. */
+const TYPING_STALE_MS = 6_000;
+const HISTORY_PAGE = 30;
+
+export interface FailedSend {
+  readonly clientMessageId: string;
+  readonly content: string;
+  readonly reason: string;
+}
+
+/** One room as a page shows it: its messages in id order, what is on its way, who types, who has read what. */
+export class Conversation {
+  readonly room: Signal<Room>;
+  readonly messages = signal<readonly Message[]>([]);
+  readonly pending = signal<readonly PendingSend[]>([]);
+  readonly failed = signal<readonly FailedSend[]>([]);
+  /** Users typing now (not me). */
+  readonly typing = signal<readonly { userId: string; role: Role }[]>([]);
+  /** Read pointer of each member. */
+  readonly reads = signal<Readonly<Record<string, { role: Role; lastRead: number }>>>({});
+  readonly hasOlder = signal(false);
+  readonly loadingOlder = signal(false);
+  readonly loaded = signal(false);
+  /** My own read pointer, for the unread count. */
+  readonly myLastRead: Signal<number>;
+  readonly unread: ReadonlySignal<number>;
+  private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(
+    room: Room,
+    private readonly me: string,
+  ) {
+    this.room = signal(room);
+    this.myLastRead = signal(Math.max(0, room.last_message_id - room.unread_count));
+    this.unread = computed(() => Math.max(0, this.room.value.last_message_id - this.myLastRead.value));
+  }
+
+  /** Merges messages in, by id: each once, in order, whatever order they came in. */
+  add(messages: readonly Message[]): void {
+    if (messages.length === 0) return;
+    const byId = new Map(this.messages.value.map((m) => [m.id, m]));
+    for (const message of messages) byId.set(message.id, message);
+    const sorted = [...byId.values()].sort((a, b) => a.id - b.id);
+    const newest = sorted.at(-1) as Message;
+    batch(() => {
+      this.messages.value = sorted;
+      const room = this.room.value;
+      if (newest.id > room.last_message_id) {
+        this.room.value = {
+          ...room,
+          last_message_id: newest.id,
+          last_activity_at: newest.created_at,
+          last_message: {
+            id: newest.id,
+            sender_id: newest.sender_id,
+            sender_role: newest.sender_role,
+            preview: newest.content.slice(0, 140),
+            created_at: newest.created_at,
+          },
+        };
+      }
+      for (const message of messages) {
+        // A sender has read what they wrote (the server moves their pointer too) and stopped typing.
+        this.read(message.sender_id, message.sender_role, message.id);
+        this.setTyping(message.sender_id, message.sender_role, false);
+      }
+    });
+  }
+
+  read(userId: string, role: Role, messageId: number): void {
+    if (userId === this.me) {
+      if (messageId > this.myLastRead.value) this.myLastRead.value = messageId;
+      return;
+    }
+    const current = this.reads.value[userId];
+    if (current && current.lastRead >= messageId) return;
+    this.reads.value = { ...this.reads.value, [userId]: { role, lastRead: messageId } };
+  }
+
+  setTyping(userId: string, role: Role, isTyping: boolean): void {
+    if (userId === this.me) return;
+    clearTimeout(this.typingTimers.get(userId));
+    this.typingTimers.delete(userId);
+    const others = this.typing.value.filter((t) => t.userId !== userId);
+    if (isTyping) {
+      this.typing.value = [...others, { userId, role }];
+      this.typingTimers.set(
+        userId,
+        setTimeout(() => this.setTyping(userId, role, false), TYPING_STALE_MS),
+      );
+    } else if (others.length !== this.typing.value.length) {
+      this.typing.value = others;
+    }
+  }
+
+  /** The newest message of mine that the other side has read, for the "Seen" mark. */
+  readonly seenUpTo = computed(() => {
+    const theirs = Object.values(this.reads.value).map((r) => r.lastRead);
+    const readUpTo = theirs.length > 0 ? Math.max(...theirs) : 0;
+    let seen = 0;
+    for (const message of this.messages.value) {
+      if (message.sender_id === this.me && message.id <= readUpTo) seen = message.id;
+    }
+    return seen;
+  });
+}
+
+export interface ChatAppOptions {
+  readonly config: WebConfig;
+  readonly session: Session;
+  /** Called when the server no longer accepts the session's token. */
+  readonly onExpired: () => void;
+}
+
+/**
+ * What both pages share: the typed client wired to signals. One socket follows every room the page shows;
+ * every message lands in its {@link Conversation} once, in id order, however it arrived.
+ */
+export class ChatApp {
+  readonly http: ChatHttp;
+  readonly socket: ChatSocket;
+  readonly me: Session;
+  readonly connection = signal<ConnectionState>('idle');
+  readonly conversations = signal<ReadonlyMap<string, Conversation>>(new Map());
+  readonly onlineStaff = signal<ReadonlySet<string>>(new Set());
+  /** Room lifecycle events, for pages that keep a list of rooms. */
+  onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
+    () => {};
+  private readonly options: ChatAppOptions;
+
+  constructor(options: ChatAppOptions) {
+    this.options = options;
+    this.me = options.session;
+    const getToken = async () => {
+      try {
+        return await options.session.token();
+      } catch (error) {
+        if (error instanceof SessionExpired) options.onExpired();
+        throw error;
+      }
+    };
+    this.http = new ChatHttp({ baseUrl: options.config.httpApiUrl, getToken });
+    this.socket = new ChatSocket({
+      url: options.config.webSocketUrl,
+      http: this.http,
+      auth: ticketAuth(this.http),
+    });
+    this.wire();
+  }
+
+  start(): void {
+    this.socket.connect();
+    void this.refreshOnlineStaff();
+  }
+
+  stop(): void {
+    this.socket.close();
+  }
+
+  conversation(roomId: string): Conversation | undefined {
+    return this.conversations.value.get(roomId);
+  }
+
+  /** Follows a room (once) and returns its conversation; history is loaded by {@link load}. */
+  track(room: Room): Conversation {
+    const existing = this.conversations.value.get(room.id);
+    if (existing) return existing;
+    const conversation = new Conversation(room, this.me.userId);
+    const next = new Map(this.conversations.value);
+    next.set(room.id, conversation);
+    this.conversations.value = next;
+    this.socket.follow(room.id).catch((error: unknown) => this.report(error));
+    return conversation;
+  }
+
+  untrack(roomId: string): void {
+    if (!this.conversations.value.has(roomId)) return;
+    this.socket.unfollow(roomId);
+    const next = new Map(this.conversations.value);
+    next.delete(roomId);
+    this.conversations.value = next;
+  }
+
+  /** Loads a room's newest page of history and its members' read pointers (once per room). */
+  async load(conversation: Conversation): Promise<void> {
+    if (conversation.loaded.value) return;
+    const roomId = conversation.room.value.id;
+    await this.socket.follow(roomId);
+    const [page, detail] = await Promise.all([
+      this.http.listMessages(roomId, { limit: HISTORY_PAGE }),
+      this.http.getRoom(roomId),
+    ]);
+    batch(() => {
+      conversation.add(page.results);
+      const { members: _members, ...room } = detail;
+      conversation.room.value = {
+        ...conversation.room.value,
+        ...room,
+        last_message_id: Math.max(room.last_message_id, conversation.room.value.last_message_id),
+      };
+      for (const member of detail.members) conversation.read(member.user_id, member.role, member.last_read);
+      conversation.hasOlder.value = page.has_more;
+      conversation.loaded.value = true;
+    });
+  }
+
+  /** Scrolls history back by one page. */
+  async loadOlder(conversation: Conversation): Promise<void> {
+    const oldest = conversation.messages.value[0];
+    if (!oldest || !conversation.hasOlder.value || conversation.loadingOlder.value) return;
+    conversation.loadingOlder.value = true;
+    try {
+      const page = await this.http.listMessages(conversation.room.value.id, {
+        before: oldest.id,
+        limit: HISTORY_PAGE,
+      });
+      batch(() => {
+        conversation.add(page.results);
+        conversation.hasOlder.value = page.has_more;
+      });
+    } finally {
+      conversation.loadingOlder.value = false;
+    }
+  }
+
+  send(conversation: Conversation, content: string, clientMessageId = newClientMessageId()): void {
+    const roomId = conversation.room.value.id;
+    conversation.failed.value = conversation.failed.value.filter(
+      (f) => f.clientMessageId !== clientMessageId,
+    );
+    this.socket.send(roomId, content, clientMessageId).catch((error: unknown) => {
+      const reason =
+        (error as ChatError).code === 'room_closed'
+          ? 'The chat is closed.'
+          : error instanceof Error
+            ? error.message
+            : 'Not sent.';
+      conversation.failed.value = [...conversation.failed.value, { clientMessageId, content, reason }];
+    });
+  }
+
+  discard(conversation: Conversation, clientMessageId: string): void {
+    conversation.failed.value = conversation.failed.value.filter(
+      (f) => f.clientMessageId !== clientMessageId,
+    );
+  }
+
+  /** Marks everything shown as read, when the person can actually see it. */
+  markSeen(conversation: Conversation): void {
+    if (typeof document !== 'undefined' && document.visibilityState !== 'visible') return;
+    const newest = conversation.messages.value.at(-1);
+    if (!newest || newest.id <= conversation.myLastRead.value) return;
+    conversation.myLastRead.value = newest.id;
+    this.socket.markRead(conversation.room.value.id, newest.id);
+  }
+
+  async refreshOnlineStaff(): Promise<void> {
+    try {
+      const staff = await this.http.onlineStaff();
+      this.onlineStaff.value = new Set(staff.map((s) => s.user_id));
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  /** Errors nobody awaits: an expired session signs out; the rest go to the console for whoever debugs. */
+  report(error: unknown): void {
+    if (error instanceof SessionExpired || (error instanceof ChatApiError && error.status === 401)) {
+      this.options.onExpired();
+      return;
+    }
+    console.warn('[live-chat]', error);
+  }
+
+  private wire(): void {
+    const socket = this.socket;
+    socket.on('state', ({ state }) => {
+      const wasOpen = this.connection.value === 'open';
+      this.connection.value = state;
+      if (state === 'open' && !wasOpen) void this.refreshOnlineStaff();
+    });
+    socket.on('message', (message) => {
+      this.conversation(message.room_id)?.add([message]);
+      // Whoever from support just wrote is online, whatever the last poll said.
+      if (message.sender_role === 'staff' && !this.onlineStaff.value.has(message.sender_id)) {
+        this.onlineStaff.value = new Set([...this.onlineStaff.value, message.sender_id]);
+      }
+    });
+    socket.on('outbox', ({ roomId, pending }) => {
+      const conversation = this.conversation(roomId);
+      if (conversation) conversation.pending.value = pending;
+    });
+    socket.on('typing', (event) =>
+      this.conversation(event.room_id)?.setTyping(event.user_id, event.role, event.is_typing),
+    );
+    socket.on('read_receipt', (event) =>
+      this.conversation(event.room_id)?.read(event.user_id, event.role, event.message_id),
+    );
+    socket.on('presence', (event) => {
+      if (event.role !== 'staff') return;
+      const next = new Set(this.onlineStaff.value);
+      if (event.is_online) next.add(event.user_id);
+      else next.delete(event.user_id);
+      this.onlineStaff.value = next;
+    });
+    socket.on('room', (event) => {
+      if (event.event === 'unsubscribed') return;
+      const conversation = this.conversation(event.room_id);
+      if (conversation) {
+        const current = conversation.room.value;
+        // Snapshots can be older than what the socket already delivered; keep the newest activity.
+        conversation.room.value =
+          event.room.last_message_id >= current.last_message_id
+            ? event.room
+            : {
+                ...event.room,
+                last_message_id: current.last_message_id,
+                last_message: current.last_message,
+                last_activity_at: current.last_activity_at,
+              };
+      }
+      if (event.event === 'subscribed') return;
+      // Presence frames reach a customer only from staff in their rooms: ask again when that changes.
+      if (this.me.role === 'customer' && (event.event === 'joined' || event.event === 'left')) {
+        void this.refreshOnlineStaff();
+      }
+      this.onRoomEvent(event.event, event.room, event.user_id);
+    });
+    socket.on('error', (error) => this.report(error));
+  }
+}

@@ -1,0 +1,383 @@
+import { useSignal, useSignalEffect } from '@preact/signals';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
+import type { ConnectionState } from '../../client/socket.js';
+import type { Message, Role } from '../../client/wire.js';
+import type { Auth, Session } from '../auth.js';
+import type { ChatApp, Conversation } from './chat.js';
+
+/** Every message is rendered as a text node (never as HTML), with line breaks kept by CSS. */
+const MAX_LENGTH = 4000;
+
+const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+
+export function formatTime(iso: string): string {
+  return timeFormat.format(new Date(iso));
+}
+
+export function formatDay(iso: string): string {
+  const date = new Date(iso);
+  const today = new Date();
+  if (date.toDateString() === today.toDateString()) return 'Today';
+  return dayFormat.format(date);
+}
+
+export function relativeTime(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
+  if (seconds < 60) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  return dayFormat.format(new Date(iso));
+}
+
+// -----------------------------------------------------------------------------------------------------------
+
+export interface SignInProps {
+  readonly auth: Auth;
+  readonly title: string;
+  readonly intro: string;
+  readonly defaultRole: Role;
+  readonly onSignedIn: (session: Session) => void;
+}
+
+/** Local: pick a user id and a role. In AWS: one button to the provider's sign-in page. */
+export function SignIn({ auth, title, intro, defaultRole, onSignedIn }: SignInProps) {
+  const userId = useSignal('');
+  const role = useSignal<Role>(defaultRole);
+  const error = useSignal('');
+  const busy = useSignal(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    error.value = '';
+    busy.value = true;
+    try {
+      const session = await auth.signIn(
+        auth.kind === 'local' ? { userId: userId.value.trim(), role: role.value } : undefined,
+      );
+      if (session) onSignedIn(session);
+    } catch (e) {
+      error.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      busy.value = false;
+    }
+  };
+
+  return (
+    <main class="sign-in">
+      <form class="card sign-in-card" onSubmit={submit} aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">{title}</h1>
+        <p class="muted">{intro}</p>
+        {auth.kind === 'local' ? (
+          <>
+            <label class="field">
+              <span>User id</span>
+              <input
+                name="user_id"
+                required
+                pattern="[A-Za-z0-9_.@\-]{1,64}"
+                title="1 to 64 letters, digits, or . _ @ -"
+                autoComplete="username"
+                value={userId.value}
+                onInput={(e) => {
+                  userId.value = e.currentTarget.value;
+                }}
+              />
+            </label>
+            <fieldset class="field roles">
+              <legend>Role</legend>
+              {(['customer', 'staff'] as const).map((value) => (
+                <label key={value} class="radio">
+                  <input
+                    type="radio"
+                    name="role"
+                    value={value}
+                    checked={role.value === value}
+                    onChange={() => {
+                      role.value = value;
+                    }}
+                  />
+                  {value === 'staff' ? 'Support staff' : 'Customer'}
+                </label>
+              ))}
+            </fieldset>
+            <p class="hint">
+              Local development sign-in: tokens come from the development issuer of npm start.
+            </p>
+          </>
+        ) : null}
+        {error.value ? (
+          <p class="error" role="alert">
+            {error.value}
+          </p>
+        ) : null}
+        <button type="submit" class="primary" disabled={busy.value}>
+          {busy.value ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+// -----------------------------------------------------------------------------------------------------------
+
+/** A quiet hint while the socket is away; it only shows if the outage lasts, so blips go unnoticed. */
+export function ConnectionHint({ state }: { state: ConnectionState }) {
+  const visible = useSignal(false);
+  useEffect(() => {
+    if (state === 'open' || state === 'idle') {
+      visible.value = false;
+      return;
+    }
+    const timer = setTimeout(() => {
+      visible.value = true;
+    }, 1_200);
+    return () => clearTimeout(timer);
+  }, [state]);
+  return (
+    <div
+      class="connection-hint"
+      role="status"
+      aria-live="polite"
+      data-visible={visible.value ? 'true' : 'false'}
+    >
+      {visible.value ? (state === 'closed' ? 'Disconnected.' : 'Reconnecting…') : ''}
+    </div>
+  );
+}
+
+// -----------------------------------------------------------------------------------------------------------
+
+export interface MessageListProps {
+  readonly app: ChatApp;
+  readonly conversation: Conversation;
+  /** How to call a sender. */
+  readonly nameOf: (message: Pick<Message, 'sender_id' | 'sender_role'>) => string;
+  /** Whether the list is on screen, so arriving messages count as read. */
+  readonly active: boolean;
+}
+
+/** The conversation: history (scroll up for more), live messages, sends on their way, typing and "Seen". */
+export function MessageList({ app, conversation, nameOf, active }: MessageListProps) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const stickToBottom = useRef(true);
+  const heightBeforeOlder = useRef<number | null>(null);
+  const me = app.me.userId;
+  const messages = conversation.messages.value;
+  const pending = conversation.pending.value;
+  const failed = conversation.failed.value;
+  const seenUpTo = conversation.seenUpTo.value;
+  const typing = conversation.typing.value;
+
+  // Keep the newest message in view unless the person scrolled up to read; keep the place when older
+  // messages are put above.
+  useLayoutEffect(() => {
+    const element = scroller.current;
+    if (!element) return;
+    if (heightBeforeOlder.current !== null) {
+      element.scrollTop += element.scrollHeight - heightBeforeOlder.current;
+      heightBeforeOlder.current = null;
+    } else if (stickToBottom.current) {
+      element.scrollTop = element.scrollHeight;
+    }
+  }, [messages, pending.length, failed.length, typing.length]);
+
+  useSignalEffect(() => {
+    conversation.messages.value;
+    if (active) app.markSeen(conversation);
+  });
+
+  useEffect(() => {
+    if (!active) return;
+    const onVisible = () => app.markSeen(conversation);
+    document.addEventListener('visibilitychange', onVisible);
+    window.addEventListener('focus', onVisible);
+    return () => {
+      document.removeEventListener('visibilitychange', onVisible);
+      window.removeEventListener('focus', onVisible);
+    };
+  }, [active, conversation]);
+
+  const loadOlder = () => {
+    const element = scroller.current;
+    if (element) heightBeforeOlder.current = element.scrollHeight;
+    app.loadOlder(conversation).catch((error: unknown) => {
+      heightBeforeOlder.current = null;
+      app.report(error);
+    });
+  };
+
+  const onScroll = () => {
+    const element = scroller.current;
+    if (!element) return;
+    stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 48;
+    if (element.scrollTop < 24 && conversation.hasOlder.value && !conversation.loadingOlder.value)
+      loadOlder();
+  };
+
+  const rows: ComponentChildren[] = [];
+  let previousDay = '';
+  let previousSender = '';
+  for (const message of messages) {
+    const day = formatDay(message.created_at);
+    if (day !== previousDay) {
+      rows.push(
+        <li key={`day-${message.id}`} class="day">
+          {day}
+        </li>,
+      );
+      previousDay = day;
+      previousSender = '';
+    }
+    const mine = message.sender_id === me;
+    const continued = previousSender === message.sender_id;
+    previousSender = message.sender_id;
+    rows.push(
+      <li
+        key={message.id}
+        class={`message ${mine ? 'mine' : 'theirs'} ${message.sender_role}${continued ? ' continued' : ''}`}
+        data-message-id={message.id}
+      >
+        {continued ? null : (
+          <div class="meta">
+            <span class="sender">{mine ? 'You' : nameOf(message)}</span>
+            <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
+          </div>
+        )}
+        <p class="bubble">{message.content}</p>
+        {mine && message.id === seenUpTo ? (
+          <span class="seen" data-testid="seen">
+            Seen
+          </span>
+        ) : null}
+      </li>,
+    );
+  }
+
+  return (
+    <div class="messages" ref={scroller} onScroll={onScroll}>
+      {conversation.hasOlder.value ? (
+        <button
+          type="button"
+          class="link load-older"
+          onClick={loadOlder}
+          disabled={conversation.loadingOlder.value}
+        >
+          {conversation.loadingOlder.value ? 'Loading…' : 'Show earlier messages'}
+        </button>
+      ) : conversation.loaded.value && messages.length > 0 ? (
+        <p class="start-of-history">This is the start of the conversation.</p>
+      ) : null}
+      <div role="log" aria-live="polite" aria-label="Messages">
+        <ol class="message-list">
+          {rows}
+          {pending.map((item) => (
+            <li key={item.clientMessageId} class="message mine pending" aria-label="Sending">
+              <p class="bubble">{item.content}</p>
+              <span class="status">Sending…</span>
+            </li>
+          ))}
+          {failed.map((item) => (
+            <li key={item.clientMessageId} class="message mine failed">
+              <p class="bubble">{item.content}</p>
+              <span class="status" role="alert">
+                Not sent. {item.reason}{' '}
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => app.send(conversation, item.content, item.clientMessageId)}
+                >
+                  Retry
+                </button>{' '}
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => app.discard(conversation, item.clientMessageId)}
+                >
+                  Discard
+                </button>
+              </span>
+            </li>
+          ))}
+        </ol>
+      </div>
+      <p class="typing" aria-live="polite" data-testid="typing">
+        {typing.length > 0
+          ? `${typing.map((t) => nameOf({ sender_id: t.userId, sender_role: t.role })).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`
+          : ''}
+      </p>
+    </div>
+  );
+}
+
+// -----------------------------------------------------------------------------------------------------------
+
+export interface ComposerProps {
+  readonly app: ChatApp;
+  readonly conversation: Conversation;
+  readonly disabled?: boolean;
+  readonly placeholder: string;
+}
+
+/** Enter sends, Shift+Enter starts a new line; keystrokes feed the typing indicator. */
+export function Composer({ app, conversation, disabled = false, placeholder }: ComposerProps) {
+  const text = useSignal('');
+  const input = useRef<HTMLTextAreaElement>(null);
+  const roomId = conversation.room.value.id;
+  const length = [...text.value].length;
+  const tooLong = length > MAX_LENGTH;
+
+  const send = () => {
+    const content = text.value;
+    if (!content.trim() || tooLong || disabled) return;
+    app.send(conversation, content);
+    text.value = '';
+    input.current?.focus();
+  };
+
+  return (
+    <form
+      class="composer"
+      onSubmit={(event) => {
+        event.preventDefault();
+        send();
+      }}
+    >
+      <label class="visually-hidden" for={`composer-${roomId}`}>
+        Message
+      </label>
+      <textarea
+        id={`composer-${roomId}`}
+        ref={input}
+        rows={2}
+        placeholder={placeholder}
+        disabled={disabled}
+        value={text.value}
+        aria-describedby={`composer-help-${roomId}`}
+        onInput={(event) => {
+          text.value = event.currentTarget.value;
+          if (text.value) app.socket.typing(roomId);
+          else app.socket.stopTyping(roomId);
+        }}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            send();
+          }
+        }}
+        onBlur={() => app.socket.stopTyping(roomId)}
+      />
+      <div class="composer-actions">
+        <span id={`composer-help-${roomId}`} class={`hint${tooLong ? ' error' : ''}`}>
+          {tooLong ? `${length} / ${MAX_LENGTH} characters` : 'Enter to send, Shift+Enter for a new line'}
+        </span>
+        <button type="submit" class="primary" disabled={disabled || !text.value.trim() || tooLong}>
+          Send
+        </button>
+      </div>
+    </form>
+  );
+}
