@@ -92,11 +92,14 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       units.read = 0;
       units.write = 0;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
+      if (!server.listening) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
         server.closeAllConnections?.();
         server.close((error) => (error ? reject(error) : resolve()));
-      }),
+      });
+    },
   };
 }
 
