@@ -9,6 +9,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
+  type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { BadRequest } from '../domain/errors.js';
 import type {
@@ -103,23 +104,19 @@ export class DynamoStore implements ChatStore {
   }
 
   async listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>> {
-    const partition = keys.customerRooms(customerId);
-    const { items, next } = await this.queryPage(
-      {
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        ScanIndexForward: false,
-      },
-      page,
-      (key) => key.gsi1pk === partition,
-    );
+    const { items, next } = await this.newestFirstInGsi1(keys.customerRooms(customerId), page);
     return { items: items.map(toRoom), nextCursor: next };
   }
 
+  /** Member items of the open rooms the staff member joined, then the rooms themselves in one batch. */
   async listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>> {
-    const partition = keys.staffRooms(staffId);
-    const { items, next } = await this.queryPage(
+    const { items, next } = await this.newestFirstInGsi1(keys.staffRooms(staffId), page);
+    const rooms = await this.getRooms(items.map((member) => String(member.room_id)));
+    return { items: rooms, nextCursor: next };
+  }
+
+  private newestFirstInGsi1(partition: string, page: PageRequest) {
+    return this.queryPage(
       {
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk',
@@ -129,8 +126,6 @@ export class DynamoStore implements ChatStore {
       page,
       (key) => key.gsi1pk === partition,
     );
-    const rooms = await this.getRooms(items.map((member) => String(member.room_id)));
-    return { items: rooms, nextCursor: next };
   }
 
   /**
@@ -389,119 +384,77 @@ export class DynamoStore implements ChatStore {
     messageId: number,
     ownerId?: string,
   ): Promise<MarkReadResult> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.room(roomId),
-          UpdateExpression: 'SET #reads.#me = :n',
-          ConditionExpression:
-            'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
-            (ownerId === undefined ? '' : ' AND customer_id = :owner'),
-          ExpressionAttributeNames: { '#reads': 'reads', '#me': userId },
-          ExpressionAttributeValues: {
-            ':n': messageId,
-            ...(ownerId === undefined ? {} : { ':owner': ownerId }),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'updated', room: toRoom(Attributes as Item) };
-    } catch (error) {
-      const seen = await this.itemSeenBy(error, keys.room(roomId));
-      if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
-        return { kind: 'not_found' };
-      if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
-      return { kind: 'unchanged', room: toRoom(seen) };
-    }
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'SET #reads.#me = :n',
+      ConditionExpression:
+        'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+        (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': userId },
+      ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
+    });
+    if ('room' in result) return { kind: 'updated', room: result.room };
+    const { seen } = result;
+    if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
+      return { kind: 'not_found' };
+    if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
+    return { kind: 'unchanged', room: toRoom(seen) };
   }
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
-    let room: Room;
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.room(roomId),
-          UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
-          ExpressionAttributeNames: { '#reads': 'reads', '#me': staffId, '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':me_set': new Set([staffId]),
-            ':me': staffId,
-            ':zero': 0,
-            ':open': 'open',
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      room = toRoom(Attributes as Item);
-    } catch (error) {
-      const seen = await this.itemSeenBy(error, keys.room(roomId));
-      if (seen === null) return { kind: 'not_found' };
-      if (seen.status !== 'open') return { kind: 'closed' };
-      return { kind: 'unchanged', room: toRoom(seen) };
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': staffId, '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':me_set': new Set([staffId]),
+        ':me': staffId,
+        ':zero': 0,
+        ':open': 'open',
+      },
+    });
+    if ('seen' in result) {
+      if (result.seen === null) return { kind: 'not_found' };
+      if (result.seen.status !== 'open') return { kind: 'closed' };
+      return { kind: 'unchanged', room: toRoom(result.seen) };
     }
     await this.putMember(roomId, staffId, at);
-    return { kind: 'changed', room };
+    return { kind: 'changed', room: result.room };
   }
 
   async removeStaff(roomId: string, staffId: string): Promise<MembershipResult> {
-    let room: Room;
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.room(roomId),
-          UpdateExpression: 'DELETE staff_ids :me_set',
-          ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
-          ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      room = toRoom(Attributes as Item);
-    } catch (error) {
-      const seen = await this.itemSeenBy(error, keys.room(roomId));
-      if (seen === null) return { kind: 'not_found' };
-      return { kind: 'unchanged', room: toRoom(seen) };
-    }
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'DELETE staff_ids :me_set',
+      ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
+    });
+    if ('seen' in result)
+      return result.seen === null ? { kind: 'not_found' } : { kind: 'unchanged', room: toRoom(result.seen) };
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.member(roomId, staffId) }));
-    return { kind: 'changed', room };
+    return { kind: 'changed', room: result.room };
   }
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
-    let room: Room;
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.room(roomId),
-          UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
-          ConditionExpression:
-            'attribute_exists(pk) AND #status = :open' +
-            (ownerId === undefined ? '' : ' AND customer_id = :owner'),
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':closed': 'closed',
-            ':open': 'open',
-            ':at': at,
-            ':by': by,
-            ...(ownerId === undefined ? {} : { ':owner': ownerId }),
-          },
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      room = toRoom(Attributes as Item);
-    } catch (error) {
-      const seen = await this.itemSeenBy(error, keys.room(roomId));
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status = :open' +
+        (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':closed': 'closed',
+        ':open': 'open',
+        ':at': at,
+        ':by': by,
+        ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+      },
+    });
+    if ('seen' in result) {
+      const { seen } = result;
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
       return { kind: 'unchanged', room: toRoom(seen) };
     }
+    const { room } = result;
     // A closed room leaves its staff members' lists of open rooms.
     await Promise.all(
       room.staffIds.map((staffId) =>
@@ -520,6 +473,33 @@ export class DynamoStore implements ChatStore {
       ),
     );
     return { kind: 'changed', room };
+  }
+
+  /**
+   * A conditional update of a room item: the room as it is now, or, when the condition refused the write,
+   * the item as the condition saw it (null when there is no such room).
+   */
+  private async updateRoom(
+    roomId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ room: Room } | { seen: Item | null }> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          ...update,
+          TableName: this.table,
+          Key: keys.room(roomId),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { room: toRoom(Attributes as Item) };
+    } catch (error) {
+      return { seen: await this.itemSeenBy(error, keys.room(roomId)) };
+    }
   }
 
   private async putMember(roomId: string, staffId: string, at: string): Promise<void> {
