@@ -30,6 +30,11 @@ export interface WebConfig {
   readonly staffGroup?: string;
   /** Claim of the id token that lists the user's groups. @default 'cognito:groups' */
   readonly staffClaim?: string;
+  /**
+   * Which token the pages send as the bearer: Cognito access tokens carry `client_id` and the groups claim;
+   * id tokens carry `aud`. Both pass the APIs' checks. @default 'access'
+   */
+  readonly tokenType?: 'access' | 'id';
   /** Claim of the id token that carries the user id. @default 'sub' */
   readonly userIdClaim?: string;
   /** Local development only: an endpoint that mints tokens for a user id and role (`npm start`). */
@@ -67,6 +72,9 @@ export function validateConfig(value: unknown): WebConfig {
     if (!isUrl(oidc.authority, ['https:'])) throw new ConfigError('oidc.authority must be an https URL');
     if (typeof oidc.clientId !== 'string' || oidc.clientId === '')
       throw new ConfigError('oidc.clientId must be a string');
+  }
+  if (config.tokenType !== undefined && config.tokenType !== 'access' && config.tokenType !== 'id') {
+    throw new ConfigError("tokenType must be 'access' or 'id'");
   }
   const local = config.localSignIn as Record<string, unknown> | undefined;
   if (local !== undefined && typeof local.url !== 'string')

@@ -38,6 +38,7 @@ export function createOidcAuth(config: WebConfig): Auth {
   const groupsClaim = config.staffClaim ?? 'cognito:groups';
   const staffGroup = config.staffGroup ?? 'staff';
   const userIdClaim = config.userIdClaim ?? 'sub';
+  const tokenType = config.tokenType ?? 'access';
 
   const fresh = async (): Promise<User> => {
     const user = await manager.getUser();
@@ -62,11 +63,11 @@ export function createOidcAuth(config: WebConfig): Auth {
       userId,
       role: list.includes(staffGroup) ? 'staff' : 'customer',
       displayName: String(profile.email ?? profile.name ?? userId),
-      // The id token: it carries the groups claim and its `aud` is the client id the APIs check.
       token: async () => {
         const user = await fresh();
-        if (!user.id_token) throw new SessionExpired();
-        return user.id_token;
+        const token = tokenType === 'id' ? user.id_token : user.access_token;
+        if (!token) throw new SessionExpired();
+        return token;
       },
     };
   };

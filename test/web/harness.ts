@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { createLocalWeb, type LocalWeb } from '../../local/web.js';
@@ -30,6 +31,11 @@ export interface WebHarness {
 
 /** The local stack on ephemeral ports with the pages, and Chromium with a fresh profile. */
 export async function startWebHarness(options: Partial<LocalStackOptions> = {}): Promise<WebHarness> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM_PATH)`,
+    );
+  }
   const web = await createLocalWeb();
   const stack = await startLocalStack({ httpPort: 0, wsPort: 0, fallback: web.fallback, ...options });
   web.attach(stack);

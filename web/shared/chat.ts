@@ -165,11 +165,18 @@ export class ChatApp {
   start(): void {
     this.socket.connect();
     void this.refreshOnlineStaff();
+    document.addEventListener('visibilitychange', this.onVisible);
   }
 
   stop(): void {
+    document.removeEventListener('visibilitychange', this.onVisible);
     this.socket.close();
   }
+
+  /** A phone that comes back to the page should not wait out a long backoff delay. */
+  private readonly onVisible = () => {
+    if (document.visibilityState === 'visible') this.socket.reconnectNow();
+  };
 
   conversation(roomId: string): Conversation | undefined {
     return this.conversations.value.get(roomId);

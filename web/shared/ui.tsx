@@ -1,4 +1,4 @@
-import { useSignal, useSignalEffect } from '@preact/signals';
+import { signal, useSignal, useSignalEffect } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ConnectionState } from '../../client/socket.js';
@@ -23,7 +23,16 @@ export function formatDay(iso: string): string {
   return dayFormat.format(date);
 }
 
-export function relativeTime(iso: string, now = Date.now()): string {
+/** Ticks every 30 s, so "5 min ago" stays true in a tab that is open all day. */
+export const clock = signal(Date.now());
+if (typeof window !== 'undefined') {
+  setInterval(() => {
+    clock.value = Date.now();
+  }, 30_000);
+}
+
+/** "just now", "5 min ago", …; reading it in a component re-renders that component as time passes. */
+export function relativeTime(iso: string, now = clock.value): string {
   const seconds = Math.max(0, Math.round((now - new Date(iso).getTime()) / 1000));
   if (seconds < 60) return 'just now';
   const minutes = Math.round(seconds / 60);

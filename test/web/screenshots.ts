@@ -1,0 +1,76 @@
+/**
+ * `npm run screenshots`: stages a support conversation on a local stack and saves what both pages look
+ * like to docs/screenshots/console.png and docs/screenshots/widget.png (linked from docs/web.md and the
+ * README). Run it again after a visible change to the pages.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ChatHttp } from '../../client/http.js';
+import { signIn, startWebHarness } from './harness.js';
+
+const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
+
+async function main(): Promise<void> {
+  const harness = await startWebHarness();
+  try {
+    const as = async (userId: string, staff = false) => {
+      const token = await harness.stack.issuer.mint({ userId, staff });
+      return new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
+    };
+    const [carol, dan, erin, sam, tom] = await Promise.all([
+      as('carol'),
+      as('dan'),
+      as('erin'),
+      as('sam', true),
+      as('tom', true),
+    ]);
+
+    const billing = await dan.createRoom({ room_type: 'billing', subject: 'Charged twice for one order' });
+    await dan.sendMessage(billing.id, 'Hi, I see two charges of 49.90 on my card for order 5521.');
+    await tom.sendMessage(
+      billing.id,
+      'Hello Dan, I can see that. The second one is a pre-authorisation and will drop off.',
+    );
+    const tech = await erin.createRoom({ room_type: 'technical', subject: 'App crashes when I pay' });
+    await erin.sendMessage(tech.id, 'The app closes as soon as I tap "Pay now".');
+
+    const parcel = await carol.createRoom({ room_type: 'orders', subject: 'Where is my parcel?' });
+    await carol.sendMessage(parcel.id, 'Hello! My order 1234 was due on Monday and has not arrived.');
+    await sam.joinRoom(parcel.id);
+    await sam.sendMessage(parcel.id, 'Hi Carol, sorry about that. Let me look it up.');
+    await carol.sendMessage(parcel.id, 'Thank you. The tracking page still says "in transit".');
+    await sam.sendMessage(
+      parcel.id,
+      'It is at the local depot: the driver could not get in on Monday.\nIt is booked for delivery tomorrow, 9:00 to 13:00.',
+    );
+    await carol.sendMessage(parcel.id, 'Ah, that explains it. Can they leave it with a neighbour?');
+
+    const { page: staff } = await harness.open('/console.html', { width: 1200, height: 760 });
+    await signIn(staff, 'sam', 'staff');
+    const { page: customer } = await harness.open('/widget.html', { width: 400, height: 760 });
+    await signIn(customer, 'carol', 'customer');
+    await customer.locator('.bubble', { hasText: 'neighbour' }).waitFor();
+
+    await staff.locator('.queue-item', { hasText: 'Where is my parcel?' }).click();
+    await staff.locator('.bubble', { hasText: 'neighbour' }).waitFor();
+    await staff.locator('.message.mine', { hasText: 'Seen' }).waitFor();
+    await customer.locator('.message.mine', { hasText: 'Seen' }).waitFor();
+    await staff.getByRole('textbox', { name: 'Message' }).pressSequentially('Yes, I have added that');
+    await customer.getByTestId('typing').getByText('is typing').waitFor();
+    await customer.getByRole('textbox', { name: 'Message' }).pressSequentially('Number 12 is usually home');
+    await staff.getByTestId('typing').getByText('is typing').waitFor();
+
+    await mkdir(outDir, { recursive: true });
+    await staff.screenshot({ path: path.join(outDir, 'console.png') });
+    await customer.screenshot({ path: path.join(outDir, 'widget.png') });
+    process.stdout.write(`Saved ${path.relative(process.cwd(), outDir)}/console.png and widget.png\n`);
+  } finally {
+    await harness.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
