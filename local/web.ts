@@ -156,6 +156,17 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
       unavailable(response);
       return;
     }
+    // Only the pages themselves may sign in: a JSON content type forces other sites through a CORS
+    // preflight this endpoint never answers, and a foreign Origin is refused outright.
+    const origin = request.headers.origin;
+    if (origin && new URL(origin).host !== request.headers.host) {
+      json(response, 403, { error: { code: 'forbidden', message: 'Sign in from the pages of this server' } });
+      return;
+    }
+    if (!request.headers['content-type']?.startsWith('application/json')) {
+      json(response, 415, { error: { code: 'unsupported_media_type', message: 'Send application/json' } });
+      return;
+    }
     let body: { user_id?: unknown; role?: unknown };
     try {
       body = JSON.parse(await readText(request)) as typeof body;

@@ -101,6 +101,19 @@ describe('local web server', () => {
     expect(await response.json()).toEqual({ error: { code: 'invalid_request', message } });
   });
 
+  it('refuses a sign-in from another origin or without a JSON body', async () => {
+    const url = `${stack.httpUrl}${LOCAL_SIGN_IN_PATH}`;
+    const body = JSON.stringify({ user_id: 'mallory', role: 'staff' });
+    const foreign = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'https://evil.example' },
+      body,
+    });
+    expect(foreign.status).toBe(403);
+    const simple = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
+    expect(simple.status).toBe(415);
+  });
+
   it('leaves the API routes to the API', async () => {
     expect((await fetch(`${stack.httpUrl}/api/chat/rooms`)).status).toBe(401);
   });

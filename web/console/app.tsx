@@ -36,6 +36,16 @@ class ConsoleModel {
       if (event === 'created') this.app.track(room);
       if (event === 'closed' && this.selected.value !== room.id) this.app.untrack(room.id);
     };
+    // A room that closed while the socket was away shows up closed on resubscription: let it go.
+    this.app.socket.on('room', (event) => {
+      if (
+        event.event === 'subscribed' &&
+        event.room.status === 'closed' &&
+        this.selected.value !== event.room_id
+      ) {
+        this.app.untrack(event.room_id);
+      }
+    });
     let wasOpen = false;
     this.app.socket.on('state', ({ state }) => {
       // Rooms created while the socket was away announced themselves to nobody: ask again.
