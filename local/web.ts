@@ -11,6 +11,8 @@ export const LOCAL_SIGN_IN_PATH = '/local/sign-in';
 export interface LocalWebOptions {
   /** Rebuild the pages when one is requested, so an edit shows on reload. @default false */
   readonly rebuildOnRequest?: boolean;
+  /** Origins the pages may also connect to (CSP `connect-src`), e.g. an OIDC provider. @default none */
+  readonly connectSrc?: readonly string[];
   /** Lifetime of the tokens the sign-in form mints. @default 12 hours (a shift) */
   readonly tokenTtlSeconds?: number;
 }
@@ -135,7 +137,7 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        `connect-src 'self' ${wsOrigin}`.trim(),
+        ["connect-src 'self'", wsOrigin, ...(options.connectSrc ?? [])].filter(Boolean).join(' '),
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
-import { createLocalWeb, type LocalWeb } from '../../local/web.js';
+import { createLocalWeb, type LocalWeb, type LocalWebOptions } from '../../local/web.js';
 
 /** Debian's Chromium; TOOLCHAIN.md explains the flags (the closed network makes it stall without them). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -30,13 +30,16 @@ export interface WebHarness {
 }
 
 /** The local stack on ephemeral ports with the pages, and Chromium with a fresh profile. */
-export async function startWebHarness(options: Partial<LocalStackOptions> = {}): Promise<WebHarness> {
+export async function startWebHarness(
+  options: Partial<LocalStackOptions> = {},
+  webOptions: LocalWebOptions = {},
+): Promise<WebHarness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM_PATH)`,
     );
   }
-  const web = await createLocalWeb();
+  const web = await createLocalWeb(webOptions);
   const stack = await startLocalStack({ httpPort: 0, wsPort: 0, fallback: web.fallback, ...options });
   web.attach(stack);
   // launch() gives Chromium a fresh, temporary user-data dir of its own, removed on close.
