@@ -56,6 +56,11 @@ describe('ChatSocket against the gateway’s limits', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     socket.close();
     expect(tap.sockets.length).toBeGreaterThanOrEqual(3);
-    expect(received.map((m) => m.id)).toEqual(Array.from({ length: sent }, (_, i) => i + 1));
+    // Each id exactly once. Around a reconnect a live message can overtake one still being caught up:
+    // delivery order is not promised, ids are (pages order by id).
+    expect(received).toHaveLength(sent);
+    expect(received.map((m) => m.id).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: sent }, (_, i) => i + 1),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatHttp } from '../../client/http.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 let harness: WebHarness;
@@ -30,6 +31,8 @@ function shownIds(page: Page): Promise<number[]> {
     items.map((item) => Number((item as HTMLElement).dataset.messageId)),
   );
 }
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 function bubbles(page: Page): Promise<string[]> {
   return page.$$eval('[data-message-id] .bubble', (items) => items.map((item) => item.textContent ?? ''));
@@ -144,6 +147,33 @@ describe('staff console and customer widget in Chromium', () => {
       expect(await bubbles(page)).toEqual(expected);
       expect(await shownIds(page)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     }
+  });
+
+  it('scrolls back through history a page at a time, keeping every message once and in order', async () => {
+    const token = await harness.stack.issuer.mint({ userId: 'dora' });
+    const dora = new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
+    const room = await dora.createRoom({ subject: 'A long story' });
+    for (let i = 1; i <= 70; i++) await dora.sendMessage(room.id, `part ${i}`);
+    // The console followed the room live and holds all 70; after a reload (the session survives it) only
+    // the newest page is loaded and the rest comes from scrolling back.
+    await consolePage.reload();
+    const item = consolePage.locator('.queue-item', { hasText: 'A long story' });
+    await expect.poll(() => item.getByTestId('unread').textContent()).toBe('70');
+    await item.click();
+    await shows(consolePage, '.bubble', 'part 70');
+    expect(await shownIds(consolePage)).toEqual(range(41, 70));
+    await consolePage.getByRole('button', { name: 'Show earlier messages' }).click();
+    await expect.poll(() => shownIds(consolePage)).toEqual(range(11, 70));
+    // Scrolling to the top loads the rest.
+    await consolePage.locator('.messages').evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    await shows(consolePage, '.start-of-history', 'This is the start of the conversation.');
+    expect(await shownIds(consolePage)).toEqual(range(1, 70));
+    await expect.poll(() => item.getByTestId('unread').count()).toBe(0);
+    // Back to the customer's room for the last test.
+    await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
+    await shows(consolePage, '.bubble', 'Great, thank you!');
   });
 
   it('closes the room from the console and tells the customer', async () => {

@@ -220,7 +220,8 @@ export class ChatApp {
         last_message_id: Math.max(room.last_message_id, conversation.room.value.last_message_id),
       };
       for (const member of detail.members) conversation.read(member.user_id, member.role, member.last_read);
-      conversation.hasOlder.value = page.has_more;
+      // Messages that arrived live may already reach back to the first one.
+      conversation.hasOlder.value = page.has_more && (conversation.messages.value[0]?.id ?? 0) > 1;
       conversation.loaded.value = true;
     });
   }
@@ -237,7 +238,7 @@ export class ChatApp {
       });
       batch(() => {
         conversation.add(page.results);
-        conversation.hasOlder.value = page.has_more;
+        conversation.hasOlder.value = page.has_more && (conversation.messages.value[0]?.id ?? 0) > 1;
       });
     } finally {
       conversation.loadingOlder.value = false;
