@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
+import { loadConfig } from '../lambdas/runtime/config.js';
 import { buildOptions, htmlFiles, repoRoot } from '../web/build.js';
 import type { WebConfig } from '../web/config.js';
 import type { LocalIssuer } from './issuer.js';
@@ -102,6 +103,7 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
         localSignIn: { url: LOCAL_SIGN_IN_PATH },
         oidcIssuer: target.issuer.issuer,
         staffGroup: 'staff',
+        maxMessageLength: loadConfig().maxMessageLength,
       };
       send(response, 200, CONTENT_TYPES['.json'] as string, JSON.stringify(config, null, 2), request.method);
       return true;

@@ -24,6 +24,8 @@ export interface WebConfig {
     /** @default 'openid email profile' */
     readonly scope?: string;
   };
+  /** The server's MAX_MESSAGE_LENGTH, so the composer warns before the server refuses. @default 4000 */
+  readonly maxMessageLength?: number;
   /** `iss` of the tokens the APIs accept (informational). */
   readonly oidcIssuer?: string;
   /** Group that makes a user staff. @default 'staff' */
@@ -72,6 +74,12 @@ export function validateConfig(value: unknown): WebConfig {
     if (!isUrl(oidc.authority, ['https:'])) throw new ConfigError('oidc.authority must be an https URL');
     if (typeof oidc.clientId !== 'string' || oidc.clientId === '')
       throw new ConfigError('oidc.clientId must be a string');
+  }
+  if (
+    config.maxMessageLength !== undefined &&
+    !(Number.isInteger(config.maxMessageLength) && (config.maxMessageLength as number) > 0)
+  ) {
+    throw new ConfigError('maxMessageLength must be a positive whole number');
   }
   if (config.tokenType !== undefined && config.tokenType !== 'access' && config.tokenType !== 'id') {
     throw new ConfigError("tokenType must be 'access' or 'id'");

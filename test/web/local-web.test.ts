@@ -69,6 +69,7 @@ describe('local web server', () => {
       localSignIn: { url: LOCAL_SIGN_IN_PATH },
       oidcIssuer: stack.issuer.issuer,
       staffGroup: 'staff',
+      maxMessageLength: 4000,
     });
   });
 
@@ -144,6 +145,8 @@ describe('validateConfig', () => {
     [{ ...base, cognito: { ...cognito, clientId: '' } }, 'cognito.clientId must be a string'],
     [{ ...base, cognito: { ...cognito, domain: 'http://x' } }, 'cognito.domain must be an https URL'],
     [{ ...base, oidc: { authority: 'https://id.example.com' } }, 'oidc.clientId must be a string'],
+    [{ ...base, cognito, maxMessageLength: 0 }, 'maxMessageLength must be a positive whole number'],
+    [{ ...base, cognito, tokenType: 'refresh' }, "tokenType must be 'access' or 'id'"],
     [base, 'config.json names no way to sign in: give cognito, oidc or localSignIn'],
     [[], 'httpApiUrl must be an http(s) URL'],
   ])('refuses %j', (config, message) => {

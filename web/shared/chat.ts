@@ -134,6 +134,8 @@ export class ChatApp {
   readonly http: ChatHttp;
   readonly socket: ChatSocket;
   readonly me: Session;
+  /** The server's limit, in characters (code points). */
+  readonly maxMessageLength: number;
   readonly connection = signal<ConnectionState>('idle');
   readonly conversations = signal<ReadonlyMap<string, Conversation>>(new Map());
   readonly onlineStaff = signal<ReadonlySet<string>>(new Set());
@@ -145,6 +147,7 @@ export class ChatApp {
   constructor(options: ChatAppOptions) {
     this.options = options;
     this.me = options.session;
+    this.maxMessageLength = options.config.maxMessageLength ?? 4000;
     const getToken = async () => {
       try {
         return await options.session.token();

@@ -6,8 +6,7 @@ import type { Message, Role } from '../../client/wire.js';
 import type { Auth, Session } from '../auth.js';
 import type { ChatApp, Conversation } from './chat.js';
 
-/** Every message is rendered as a text node (never as HTML), with line breaks kept by CSS. */
-const MAX_LENGTH = 4000;
+// Every message is rendered as a text node (never as HTML), with line breaks kept by CSS.
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 const dayFormat = new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
@@ -337,7 +336,7 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
   const input = useRef<HTMLTextAreaElement>(null);
   const roomId = conversation.room.value.id;
   const length = [...text.value].length;
-  const tooLong = length > MAX_LENGTH;
+  const tooLong = length > app.maxMessageLength;
 
   const send = () => {
     const content = text.value;
@@ -381,7 +380,9 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
       />
       <div class="composer-actions">
         <span id={`composer-help-${roomId}`} class={`hint${tooLong ? ' error' : ''}`}>
-          {tooLong ? `${length} / ${MAX_LENGTH} characters` : 'Enter to send, Shift+Enter for a new line'}
+          {tooLong
+            ? `${length} / ${app.maxMessageLength} characters`
+            : 'Enter to send, Shift+Enter for a new line'}
         </span>
         <button type="submit" class="primary" disabled={disabled || !text.value.trim() || tooLong}>
           Send
