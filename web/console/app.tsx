@@ -151,13 +151,13 @@ export function ConsoleApp(props: {
         </div>
       </header>
       <aside class="sidebar" aria-label="Rooms">
-        <div class="tabs" role="tablist" aria-label="Filter rooms">
+        <fieldset class="tabs">
+          <legend class="visually-hidden">Show</legend>
           {(['all', 'unassigned', 'mine'] as const).map((filter) => (
             <button
               key={filter}
               type="button"
-              role="tab"
-              aria-selected={model.filter.value === filter}
+              aria-pressed={model.filter.value === filter}
               class={model.filter.value === filter ? 'tab active' : 'tab'}
               onClick={() => {
                 model.filter.value = filter;
@@ -166,7 +166,7 @@ export function ConsoleApp(props: {
               {filter === 'all' ? 'All open' : filter === 'unassigned' ? 'Unassigned' : 'Mine'}
             </button>
           ))}
-        </div>
+        </fieldset>
         <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue">
           {queue.map((conversation) => (
             <QueueItem
