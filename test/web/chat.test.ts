@@ -65,7 +65,7 @@ describe('staff console and customer widget in Chromium', () => {
     await expect.poll(() => item.getByTestId('unread').textContent()).toBe('1');
     expect(await item.textContent()).toContain('carol · orders');
     expect(await item.textContent()).toContain('Waiting');
-    expect(await consolePage.title()).toBe('(1) Support console');
+    await expect.poll(() => consolePage.title()).toBe('(1) Support console');
   });
 
   it('lets staff join and reply; typing and "Seen" show on the other side', async () => {
