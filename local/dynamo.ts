@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -30,8 +30,10 @@ export interface LocalDynamoOptions {
 }
 
 /**
- * Starts dynalite on an ephemeral loopback port (or uses `endpoint`), counting requests by operation, so
- * tests and the bench see exactly what the handlers asked of DynamoDB.
+ * Starts dynalite behind a small proxy on an ephemeral loopback port (or uses `endpoint`). The proxy counts
+ * requests and consumed capacity by operation, so tests and the bench see exactly what the handlers asked of
+ * DynamoDB, and fills in what dynalite leaves out but DynamoDB does: the item a refused conditional write saw
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the code path that AWS exercises runs here too.
  */
 export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const counts: Record<string, number> = {};
@@ -45,44 +47,107 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       close: async () => {},
     };
   }
-  const server = dynalite({
+  const engine = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
-  server.on('request', (request, response) => {
-    const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' ? target.split('.').pop() : undefined;
-    if (!operation) return;
-    counts[operation] = (counts[operation] ?? 0) + 1;
-    // Read the consumed capacity off the response, so the count covers every caller in this process.
-    const chunks: Buffer[] = [];
-    const end = response.end.bind(response) as (...args: unknown[]) => ServerResponse;
-    response.end = ((chunk?: unknown, ...rest: unknown[]) => {
-      if (chunk && typeof chunk !== 'function') chunks.push(Buffer.from(chunk as string));
-      tallyUnits(operation, Buffer.concat(chunks).toString('utf8'));
-      return end(chunk, ...rest);
-    }) as ServerResponse['end'];
-  });
+  await listen(engine);
+  const enginePort = (engine.address() as AddressInfo).port;
+  const agent = new Agent({ keepAlive: true });
+
+  const forward = (headers: IncomingMessage['headers'], body: Buffer) =>
+    new Promise<{ status: number; headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
+      const upstream = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: enginePort,
+          method: 'POST',
+          path: '/',
+          headers: { ...headers, 'content-length': String(body.length) },
+          agent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 500,
+              headers: response.headers,
+              body: Buffer.concat(chunks),
+            }),
+          );
+          response.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
+
   const tallyUnits = (operation: string, body: string) => {
     if (!body.includes('ConsumedCapacity')) return;
-    try {
-      const consumed = (JSON.parse(body) as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      for (const entry of Array.isArray(consumed) ? consumed : [consumed]) {
-        const value = (entry as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
-        if (READ_OPERATIONS.has(operation)) units.read += value;
-        else units.write += value;
-      }
-    } catch {
-      // Not JSON: an error page; nothing consumed.
+    const consumed = (JSON.parse(body) as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+    for (const entry of Array.isArray(consumed) ? consumed : [consumed]) {
+      const value = (entry as { CapacityUnits?: number } | undefined)?.CapacityUnits ?? 0;
+      if (READ_OPERATIONS.has(operation)) units.read += value;
+      else units.write += value;
     }
   };
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+
+  /** DynamoDB returns the item a failed condition saw when asked to, and no item when there is none. */
+  const withItemSeen = async (
+    requestHeaders: IncomingMessage['headers'],
+    request: Record<string, unknown>,
+    body: string,
+  ) => {
+    if (
+      request.ReturnValuesOnConditionCheckFailure !== 'ALL_OLD' ||
+      !body.includes('ConditionalCheckFailed')
+    ) {
+      return body;
+    }
+    const key = (request.Key ?? keyOf(request.Item)) as Record<string, unknown> | undefined;
+    if (!key) return body;
+    const get = await forward(
+      { ...requestHeaders, 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+      Buffer.from(JSON.stringify({ TableName: request.TableName, Key: key, ConsistentRead: true })),
+    );
+    const item = (JSON.parse(get.body.toString('utf8')) as { Item?: unknown }).Item;
+    return item ? JSON.stringify({ ...(JSON.parse(body) as object), Item: item }) : body;
+  };
+
+  const proxy = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', async () => {
+      try {
+        const target = request.headers['x-amz-target'];
+        const operation = typeof target === 'string' ? (target.split('.').pop() ?? '') : '';
+        if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
+        const requestBody = Buffer.concat(chunks);
+        const result = await forward(request.headers, requestBody);
+        let body = result.body.toString('utf8');
+        if (operation && result.status === 200) tallyUnits(operation, body);
+        if (operation && result.status === 400) {
+          body = await withItemSeen(request.headers, JSON.parse(requestBody.toString('utf8')), body);
+        }
+        const headers = { ...result.headers, 'content-length': String(Buffer.byteLength(body)) };
+        response.writeHead(result.status, headers).end(body);
+      } catch (error) {
+        response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+        response.end(JSON.stringify({ __type: 'InternalServerError', message: String(error) }));
+      }
+    });
   });
-  const { port } = server.address() as AddressInfo;
+  await listen(proxy);
+  const { port } = proxy.address() as AddressInfo;
+  const close = (server: Server) =>
+    new Promise<void>((resolve, reject) => {
+      if (!server.listening) return resolve();
+      server.closeAllConnections();
+      server.close((error) => (error ? reject(error) : resolve()));
+    });
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stats: () => ({ ...counts }),
@@ -92,15 +157,28 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       units.read = 0;
       units.write = 0;
     },
-    close: () => {
-      // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
-      if (!server.listening) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        server.closeAllConnections?.();
-        server.close((error) => (error ? reject(error) : resolve()));
-      });
+    // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
+    close: async () => {
+      await close(proxy);
+      await close(engine);
+      agent.destroy();
     },
   };
+}
+
+function listen(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+}
+
+/** The primary key of an item in the chat table's schema. */
+function keyOf(item: unknown): Record<string, unknown> | undefined {
+  if (!item || typeof item !== 'object') return undefined;
+  const { partitionKey, sortKey } = tableSchema;
+  const record = item as Record<string, unknown>;
+  return { [partitionKey.name]: record[partitionKey.name], [sortKey.name]: record[sortKey.name] };
 }
 
 /** Creates the chat table from the shared schema unless it exists. TTL is not emulated: reads check `ttl`. */

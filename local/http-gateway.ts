@@ -107,6 +107,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return;
     }
     const found = matches.find(({ candidate }) => candidate.route.method === request.method);
+    if (found && !decodable(found.match)) {
+      send(response, 400, { message: 'Bad Request' });
+      return;
+    }
     if (!found) {
       if (options.fallback && (await options.fallback(request, response))) return;
       send(response, 404, { message: 'Not Found' });
@@ -156,6 +160,16 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+/** A path parameter with broken percent-encoding cannot be handed to an integration. */
+function decodable(match: RegExpExecArray): boolean {
+  try {
+    for (const part of match.slice(1)) decodeURIComponent(part);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function checkAudience(payload: JwtPayload, audience: string): void {

@@ -25,7 +25,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const issuer = await loadLocalIssuer();
-  process.stdout.write(`${await issuer.mint({ userId, staff: values.staff, ...(ttlSeconds ? { ttlSeconds } : {}) })}\n`);
+  process.stdout.write(
+    `${await issuer.mint({ userId, staff: values.staff, ...(ttlSeconds ? { ttlSeconds } : {}) })}\n`,
+  );
 }
 
 await main();

@@ -109,7 +109,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
       userId,
       role,
       lastRead: room.reads[userId] ?? 0,
-      isOnline: (await deps.store.userConnectionIds(userId, role)).length > 0,
+      isOnline: (await deps.store.userConnections(userId, role)).length > 0,
     })),
   );
   return { ...view(room, actor), members };
@@ -201,6 +201,9 @@ export async function sendMessage(
       throw roomClosed();
     case 'duplicate':
       return { message: result.message, created: false };
+    case 'completed':
+      await deps.events.messageCreated(result.message);
+      return { message: result.message, created: true };
     case 'created':
       if (result.joinedStaff) await deps.events.roomChanged('joined', result.room, actor.userId);
       await deps.events.messageCreated(result.message);
@@ -278,48 +281,56 @@ export interface ConnectInput {
 
 /**
  * Registers a socket. When it asks to follow a room at connect time, the room must be visible to the user,
- * or the connection is refused before a single frame can reach it.
+ * or the connection is refused before a single frame can reach it. A connect that fails half-way leaves
+ * nothing behind: a refused socket must not look online.
  */
 export async function connect(deps: ChatCommandDeps, actor: Actor, input: ConnectInput): Promise<void> {
   if (input.roomId !== undefined) await visibleRoom(deps, actor, input.roomId);
   const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
   const rooms = input.roomId === undefined ? [] : [input.roomId];
+  // The connection, its presence and its first subscription are written together.
   await deps.store.putConnection(
     { ...actor, connectionId: input.connectionId, connectedAt: input.connectedAt, rooms },
     expiresAt,
   );
-  if (input.roomId !== undefined) {
-    await deps.store.addSubscription(
-      { ...actor, roomId: input.roomId, connectionId: input.connectionId, connectedAt: input.connectedAt },
-      expiresAt,
-    );
+  try {
+    const live = await deps.store.userConnections(actor.userId, actor.role);
+    // Two tabs make one presence. Each socket reads after its own write, so of two tabs opening together
+    // both see both, and exactly one (the oldest) announces; a socket that finds an older live one is silent.
+    const oldest = live[0];
+    if (oldest?.connectionId === input.connectionId) {
+      const roomIds = await deps.store.openRoomIdsOf(actor);
+      await deps.events.presenceChanged(actor, true, roomIds, input.connectionId);
+    }
+  } catch (error) {
+    await deps.store.deleteConnection(input.connectionId);
+    throw error;
   }
-  await announcePresence(deps, actor, input.connectionId);
 }
 
 /**
- * Forgets a socket: on `$disconnect`, and when the management API says it is gone. The last socket of a user
- * going away makes them offline.
+ * Forgets a socket: on `$disconnect`, and when the management API says it is gone. The last socket of a
+ * user going away makes them offline; two tabs closing together may both say so, which is harmless.
  */
 export async function disconnect(deps: ChatCommandDeps, connectionId: string): Promise<void> {
   const connection = await deps.store.deleteConnection(connectionId);
   if (!connection) return;
-  await announcePresence(deps, { userId: connection.userId, role: connection.role });
+  const actor = { userId: connection.userId, role: connection.role };
+  if ((await deps.store.userConnections(actor.userId, actor.role)).length > 0) return;
+  await deps.events.presenceChanged(actor, false, await deps.store.openRoomIdsOf(actor));
 }
 
-/** Tells the user's rooms (and, for staff, every staff socket) whether they are online now. */
-async function announcePresence(
+/**
+ * A socket the management API no longer knows (410): forget it, and the subscription that led to it even if
+ * the connection item is already gone (a subscribe that raced with `$disconnect`).
+ */
+export async function forgetGoneSocket(
   deps: ChatCommandDeps,
-  actor: Actor,
-  arrivingConnectionId?: string,
+  connectionId: string,
+  roomId: string | undefined,
 ): Promise<void> {
-  const live = await deps.store.userConnectionIds(actor.userId, actor.role);
-  // Two tabs make one presence: only the first socket to open and the last to close change anything. A race
-  // between them can at worst send a redundant frame, never leave the state wrong, because each side reads
-  // after its own write.
-  if (live.length > 1) return;
-  const roomIds = await deps.store.openRoomIdsOf(actor);
-  await deps.events.presenceChanged(actor, live.length === 1, roomIds, arrivingConnectionId);
+  await disconnect(deps, connectionId);
+  if (roomId) await deps.store.removeSubscription(roomId, connectionId);
 }
 
 export interface SubscribeInput {

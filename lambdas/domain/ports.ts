@@ -11,6 +11,12 @@ import type {
   Ticket,
 } from './types.js';
 
+export interface LiveConnection {
+  readonly connectionId: string;
+  /** Epoch ms. */
+  readonly connectedAt: number;
+}
+
 export interface PageRequest {
   readonly limit: number;
   readonly cursor?: string | undefined;
@@ -42,6 +48,8 @@ export type AppendResult =
       readonly room: Room;
     }
   | { readonly kind: 'duplicate'; readonly message: Message }
+  /** A resend stored the message that an earlier send claimed but died before storing. */
+  | { readonly kind: 'completed'; readonly message: Message }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'closed' };
 
@@ -86,8 +94,8 @@ export interface ChatStore {
   removeSubscription(roomId: string, connectionId: string): Promise<void>;
   getSubscription(roomId: string, connectionId: string): Promise<Subscription | null>;
   listSubscriptions(roomId: string): Promise<Subscription[]>;
-  /** Live connection ids of one user (strongly consistent). */
-  userConnectionIds(userId: string, role: Role): Promise<string[]>;
+  /** Live connections of one user, oldest first (strongly consistent). */
+  userConnections(userId: string, role: Role): Promise<LiveConnection[]>;
   onlineStaff(): Promise<OnlineUser[]>;
   /** Live connections of every staff member. */
   staffConnections(): Promise<Subscription[]>;

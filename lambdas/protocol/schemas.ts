@@ -9,9 +9,14 @@ import { BadRequest, type FieldIssue } from '../domain/errors.js';
 /** Counts characters as people do (code points), not UTF-16 units. */
 const characters = (value: string) => [...value].length;
 
+/** A lone UTF-16 surrogate is not text: DynamoDB and browsers would each mangle it differently. */
+const wellFormed = (value: string) =>
+  !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+
 export const messageContent = (maxLength: number) =>
   v.pipe(
     v.string('content must be a string'),
+    v.check(wellFormed, 'content must be valid Unicode text'),
     v.check((value) => value.trim().length > 0, 'content must not be empty'),
     v.check((value) => characters(value) <= maxLength, `content must be at most ${maxLength} characters`),
   );

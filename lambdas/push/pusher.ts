@@ -13,6 +13,8 @@ export interface Target {
   readonly role: 'customer' | 'staff';
   /** Epoch ms; a socket younger than the connect grace is never treated as gone. */
   readonly connectedAt: number;
+  /** The room whose subscription led to this socket, when it came from one. */
+  readonly roomId?: string;
 }
 
 export interface PushReport {
@@ -27,7 +29,7 @@ export interface PusherOptions {
   /** PostToConnection calls in flight at once. @default 32 */
   readonly concurrency?: number;
   /** Called once per gone socket, after the fan-out, to forget it. */
-  readonly onGone?: (connectionId: string) => Promise<void>;
+  readonly onGone?: (target: Target) => Promise<void>;
   /**
    * A socket whose `$connect` is still running answers 410 too; one younger than this is left alone.
    * @default 30_000 (API Gateway gives `$connect` at most 29 s)
@@ -91,7 +93,7 @@ export class Pusher {
     if (this.options.onGone) {
       for (const target of stale) {
         try {
-          await this.options.onGone(target.connectionId);
+          await this.options.onGone(target);
         } catch (error) {
           logger.error('Could not forget a gone connection', { connectionId: target.connectionId, error });
         }

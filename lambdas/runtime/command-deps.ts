@@ -1,5 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { type ChatCommandDeps, disconnect } from '../domain/chat.js';
+import { type ChatCommandDeps, forgetGoneSocket } from '../domain/chat.js';
 import { PushEvents } from '../push/events.js';
 import { Pusher } from '../push/pusher.js';
 import { ENV } from './config.js';
@@ -15,7 +15,7 @@ const managementApi = new ApiGatewayManagementApiClient({
 
 export const pusher = new Pusher(managementApi, {
   connectGraceMs: config.goneGraceMs,
-  onGone: (connectionId) => disconnect(commandDeps, connectionId),
+  onGone: (target) => forgetGoneSocket(commandDeps, target.connectionId, target.roomId || undefined),
 });
 
 /** What handlers that change something need: storage, and the frames that tell every socket concerned. */

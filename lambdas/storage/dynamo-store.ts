@@ -11,6 +11,7 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { BadRequest } from '../domain/errors.js';
 import type {
   AppendMessageInput,
@@ -18,6 +19,7 @@ import type {
   ChatStore,
   CloseResult,
   HistoryRequest,
+  LiveConnection,
   MarkReadResult,
   MembershipResult,
   PageRequest,
@@ -50,6 +52,8 @@ export interface DynamoStoreOptions {
 const PREVIEW_LENGTH = 140;
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
+/** Unprocessed batch items are retried with jittered backoff this many times before the request fails. */
+const MAX_BATCH_ATTEMPTS = 8;
 
 /** Whether `error` is a failed condition (as opposed to a fault worth surfacing). */
 function conditionFailed(error: unknown): error is ConditionalCheckFailedException {
@@ -203,7 +207,7 @@ export class DynamoStore implements ChatStore {
           UpdateExpression:
             [
               'SET seq = seq + :one, #reads.#me = seq + :one, last_activity_at = :at, last_message = :preview',
-              'gsi2sk = :activity',
+              'gsi2pk = :shard, gsi2sk = :activity',
             ].join(', ') + (isStaff ? ' ADD staff_ids :me_set' : ''),
           ConditionExpression:
             'attribute_exists(pk) AND #status = :open' +
@@ -213,6 +217,8 @@ export class DynamoStore implements ChatStore {
             ':one': 1,
             ':at': input.createdAt,
             ':open': 'open',
+            // Re-states the shard, so a room moves to its shard under a raised OPEN_ROOM_SHARDS on its next message.
+            ':shard': keys.openRooms(shardOfRoom(roomId, this.shards)),
             ':activity': keys.timeOrdered(input.createdAt, roomId),
             ':preview': {
               sender_id: sender.userId,
@@ -268,7 +274,7 @@ export class DynamoStore implements ChatStore {
         throw error;
       }
     }
-    const stored = await this.putMessage(message);
+    const { message: stored } = await this.putMessage(message);
 
     const oldStaff = toStringArray(old.staff_ids);
     const joinedStaff = isStaff && !oldStaff.includes(sender.userId);
@@ -306,7 +312,7 @@ export class DynamoStore implements ChatStore {
       new GetCommand({ TableName: this.table, Key: keys.message(input.roomId, seq), ConsistentRead: true }),
     );
     if (Item) return { kind: 'duplicate', message: toMessage(Item) };
-    const message = await this.putMessage({
+    const stored = await this.putMessage({
       id: seq,
       roomId: input.roomId,
       senderId: input.sender.userId,
@@ -315,11 +321,13 @@ export class DynamoStore implements ChatStore {
       createdAt: input.createdAt,
       clientMessageId: input.clientMessageId,
     });
-    return { kind: 'duplicate', message };
+    return stored.wrote
+      ? { kind: 'completed', message: stored.message }
+      : { kind: 'duplicate', message: stored.message };
   }
 
   /** Stores a message once; if its sequence number is already taken by the same send, returns that. */
-  private async putMessage(message: Message): Promise<Message> {
+  private async putMessage(message: Message): Promise<{ message: Message; wrote: boolean }> {
     try {
       await this.db.send(
         new PutCommand({
@@ -328,7 +336,7 @@ export class DynamoStore implements ChatStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      return message;
+      return { message, wrote: true };
     } catch (error) {
       if (!conditionFailed(error)) throw error;
       const { Item } = await this.db.send(
@@ -339,7 +347,7 @@ export class DynamoStore implements ChatStore {
         }),
       );
       if (!Item) throw error;
-      return toMessage(Item);
+      return { message: toMessage(Item), wrote: false };
     }
   }
 
@@ -456,22 +464,7 @@ export class DynamoStore implements ChatStore {
     }
     const { room } = result;
     // A closed room leaves its staff members' lists of open rooms.
-    await Promise.all(
-      room.staffIds.map((staffId) =>
-        this.db
-          .send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: keys.member(roomId, staffId),
-              UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
-              ConditionExpression: 'attribute_exists(pk)',
-            }),
-          )
-          .catch((error: unknown) => {
-            if (!conditionFailed(error)) throw error;
-          }),
-      ),
-    );
+    await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
     return { kind: 'changed', room };
   }
 
@@ -502,6 +495,11 @@ export class DynamoStore implements ChatStore {
     }
   }
 
+  /**
+   * Records a staff member's membership, listed under their open rooms. A close that landed between the room
+   * update and this write would have missed the new item, so the room is read back and, if it closed in the
+   * meantime, the item leaves the list again.
+   */
   private async putMember(roomId: string, staffId: string, at: string): Promise<void> {
     await this.db.send(
       new PutCommand({
@@ -518,6 +516,24 @@ export class DynamoStore implements ChatStore {
         },
       }),
     );
+    const room = await this.getRoom(roomId);
+    if (room?.status !== 'open') await this.unlistMember(roomId, staffId);
+  }
+
+  /** Takes a membership off the staff member's list of open rooms (the item stays, for the record). */
+  private async unlistMember(roomId: string, staffId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.member(roomId, staffId),
+          UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!conditionFailed(error)) throw error;
+      });
   }
 
   private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
@@ -527,6 +543,8 @@ export class DynamoStore implements ChatStore {
         [this.table]: { Keys: roomIds.slice(i, i + BATCH_GET_LIMIT).map((id) => keys.room(id)) },
       };
       for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS)
+          throw new Error('BatchGetItem left keys unprocessed after retries');
         if (attempt > 0) await backoff(attempt);
         const result = await this.db.send(new BatchGetCommand({ RequestItems: request }));
         for (const item of result.Responses?.[this.table] ?? []) found.set(String(item.id), toRoom(item));
@@ -588,21 +606,33 @@ export class DynamoStore implements ChatStore {
     return connection;
   }
 
+  /**
+   * The subscription first, then the room on the connection, which must still exist: whoever deletes the
+   * connection then finds this subscription, and a connection that went away in between gets none.
+   */
   async addSubscription(subscription: Subscription, expiresAt: number): Promise<void> {
-    // The connection records the room first, so that whoever deletes the connection also finds this
-    // subscription; a connection that is already gone gets no subscription.
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: keys.connection(subscription.connectionId),
-        UpdateExpression: 'ADD rooms :room',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':room': new Set([subscription.roomId]) },
-      }),
-    );
     await this.db.send(
       new PutCommand({ TableName: this.table, Item: subscriptionItem(subscription, expiresAt) }),
     );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(subscription.connectionId),
+          UpdateExpression: 'ADD rooms :room',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':room': new Set([subscription.roomId]) },
+        }),
+      );
+    } catch (error) {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: keys.subscription(subscription.roomId, subscription.connectionId),
+        }),
+      );
+      throw error;
+    }
   }
 
   async removeSubscription(roomId: string, connectionId: string): Promise<void> {
@@ -646,7 +676,7 @@ export class DynamoStore implements ChatStore {
     return items.map(toSubscription);
   }
 
-  async userConnectionIds(userId: string, role: Role): Promise<string[]> {
+  async userConnections(userId: string, role: Role): Promise<LiveConnection[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :user)',
       FilterExpression: '#ttl > :now',
@@ -658,7 +688,9 @@ export class DynamoStore implements ChatStore {
       },
       ConsistentRead: true,
     });
-    return items.map((item) => String(item.connection_id));
+    return items
+      .map((item) => ({ connectionId: String(item.connection_id), connectedAt: Number(item.connected_at) }))
+      .sort((a, b) => a.connectedAt - b.connectedAt || a.connectionId.localeCompare(b.connectionId));
   }
 
   async onlineStaff(): Promise<OnlineUser[]> {
@@ -725,12 +757,13 @@ export class DynamoStore implements ChatStore {
 
   /**
    * The item a failed conditional write saw. DynamoDB returns it (`ReturnValuesOnConditionCheckFailure`),
-   * except when the item does not exist, and some emulators never do; then one strongly consistent read
-   * tells. This is the refusal path only: a successful write never pays for it.
+   * except when the item does not exist; then one strongly consistent read confirms it, which also covers
+   * emulators that ignore the option. This is the refusal path only: a successful write never pays for it.
    */
   private async itemSeenBy(error: unknown, key: Item): Promise<Item | null> {
     if (!conditionFailed(error)) throw error;
-    if (error.Item) return error.Item as Item;
+    // The document client converts responses, not errors: the item arrives in DynamoDB's wire form.
+    if (error.Item) return unmarshall(error.Item);
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }),
     );
@@ -798,6 +831,8 @@ export class DynamoStore implements ChatStore {
         [this.table]: requests.slice(i, i + BATCH_WRITE_LIMIT),
       };
       for (let attempt = 0; pending && Object.keys(pending).length > 0; attempt++) {
+        if (attempt >= MAX_BATCH_ATTEMPTS)
+          throw new Error('BatchWriteItem left items unprocessed after retries');
         if (attempt > 0) await backoff(attempt);
         const result = await this.db.send(
           // biome-ignore lint/suspicious/noExplicitAny: the document client's request type is a deep union.
@@ -945,10 +980,23 @@ function toConnection(item: Item): Connection {
   };
 }
 
+/** A list cursor is a gsi1 key: exactly these four string attributes, nothing else reaches DynamoDB. */
+const GSI1_KEY = ['gsi1pk', 'gsi1sk', 'pk', 'sk'];
+
 function decodeKeyCursor(cursor: string): Item {
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Item;
+    if (key && typeof key === 'object' && !Array.isArray(key)) {
+      const entries = Object.entries(key);
+      const names = entries.map(([name]) => name).sort();
+      if (
+        names.length === GSI1_KEY.length &&
+        names.every((name, i) => name === GSI1_KEY[i]) &&
+        entries.every(([, value]) => typeof value === 'string' && value.length > 0 && value.length <= 1024)
+      ) {
+        return key as Item;
+      }
+    }
   } catch {
     // fall through
   }

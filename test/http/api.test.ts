@@ -227,10 +227,36 @@ describe('HTTP API bad input', () => {
     expect(response.body.error.code).toBe(code);
   });
 
-  it('refuses a forged cursor', async () => {
-    const response = await as('alice').get('/rooms/?cursor=bm90LWEta2V5');
+  const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
+  it.each([
+    ['not JSON', 'bm90LWEta2V5'],
+    [
+      'a key of another customer',
+      cursor({ pk: 'ROOM#x', sk: 'ROOM', gsi1pk: 'CUSTOMER#carol', gsi1sk: 'a' }),
+    ],
+    ['a key with attributes missing', cursor({ gsi1pk: 'CUSTOMER#alice' })],
+    ['a key with wrong types', cursor({ pk: 1, sk: 'ROOM', gsi1pk: 'CUSTOMER#alice', gsi1sk: 'a' })],
+    [
+      'a key with extra attributes',
+      cursor({ pk: 'a', sk: 'b', gsi1pk: 'CUSTOMER#alice', gsi1sk: 'c', seq: 'd' }),
+    ],
+  ])('refuses a cursor that is %s', async (_, value) => {
+    const response = await as('alice').get(`/rooms/?cursor=${value}`);
     expect(response.status).toBe(400);
     expect(response.body.error.code).toBe('invalid_cursor');
+  });
+
+  it('refuses content that is not valid Unicode text', async () => {
+    const response = await as('alice').postRaw(
+      `/rooms/${room}/send_message/`,
+      '{"content": "broken \\ud800 text"}',
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0].field).toBe('content');
+  });
+
+  it('refuses a path with broken percent-encoding', async () => {
+    expect((await as('alice').get('/rooms/%E0%A4%A/')).status).toBe(400);
   });
 
   it.each(['00000000-0000-4000-8000-000000000000', 'not-a-room-id', '..%2F..%2Fetc'])(
@@ -370,6 +396,29 @@ describe('HTTP API messages', () => {
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(seen).toEqual([...created].reverse());
+  });
+
+  it('treats repeated joins, reads, leaves and closes as no change', async () => {
+    const room = await openRoom('repeat');
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: 'one' });
+    expect((await as('sam').post(`/rooms/${room}/join/`)).status).toBe(200);
+    const again = await as('sam').post(`/rooms/${room}/join/`);
+    expect([again.status, again.body.staff_ids]).toEqual([200, ['sam']]);
+    expect((await as('alice').post(`/rooms/${room}/mark_read/`, { message_id: 1 })).body.last_read).toBe(1);
+    expect((await as('alice').post(`/rooms/${room}/mark_read/`, { message_id: 1 })).body).toEqual({
+      room_id: room,
+      user_id: 'alice',
+      last_read: 1,
+      unread_count: 0,
+    });
+    expect((await as('sam').post(`/rooms/${room}/leave/`)).body.staff_ids).toEqual([]);
+    const leftAgain = await as('sam').post(`/rooms/${room}/leave/`);
+    expect([leftAgain.status, leftAgain.body.id, leftAgain.body.staff_ids]).toEqual([200, room, []]);
+    expect((await as('alice').post(`/rooms/${room}/close/`)).body.status).toBe('closed');
+    const closedAgain = await as('alice').post(`/rooms/${room}/close/`);
+    expect([closedAgain.status, closedAgain.body.id, closedAgain.body.status]).toEqual([200, room, 'closed']);
+    const staffClose = await as('sam').post(`/rooms/${room}/close/`);
+    expect([staffClose.status, staffClose.body.closed_by]).toEqual([200, 'alice']);
   });
 
   it('keeps a staff member’s joined rooms in their list until the room closes', async () => {

@@ -1,9 +1,18 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/storage/keys.js';
 import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
 import { api, people, useLocalStack } from '../support/stack.js';
 
-// Gone sockets are forgotten at once here; in AWS a socket must be 30 s old (its $connect may still run).
-const stack = useLocalStack({ environment: { GONE_GRACE_SECONDS: '0' } });
+// Gone sockets are forgotten after 1 s here; in AWS a socket must be 30 s old (its $connect may still run).
+const stack = useLocalStack({ environment: { GONE_GRACE_SECONDS: '1' } });
 let tokens: Awaited<ReturnType<typeof people>>;
 
 beforeAll(async () => {
@@ -366,7 +375,7 @@ describe('presence', () => {
     const lost = await open('tess', { room_id: room });
     expect(await onlineStaff()).toContain('tess');
     stack.current.webSocket.drop(lost.connectionId);
-    await settle(100);
+    await settle(1100);
     expect(await onlineStaff()).toContain('tess');
     customer.send({ type: 'message', content: 'anyone there?' });
     await customer.next('ack');
@@ -376,6 +385,78 @@ describe('presence', () => {
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'second' });
     await customer.next('message', (d) => d.content === 'second');
     expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 1 });
+    await customer.close();
+  });
+});
+
+describe('races', () => {
+  it('announces a user once when two tabs open at the same moment', async () => {
+    const room = await openRoom();
+    const staff = await open('sam', { room_id: room });
+    const tabs = await Promise.all([open('alice'), open('alice')]);
+    await staff.next('presence', (d) => d.user_id === 'alice' && d.is_online);
+    await settle(300);
+    expect(staff.all('presence').filter((f) => f.data.user_id === 'alice' && f.data.is_online)).toHaveLength(
+      1,
+    );
+    await Promise.all(tabs.map((tab) => tab.close()));
+    await staff.next('presence', (d) => d.user_id === 'alice' && !d.is_online);
+    await staff.close();
+  });
+
+  it('delivers a message that a resend completed after the first send died half-way', async () => {
+    const room = await openRoom();
+    const receiver = await open('sam', { room_id: room });
+    const sender = await open('alice', { room_id: room });
+    // The first send took sequence number 1 and claimed its client_message_id, then its Lambda died.
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+    await db.send(
+      new UpdateCommand({
+        TableName: stack.current.tableName,
+        Key: keys.room(room),
+        UpdateExpression: 'SET seq = :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+    await db.send(
+      new PutCommand({
+        TableName: stack.current.tableName,
+        Item: { ...keys.claim(room, 'alice', 'lost-1'), seq: 1, ttl: 4_000_000_000 },
+      }),
+    );
+    sender.send({ type: 'message', content: 'did this arrive?', client_message_id: 'lost-1' });
+    expect((await sender.next('ack')).data).toMatchObject({
+      duplicate: false,
+      message: { id: 1, content: 'did this arrive?' },
+    });
+    expect((await receiver.next('message')).data).toMatchObject({ id: 1, client_message_id: 'lost-1' });
+    await sender.close();
+    await receiver.close();
+  });
+
+  it('removes a subscription left behind by a connection that was already forgotten', async () => {
+    const room = await openRoom();
+    const customer = await open('alice', { room_id: room });
+    const staff = await open('tess');
+    staff.send({ type: 'subscribe', room_id: room });
+    await staff.next('room', (d) => d.event === 'subscribed');
+    // The socket vanished and its connection item was cleaned up, but its subscription survived.
+    stack.current.webSocket.drop(staff.connectionId);
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+    await db.send(
+      new DeleteCommand({ TableName: stack.current.tableName, Key: keys.connection(staff.connectionId) }),
+    );
+    await settle(1100);
+    customer.send({ type: 'message', content: 'first' });
+    await customer.next('ack');
+    const { Items } = await db.send(
+      new QueryCommand({
+        TableName: stack.current.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.subscriptionsOf(room) },
+      }),
+    );
+    expect(Items?.map((item) => item.connection_id)).toEqual([customer.connectionId]);
     await customer.close();
   });
 });

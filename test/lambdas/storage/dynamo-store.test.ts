@@ -284,11 +284,14 @@ describe('DynamoStore connections', () => {
       { connectionId: 'old', userId: 'tess', role: 'staff', connectedAt: Date.now(), rooms: [] },
       now - 1,
     );
-    expect(await store.userConnectionIds('sam', 'staff')).toEqual(['c1=', 'c2=']);
-    expect(await store.userConnectionIds('tess', 'staff')).toEqual([]);
+    expect((await store.userConnections('sam', 'staff')).map((c) => c.connectionId).sort()).toEqual([
+      'c1=',
+      'c2=',
+    ]);
+    expect(await store.userConnections('tess', 'staff')).toEqual([]);
     expect((await store.onlineStaff()).map((u) => [u.userId, u.connections])).toEqual([['sam', 2]]);
     await store.deleteConnection('c1=');
-    expect(await store.userConnectionIds('sam', 'staff')).toEqual(['c2=']);
+    expect((await store.userConnections('sam', 'staff')).map((c) => c.connectionId)).toEqual(['c2=']);
   });
 
   it('deletes a connection with its subscriptions', async () => {
@@ -309,7 +312,7 @@ describe('DynamoStore connections', () => {
     expect([...(deleted?.rooms ?? [])].sort()).toEqual([room.id, other.id].sort());
     expect(await store.listSubscriptions(room.id)).toEqual([]);
     expect(await store.listSubscriptions(other.id)).toEqual([]);
-    expect(await store.userConnectionIds('alice', 'customer')).toEqual([]);
+    expect(await store.userConnections('alice', 'customer')).toEqual([]);
     expect(await store.deleteConnection('k1')).toBeNull();
   });
 
