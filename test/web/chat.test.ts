@@ -43,6 +43,9 @@ describe('staff console and customer widget in Chromium', () => {
     ({ page: consolePage } = await harness.open('/console.html'));
     await signIn(consolePage, 'sam', 'staff');
     await shows(consolePage, '.empty', 'No open rooms');
+    // The console's socket may still be in $connect after its first page has rendered; wait for it, so the
+    // widget's socket is the only new one below.
+    await expect.poll(() => harness.stack.webSocket.connectionIds()).toHaveLength(1);
 
     ({ page: widgetPage } = await harness.open('/widget.html', { width: 420, height: 760 }));
     for (const page of [consolePage, widgetPage])
