@@ -90,14 +90,15 @@ export class Pusher {
     });
     logger.debug('Fan-out', { targets: unique.length, delivered, gone: gone.length, failed });
     const stale = gone.filter((target) => this.now() - target.connectedAt > this.connectGraceMs);
-    if (this.options.onGone) {
-      for (const target of stale) {
+    const { onGone } = this.options;
+    if (onGone) {
+      await forEachLimited(stale, this.concurrency, async (target) => {
         try {
-          await this.options.onGone(target);
+          await onGone(target);
         } catch (error) {
           logger.error('Could not forget a gone connection', { connectionId: target.connectionId, error });
         }
-      }
+      });
     }
     return { delivered, gone: gone.map((target) => target.connectionId), failed };
   }
