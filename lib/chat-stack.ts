@@ -127,6 +127,9 @@ export class ChatStack extends Stack {
           : {}),
         oidcIssuer: this.identity.jwt.issuer,
         staffGroup: config.staffGroup,
+        staffClaim: config.staffClaim,
+        userIdClaim: config.userIdClaim,
+        maxMessageLength: config.maxMessageLength,
       });
       this.hosting = hosting;
       new CfnOutput(this, 'WebUrl', { value: `${hosting.url}/`, description: 'The web pages' });

@@ -11,27 +11,14 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import type { WebConfig } from '../../web/config.js';
+
+export type { WebConfig };
 
 export interface HostingProps {
   /** Folder of the built web pages (`dist/web`); must hold `index.html`. */
   readonly webDir: string;
   readonly logRetention: RetentionDays;
-}
-
-/** What the web pages read from `/config.json` at start-up. */
-export interface WebConfig {
-  readonly httpApiUrl: string;
-  readonly webSocketUrl: string;
-  /** Absent with a bring-your-own issuer: the pages then get their tokens elsewhere. */
-  readonly cognito?: {
-    readonly region: string;
-    readonly userPoolId: string;
-    readonly clientId: string;
-    /** Hosted UI base URL, `https://<prefix>.auth.<region>.amazoncognito.com`. */
-    readonly domain: string;
-  };
-  readonly oidcIssuer: string;
-  readonly staffGroup: string;
 }
 
 /**
