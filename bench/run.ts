@@ -18,6 +18,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import WebSocket from 'ws';
+import { ChatHttp, ChatSocket, type ChatSocketOptions, tokenAuth } from '../client/index.js';
 import { keys } from '../lambdas/storage/keys.js';
 import { repoRoot } from '../local/lambda-runtime.js';
 import { startLocalStack } from '../local/stack.js';
@@ -27,20 +28,22 @@ const ROOM_SIZES = [1, 10, 100, 1_000];
 const MESSAGES_PER_SIZE = 20;
 
 const keyDir = await mkdtemp(path.join(tmpdir(), 'live-chat-bench-'));
-const stack = await startLocalStack({ httpPort: 0, wsPort: 0, keyDir });
+// PostToConnection calls, counted off the local management API's request log.
+let posts = 0;
+const stack = await startLocalStack({
+  httpPort: 0,
+  wsPort: 0,
+  keyDir,
+  log: (line) => {
+    if (/^POST \S*@connections\//.test(line)) posts += 1;
+  },
+});
 const db = new DynamoDBClient({ endpoint: stack.dynamo.endpoint });
 const customer = await stack.issuer.mint({ userId: 'bench-customer' });
 const staff = await stack.issuer.mint({ userId: 'bench-staff', staff: true });
 
-async function call(token: string, method: string, route: string, body?: unknown) {
-  const response = await fetch(`${stack.httpUrl}/api/chat${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<any>;
-}
+const asCustomer = new ChatHttp({ baseUrl: stack.httpUrl, getToken: () => customer });
+const asStaff = new ChatHttp({ baseUrl: stack.httpUrl, getToken: () => staff });
 
 async function batchPut(table: string, items: Record<string, { S?: string; N?: string }>[]) {
   for (let i = 0; i < items.length; i += 25) {
@@ -117,12 +120,18 @@ async function scanBaseline(): Promise<{ units: number; calls: number; connectio
   return { units, calls, connections };
 }
 
-function openSocket(query: Record<string, string>): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`${stack.wsUrl}?${new URLSearchParams(query)}`);
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
+/** A typed-client socket following `roomId`; resolves once the server confirmed the subscription. */
+async function follower(http: ChatHttp, token: string, roomId: string): Promise<ChatSocket> {
+  const socket = new ChatSocket({
+    url: stack.wsUrl,
+    http,
+    auth: tokenAuth(() => token),
+    // Node 20 has no global WebSocket; the `ws` package stands in.
+    WebSocket: WebSocket as unknown as ChatSocketOptions['WebSocket'],
   });
+  socket.connect();
+  await socket.follow(roomId);
+  return socket;
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
@@ -140,25 +149,25 @@ async function costPerMessage() {
       KeySchema: [{ AttributeName: 'connectionId', KeyType: 'HASH' }],
     }),
   );
-  const room = (await call(customer, 'POST', '/rooms/', { subject: 'bench' })).id;
-  await call(staff, 'POST', `/rooms/${room}/join/`);
-  const sockets = [
-    await openSocket({ token: customer, room_id: room }),
-    await openSocket({ token: staff, room_id: room }),
-  ];
+  const room = (await asCustomer.createRoom({ subject: 'bench' })).id;
+  await asStaff.joinRoom(room);
+  const sockets = [await follower(asCustomer, customer, room), await follower(asStaff, staff, room)];
   const rows: string[][] = [];
   let grown = 0;
   for (const size of SIZES) {
     await growConnections(grown, size);
     grown = size;
     stack.dynamo.resetStats();
+    posts = 0;
     for (let i = 0; i < MESSAGES_PER_SIZE; i++) {
-      await call(i % 2 ? staff : customer, 'POST', `/rooms/${room}/send_message/`, {
-        content: `Message ${i} of the benchmark, about as long as a real one.`,
-        client_message_id: `bench-${size}-${i}`,
-      });
+      await (i % 2 ? asStaff : asCustomer).sendMessage(
+        room,
+        `Message ${i} of the benchmark, about as long as a real one.`,
+        `bench-${size}-${i}`,
+      );
     }
     const usage = stack.dynamo.units();
+    const postsPerMessage = posts / MESSAGES_PER_SIZE;
     const calls = Object.values(stack.dynamo.stats()).reduce((a, b) => a + b, 0) / MESSAGES_PER_SIZE;
     const baseline = await scanBaseline();
     rows.push([
@@ -166,27 +175,25 @@ async function costPerMessage() {
       fmt(usage.read / MESSAGES_PER_SIZE),
       fmt(usage.write / MESSAGES_PER_SIZE),
       fmt(calls, 1),
-      '2',
+      fmt(postsPerMessage, 1),
       fmt(baseline.units),
       String(baseline.calls),
       String(baseline.connections + 2),
     ]);
   }
-  for (const ws of sockets) ws.close();
+  for (const socket of sockets) socket.close();
   return rows;
 }
 
 async function deliveryTimes() {
   const rows: string[][] = [];
   for (const size of ROOM_SIZES) {
-    const room = (await call(customer, 'POST', '/rooms/', { subject: `delivery ${size}` })).id;
-    const sockets: WebSocket[] = [];
+    const room = (await asCustomer.createRoom({ subject: `delivery ${size}` })).id;
+    const sockets: ChatSocket[] = [];
     for (let i = 0; i < size; i += 50) {
       sockets.push(
         ...(await Promise.all(
-          Array.from({ length: Math.min(50, size - i) }, () =>
-            openSocket({ token: customer, room_id: room }),
-          ),
+          Array.from({ length: Math.min(50, size - i) }, () => follower(asCustomer, customer, room)),
         )),
       );
     }
@@ -194,21 +201,18 @@ async function deliveryTimes() {
     const totals: number[] = [];
     for (let m = 0; m < 5; m++) {
       const content = `delivery ${size} #${m}`;
-      const arrivals: Promise<number>[] = sockets.map(
-        (ws) =>
-          new Promise((resolve) => {
-            const onMessage = (raw: WebSocket.RawData) => {
-              const frame = JSON.parse(raw.toString());
-              if (frame.type === 'message' && frame.data.content === content) {
-                ws.off('message', onMessage);
-                resolve(performance.now());
-              }
-            };
-            ws.on('message', onMessage);
+      const arrivals = sockets.map(
+        (socket) =>
+          new Promise<number>((resolve) => {
+            const off = socket.on('message', (message) => {
+              if (message.content !== content) return;
+              off();
+              resolve(performance.now());
+            });
           }),
       );
       const sent = performance.now();
-      await call(staff, 'POST', `/rooms/${room}/send_message/`, { content });
+      await asStaff.sendMessage(room, content);
       const times = (await Promise.all(arrivals)).map((t) => t - sent);
       latencies.push(...times);
       totals.push(Math.max(...times));
@@ -219,15 +223,7 @@ async function deliveryTimes() {
       fmt(percentile(latencies, 95), 1),
       fmt(percentile(totals, 50), 1),
     ]);
-    await Promise.all(
-      sockets.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            ws.once('close', () => resolve());
-            ws.close();
-          }),
-      ),
-    );
+    for (const socket of sockets) socket.close();
   }
   return rows;
 }
