@@ -4,7 +4,7 @@ import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
-import { Composer, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -274,7 +274,6 @@ function QueueItem(props: {
 
 function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversation }) {
   const room = conversation.room.value;
-  const confirmClose = useSignal(false);
   const busy = useSignal(false);
   const error = useSignal('');
   const member = room.staff_ids.includes(app.me.userId);
@@ -288,7 +287,6 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
       error.value = e instanceof Error ? e.message : String(e);
     } finally {
       busy.value = false;
-      confirmClose.value = false;
     }
   };
 
@@ -327,39 +325,15 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
                   Join
                 </button>
               )}
-              {confirmClose.value ? (
-                <fieldset class="confirm">
-                  <legend class="visually-hidden">Confirm closing</legend>
-                  Close for good?{' '}
-                  <button
-                    type="button"
-                    class="danger"
-                    disabled={busy.value}
-                    onClick={() => act((id) => app.http.closeRoom(id))}
-                  >
-                    Yes, close
-                  </button>
-                  <button
-                    type="button"
-                    class="ghost"
-                    onClick={() => {
-                      confirmClose.value = false;
-                    }}
-                  >
-                    Keep open
-                  </button>
-                </fieldset>
-              ) : (
-                <button
-                  type="button"
-                  class="ghost"
-                  onClick={() => {
-                    confirmClose.value = true;
-                  }}
-                >
-                  Close
-                </button>
-              )}
+              <ConfirmButton
+                label="Close"
+                question="Close for good?"
+                confirmLabel="Yes, close"
+                cancelLabel="Keep open"
+                legend="Confirm closing"
+                disabled={busy.value}
+                onConfirm={() => act((id) => app.http.closeRoom(id))}
+              />
             </>
           ) : (
             <span class="tag closed">Closed</span>

@@ -133,6 +133,74 @@ export function SignIn({ auth, title, intro, defaultRole, onSignedIn }: SignInPr
 // -----------------------------------------------------------------------------------------------------------
 
 /** A quiet hint while the socket is away; it only shows if the outage lasts, so blips go unnoticed. */
+export interface ConfirmButtonProps {
+  /** The button shown at first. */
+  readonly label: string;
+  /** Said before the two choices, if anything. */
+  readonly question?: string;
+  readonly confirmLabel: string;
+  readonly cancelLabel: string;
+  /** Names the choice for screen readers. */
+  readonly legend: string;
+  readonly disabled?: boolean;
+  readonly onConfirm: () => Promise<void>;
+}
+
+/** A button for something that cannot be undone: a first click asks, the second does it. */
+export function ConfirmButton({
+  label,
+  question,
+  confirmLabel,
+  cancelLabel,
+  legend,
+  disabled = false,
+  onConfirm,
+}: ConfirmButtonProps) {
+  const confirming = useSignal(false);
+  if (!confirming.value) {
+    return (
+      <button
+        type="button"
+        class="ghost"
+        onClick={() => {
+          confirming.value = true;
+        }}
+      >
+        {label}
+      </button>
+    );
+  }
+  return (
+    <fieldset class="confirm">
+      <legend class="visually-hidden">{legend}</legend>
+      {question ? <>{question} </> : null}
+      <button
+        type="button"
+        class="danger"
+        disabled={disabled}
+        onClick={async () => {
+          try {
+            await onConfirm();
+          } finally {
+            confirming.value = false;
+          }
+        }}
+      >
+        {confirmLabel}
+      </button>
+      <button
+        type="button"
+        class="ghost"
+        onClick={() => {
+          confirming.value = false;
+        }}
+      >
+        {cancelLabel}
+      </button>
+    </fieldset>
+  );
+}
+
 export function ConnectionHint({ state }: { state: ConnectionState }) {
   const visible = useSignal(false);
   useEffect(() => {

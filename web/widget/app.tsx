@@ -3,7 +3,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import type { Message } from '../../client/wire.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
-import { Composer, ConnectionHint, MessageList } from '../shared/ui.js';
+import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
 
 const ROOM_TYPES = [
   { value: 'general', label: 'General question' },
@@ -161,7 +161,6 @@ function ChatView({
   onNew: () => void;
 }) {
   const room = conversation.room.value;
-  const confirmEnd = useSignal(false);
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
     message.sender_role === 'staff' ? `${message.sender_id} (support)` : message.sender_id;
   const agents = room.staff_ids;
@@ -171,8 +170,6 @@ function ChatView({
       conversation.room.value = { ...conversation.room.value, ...(await app.http.closeRoom(room.id)) };
     } catch (e) {
       app.report(e);
-    } finally {
-      confirmEnd.value = false;
     }
   };
 
@@ -188,33 +185,13 @@ function ChatView({
           </p>
         </div>
         {room.status === 'open' ? (
-          confirmEnd.value ? (
-            <fieldset class="confirm">
-              <legend class="visually-hidden">Confirm ending the chat</legend>
-              <button type="button" class="danger" onClick={end}>
-                End chat
-              </button>
-              <button
-                type="button"
-                class="ghost"
-                onClick={() => {
-                  confirmEnd.value = false;
-                }}
-              >
-                Cancel
-              </button>
-            </fieldset>
-          ) : (
-            <button
-              type="button"
-              class="ghost"
-              onClick={() => {
-                confirmEnd.value = true;
-              }}
-            >
-              End chat
-            </button>
-          )
+          <ConfirmButton
+            label="End chat"
+            confirmLabel="End chat"
+            cancelLabel="Cancel"
+            legend="Confirm ending the chat"
+            onConfirm={end}
+          />
         ) : null}
       </div>
       {conversation.loaded.value ? (
