@@ -749,7 +749,7 @@ export class DynamoStore implements ChatStore {
       new DeleteCommand({ TableName: this.table, Key: keys.ticket(ticketHash), ReturnValues: 'ALL_OLD' }),
     );
     if (!Attributes || Number(Attributes.ttl) <= this.nowSeconds()) return null;
-    return { userId: String(Attributes.user_id), role: Attributes.role === 'staff' ? 'staff' : 'customer' };
+    return { userId: String(Attributes.user_id), role: roleOf(Attributes.role) };
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -885,6 +885,9 @@ function preview(content: string): string {
   return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
 }
 
+/** Roles are stored as written; anything but staff reads as a customer, the role with less power. */
+const roleOf = (value: unknown): Role => (value === 'staff' ? 'staff' : 'customer');
+
 function toStringArray(value: unknown): string[] {
   if (value instanceof Set) return [...value].map(String).sort();
   if (Array.isArray(value)) return value.map(String);
@@ -910,7 +913,7 @@ function toRoom(item: Item): Room {
       ? {
           id: seq,
           senderId: String(last.sender_id),
-          senderRole: last.sender_role === 'staff' ? 'staff' : 'customer',
+          senderRole: roleOf(last.sender_role),
           preview: String(last.preview),
           createdAt: String(last.created_at),
         }
@@ -940,7 +943,7 @@ function toMessage(item: Item): Message {
     id: Number(item.id),
     roomId: String(item.room_id),
     senderId: String(item.sender_id),
-    senderRole: item.sender_role === 'staff' ? 'staff' : 'customer',
+    senderRole: roleOf(item.sender_role),
     content: String(item.content),
     createdAt: String(item.created_at),
     clientMessageId: typeof item.client_message_id === 'string' ? item.client_message_id : null,
@@ -965,7 +968,7 @@ function toSubscription(item: Item): Subscription {
     roomId: String(item.room_id),
     connectionId: String(item.connection_id),
     userId: String(item.user_id),
-    role: item.role === 'staff' ? 'staff' : 'customer',
+    role: roleOf(item.role),
     connectedAt: Number(item.connected_at),
   };
 }
@@ -974,7 +977,7 @@ function toConnection(item: Item): Connection {
   return {
     connectionId: String(item.connection_id),
     userId: String(item.user_id),
-    role: item.role === 'staff' ? 'staff' : 'customer',
+    role: roleOf(item.role),
     connectedAt: Number(item.connected_at),
     rooms: toStringArray(item.rooms),
   };
