@@ -347,11 +347,32 @@ export async function subscribe(deps: ChatDeps, actor: Actor, input: SubscribeIn
   return view(room, actor);
 }
 
+/**
+ * Follows the staff queue on one socket: the messages, typing and read receipts of every open room, so a
+ * console keeps its whole queue live with one subscription instead of one per room.
+ */
+export async function followQueue(
+  deps: ChatDeps,
+  actor: Actor,
+  input: { readonly connectionId: string; readonly connectedAt: number },
+): Promise<void> {
+  requireStaff(actor);
+  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
+  await deps.store.addQueueFollower({ ...actor, ...input, roomId: '' }, expiresAt);
+}
+
+export async function unfollowQueue(deps: ChatDeps, connectionId: string): Promise<void> {
+  await deps.store.removeQueueFollower(connectionId);
+}
+
 export async function unsubscribe(deps: ChatDeps, roomId: string, connectionId: string): Promise<void> {
   await deps.store.removeSubscription(roomId, connectionId);
 }
 
-/** Frames about a room are only taken from sockets that follow it. */
+/**
+ * Frames about a room are only taken from sockets that follow it. (Following the queue is not enough: a
+ * console subscribes to the room it shows.)
+ */
 export async function requireFollowing(deps: ChatDeps, roomId: string, connectionId: string): Promise<void> {
   const subscription = await deps.store.getSubscription(roomId, connectionId);
   if (!subscription) {

@@ -88,7 +88,7 @@ export interface ChatStore {
   closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult>;
 
   putConnection(connection: Connection, expiresAt: number): Promise<void>;
-  /** Deletes the connection, its subscriptions and its presence; returns what was deleted. */
+  /** Deletes the connection, its subscriptions, its queue following and its presence; returns what was deleted. */
   deleteConnection(connectionId: string): Promise<Connection | null>;
   addSubscription(subscription: Subscription, expiresAt: number): Promise<void>;
   removeSubscription(roomId: string, connectionId: string): Promise<void>;
@@ -99,6 +99,11 @@ export interface ChatStore {
   onlineStaff(): Promise<OnlineUser[]>;
   /** Live connections of every staff member. */
   staffConnections(): Promise<Subscription[]>;
+  /** Makes a staff socket follow every open room (`roomId` of the subscription is ignored). */
+  addQueueFollower(subscription: Subscription, expiresAt: number): Promise<void>;
+  removeQueueFollower(connectionId: string): Promise<void>;
+  /** Live sockets that follow the staff queue. */
+  queueFollowers(): Promise<Subscription[]>;
 
   putTicket(ticketHash: string, ticket: Ticket, expiresAt: number): Promise<void>;
   /** Deletes the ticket and returns it, if it existed and had not expired: a ticket works once. */

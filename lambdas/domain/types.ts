@@ -84,6 +84,8 @@ export interface Connection {
   readonly connectedAt: number;
   /** Rooms this connection follows. */
   readonly rooms: readonly string[];
+  /** Whether it follows the staff queue (every open room). */
+  readonly followsQueue?: boolean;
 }
 
 /** A connection that follows a room (or, with an empty roomId, any staff socket): the unit of fan-out. */

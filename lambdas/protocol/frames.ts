@@ -49,6 +49,12 @@ export const frames = {
     data: { event: 'unsubscribed', room_id: roomId, user_id: userId },
   }),
 
+  /** Answers a socket that started or stopped following the staff queue. */
+  queue: (event: 'subscribed' | 'unsubscribed', userId: string): Frame => ({
+    type: 'room',
+    data: { event, queue: true, user_id: userId },
+  }),
+
   pong: (at: string): Frame => ({ type: 'pong', data: { time: at } }),
 
   error: (code: string, message: string, context: Record<string, unknown> = {}): Frame => ({

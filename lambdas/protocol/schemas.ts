@@ -104,10 +104,21 @@ export const readFrame = v.object({
   room_id: v.optional(roomId),
 });
 
-export const subscriptionFrame = v.object({
-  type: v.picklist(['subscribe', 'unsubscribe']),
-  room_id: roomId,
-});
+/**
+ * `{"type":"subscribe","room_id":"…"}` follows one room; `{"type":"subscribe","queue":true}` (staff) follows
+ * every open room's messages, typing and read receipts at once: the staff queue.
+ */
+export const subscriptionFrame = v.pipe(
+  v.object({
+    type: v.picklist(['subscribe', 'unsubscribe']),
+    room_id: v.optional(roomId),
+    queue: v.optional(v.literal(true, 'queue must be true')),
+  }),
+  v.check(
+    (frame) => (frame.room_id === undefined) !== (frame.queue === undefined),
+    'Give either room_id or "queue": true',
+  ),
+);
 
 /** Parses `input` or throws a 400 that names every field at fault. */
 export function parse<const S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {

@@ -6,8 +6,8 @@ import type { Pusher, Target } from './pusher.js';
 
 /**
  * Turns domain events into frames and picks who gets them. A room's frames go to the sockets that follow it
- * (one Query of the room's subscriptions, whatever the size of the system); room lifecycle changes and staff
- * presence also go to every staff socket, so every console's queue stays current.
+ * and to the staff sockets that follow the queue (one Query of each, whatever the size of the system); room
+ * lifecycle changes and staff presence go to every staff socket, so every console's queue stays current.
  */
 export class PushEvents implements ChatEvents {
   constructor(
@@ -27,22 +27,31 @@ export class PushEvents implements ChatEvents {
   }
 
   async messageCreated(message: Message): Promise<void> {
-    await this.pusher.send(await this.store.listSubscriptions(message.roomId), frames.message(message));
+    await this.pusher.send(await this.audienceOf(message.roomId), frames.message(message));
   }
 
   async typing(roomId: string, actor: Actor, isTyping: boolean, fromConnectionId: string): Promise<void> {
-    const followers = await this.store.listSubscriptions(roomId);
+    const audience = await this.audienceOf(roomId);
     await this.pusher.send(
-      followers.filter((target) => target.connectionId !== fromConnectionId),
+      audience.filter((target) => target.connectionId !== fromConnectionId),
       frames.typing(roomId, actor, isTyping),
     );
   }
 
   async readReceipt(roomId: string, actor: Actor, messageId: number): Promise<void> {
     await this.pusher.send(
-      await this.store.listSubscriptions(roomId),
+      await this.audienceOf(roomId),
       frames.readReceipt(roomId, actor, messageId, this.now().toISOString()),
     );
+  }
+
+  /** The sockets following the room, and the staff sockets following the whole queue. */
+  private async audienceOf(roomId: string): Promise<Target[]> {
+    const [followers, queue] = await Promise.all([
+      this.store.listSubscriptions(roomId),
+      this.store.queueFollowers(),
+    ]);
+    return [...followers, ...queue];
   }
 
   async presenceChanged(

@@ -602,6 +602,7 @@ export class DynamoStore implements ChatStore {
       ...connection.rooms.map((roomId) => ({
         DeleteRequest: { Key: keys.subscription(roomId, connectionId) },
       })),
+      ...(connection.followsQueue ? [{ DeleteRequest: { Key: keys.queueFollower(connectionId) } }] : []),
     ]);
     return connection;
   }
@@ -633,6 +634,58 @@ export class DynamoStore implements ChatStore {
       );
       throw error;
     }
+  }
+
+  /** Like a subscription: the follower item first, then the flag on a connection that must still exist. */
+  async addQueueFollower(subscription: Subscription, expiresAt: number): Promise<void> {
+    const key = keys.queueFollower(subscription.connectionId);
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...subscriptionItem(subscription, expiresAt), ...key, type: 'queue' },
+      }),
+    );
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(subscription.connectionId),
+          UpdateExpression: 'SET follows_queue = :yes',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+    } catch (error) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
+      throw error;
+    }
+  }
+
+  async removeQueueFollower(connectionId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.queueFollower(connectionId) }));
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          UpdateExpression: 'REMOVE follows_queue',
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!conditionFailed(error)) throw error;
+      });
+  }
+
+  async queueFollowers(): Promise<Subscription[]> {
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#ttl > :now',
+      ExpressionAttributeNames: { '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':pk': keys.queueFollowers, ':now': this.nowSeconds() },
+      ConsistentRead: true,
+    });
+    return items.map((item) => toSubscription({ ...item, room_id: '' }));
   }
 
   async removeSubscription(roomId: string, connectionId: string): Promise<void> {
@@ -980,6 +1033,7 @@ function toConnection(item: Item): Connection {
     role: roleOf(item.role),
     connectedAt: Number(item.connected_at),
     rooms: toStringArray(item.rooms),
+    followsQueue: item.follows_queue === true,
   };
 }
 

@@ -35,6 +35,9 @@ export const keys = {
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),
   subscriptionsOf: (roomId: string) => `SUB#${roomId}`,
+  /** Staff sockets that follow every open room. */
+  queueFollower: (connectionId: string) => ({ pk: 'QUEUE', sk: connectionId }),
+  queueFollowers: 'QUEUE',
   presencePartition: (role: 'customer' | 'staff', userId: string) =>
     role === 'staff' ? 'PRESENCE#staff' : `PRESENCE#customer#${shardOf(userId, CUSTOMER_PRESENCE_SHARDS)}`,
   presence: (role: 'customer' | 'staff', userId: string, connectionId: string) => ({

@@ -1,4 +1,4 @@
-import { subscribe } from '../domain/chat.js';
+import { followQueue, subscribe } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
 import { subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
@@ -7,14 +7,20 @@ import { checkedRoomId, wsRoute } from '../runtime/ws.js';
 /**
  * `{"type":"subscribe","room_id":"…"}`: follows a room on this socket (customers their own rooms, staff any)
  * and answers with a `room` frame (`subscribed`) holding the room, so the client can catch up from its
- * `last_message_id`.
+ * `last_message_id`. `{"type":"subscribe","queue":true}` (staff): follows every open room's messages, typing
+ * and read receipts, answered with `{"event":"subscribed","queue":true}`.
  */
 export const handler = wsRoute(async (request) => {
-  const { room_id } = request.frame(subscriptionFrame);
+  const frame = request.frame(subscriptionFrame);
+  const socket = { connectionId: request.connectionId, connectedAt: request.connectedAt };
+  if (frame.queue) {
+    await followQueue(commandDeps, request.actor, socket);
+    await request.reply(frames.queue('subscribed', request.actor.userId));
+    return;
+  }
   const room = await subscribe(commandDeps, request.actor, {
-    roomId: checkedRoomId(room_id),
-    connectionId: request.connectionId,
-    connectedAt: request.connectedAt,
+    ...socket,
+    roomId: checkedRoomId(frame.room_id ?? ''),
   });
   await request.reply(frames.room('subscribed', room, request.actor.userId));
 });

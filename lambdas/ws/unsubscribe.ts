@@ -1,13 +1,18 @@
-import { unsubscribe } from '../domain/chat.js';
+import { unfollowQueue, unsubscribe } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
 import { subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { checkedRoomId, wsRoute } from '../runtime/ws.js';
 
-/** `{"type":"unsubscribe","room_id":"…"}`: stops following a room on this socket. */
+/** `{"type":"unsubscribe","room_id":"…"}` or `{"type":"unsubscribe","queue":true}`: stops following. */
 export const handler = wsRoute(async (request) => {
-  const { room_id } = request.frame(subscriptionFrame);
-  const roomId = checkedRoomId(room_id);
+  const frame = request.frame(subscriptionFrame);
+  if (frame.queue) {
+    await unfollowQueue(commandDeps, request.connectionId);
+    await request.reply(frames.queue('unsubscribed', request.actor.userId));
+    return;
+  }
+  const roomId = checkedRoomId(frame.room_id ?? '');
   await unsubscribe(commandDeps, roomId, request.connectionId);
   await request.reply(frames.unsubscribed(roomId, request.actor.userId));
 });

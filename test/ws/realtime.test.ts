@@ -268,6 +268,83 @@ describe('WebSocket chat', () => {
   });
 });
 
+describe('the staff queue', () => {
+  it('follows every open room with one subscription, each frame once', async () => {
+    const console = await open('tess');
+    console.send({ type: 'subscribe', queue: true });
+    expect((await console.next('room', (d) => d.queue)).data).toEqual({
+      event: 'subscribed',
+      queue: true,
+      user_id: 'tess',
+    });
+    const [first, second] = [await openRoom(), await openRoom()];
+    const customer = await open('alice', { room_id: first });
+    customer.send({ type: 'message', content: 'in the first room' });
+    customer.send({ type: 'typing', is_typing: true });
+    await as('alice').post(`/rooms/${second}/send_message/`, { content: 'in the second room' });
+    expect((await console.next('message', (d) => d.room_id === first)).data.content).toBe(
+      'in the first room',
+    );
+    expect((await console.next('message', (d) => d.room_id === second)).data.content).toBe(
+      'in the second room',
+    );
+    expect((await console.next('typing')).data).toMatchObject({ room_id: first, user_id: 'alice' });
+    await as('sam').post(`/rooms/${first}/send_message/`, { content: 'a reply' });
+    customer.send({ type: 'read', message_id: 2 });
+    expect((await console.next('read_receipt')).data).toMatchObject({ room_id: first, user_id: 'alice' });
+
+    // Following a room as well does not deliver its frames twice; writing in it still needs that.
+    console.send({ type: 'message', content: 'not yet', room_id: first });
+    expect((await console.next('error')).data.code).toBe('not_subscribed');
+    console.send({ type: 'subscribe', room_id: first });
+    await console.next('room', (d) => d.event === 'subscribed' && d.room_id === first);
+    await as('alice').post(`/rooms/${first}/send_message/`, { content: 'once' });
+    await console.next('message', (d) => d.content === 'once');
+    await settle(200);
+    expect(console.all('message').filter((f) => f.data.content === 'once')).toHaveLength(1);
+
+    console.send({ type: 'unsubscribe', queue: true });
+    await console.next('room', (d) => d.queue && d.event === 'unsubscribed');
+    await as('alice').post(`/rooms/${second}/send_message/`, { content: 'after leaving the queue' });
+    await as('alice').post(`/rooms/${first}/send_message/`, { content: 'still followed' });
+    await console.next('message', (d) => d.content === 'still followed');
+    expect(console.all('message').map((f) => f.data.content)).not.toContain('after leaving the queue');
+    await customer.close();
+    await console.close();
+  });
+
+  it('is for staff only', async () => {
+    const socket = await open('alice');
+    socket.send({ type: 'subscribe', queue: true });
+    expect((await socket.next('error')).data).toMatchObject({ code: 'staff_only', frame_type: 'subscribe' });
+    socket.send({ type: 'subscribe', queue: true, room_id: '00000000-0000-4000-8000-000000000000' });
+    expect((await socket.next('error', (d) => d.code === 'invalid_request')).data.message).toBe(
+      'Give either room_id or "queue": true',
+    );
+    await socket.close();
+  });
+
+  it('forgets a queue follower when its socket closes', async () => {
+    const console = await open('sam');
+    console.send({ type: 'subscribe', queue: true });
+    await console.next('room', (d) => d.queue);
+    const followers = async () => {
+      const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+      const { Items } = await db.send(
+        new QueryCommand({
+          TableName: stack.current.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.queueFollowers },
+        }),
+      );
+      return Items?.map((item) => item.connection_id) ?? [];
+    };
+    expect(await followers()).toContain(console.connectionId);
+    await console.close();
+    await eventually(async () => expect(await followers()).not.toContain(console.connectionId));
+  });
+});
+
 describe('REST and sockets see one world', () => {
   it('pushes room creation to online staff, and join, message and close to the room', async () => {
     const staff = await open('sam');
@@ -384,7 +461,8 @@ describe('presence', () => {
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'second' });
     await customer.next('message', (d) => d.content === 'second');
-    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 1 });
+    // The room's subscriptions and the queue's followers.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 2 });
     await customer.close();
   });
 });
@@ -462,7 +540,7 @@ describe('races', () => {
 });
 
 describe('cost per frame', () => {
-  it('handles a message frame with 2 reads, 3 writes and one Query of the room’s sockets', async () => {
+  it('handles a message frame with 2 reads, 3 writes and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom();
     const watcher = await open('sam', { room_id: room });
     const socket = await open('alice', { room_id: room });
@@ -470,11 +548,11 @@ describe('cost per frame', () => {
     stack.current.dynamo.resetStats();
     socket.send({ type: 'message', content: 'counted', client_message_id: 'cost-1' });
     await socket.next('ack');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 1, PutItem: 2, Query: 1 });
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 1, PutItem: 2, Query: 2 });
     stack.current.dynamo.resetStats();
     socket.send({ type: 'typing', is_typing: true });
     await watcher.next('typing');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1, Query: 1 });
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1, Query: 2 });
     await socket.close();
     await watcher.close();
   });
