@@ -271,7 +271,9 @@ connections table holding the same number of connections, the fan-out read of AW
 
 ${costTable}
 
-dynalite reports base-table units only. In DynamoDB each message also updates the open-rooms index (\`gsi2\`: the
+Each message queries the room's subscriptions and the staff-queue followers; dynalite reports nothing for a
+Query that finds no item, where DynamoDB charges its minimum (0.5 unit, eventually consistent), so count 0.5
+more read units when no console follows the queue. dynalite also reports base-table units only. In DynamoDB each message also updates the open-rooms index (\`gsi2\`: the
 room's last-activity sort key changes, a delete and a put of a ~1 KB index entry, 2 write units), so count
 ~2 more write units per message there; the figure is the same at every size.
 

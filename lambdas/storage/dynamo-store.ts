@@ -683,7 +683,8 @@ export class DynamoStore implements ChatStore {
       FilterExpression: '#ttl > :now',
       ExpressionAttributeNames: { '#ttl': 'ttl' },
       ExpressionAttributeValues: { ':pk': keys.queueFollowers, ':now': this.nowSeconds() },
-      ConsistentRead: true,
+      // Eventually consistent (half the price, on every message): a console that has just followed the
+      // queue reloads it over HTTP anyway.
     });
     return items.map((item) => toSubscription({ ...item, room_id: '' }));
   }
