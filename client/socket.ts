@@ -5,6 +5,7 @@ import type {
   ErrorData,
   Message,
   PresenceData,
+  QueueEventData,
   ReadReceiptData,
   Room,
   RoomEventData,
@@ -83,7 +84,11 @@ export interface FollowOptions {
 export interface ChatSocketEvents {
   /** The connection's state changed; `retryInMs` is set while waiting to reconnect. */
   state: { readonly state: ConnectionState; readonly attempt: number; readonly retryInMs?: number };
-  /** A message of a followed room, each exactly once (live or caught up), never one the caller already had. */
+  /**
+   * A message of a followed room, each exactly once (live or caught up), never one the caller already had.
+   * While the staff queue is followed, also the live messages of every other room: deduped, but neither
+   * caught up nor ordered (enough for previews and unread counts).
+   */
   message: Message;
   /** The queue of unacknowledged sends of a room changed. */
   outbox: { readonly roomId: string; readonly pending: readonly PendingSend[] };
@@ -92,6 +97,11 @@ export interface ChatSocketEvents {
   presence: PresenceData;
   /** Room lifecycle (created, joined, left, closed) and this socket's own subscribed / unsubscribed. */
   room: RoomEventData;
+  /**
+   * The staff queue's subscription was confirmed (after {@link ChatSocket.followQueue} and again after every
+   * reconnect: refresh whatever the queue showed, frames sent while disconnected are lost) or ended.
+   */
+  queue: QueueEventData;
   /** A followed room is complete up to its newest message (after a subscribe, a reconnect or a gap). */
   synced: { readonly roomId: string; readonly lastMessageId: number };
   /** Something went wrong that no pending call reports: an error frame, a failed catch-up, a failed auth. */
@@ -134,9 +144,13 @@ interface FollowedRoom {
   readonly waiters: { resolve(room: Room): void; reject(error: Error): void }[];
   /** The room as the last subscription confirmed it. */
   snapshot: Room | undefined;
+  /** Messages that came (through the queue, or ahead of the answer) before the first subscription's answer. */
+  readonly early: Message[];
 }
 
 const OPEN = 1;
+/** How many `room_id#id` keys of delivered messages are kept to drop a queue-only room's duplicates. */
+const DELIVERED_KEYS = 5_000;
 
 /** Makes a `client_message_id` (the server accepts 1 to 64 of `[A-Za-z0-9_.:-]`). */
 export function newClientMessageId(): string {
@@ -161,6 +175,8 @@ export function tokenAuth(getToken: () => string | Promise<string>): () => Promi
  * - `follow(roomId)` subscribes (again after every reconnect) and, after each subscription, catches up the
  *   room from its last delivered message id through the history endpoint: `message` events deliver every
  *   message once, whether it came live, late, or while the socket was down.
+ * - `followQueue()` (staff) subscribes to the staff queue, now and after every reconnect: the live messages,
+ *   typing and read receipts of every room, followed or not, with one subscription.
  * - `send()` gives each message a `client_message_id` and resolves with the stored message when its `ack`
  *   arrives. One message per room is in flight at a time (the server may handle frames of one socket
  *   concurrently); the rest wait in order. Sends made while disconnected wait too, and an unacknowledged
@@ -180,6 +196,14 @@ export class ChatSocket {
   private readonly WebSocketImpl: WebSocketFactory;
   private readonly listeners = new Map<keyof ChatSocketEvents, Set<Listener<never>>>();
   private readonly rooms = new Map<string, FollowedRoom>();
+  /** Between followQueue() and unfollowQueue(). */
+  private queueWanted = false;
+  /** The queue's subscription is confirmed on the current socket. */
+  private queueSubscribed = false;
+  private queueSubscribeSent = false;
+  private readonly queueWaiters: { resolve(): void; reject(error: Error): void }[] = [];
+  /** `room_id#id` of delivered messages, oldest first: a message of a queue-only room is emitted once. */
+  private readonly delivered = new Set<string>();
   private ws: WebSocketLike | undefined;
   private stateValue: ConnectionState = 'idle';
   private attempt = 0;
@@ -262,6 +286,7 @@ export class ChatSocket {
         gapTimer: undefined,
         waiters: [],
         snapshot: undefined,
+        early: [],
       };
       this.rooms.set(roomId, room);
       this.subscribe(room);
@@ -285,6 +310,46 @@ export class ChatSocket {
   /** Rooms this socket follows. */
   followedRooms(): string[] {
     return [...this.rooms.keys()];
+  }
+
+  /** Whether this socket follows the room (from {@link follow} until {@link unfollow} or a refusal). */
+  follows(roomId: string): boolean {
+    return this.rooms.has(roomId);
+  }
+
+  /**
+   * Follows the staff queue (staff only), now and after every reconnect: `message`, `typing` and
+   * `read_receipt` events then come for every room, not only followed ones. Messages of rooms that are not
+   * followed come live only (deduped by room and id; nothing is caught up after a reconnect: listen to the
+   * `queue` event and refresh from `GET /api/chat/active-rooms`). Followed rooms keep their exactly-once,
+   * caught-up delivery. Sending, typing and reading in a room still need {@link follow}.
+   *
+   * Resolves when the server confirms; rejects with a {@link ChatSocketError} if it refuses (`staff_only`),
+   * or with {@link ChatClosedError} if the socket is closed or the queue unfollowed first.
+   */
+  followQueue(): Promise<void> {
+    if (this.isClosed()) return Promise.reject(new ChatClosedError());
+    if (!this.queueWanted) {
+      this.queueWanted = true;
+      this.subscribeQueue();
+    }
+    if (this.queueSubscribed) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.queueWaiters.push({ resolve, reject }));
+  }
+
+  /** Stops following the staff queue; followed rooms are not affected. */
+  unfollowQueue(): void {
+    if (!this.queueWanted) return;
+    this.queueWanted = false;
+    if (this.queueSubscribed || this.queueSubscribeSent) this.write({ type: 'unsubscribe', queue: true });
+    this.queueSubscribed = false;
+    this.queueSubscribeSent = false;
+    this.rejectQueueWaiters(new ChatClosedError('The staff queue is no longer followed'));
+  }
+
+  /** Whether {@link followQueue} is in force (confirmed or not). */
+  followsQueue(): boolean {
+    return this.queueWanted;
   }
 
   /** Unacknowledged sends of a room, oldest first (the one in flight included). */
@@ -376,6 +441,8 @@ export class ChatSocket {
     ws?.close(1000, 'Client closed');
     for (const room of this.rooms.values()) this.dispose(room, new ChatClosedError());
     this.rooms.clear();
+    this.queueWanted = false;
+    this.rejectQueueWaiters(new ChatClosedError());
     this.setState('closed');
   }
 
@@ -415,6 +482,7 @@ export class ChatSocket {
       this.startHeartbeat();
       // The first pong (or any frame) proves the connection works; only then is the backoff reset.
       this.write({ type: 'ping' });
+      this.subscribeQueue();
       for (const room of this.rooms.values()) this.subscribe(room);
     };
     ws.onmessage = (event) => {
@@ -465,6 +533,8 @@ export class ChatSocket {
     clearTimeout(this.pongTimer);
     this.heartbeatTimer = undefined;
     this.pongTimer = undefined;
+    this.queueSubscribed = false;
+    this.queueSubscribeSent = false;
     for (const room of this.rooms.values()) {
       room.subscribed = false;
       room.subscribeSent = false;
@@ -543,6 +613,10 @@ export class ChatSocket {
         this.onAck(frame.data.message, frame.data.client_message_id);
         return;
       case 'room':
+        if ('queue' in frame.data) {
+          this.onQueueEvent(frame.data);
+          return;
+        }
         if (frame.data.event === 'subscribed') this.onSubscribed(frame.data.room);
         this.emit('room', frame.data);
         return;
@@ -566,12 +640,42 @@ export class ChatSocket {
     if (this.write({ type: 'subscribe', room_id: room.id })) room.subscribeSent = true;
   }
 
+  private subscribeQueue(): void {
+    if (!this.queueWanted || this.queueSubscribeSent) return;
+    if (this.write({ type: 'subscribe', queue: true })) this.queueSubscribeSent = true;
+  }
+
+  private onQueueEvent(data: QueueEventData): void {
+    if (data.event === 'subscribed') {
+      if (!this.queueWanted) {
+        // An unsubscribe the server handled before this subscribe (frames of a socket may run concurrently).
+        this.write({ type: 'unsubscribe', queue: true });
+        return;
+      }
+      this.queueSubscribed = true;
+      for (const waiter of this.queueWaiters.splice(0)) waiter.resolve();
+    } else if (this.queueWanted) {
+      // The answer to an earlier unsubscribe, handled after a newer subscribe: subscribe again.
+      this.queueSubscribed = false;
+      this.queueSubscribeSent = false;
+      this.subscribeQueue();
+      return;
+    }
+    this.emit('queue', data);
+  }
+
+  private rejectQueueWaiters(error: Error): void {
+    for (const waiter of this.queueWaiters.splice(0)) waiter.reject(error);
+  }
+
   private onSubscribed(snapshot: Room): void {
     const room = this.rooms.get(snapshot.id);
     if (!room) return;
     room.subscribed = true;
     room.snapshot = snapshot;
     if (room.resolved === undefined) room.resolved = snapshot.last_message_id;
+    // What came before the watermark was known: the ones after it are delivered, the rest dropped.
+    for (const message of room.early.splice(0)) this.accept(message);
     for (const waiter of room.waiters.splice(0)) waiter.resolve(snapshot);
     if (snapshot.last_message_id > (room.resolved ?? 0) || room.seen.size > 0) this.catchUp(room);
     else this.emit('synced', { roomId: room.id, lastMessageId: room.resolved });
@@ -579,16 +683,28 @@ export class ChatSocket {
     this.pump(room);
   }
 
-  /** Delivers a message once: ids at or below the watermark, or already seen above it, are dropped. */
+  /**
+   * Delivers a message once: ids at or below the watermark, or already seen above it, are dropped. A
+   * message of a room that is not followed comes from the staff queue: delivered once per room and id.
+   */
   private accept(message: Message): void {
     const room = this.rooms.get(message.room_id);
-    if (!room || room.resolved === undefined) return;
+    if (!room) {
+      if (this.queueWanted && this.remember(message)) this.emit('message', message);
+      return;
+    }
+    if (room.resolved === undefined) {
+      // Before the subscription's answer the watermark is unknown: wait for it.
+      room.early.push(message);
+      return;
+    }
     const { id } = message;
     if (room.seen.has(id)) return;
     if (id <= room.resolved && !room.skipped.delete(id)) return;
     room.seen.add(id);
     room.suspected.delete(id);
     this.advance(room);
+    this.remember(message);
     this.emit('message', message);
     if (room.seen.size > 0 && room.gapTimer === undefined && room.subscribed) {
       room.gapTimer = setTimeout(() => {
@@ -596,6 +712,18 @@ export class ChatSocket {
         if (room.seen.size > 0) this.catchUp(room);
       }, this.options.gapCheckMs ?? 2_000);
     }
+  }
+
+  /** Records a delivered message; false if it was delivered already. */
+  private remember(message: Message): boolean {
+    const key = `${message.room_id}#${message.id}`;
+    if (this.delivered.has(key)) return false;
+    this.delivered.add(key);
+    if (this.delivered.size > DELIVERED_KEYS) {
+      const oldest = this.delivered.values().next().value;
+      if (oldest !== undefined) this.delivered.delete(oldest);
+    }
+    return true;
   }
 
   private advance(room: FollowedRoom): void {
@@ -704,6 +832,18 @@ export class ChatSocket {
       data.room_id,
       data.client_message_id,
     );
+    if (data.frame_type === 'subscribe' && data.room_id === undefined && this.queueSubscribeSent) {
+      // Only the queue's subscribe has no room_id.
+      this.queueSubscribeSent = false;
+      if (data.code === 'internal_error' || data.code === 'throttled') {
+        setTimeout(() => this.subscribeQueue(), 1_000);
+        return;
+      }
+      this.queueWanted = false;
+      this.rejectQueueWaiters(error);
+      this.emit('error', error);
+      return;
+    }
     const room = data.room_id === undefined ? undefined : this.rooms.get(data.room_id);
     if (room && data.frame_type === 'subscribe') {
       room.subscribeSent = false;
@@ -769,6 +909,7 @@ export class ChatSocket {
     if (room.inFlight) clearTimeout(room.inFlight.timer);
     room.inFlight = undefined;
     room.queue.length = 0;
+    room.early.length = 0;
     for (const item of items) item.reject(error);
     for (const waiter of room.waiters.splice(0)) waiter.reject(error);
     if (items.length > 0) this.emit('outbox', { roomId: room.id, pending: [] });

@@ -139,6 +139,14 @@ export type RoomEventData =
     }
   | { readonly event: 'unsubscribed'; readonly room_id: string; readonly user_id: string };
 
+/** The answer to `{"type":"subscribe","queue":true}` or `unsubscribe` (staff): this socket's staff queue. */
+export interface QueueEventData {
+  readonly event: 'subscribed' | 'unsubscribed';
+  readonly queue: true;
+  /** The socket's own user. */
+  readonly user_id: string;
+}
+
 export interface ErrorData {
   readonly code: string;
   readonly message: string;
@@ -157,7 +165,7 @@ export type ServerFrame =
   | { readonly type: 'typing'; readonly data: TypingData }
   | { readonly type: 'read_receipt'; readonly data: ReadReceiptData }
   | { readonly type: 'presence'; readonly data: PresenceData }
-  | { readonly type: 'room'; readonly data: RoomEventData }
+  | { readonly type: 'room'; readonly data: RoomEventData | QueueEventData }
   | { readonly type: 'pong'; readonly data: { readonly time: string } }
   | { readonly type: 'error'; readonly data: ErrorData };
 
@@ -168,4 +176,5 @@ export type ClientFrame =
   | { type: 'read'; message_id: number; room_id?: string }
   | { type: 'subscribe'; room_id: string }
   | { type: 'unsubscribe'; room_id: string }
+  | { type: 'subscribe' | 'unsubscribe'; queue: true }
   | { type: 'ping' };

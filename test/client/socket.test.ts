@@ -240,3 +240,129 @@ describe('ChatSocket', () => {
     expect(socket.state).toBe('closed');
   });
 });
+
+describe('ChatSocket.followQueue', () => {
+  const contents = (messages: readonly Message[], roomId: string) =>
+    messages.filter((m) => m.room_id === roomId).map((m) => m.content);
+
+  it('delivers the live messages, typing and reads of a room it does not follow, each message once', async () => {
+    // Every message frame of the room comes twice over the wire: the client drops the copy.
+    const tap = wiretap((frame) => (frame.type === 'message' ? 'twice' : 'deliver'));
+    const staff = track(sam.socket({ WebSocket: tap.WebSocket }));
+    const received = inbox(staff);
+    const confirmed = next(staff, 'queue');
+    await staff.followQueue();
+    expect(await confirmed).toEqual({ event: 'subscribed', queue: true, user_id: 'sam' });
+    expect(staff.followsQueue()).toBe(true);
+
+    const room = await alice.http.createRoom({ subject: 'queue only' });
+    const customer = track(alice.socket());
+    await customer.follow(room.id, { after: 0 });
+    const typing = next(staff, 'typing', (e) => e.room_id === room.id && e.is_typing);
+    customer.typing(room.id);
+    expect(await typing).toMatchObject({ user_id: 'alice', role: 'customer' });
+    await customer.send(room.id, 'one');
+    await sam.http.sendMessage(room.id, 'two'); // over HTTP: the socket does not follow the room
+    await eventually(() => contents(received, room.id).length === 2);
+    const read = next(staff, 'read_receipt', (e) => e.room_id === room.id);
+    customer.markRead(room.id, 2);
+    expect(await read).toMatchObject({ user_id: 'alice', message_id: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(contents(received, room.id)).toEqual(['one', 'two']);
+    expect(staff.followedRooms()).toEqual([]);
+    // Only the queue's subscription went out.
+    expect(tap.sent.filter((f) => f.type === 'subscribe')).toEqual([{ type: 'subscribe', queue: true }]);
+    // Writing in the room still needs following it.
+    await staff.follow(room.id);
+    await staff.send(room.id, 'three');
+    await alice.http.sendMessage(room.id, 'four');
+    await eventually(() => contents(received, room.id).length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(contents(received, room.id)).toEqual(['one', 'two', 'three', 'four']);
+  });
+
+  it('keeps a followed room exactly once and caught up while the queue delivers it too', async () => {
+    const room = await alice.http.createRoom();
+    const door = gate();
+    const staff = sam.socket({ auth: gatedAuth(sam.http, door.opened) });
+    const received = inbox(staff);
+    const connectionId = await connectedId(staff, room.id);
+    await staff.followQueue();
+    await alice.http.sendMessage(room.id, 'before the drop');
+    await eventually(() => received.length === 1);
+
+    const reconnecting = next(staff, 'state', (e) => e.state === 'reconnecting');
+    stack.webSocket.drop(connectionId);
+    await reconnecting;
+    for (const text of ['one', 'two']) await alice.http.sendMessage(room.id, text);
+    const synced = next(staff, 'synced', (e) => e.roomId === room.id && e.lastMessageId === 3);
+    door.open();
+    await synced;
+    await alice.http.sendMessage(room.id, 'after');
+    await eventually(() => received.length === 4);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(ids(received)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('subscribes to the queue again after every reconnect', async () => {
+    const door = gate();
+    const tap = wiretap();
+    const staff = sam.socket({ WebSocket: tap.WebSocket, auth: gatedAuth(sam.http, door.opened) });
+    const received = inbox(staff);
+    const before = stack.webSocket.connectionIds();
+    track(staff);
+    await staff.followQueue();
+    const [connectionId] = newConnections(stack, before);
+
+    const reconnecting = next(staff, 'state', (e) => e.state === 'reconnecting');
+    stack.webSocket.drop(connectionId as string);
+    await reconnecting;
+    const room = await alice.http.createRoom();
+    await alice.http.sendMessage(room.id, 'while away'); // lost for the queue: no catch-up
+    const again = next(staff, 'queue', (e) => e.event === 'subscribed');
+    door.open();
+    await again;
+    expect(tap.sent.filter((f) => f.type === 'subscribe')).toEqual([
+      { type: 'subscribe', queue: true },
+      { type: 'subscribe', queue: true },
+    ]);
+    await alice.http.sendMessage(room.id, 'after the reconnect');
+    await eventually(() => contents(received, room.id).includes('after the reconnect'));
+    expect(contents(received, room.id)).toEqual(['after the reconnect']);
+  });
+
+  it('stops with unfollowQueue, leaving followed rooms alone', async () => {
+    const [followed, other] = await Promise.all([alice.http.createRoom(), bob.http.createRoom()]);
+    const tap = wiretap();
+    const staff = track(sam.socket({ WebSocket: tap.WebSocket }));
+    const received = inbox(staff);
+    await Promise.all([staff.followQueue(), staff.follow(followed.id)]);
+    staff.unfollowQueue();
+    expect(staff.followsQueue()).toBe(false);
+    await next(staff, 'queue', (e) => e.event === 'unsubscribed');
+    await bob.http.sendMessage(other.id, 'not followed');
+    await alice.http.sendMessage(followed.id, 'followed');
+    await eventually(() => received.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(received.map((m) => m.content)).toEqual(['followed']);
+    expect(tap.sent.filter((f) => 'queue' in f)).toEqual([
+      { type: 'subscribe', queue: true },
+      { type: 'unsubscribe', queue: true },
+    ]);
+  });
+
+  it('is refused to customers with a staff_only ChatSocketError', async () => {
+    const socket = track(alice.socket());
+    const errors: unknown[] = [];
+    socket.on('error', (error) => errors.push(error));
+    const error = await socket.followQueue().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatSocketError);
+    expect(error).toMatchObject({ code: 'staff_only', frameType: 'subscribe' });
+    expect(socket.followsQueue()).toBe(false);
+    expect(errors).toEqual([error]);
+    // The socket itself carries on.
+    const room = await alice.http.createRoom();
+    await socket.follow(room.id);
+    expect((await socket.send(room.id, 'still here')).content).toBe('still here');
+  });
+});

@@ -11,8 +11,11 @@ import {
 import type { Message, ServerFrame } from '../../client/wire.js';
 import type { LocalStack } from '../../local/stack.js';
 
-/** What a test may do with a frame on its way to the client: deliver it, drop it, or hold it back (ms). */
-export type Verdict = 'deliver' | 'drop' | number;
+/**
+ * What a test may do with a frame on its way to the client: deliver it, drop it, hold it back (ms), or
+ * deliver it twice (now and again 50 ms later).
+ */
+export type Verdict = 'deliver' | 'drop' | 'twice' | number;
 
 /**
  * A `WebSocketLike` over the `ws` package that records what the client sends and lets a test drop or delay
@@ -36,8 +39,9 @@ export function wiretap(inspect: (frame: ServerFrame) => Verdict = () => 'delive
       this.inner.onmessage = (event) => {
         const verdict = inspect(JSON.parse(String(event.data)) as ServerFrame);
         if (verdict === 'drop') return;
-        if (verdict === 'deliver') this.onmessage?.(event);
-        else setTimeout(() => this.onmessage?.(event), verdict);
+        if (verdict === 'deliver' || verdict === 'twice') this.onmessage?.(event);
+        if (verdict === 'twice') setTimeout(() => this.onmessage?.(event), 50);
+        else if (typeof verdict === 'number') setTimeout(() => this.onmessage?.(event), verdict);
       };
     }
     get readyState() {

@@ -5,6 +5,7 @@ import type {
   MessagePage,
   OnlineStaffMember,
   PresenceData,
+  QueueEventData,
   ReadReceiptData,
   Room,
   RoomDetail,
@@ -81,5 +82,13 @@ describe('client wire types', () => {
     const room = { id: 'r', reads: {}, staffIds: [], lastMessage: null } as unknown as DomainRoom;
     const data = frames.room('subscribed', { ...room, unreadCount: 0 }, 'sam').data;
     expect(keys(data)).toEqual(['event', 'room', 'room_id', 'user_id']);
+  });
+
+  it('agree on the staff queue frame', () => {
+    const data = frames.queue('subscribed', 'sam').data;
+    expect(keys(data)).toEqual(
+      keys({ event: '', queue: true, user_id: '' } satisfies Record<keyof QueueEventData, unknown>),
+    );
+    expect(data).toEqual({ event: 'subscribed', queue: true, user_id: 'sam' } satisfies QueueEventData);
   });
 });
