@@ -1,5 +1,6 @@
 import { computed, signal, useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
+import { ChatApiError } from '../../client/errors.js';
 import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
@@ -8,6 +9,11 @@ import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } fr
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
+/**
+ * The server reads the queue's followers eventually consistently: a message sent just after the subscription
+ * was confirmed may miss this socket. The queue is read again this long after each confirmation.
+ */
+const QUEUE_SETTLE_MS = 1_000;
 
 /** The console's state beyond what {@link ChatApp} keeps: which rooms are in the queue, which one is open. */
 class ConsoleModel {
@@ -17,6 +23,11 @@ class ConsoleModel {
   readonly nextCursor = signal<string | null>(null);
   readonly queueError = signal('');
   readonly loadingQueue = signal(true);
+  /** Pages of the queue on screen: the first, plus one per "Show more rooms". */
+  private pagesShown = 0;
+  private refreshing = false;
+  private refreshAgain = false;
+  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** Open rooms (plus the one on screen), newest activity first. */
   readonly queue = computed(() => {
@@ -31,7 +42,9 @@ class ConsoleModel {
   );
 
   constructor(config: WebConfig, session: Session, onExpired: () => void) {
-    this.app = new ChatApp({ config, session, onExpired });
+    // The staff queue keeps every room's preview, unread count and typing live with one subscription; only
+    // the room on screen is followed on its own.
+    this.app = new ChatApp({ config, session, onExpired, queue: true });
     this.app.onRoomEvent = (event, room) => {
       if (event === 'created') this.app.track(room);
       if (event === 'closed' && this.selected.value !== room.id) this.app.untrack(room.id);
@@ -46,12 +59,19 @@ class ConsoleModel {
         this.app.untrack(event.room_id);
       }
     });
-    let wasOpen = false;
-    this.app.socket.on('state', ({ state }) => {
-      // Rooms created while the socket was away announced themselves to nobody: ask again.
-      if (state === 'open' && wasOpen) void this.loadQueue();
-      if (state === 'open') wasOpen = true;
+    // The queue has no catch-up: whatever happened while the socket was away (messages, reads, new and
+    // closed rooms) is read again once the subscription is back. The first confirmation too, as the first
+    // page may have been read before it.
+    this.app.socket.on('queue', (event) => {
+      if (event.event !== 'subscribed') return;
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => this.refreshQueue(), QUEUE_SETTLE_MS);
     });
+  }
+
+  stop(): void {
+    clearTimeout(this.refreshTimer);
+    this.app.stop();
   }
 
   start(): void {
@@ -63,8 +83,8 @@ class ConsoleModel {
     this.loadingQueue.value = true;
     try {
       const page = await this.app.http.activeRooms({ limit: QUEUE_PAGE, ...(cursor ? { cursor } : {}) });
-      for (const room of page.results) this.app.track(room);
-      // A reload after a reconnect starts from the top again; "Show more" continues from the cursor.
+      for (const room of page.results) this.take(room, true);
+      this.pagesShown = cursor ? this.pagesShown + 1 : Math.max(1, this.pagesShown);
       if (cursor || this.nextCursor.value === null) this.nextCursor.value = page.next_cursor;
       this.queueError.value = '';
     } catch (error) {
@@ -75,13 +95,79 @@ class ConsoleModel {
     }
   }
 
+  /** Takes a room the HTTP API listed: updates its conversation, or starts one if `track`. */
+  private take(room: Room, track: boolean): void {
+    const conversation = this.app.conversation(room.id);
+    if (conversation) conversation.update(room, true);
+    else if (track) this.app.track(room);
+  }
+
+  /**
+   * Reads every page of open rooms again (after the queue's subscription is confirmed): corrects previews
+   * and unread counts, adds rooms created meanwhile to the pages on screen, and lets go of rooms that
+   * closed meanwhile. Runs one at a time.
+   */
+  refreshQueue(): void {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return;
+    }
+    this.refreshing = true;
+    void this.readAllPages().finally(() => {
+      this.refreshing = false;
+      if (this.refreshAgain) {
+        this.refreshAgain = false;
+        this.refreshQueue();
+      }
+    });
+  }
+
+  private async readAllPages(): Promise<void> {
+    const app = this.app;
+    const before = [...app.conversations.value.keys()];
+    const listed = new Set<string>();
+    const shown = Math.max(1, this.pagesShown);
+    try {
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await app.http.activeRooms({ limit: QUEUE_PAGE, ...(cursor ? { cursor } : {}) });
+        pages += 1;
+        for (const room of page.results) {
+          listed.add(room.id);
+          this.take(room, pages <= shown);
+        }
+        if (pages === shown) this.nextCursor.value = page.next_cursor;
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      this.pagesShown = Math.max(this.pagesShown, Math.min(pages, shown));
+      // Not listed: closed meanwhile, or moved past the cursor while the pages were read. Ask each.
+      for (const roomId of before) {
+        const conversation = app.conversation(roomId);
+        if (!conversation || listed.has(roomId) || roomId === this.selected.value) continue;
+        const detail = await app.http.getRoom(roomId).catch((error: unknown) => {
+          if (error instanceof ChatApiError && error.status === 404) return undefined;
+          throw error;
+        });
+        if (detail?.status === 'open') {
+          const { members: _members, ...room } = detail;
+          conversation.update(room, true);
+        } else if (roomId !== this.selected.value) app.untrack(roomId);
+      }
+      this.queueError.value = '';
+    } catch (error) {
+      this.queueError.value = 'Could not load the queue; retrying when the connection is back.';
+      app.report(error);
+    }
+  }
+
   select(roomId: string): void {
     const previous = this.selected.value;
     this.selected.value = roomId;
-    // A closed room stays in the list only while it is on screen.
-    if (previous && previous !== roomId && this.app.conversation(previous)?.room.value.status === 'closed') {
-      this.app.untrack(previous);
-    }
+    const left = previous && previous !== roomId ? this.app.conversation(previous) : undefined;
+    // A closed room stays in the list only while it is on screen; an open one stays, kept live by the queue.
+    if (left?.room.value.status === 'closed') this.app.untrack(left.room.value.id);
+    else if (left) this.app.release(left);
     const conversation = this.app.conversation(roomId);
     if (conversation) this.app.load(conversation).catch((error: unknown) => this.app.report(error));
   }
@@ -108,7 +194,7 @@ export function ConsoleApp(props: {
 
   useEffect(() => {
     model.start();
-    return () => model.app.stop();
+    return () => model.stop();
   }, []);
 
   useEffect(() => {

@@ -49,15 +49,21 @@ export class Conversation {
     this.unread = computed(() => Math.max(0, this.room.value.last_message_id - this.myLastRead.value));
   }
 
-  /** Merges messages in, by id: each once, in order, whatever order they came in. */
-  add(messages: readonly Message[]): void {
+  /**
+   * Merges messages in, by id: each once, in order, whatever order they came in. With `keep` false (a room
+   * only the staff queue follows, whose list could have holes) only the preview, unread count, read pointers
+   * and typing are updated; the list is left alone.
+   */
+  add(messages: readonly Message[], keep = true): void {
     if (messages.length === 0) return;
-    const byId = new Map(this.messages.value.map((m) => [m.id, m]));
-    for (const message of messages) byId.set(message.id, message);
-    const sorted = [...byId.values()].sort((a, b) => a.id - b.id);
-    const newest = sorted.at(-1) as Message;
+    let newest = messages[0] as Message;
+    for (const message of messages) if (message.id > newest.id) newest = message;
     batch(() => {
-      this.messages.value = sorted;
+      if (keep) {
+        const byId = new Map(this.messages.value.map((m) => [m.id, m]));
+        for (const message of messages) byId.set(message.id, message);
+        this.messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
+      }
       const room = this.room.value;
       if (newest.id > room.last_message_id) {
         this.room.value = {
@@ -78,6 +84,36 @@ export class Conversation {
         this.read(message.sender_id, message.sender_role, message.id);
         this.setTyping(message.sender_id, message.sender_role, false);
       }
+    });
+  }
+
+  /**
+   * Takes a newer snapshot of the room (a room frame, a subscription, a queue refresh), keeping the newest
+   * activity: a snapshot can be older than what the socket already delivered. With `mine`, the snapshot is
+   * the caller's own (HTTP), so its unread count moves my read pointer forward too.
+   */
+  update(room: Room, mine = false): void {
+    const current = this.room.value;
+    batch(() => {
+      this.room.value =
+        room.last_message_id >= current.last_message_id
+          ? room
+          : {
+              ...room,
+              last_message_id: current.last_message_id,
+              last_message: current.last_message,
+              last_activity_at: current.last_activity_at,
+            };
+      if (mine) this.read(this.me, 'staff', room.last_message_id - room.unread_count);
+    });
+  }
+
+  /** Forgets the loaded history (the room is no longer followed, so the list would get holes). */
+  unload(): void {
+    batch(() => {
+      this.messages.value = [];
+      this.hasOlder.value = false;
+      this.loaded.value = false;
     });
   }
 
@@ -124,11 +160,18 @@ export interface ChatAppOptions {
   readonly session: Session;
   /** Called when the server no longer accepts the session's token. */
   readonly onExpired: () => void;
+  /**
+   * Staff: follow the staff queue (one subscription for the live messages, typing and read receipts of
+   * every room) and follow individually only the rooms that are {@link ChatApp.load}ed, until
+   * {@link ChatApp.release}d. Without it every tracked room is followed.
+   */
+  readonly queue?: boolean;
 }
 
 /**
- * What both pages share: the typed client wired to signals. One socket follows every room the page shows;
- * every message lands in its {@link Conversation} once, in id order, however it arrived.
+ * What both pages share: the typed client wired to signals. One socket follows every room the page shows
+ * (the console: the staff queue, and the room on screen); every message of a followed room lands in its
+ * {@link Conversation} once, in id order, however it arrived.
  */
 export class ChatApp {
   readonly http: ChatHttp;
@@ -143,6 +186,8 @@ export class ChatApp {
   onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
     () => {};
   private readonly options: ChatAppOptions;
+  /** Rooms to stop following once their unsent messages are out. */
+  private readonly releasing = new Set<string>();
 
   constructor(options: ChatAppOptions) {
     this.options = options;
@@ -167,6 +212,7 @@ export class ChatApp {
 
   start(): void {
     this.socket.connect();
+    if (this.options.queue) this.socket.followQueue().catch((error: unknown) => this.report(error));
     void this.refreshOnlineStaff();
     document.addEventListener('visibilitychange', this.onVisible);
   }
@@ -185,7 +231,10 @@ export class ChatApp {
     return this.conversations.value.get(roomId);
   }
 
-  /** Follows a room (once) and returns its conversation; history is loaded by {@link load}. */
+  /**
+   * Keeps a conversation for a room (once) and returns it; history is loaded by {@link load}. Follows the
+   * room too, unless the staff queue keeps it live (`queue`), in which case {@link load} follows it.
+   */
   track(room: Room): Conversation {
     const existing = this.conversations.value.get(room.id);
     if (existing) return existing;
@@ -193,27 +242,34 @@ export class ChatApp {
     const next = new Map(this.conversations.value);
     next.set(room.id, conversation);
     this.conversations.value = next;
-    this.socket.follow(room.id).catch((error: unknown) => this.report(error));
+    if (!this.options.queue) this.socket.follow(room.id).catch((error: unknown) => this.report(error));
     return conversation;
   }
 
   untrack(roomId: string): void {
     if (!this.conversations.value.has(roomId)) return;
+    this.releasing.delete(roomId);
     this.socket.unfollow(roomId);
     const next = new Map(this.conversations.value);
     next.delete(roomId);
     this.conversations.value = next;
   }
 
-  /** Loads a room's newest page of history and its members' read pointers (once per room). */
+  /**
+   * Follows a room and loads its newest page of history and its members' read pointers (once, until
+   * {@link release}).
+   */
   async load(conversation: Conversation): Promise<void> {
-    if (conversation.loaded.value) return;
     const roomId = conversation.room.value.id;
+    this.releasing.delete(roomId);
+    if (conversation.loaded.value && this.socket.follows(roomId)) return;
     await this.socket.follow(roomId);
     const [page, detail] = await Promise.all([
       this.http.listMessages(roomId, { limit: HISTORY_PAGE }),
       this.http.getRoom(roomId),
     ]);
+    // Released meanwhile: what came would not be kept complete.
+    if (!this.socket.follows(roomId)) return;
     batch(() => {
       conversation.add(page.results);
       const { members: _members, ...room } = detail;
@@ -227,6 +283,22 @@ export class ChatApp {
       conversation.hasOlder.value = page.has_more && (conversation.messages.value[0]?.id ?? 0) > 1;
       conversation.loaded.value = true;
     });
+  }
+
+  /**
+   * With `queue`: stops following a room that left the screen, once its unsent messages are out, and
+   * forgets its loaded history; the staff queue keeps its preview and unread count live.
+   */
+  release(conversation: Conversation): void {
+    const roomId = conversation.room.value.id;
+    if (!this.options.queue || !this.socket.follows(roomId)) return;
+    if (this.socket.pending(roomId).length > 0) {
+      this.releasing.add(roomId);
+      return;
+    }
+    this.releasing.delete(roomId);
+    this.socket.unfollow(roomId);
+    conversation.unload();
   }
 
   /** Scrolls history back by one page. */
@@ -305,7 +377,8 @@ export class ChatApp {
       if (state === 'open' && !wasOpen) void this.refreshOnlineStaff();
     });
     socket.on('message', (message) => {
-      this.conversation(message.room_id)?.add([message]);
+      // A room only the queue follows gets no catch-up: keep its preview and count, not its list.
+      this.conversation(message.room_id)?.add([message], socket.follows(message.room_id));
       // Whoever from support just wrote is online, whatever the last poll said.
       if (message.sender_role === 'staff' && !this.onlineStaff.value.has(message.sender_id)) {
         this.onlineStaff.value = new Set([...this.onlineStaff.value, message.sender_id]);
@@ -314,6 +387,7 @@ export class ChatApp {
     socket.on('outbox', ({ roomId, pending }) => {
       const conversation = this.conversation(roomId);
       if (conversation) conversation.pending.value = pending;
+      if (conversation && pending.length === 0 && this.releasing.has(roomId)) this.release(conversation);
     });
     socket.on('typing', (event) =>
       this.conversation(event.room_id)?.setTyping(event.user_id, event.role, event.is_typing),
@@ -330,20 +404,7 @@ export class ChatApp {
     });
     socket.on('room', (event) => {
       if (event.event === 'unsubscribed') return;
-      const conversation = this.conversation(event.room_id);
-      if (conversation) {
-        const current = conversation.room.value;
-        // Snapshots can be older than what the socket already delivered; keep the newest activity.
-        conversation.room.value =
-          event.room.last_message_id >= current.last_message_id
-            ? event.room
-            : {
-                ...event.room,
-                last_message_id: current.last_message_id,
-                last_message: current.last_message,
-                last_activity_at: current.last_activity_at,
-              };
-      }
+      this.conversation(event.room_id)?.update(event.room);
       if (event.event === 'subscribed') return;
       // Presence frames reach a customer only from staff in their rooms: ask again when that changes.
       if (this.me.role === 'customer' && (event.event === 'joined' || event.event === 'left')) {
