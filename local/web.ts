@@ -160,10 +160,11 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
       unavailable(response);
       return;
     }
-    // Only the pages themselves may sign in: a JSON content type forces other sites through a CORS
-    // preflight this endpoint never answers, and a foreign Origin is refused outright.
-    const origin = request.headers.origin;
-    if (origin && new URL(origin).host !== request.headers.host) {
+    // Only the pages themselves, opened on a loopback address, may sign in: a JSON content type forces
+    // other sites through a CORS preflight this endpoint never answers, and a foreign Origin is refused
+    // outright. Host and Origin are both chosen by whoever sends the request (DNS rebinding points an
+    // attacker's name at 127.0.0.1, so the two agree), hence both must name a loopback host.
+    if (!signInAllowed(request.headers.host, request.headers.origin)) {
       json(response, 403, { error: { code: 'forbidden', message: 'Sign in from the pages of this server' } });
       return;
     }
@@ -215,8 +216,38 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
 }
 
 function hostnameOf(request: IncomingMessage): string {
-  const host = request.headers.host ?? 'localhost';
-  return new URL(`http://${host}`).hostname;
+  return parseHost(request.headers.host ?? 'localhost')?.hostname ?? 'localhost';
+}
+
+/** `host[:port]` as a URL, or undefined when it is not one (only a host and a port, nothing else). */
+function parseHost(host: string): URL | undefined {
+  try {
+    const url = new URL(`http://${host}`);
+    const given = host.toLowerCase();
+    return url.host === given || `${url.host}:80` === given ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const LOOPBACK_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Whether the local sign-in may mint a token for this request: the Host header names a loopback host
+ * (with its port), and the Origin, when the browser sends one, is a loopback http origin of that same host.
+ * `Origin: null` (sandboxed frames, file: pages) and anything unparseable are refused.
+ */
+function signInAllowed(host: string | undefined, origin: string | undefined): boolean {
+  const hostUrl = host === undefined ? undefined : parseHost(host);
+  if (!hostUrl || !LOOPBACK_HOSTNAMES.has(hostUrl.hostname)) return false;
+  if (origin === undefined) return true;
+  let originUrl: URL;
+  try {
+    originUrl = new URL(origin);
+  } catch {
+    return false;
+  }
+  return originUrl.protocol === 'http:' && originUrl.host === hostUrl.host;
 }
 
 /** The WebSocket URL as the browser reaches it: same host name as the page (localhost, 127.0.0.1, a LAN IP). */

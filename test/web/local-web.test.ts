@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +114,49 @@ describe('local web server', () => {
     expect(foreign.status).toBe(403);
     const simple = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body });
     expect(simple.status).toBe(415);
+  });
+
+  it.each([
+    [
+      'a rebound name in Host and Origin (DNS rebinding)',
+      'rebind.attacker.example:PORT',
+      'http://rebind.attacker.example:PORT',
+      403,
+    ],
+    ['a rebound name in Host, no Origin', 'rebind.attacker.example:PORT', undefined, 403],
+    ['a LAN address in Host', '192.168.1.20:PORT', 'http://192.168.1.20:PORT', 403],
+    ['a loopback Host with a foreign Origin', '127.0.0.1:PORT', 'http://rebind.attacker.example:PORT', 403],
+    ['a loopback Host with another loopback origin', '127.0.0.1:PORT', 'http://localhost:PORT', 403],
+    ['Origin: null', '127.0.0.1:PORT', 'null', 403],
+    ['an unparseable Origin', '127.0.0.1:PORT', 'not a url', 403],
+    ['a Host with a path in it', 'rebind.attacker.example/@127.0.0.1:PORT', undefined, 403],
+    ['127.0.0.1 with its own origin', '127.0.0.1:PORT', 'http://127.0.0.1:PORT', 200],
+    ['localhost with its own origin', 'localhost:PORT', 'http://localhost:PORT', 200],
+    ['[::1] with its own origin', '[::1]:PORT', 'http://[::1]:PORT', 200],
+    ['a loopback Host without an Origin (curl)', 'localhost:PORT', undefined, 200],
+  ])('answers a sign-in with %s: %s, %s → %i', async (_case, host, origin, status) => {
+    const port = new URL(stack.httpUrl).port;
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      host: host.replace('PORT', port),
+      ...(origin === undefined ? {} : { origin: origin.replace('PORT', port) }),
+    };
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, path: LOCAL_SIGN_IN_PATH, method: 'POST', headers, setHost: false },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += String(chunk);
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end(JSON.stringify({ user_id: 'mallory', role: 'staff' }));
+    });
+    expect(answer.status, answer.body).toBe(status);
+    if (status === 403) expect(answer.body).not.toContain('token');
   });
 
   it('leaves the API routes to the API', async () => {
