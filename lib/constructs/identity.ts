@@ -119,8 +119,17 @@ export class Identity extends Construct {
 
     const userPoolClient = userPool.addClient('WebClient', {
       generateSecret: false,
-      // The web pages use the hosted UI with the authorization code grant and PKCE: no password flow.
-      authFlows: {},
+      // The web pages sign in through the hosted UI (authorization code + PKCE) and only refresh tokens
+      // against the API. Leaving ExplicitAuthFlows out would mean Cognito's defaults (SRP and custom auth
+      // on top of refresh), so every flow is switched off here: CDK then renders exactly
+      // ["ALLOW_REFRESH_TOKEN_AUTH"], which it adds whenever authFlows names any flow.
+      authFlows: {
+        user: false,
+        userSrp: false,
+        userPassword: false,
+        adminUserPassword: false,
+        custom: false,
+      },
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],

@@ -367,6 +367,13 @@ describe('identity', () => {
     });
     s.template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
+
+  it('allows no sign-in flow besides the hosted UI: only refreshing tokens through the API', () => {
+    // Without ExplicitAuthFlows Cognito would also allow SRP and custom auth on the client.
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
+      ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
+    });
+  });
 });
 
 describe('observability', () => {
