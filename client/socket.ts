@@ -700,10 +700,15 @@ export class ChatSocket {
     }
     const { id } = message;
     if (room.seen.has(id)) return;
-    if (id <= room.resolved && !room.skipped.delete(id)) return;
-    room.seen.add(id);
-    room.suspected.delete(id);
-    this.advance(room);
+    if (id <= room.resolved) {
+      // Below the watermark only a confirmed hole that shows up after all is new: delivered, but kept out
+      // of `seen`, which holds ids above the watermark only (one below it would keep the gap check alive).
+      if (!room.skipped.delete(id)) return;
+    } else {
+      room.seen.add(id);
+      room.suspected.delete(id);
+      this.advance(room);
+    }
     this.remember(message);
     this.emit('message', message);
     if (room.seen.size > 0 && room.gapTimer === undefined && room.subscribed) {
