@@ -863,9 +863,14 @@ export class ChatSocket {
       return;
     }
     if (room && data.code === 'not_subscribed') {
-      // The server lost this socket's subscription (it expired or was cleaned up): subscribe again.
+      // The server lost this socket's subscription (it expired, was cleaned up, or an unsubscribe was
+      // handled after a newer subscribe): subscribe again, and then send again what may have been refused.
       room.subscribed = false;
       room.subscribeSent = false;
+      room.readSent = 0;
+      room.typingActive = false;
+      clearTimeout(room.typingTimer);
+      room.typingTimer = undefined;
       if (room.inFlight && room.inFlight.item.clientMessageId === data.client_message_id) {
         clearTimeout(room.inFlight.timer);
         room.queue.unshift(room.inFlight.item);

@@ -173,4 +173,23 @@ describe('ChatSocket against a scripted server', () => {
     expect(got).toEqual([2, 1, 4, 3]);
     expect(synced).toBeGreaterThan(syncedBefore);
   });
+
+  it('sends the read pointer and typing again after a not_subscribed error and the new subscription', async () => {
+    const t = setup(() => [message(1)]);
+    await followed(t, 1, 1);
+    t.client.markRead(ROOM, 1);
+    t.client.typing(ROOM);
+    expect(t.ws().frames()).toEqual(['subscribe', 'read:1', 'typing']);
+    // The server no longer has this socket's subscription (an unsubscribe handled after a newer subscribe).
+    t.ws().push({
+      type: 'error',
+      data: { code: 'not_subscribed', message: 'Not subscribed', frame_type: 'read', room_id: ROOM },
+    });
+    await sleep(5);
+    expect(t.ws().frames()).toEqual(['subscribe', 'read:1', 'typing', 'subscribe']);
+    t.ws().push(subscribed(1));
+    await sleep(20);
+    t.client.typing(ROOM);
+    expect(t.ws().frames()).toEqual(['subscribe', 'read:1', 'typing', 'subscribe', 'read:1', 'typing']);
+  });
 });
