@@ -204,6 +204,8 @@ export class ChatSocket {
   private readonly queueWaiters: { resolve(): void; reject(error: Error): void }[] = [];
   /** `room_id#id` of delivered messages, oldest first: a message of a queue-only room is emitted once. */
   private readonly delivered = new Set<string>();
+  /** This socket's user, as the server names it in its `subscribed` answers. */
+  private userId: string | undefined;
   private ws: WebSocketLike | undefined;
   private stateValue: ConnectionState = 'idle';
   private attempt = 0;
@@ -607,7 +609,7 @@ export class ChatSocket {
         this.pongTimer = undefined;
         return;
       case 'message':
-        this.accept(frame.data);
+        this.onMessage(frame.data);
         return;
       case 'ack':
         this.onAck(frame.data.message, frame.data.client_message_id);
@@ -617,7 +619,7 @@ export class ChatSocket {
           this.onQueueEvent(frame.data);
           return;
         }
-        if (frame.data.event === 'subscribed') this.onSubscribed(frame.data.room);
+        if (frame.data.event === 'subscribed') this.onSubscribed(frame.data.room, frame.data.user_id);
         this.emit('room', frame.data);
         return;
       case 'typing':
@@ -668,9 +670,10 @@ export class ChatSocket {
     for (const waiter of this.queueWaiters.splice(0)) waiter.reject(error);
   }
 
-  private onSubscribed(snapshot: Room): void {
+  private onSubscribed(snapshot: Room, userId: string): void {
     const room = this.rooms.get(snapshot.id);
     if (!room) return;
+    this.userId = userId;
     room.subscribed = true;
     room.snapshot = snapshot;
     if (room.resolved === undefined) room.resolved = snapshot.last_message_id;
@@ -816,12 +819,39 @@ export class ChatSocket {
     room.inFlight = { item, timer };
   }
 
+  /**
+   * The server may push the room's `message` frame to the sender's own socket before the `ack`: a message of
+   * this user with the in-flight send's `client_message_id` is that send stored, and settles it at once (so
+   * it never shows both as sent and as "Sending…"); the ack that follows finds nothing in flight.
+   */
+  private onMessage(message: Message): void {
+    this.accept(message);
+    const room = this.rooms.get(message.room_id);
+    const inFlight = room?.inFlight;
+    if (
+      room &&
+      inFlight &&
+      message.client_message_id !== null &&
+      message.client_message_id === inFlight.item.clientMessageId &&
+      this.userId !== undefined &&
+      message.sender_id === this.userId
+    ) {
+      this.settle(room, message);
+    }
+  }
+
   private onAck(message: Message, clientMessageId: string | null): void {
     const room = this.rooms.get(message.room_id);
     if (!room) return;
     this.accept(message);
+    if (room.inFlight?.item.clientMessageId !== clientMessageId) return;
+    this.settle(room, message);
+  }
+
+  /** Resolves the send in flight with its stored message and sends the next one. */
+  private settle(room: FollowedRoom, message: Message): void {
     const inFlight = room.inFlight;
-    if (!inFlight || inFlight.item.clientMessageId !== clientMessageId) return;
+    if (!inFlight) return;
     clearTimeout(inFlight.timer);
     room.inFlight = undefined;
     inFlight.item.resolve(message);

@@ -192,4 +192,56 @@ describe('ChatSocket against a scripted server', () => {
     t.client.typing(ROOM);
     expect(t.ws().frames()).toEqual(['subscribe', 'read:1', 'typing', 'subscribe', 'read:1', 'typing']);
   });
+
+  it('settles a send when its own message frame comes before the ack, and ignores the late ack', async () => {
+    const t = setup();
+    await followed(t, 0, 0);
+    const events: (string | null)[] = [];
+    const outbox: number[] = [];
+    t.client.on('message', (m) => events.push(m.client_message_id));
+    t.client.on('outbox', (e) => outbox.push(e.pending.length));
+    const first = t.client.send(ROOM, 'hello', 'c-1');
+    const second = t.client.send(ROOM, 'again', 'c-2');
+    const stored = message(1, {
+      sender_id: 'alice',
+      sender_role: 'customer',
+      content: 'hello',
+      client_message_id: 'c-1',
+    });
+    // The room's broadcast reaches the sender's socket before the ack.
+    t.ws().push({ type: 'message', data: stored });
+    expect(events).toEqual(['c-1']);
+    expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-2']);
+    await expect(first).resolves.toEqual(stored);
+    // The next send went out at once; the first one's ack changes nothing.
+    expect(
+      t
+        .ws()
+        .sent.filter((f) => f.type === 'message')
+        .map((f) => f.client_message_id),
+    ).toEqual(['c-1', 'c-2']);
+    t.ws().push({ type: 'ack', data: { client_message_id: 'c-1', duplicate: false, message: stored } });
+    expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-2']);
+    const next = message(2, {
+      sender_id: 'alice',
+      sender_role: 'customer',
+      content: 'again',
+      client_message_id: 'c-2',
+    });
+    t.ws().push({ type: 'ack', data: { client_message_id: 'c-2', duplicate: false, message: next } });
+    t.ws().push({ type: 'message', data: next });
+    await expect(second).resolves.toEqual(next);
+    expect(events).toEqual(['c-1', 'c-2']);
+    expect(t.client.pending(ROOM)).toEqual([]);
+    expect(outbox.at(-1)).toBe(0);
+  });
+
+  it('does not take another user’s message with the same client_message_id for its own send', async () => {
+    const t = setup();
+    await followed(t, 0, 0);
+    // Rejected with ChatClosedError when the test closes the socket.
+    t.client.send(ROOM, 'hello', 'c-1').catch(() => undefined);
+    t.ws().push({ type: 'message', data: message(1, { sender_id: 'sam', client_message_id: 'c-1' }) });
+    expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-1']);
+  });
 });
