@@ -22,7 +22,7 @@ export interface ChatConfig {
   readonly staffClaim: string;
   /** Group in `staffClaim` that makes a user staff. */
   readonly staffGroup: string;
-  /** Cognito hosted UI domain prefix; absent means `livechat-<account id>`. */
+  /** Cognito hosted UI domain prefix; absent means `<stack name>-<account id>` (see {@link stackDomainPrefix}). */
   readonly cognitoDomainPrefix: string | undefined;
   /** Cognito feature plan: `essentials` (default) or `plus` (threat protection, billed per MAU). */
   readonly cognitoPlus: boolean;
@@ -88,6 +88,38 @@ export const DEFAULT_WEB_DIR = join('dist', 'web');
 const RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
+
+/** Words Cognito refuses anywhere in a domain prefix. */
+const COGNITO_RESERVED_WORDS = /aws|amazon|cognito/;
+
+/**
+ * Why Cognito would refuse a hosted UI domain prefix, or `undefined` when it is fine: lowercase letters,
+ * digits and hyphens, 1-63 characters, no hyphen first or last, and none of `aws`, `amazon`, `cognito`.
+ */
+export function cognitoDomainPrefixProblem(prefix: string): string | undefined {
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/.test(prefix)) {
+    return 'must be 1-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen';
+  }
+  if (COGNITO_RESERVED_WORDS.test(prefix)) return "must not contain 'aws', 'amazon' or 'cognito'";
+  return undefined;
+}
+
+/**
+ * The stack's part of the default Cognito domain prefix (`<this>-<account id>`): the stack name lowercased,
+ * runs of other characters turned into one hyphen, the reserved words taken out, and cut to 50 characters so
+ * that the account id still fits in Cognito's 63. Two stacks in one account and region get two domains.
+ */
+export function stackDomainPrefix(stackName: string): string {
+  let name = stackName.toLowerCase();
+  // Taking a word out can join two halves into another one ("amazawson"), so repeat until none is left.
+  while (COGNITO_RESERVED_WORDS.test(name)) name = name.replace(new RegExp(COGNITO_RESERVED_WORDS, 'g'), '');
+  name = name
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, 50)
+    .replace(/-+$/, '');
+  return name === '' ? 'livechat' : name;
+}
 
 type Raw = (key: string) => unknown;
 
@@ -174,6 +206,12 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
   if (!RETENTION_DAYS.includes(logRetentionDays)) {
     throw new Error(`context logRetentionDays must be one of ${RETENTION_DAYS.join(', ')}`);
   }
+  const cognitoDomainPrefix = str(raw, CONTEXT.cognitoDomainPrefix);
+  const prefixProblem =
+    cognitoDomainPrefix === undefined ? undefined : cognitoDomainPrefixProblem(cognitoDomainPrefix);
+  if (prefixProblem) {
+    throw new Error(`context cognitoDomainPrefix ${prefixProblem}, got "${cognitoDomainPrefix}"`);
+  }
   const stageName = str(raw, CONTEXT.stageName) ?? 'prod';
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
     throw new Error(`context stageName must be letters, digits, - or _, got "${stageName}"`);
@@ -185,7 +223,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     userIdClaim: str(raw, CONTEXT.userIdClaim) ?? DEFAULTS.userIdClaim,
     staffClaim: str(raw, CONTEXT.staffClaim) ?? DEFAULTS.staffClaim,
     staffGroup: str(raw, CONTEXT.staffGroup) ?? DEFAULTS.staffGroup,
-    cognitoDomainPrefix: str(raw, CONTEXT.cognitoDomainPrefix),
+    cognitoDomainPrefix,
     cognitoPlus: bool(raw, CONTEXT.cognitoPlus, false),
     callbackUrls: list(raw, CONTEXT.callbackUrls),
     logoutUrls: list(raw, CONTEXT.logoutUrls),

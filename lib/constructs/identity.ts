@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   FeaturePlan,
@@ -12,7 +12,7 @@ import {
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
-import type { OidcConfig } from '../config.js';
+import { type OidcConfig, stackDomainPrefix } from '../config.js';
 
 /** What a JWT must satisfy to be accepted, wherever it is checked (HTTP authorizer, WebSocket authorizer). */
 export interface JwtSettings {
@@ -35,7 +35,7 @@ export interface IdentityProps {
   /**
    * Prefix of the Cognito hosted UI domain (`https://<prefix>.auth.<region>.amazoncognito.com`), unique in
    * the region across all AWS accounts.
-   * @default `livechat-<account id>`
+   * @default `<stack name>-<account id>`, the stack name lowercased and cleaned ({@link stackDomainPrefix})
    */
   readonly domainPrefix?: string;
   /** OAuth redirect URLs of the web pages (the hosted pages' URL is added by the stack). */
@@ -145,7 +145,10 @@ export class Identity extends Construct {
     });
 
     this.domain = userPool.addDomain('Domain', {
-      cognitoDomain: { domainPrefix: props.domainPrefix ?? `livechat-${Aws.ACCOUNT_ID}` },
+      cognitoDomain: {
+        domainPrefix:
+          props.domainPrefix ?? `${stackDomainPrefix(Stack.of(this).stackName)}-${Aws.ACCOUNT_ID}`,
+      },
     });
     this.userPool = userPool;
     this.userPoolClient = userPoolClient;

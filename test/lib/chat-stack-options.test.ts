@@ -10,7 +10,7 @@ import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } fro
 // The context options, synthesized without bundling (the default test bundles): each variant still passes
 // cdk-nag (synthesize throws otherwise) and cfn-lint.
 
-describe('hosted web pages, console origin and alarm e-mail', () => {
+describe('a second stack: another name, hosted web pages, console origin and alarm e-mail', () => {
   const consoleOrigin = 'https://console.example.com';
   let s: Synthesized;
   beforeAll(() => {
@@ -19,6 +19,7 @@ describe('hosted web pages, console origin and alarm e-mail', () => {
     s = synthesize({
       bundle: false,
       context: {
+        stackName: 'Support-Chat-EU',
         hosting: 'true',
         webDir,
         corsOrigins: consoleOrigin,
@@ -90,6 +91,12 @@ describe('hosted web pages, console origin and alarm e-mail', () => {
       TopicArn: { Ref: logicalId(s.stack.observability.topic) },
     });
     expect(s.json.Outputs?.WebUrl?.Value).toEqual(hostedUrl('/'));
+  });
+
+  it('gives the Cognito hosted UI a domain of its own, derived from the stack name', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['support-chat-eu-', { Ref: 'AWS::AccountId' }]] },
+    });
   });
 
   it('passes cfn-lint', () => {

@@ -368,6 +368,12 @@ describe('identity', () => {
     s.template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
   });
 
+  it('names the hosted UI domain after the stack and the account', () => {
+    s.template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: { 'Fn::Join': ['', ['livechat-', { Ref: 'AWS::AccountId' }]] },
+    });
+  });
+
   it('allows no sign-in flow besides the hosted UI: only refreshing tokens through the API', () => {
     // Without ExplicitAuthFlows Cognito would also allow SRP and custom auth on the client.
     s.template.hasResourceProperties('AWS::Cognito::UserPoolClient', {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../lib/config.js';
+import { readConfig, stackDomainPrefix } from '../../lib/config.js';
 
 const emptyRoot = mkdtempSync(join(tmpdir(), 'chat-root-'));
 const read = (context: Record<string, unknown>, root = emptyRoot) =>
@@ -46,6 +46,31 @@ describe('readConfig', () => {
     });
   });
 
+  it('accepts a Cognito domain prefix Cognito accepts', () => {
+    expect(read({ cognitoDomainPrefix: 'example-support-chat' }).cognitoDomainPrefix).toBe(
+      'example-support-chat',
+    );
+    expect(read({ cognitoDomainPrefix: 'a'.repeat(63) }).cognitoDomainPrefix).toHaveLength(63);
+  });
+
+  it.each([
+    ['LiveChat', 'livechat'],
+    ['LiveChatTest', 'livechattest'],
+    ['Support-Chat_EU', 'support-chat-eu'],
+    ['AwsCognitoChat', 'chat'],
+    ['amazawson-chat', 'chat'],
+    ['--Chat--', 'chat'],
+    ['AWS', 'livechat'],
+  ])('derives the default Cognito domain prefix of stack %s from its name: %s-<account id>', (name, base) => {
+    expect(stackDomainPrefix(name)).toBe(base);
+  });
+
+  it('keeps the derived prefix short enough for the account id', () => {
+    const base = stackDomainPrefix(`A${'-b'.repeat(60)}`);
+    expect(base.length).toBeLessThanOrEqual(50);
+    expect(base).toMatch(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/);
+  });
+
   it('hosts the pages by default only once they are built', () => {
     const root = mkdtempSync(join(tmpdir(), 'chat-root-'));
     expect(read({}, root).webDir).toBeUndefined();
@@ -66,6 +91,13 @@ describe('readConfig', () => {
     [{ stageName: 'a/b' }, /stageName must be/],
     [{ hosting: 'true' }, /build the web pages first/],
     [{ hosting: 'maybe' }, /hosting must be auto, true or false/],
+    [{ cognitoDomainPrefix: 'Support-Chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
+    [{ cognitoDomainPrefix: '-support-chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
+    [{ cognitoDomainPrefix: 'support.chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
+    [{ cognitoDomainPrefix: 'a'.repeat(64) }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
+    [{ cognitoDomainPrefix: 'aws-chat' }, /cognitoDomainPrefix must not contain 'aws'/],
+    [{ cognitoDomainPrefix: 'chat-on-amazon' }, /cognitoDomainPrefix must not contain 'aws'/],
+    [{ cognitoDomainPrefix: 'mycognito' }, /cognitoDomainPrefix must not contain 'aws'/],
   ])('refuses %o', (context, message) => {
     expect(() => read(context)).toThrow(message);
   });
