@@ -43,6 +43,8 @@ export class Conversation {
   constructor(
     room: Room,
     private readonly me: string,
+    /** My side: "Seen" counts the read pointers of the other side only (not a colleague's). */
+    private readonly myRole: Role,
   ) {
     this.room = signal(room);
     this.myLastRead = signal(Math.max(0, room.last_message_id - room.unread_count));
@@ -143,9 +145,14 @@ export class Conversation {
     }
   }
 
-  /** The newest message of mine that the other side has read, for the "Seen" mark. */
+  /**
+   * The newest message of mine that the other side has read, for the "Seen" mark: for staff the customer,
+   * for the customer anyone from support. A colleague who opened the room or replied has not "seen" it.
+   */
   readonly seenUpTo = computed(() => {
-    const theirs = Object.values(this.reads.value).map((r) => r.lastRead);
+    const theirs = Object.values(this.reads.value)
+      .filter((r) => r.role !== this.myRole)
+      .map((r) => r.lastRead);
     const readUpTo = theirs.length > 0 ? Math.max(...theirs) : 0;
     let seen = 0;
     for (const message of this.messages.value) {
@@ -238,7 +245,7 @@ export class ChatApp {
   track(room: Room): Conversation {
     const existing = this.conversations.value.get(room.id);
     if (existing) return existing;
-    const conversation = new Conversation(room, this.me.userId);
+    const conversation = new Conversation(room, this.me.userId, this.me.role);
     const next = new Map(this.conversations.value);
     next.set(room.id, conversation);
     this.conversations.value = next;
