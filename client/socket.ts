@@ -620,6 +620,15 @@ export class ChatSocket {
           return;
         }
         if (frame.data.event === 'subscribed') this.onSubscribed(frame.data.room, frame.data.user_id);
+        else if (frame.data.event === 'unsubscribed') {
+          const room = this.rooms.get(frame.data.room_id);
+          if (room) {
+            // The answer to an unsubscribe handled after a newer subscribe (unfollow, then follow again:
+            // frames of a socket may run concurrently): the server dropped a room still followed.
+            this.resubscribe(room);
+            return;
+          }
+        }
         this.emit('room', frame.data);
         return;
       case 'typing':
@@ -640,6 +649,17 @@ export class ChatSocket {
   private subscribe(room: FollowedRoom): void {
     if (room.subscribeSent) return;
     if (this.write({ type: 'subscribe', room_id: room.id })) room.subscribeSent = true;
+  }
+
+  /** The server no longer has the room's subscription: subscribe again, then send what it may have refused. */
+  private resubscribe(room: FollowedRoom): void {
+    room.subscribed = false;
+    room.subscribeSent = false;
+    room.readSent = 0;
+    room.typingActive = false;
+    clearTimeout(room.typingTimer);
+    room.typingTimer = undefined;
+    this.subscribe(room);
   }
 
   private subscribeQueue(): void {
@@ -894,19 +914,13 @@ export class ChatSocket {
     }
     if (room && data.code === 'not_subscribed') {
       // The server lost this socket's subscription (it expired, was cleaned up, or an unsubscribe was
-      // handled after a newer subscribe): subscribe again, and then send again what may have been refused.
-      room.subscribed = false;
-      room.subscribeSent = false;
-      room.readSent = 0;
-      room.typingActive = false;
-      clearTimeout(room.typingTimer);
-      room.typingTimer = undefined;
+      // handled after a newer subscribe).
       if (room.inFlight && room.inFlight.item.clientMessageId === data.client_message_id) {
         clearTimeout(room.inFlight.timer);
         room.queue.unshift(room.inFlight.item);
         room.inFlight = undefined;
       }
-      this.subscribe(room);
+      this.resubscribe(room);
       return;
     }
     const inFlight = room?.inFlight;

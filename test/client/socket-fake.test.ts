@@ -244,4 +244,35 @@ describe('ChatSocket against a scripted server', () => {
     t.ws().push({ type: 'message', data: message(1, { sender_id: 'sam', client_message_id: 'c-1' }) });
     expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-1']);
   });
+
+  it('subscribes again when an old unsubscribe is answered after the room was followed again', async () => {
+    const t = setup(() => [message(1)]);
+    await followed(t, 1, 1);
+    const roomEvents: string[] = [];
+    t.client.on('room', (e) => roomEvents.push(e.event));
+    t.client.unfollow(ROOM);
+    const again = t.client.follow(ROOM, { after: 1 });
+    expect(t.ws().frames()).toEqual(['subscribe', 'unsubscribe', 'subscribe']);
+    // The server handles the new subscribe first, then the old unsubscribe, which drops the subscription.
+    t.ws().push(subscribed(1));
+    await again;
+    t.ws().push({ type: 'room', data: { event: 'unsubscribed', room_id: ROOM, user_id: 'alice' } });
+    expect(t.ws().frames()).toEqual(['subscribe', 'unsubscribe', 'subscribe', 'subscribe']);
+    t.client.markRead(ROOM, 1); // waits for the subscription
+    expect(t.ws().frames()).toHaveLength(4);
+    t.ws().push(subscribed(1));
+    expect(t.ws().frames()).toEqual(['subscribe', 'unsubscribe', 'subscribe', 'subscribe', 'read:1']);
+    expect(roomEvents).toEqual(['subscribed', 'subscribed']);
+  });
+
+  it('passes on the unsubscribed answer of a room no longer followed', async () => {
+    const t = setup();
+    await followed(t, 0, 0);
+    const roomEvents: string[] = [];
+    t.client.on('room', (e) => roomEvents.push(e.event));
+    t.client.unfollow(ROOM);
+    t.ws().push({ type: 'room', data: { event: 'unsubscribed', room_id: ROOM, user_id: 'alice' } });
+    expect(roomEvents).toEqual(['unsubscribed']);
+    expect(t.ws().frames()).toEqual(['subscribe', 'unsubscribe']);
+  });
 });
