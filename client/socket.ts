@@ -251,8 +251,16 @@ export class ChatSocket {
     void this.open();
   }
 
-  /** Skips the remaining backoff delay (e.g. when the browser says it is online again). */
+  /**
+   * Skips the remaining backoff delay (e.g. when the browser says it is online again, or the page becomes
+   * visible). While open, checks the connection at once instead: a ping that must be answered within
+   * `pongTimeoutMs`, so a socket that died silently (a laptop's sleep, a network change) is replaced now.
+   */
   reconnectNow(): void {
+    if (this.stateValue === 'open') {
+      this.probe();
+      return;
+    }
     if (this.reconnectTimer === undefined) return;
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
@@ -568,6 +576,13 @@ export class ChatSocket {
       this.reconnectTimer = undefined;
       void this.open();
     }, delay);
+  }
+
+  /** Pings now, unless a ping already waits for its pong; no pong in time drops the connection. */
+  private probe(): void {
+    const ws = this.ws;
+    if (!ws || this.pongTimer !== undefined || !this.write({ type: 'ping' })) return;
+    this.pongTimer = setTimeout(() => this.abandon(ws), this.options.pongTimeoutMs ?? 20_000);
   }
 
   private startHeartbeat(): void {

@@ -275,4 +275,25 @@ describe('ChatSocket against a scripted server', () => {
     expect(roomEvents).toEqual(['unsubscribed']);
     expect(t.ws().frames()).toEqual(['subscribe', 'unsubscribe']);
   });
+
+  it('checks an open connection at once when the page comes back online or visible', async () => {
+    const t = setup(() => [], { pongTimeoutMs: 100 });
+    await followed(t, 0, 0);
+    const first = t.ws();
+    const pings = () => first.sent.filter((f) => f.type === 'ping').length;
+    const before = pings();
+    // It answers: nothing changes.
+    t.client.reconnectNow();
+    expect(pings()).toBe(before + 1);
+    first.push({ type: 'pong', data: { time: '2025-01-01T00:00:00.000Z' } });
+    await sleep(150);
+    expect(t.sockets).toHaveLength(1);
+    // It died silently: the missing pong replaces it.
+    t.client.reconnectNow();
+    t.client.reconnectNow(); // one ping waits for its pong at a time
+    expect(pings()).toBe(before + 2);
+    await sleep(200);
+    expect(t.sockets).toHaveLength(2);
+    expect(t.ws().frames()).toEqual(['subscribe']);
+  });
 });
