@@ -7,6 +7,8 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
+  MathExpression,
+  type MathExpressionOptions,
   Metric,
   Stats,
   TextWidget,
@@ -46,6 +48,34 @@ const TABLE_OPERATIONS = [
   Operation.BATCH_GET_ITEM,
   Operation.BATCH_WRITE_ITEM,
 ];
+
+/**
+ * The sum of a per-operation DynamoDB metric of the table over {@link TABLE_OPERATIONS}. DynamoDB publishes
+ * ThrottledRequests and SystemErrors only for the operations and periods that had one, so most series are
+ * missing most of the time, and a plain `a + b` is empty whenever any term is: each term is FILLed with 0.
+ */
+export function sumOverOperations(
+  table: Table,
+  metricName: 'ThrottledRequests' | 'SystemErrors',
+  options: MathExpressionOptions = {},
+): MathExpression {
+  const usingMetrics: Record<string, IMetric> = {};
+  for (const operation of TABLE_OPERATIONS) {
+    const id = operation.charAt(0).toLowerCase() + operation.slice(1);
+    usingMetrics[id] = table.metric(metricName, {
+      dimensionsMap: { TableName: table.tableName, Operation: operation },
+      statistic: Stats.SUM,
+    });
+  }
+  return new MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label: `${metricName} (all operations)`,
+    ...options,
+  });
+}
 
 export interface ObservabilityProps {
   /** Every function, keyed by handler. */
@@ -128,13 +158,13 @@ export class Observability extends Construct {
     );
     alarm(
       'DynamoThrottles',
-      props.table.metricThrottledRequestsForOperations({ ...sum, operations: TABLE_OPERATIONS }),
+      sumOverOperations(props.table, 'ThrottledRequests', { period: ALARM_PERIOD }),
       ALARM_THRESHOLDS.dynamoThrottledRequests,
       'DynamoDB throttled requests of the chat table (hot partition or index).',
     );
     alarm(
       'DynamoSystemErrors',
-      props.table.metricSystemErrorsForOperations({ ...sum, operations: TABLE_OPERATIONS }),
+      sumOverOperations(props.table, 'SystemErrors', { period: ALARM_PERIOD }),
       ALARM_THRESHOLDS.dynamoSystemErrors,
       'DynamoDB answered 500 to requests on the chat table.',
     );
@@ -239,10 +269,7 @@ export class Observability extends Construct {
       new GraphWidget({
         title: 'DynamoDB throttling',
         left: [
-          props.table.metricThrottledRequestsForOperations({
-            operations: TABLE_OPERATIONS,
-            statistic: Stats.SUM,
-          }),
+          sumOverOperations(props.table, 'ThrottledRequests'),
           ...tableSchema.globalSecondaryIndexes.map((i) => indexMetric('WriteThrottleEvents', i.indexName)),
         ],
         width: 8,

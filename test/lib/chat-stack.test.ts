@@ -417,6 +417,39 @@ describe('observability', () => {
     expect(JSON.stringify(found[0]?.Metrics)).toContain(`{"Ref":"${logicalId(s.stack.data.table)}"}`);
   });
 
+  // DynamoDB publishes these per operation and only when one happened: a bare `a + b` has no data as soon as
+  // one operation had none, so the alarm could never fire.
+  it.each(['ThrottledRequests', 'SystemErrors'])(
+    'sums %s over the operations with every missing series filled with 0',
+    (metric) => {
+      const [alarm] = alarms().filter((a) =>
+        JSON.stringify(a.Metrics ?? []).includes(`"MetricName":"${metric}"`),
+      );
+      const queries = alarm?.Metrics as { Id: string; Expression?: string; ReturnData?: boolean }[];
+      const expression = queries.find((q) => q.Expression !== undefined);
+      const series = queries.filter((q) => q.Expression === undefined).map((q) => q.Id);
+      expect(series.length).toBeGreaterThanOrEqual(7);
+      expect(expression?.Expression).toBe(series.map((id) => `FILL(${id}, 0)`).join(' + '));
+      for (const q of queries) expect(q.ReturnData ?? true).toBe(q === expression);
+    },
+  );
+
+  it('graphs DynamoDB throttling with the same filled sum', () => {
+    const [dashboard] = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Dashboard'));
+    // The body is a Fn::Join of JSON text around references; a placeholder stands in for each reference.
+    const parts = (dashboard!.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const body = JSON.parse(parts.map((p) => (typeof p === 'string' ? p : 'REF')).join('')) as {
+      widgets: { properties: { title?: string; metrics?: unknown[][] } }[];
+    };
+    const widget = body.widgets.find((w) => w.properties.title === 'DynamoDB throttling');
+    const expressions = (widget?.properties.metrics ?? [])
+      .map((m) => (m.at(-1) as { expression?: string }).expression)
+      .filter((e) => e !== undefined);
+    const alarm = alarms().find((a) => JSON.stringify(a.Metrics ?? []).includes('ThrottledRequests'));
+    const expression = (alarm!.Metrics as { Expression?: string }[]).find((q) => q.Expression)?.Expression;
+    expect(expressions).toEqual([expression]);
+  });
+
   it('sends every alarm to the topic, which has no subscriber unless an e-mail is given', () => {
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual([topicRef()]);
