@@ -269,9 +269,11 @@ export class ChatSocket {
 
   /**
    * Follows a room on this socket, now and after every reconnect. Resolves with the room when the first
-   * subscription is confirmed; rejects if the server refuses it (e.g. `room_not_found`).
+   * subscription is confirmed; rejects if the server refuses it (e.g. `room_not_found`), and with
+   * {@link ChatClosedError} once the socket is closed.
    */
   follow(roomId: string, options: FollowOptions = {}): Promise<Room> {
+    if (this.isClosed()) return Promise.reject(new ChatClosedError());
     let room = this.rooms.get(roomId);
     if (!room) {
       room = {

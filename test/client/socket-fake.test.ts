@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { ChatClosedError } from '../../client/errors.js';
 import type { ChatHttp } from '../../client/http.js';
 import { ChatSocket, type ChatSocketOptions, type WebSocketLike } from '../../client/socket.js';
 import type { Message, Room, ServerFrame } from '../../client/wire.js';
@@ -295,5 +296,14 @@ describe('ChatSocket against a scripted server', () => {
     await sleep(200);
     expect(t.sockets).toHaveLength(2);
     expect(t.ws().frames()).toEqual(['subscribe']);
+  });
+
+  it('refuses to follow a room once closed', async () => {
+    const t = setup();
+    t.client.connect();
+    await sleep(10);
+    t.client.close();
+    await expect(t.client.follow(ROOM)).rejects.toBeInstanceOf(ChatClosedError);
+    expect(t.client.follows(ROOM)).toBe(false);
   });
 });
