@@ -920,7 +920,10 @@ export class ChatSocket {
     if (room && data.frame_type === 'subscribe') {
       room.subscribeSent = false;
       if (data.code === 'internal_error') {
-        setTimeout(() => this.subscribe(room), 1_000);
+        // Unless the room was unfollowed meanwhile (or followed again: that record subscribed itself).
+        setTimeout(() => {
+          if (this.rooms.get(room.id) === room) this.subscribe(room);
+        }, 1_000);
         return;
       }
       // The room does not exist for this user (or no longer): stop following it.

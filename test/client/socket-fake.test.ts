@@ -306,4 +306,18 @@ describe('ChatSocket against a scripted server', () => {
     await expect(t.client.follow(ROOM)).rejects.toBeInstanceOf(ChatClosedError);
     expect(t.client.follows(ROOM)).toBe(false);
   });
+
+  it('does not retry a failed subscribe of a room unfollowed meanwhile', async () => {
+    const t = setup();
+    t.client.connect();
+    await sleep(10);
+    t.client.follow(ROOM).catch(() => undefined); // rejected by unfollow()
+    t.ws().push({
+      type: 'error',
+      data: { code: 'internal_error', message: 'Try again', frame_type: 'subscribe', room_id: ROOM },
+    });
+    t.client.unfollow(ROOM);
+    await sleep(1_100);
+    expect(t.ws().frames()).toEqual(['subscribe']);
+  });
 });
