@@ -11,8 +11,12 @@
 
 /** What a function may touch; the stack turns it into IAM grants, nothing more. */
 export interface RouteAccess {
-  /** DynamoDB access on the chat table. */
-  readonly table: 'none' | 'read' | 'readwrite';
+  /**
+   * DynamoDB access on the chat table: `read` (GetItem, BatchGetItem, Query), `readwrite` (read plus PutItem,
+   * UpdateItem, DeleteItem, BatchWriteItem), or `tickets`, DeleteItem alone, which is all it takes to redeem
+   * a one-time WebSocket ticket (delete it and get the old item back).
+   */
+  readonly table: 'none' | 'tickets' | 'read' | 'readwrite';
   /** Whether the function posts frames through the WebSocket management API. */
   readonly push: boolean;
 }
@@ -134,7 +138,7 @@ export const httpRoutes: readonly HttpRoute[] = [
 /** The Lambda REQUEST authorizer of the WebSocket API's `$connect` route. */
 export const webSocketAuthorizer = {
   handler: 'ws/authorizer',
-  access: write,
+  access: { table: 'tickets', push: false },
   summary: 'Verifies ?token= or consumes ?ticket=',
 } as const;
 

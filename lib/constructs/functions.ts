@@ -3,7 +3,7 @@ import type { CfnResource } from 'aws-cdk-lib';
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -56,16 +56,54 @@ export interface FunctionsProps {
 
 /** The access of every handler, from the route table (a handler serving several routes gets the union). */
 export function handlerAccess(): Map<string, RouteAccess> {
-  const rank = { none: 0, read: 1, readwrite: 2 } as const;
+  const rank = { none: 0, tickets: 1, read: 2, readwrite: 3 } as const;
   const access = new Map<string, RouteAccess>();
   for (const { handler, access: a } of [...httpRoutes, webSocketAuthorizer, ...webSocketRoutes]) {
     const seen = access.get(handler);
+    // `tickets` is not part of `read`: the union of the two has no level of its own.
+    if (seen && seen.table !== a.table && [seen.table, a.table].includes('tickets')) {
+      throw new Error(`handler ${handler} mixes table access tickets with ${seen.table} and ${a.table}`);
+    }
     access.set(handler, {
       table: seen && rank[seen.table] > rank[a.table] ? seen.table : a.table,
       push: (seen?.push ?? false) || a.push,
     });
   }
   return access;
+}
+
+/**
+ * The DynamoDB actions of each table access level, on the table itself. Narrower than `grantReadData` and
+ * `grantReadWriteData`, which add Scan, ConditionCheckItem, DescribeTable and the stream actions: the
+ * storage module uses none of them.
+ */
+export const TABLE_ACTIONS: Record<RouteAccess['table'], readonly string[]> = {
+  none: [],
+  tickets: ['dynamodb:DeleteItem'],
+  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'],
+  readwrite: [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:Query',
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
+};
+
+/** Grants one table access level: its actions on the table, and Query alone on the indexes (read levels). */
+export function grantTableAccess(grantee: IGrantable, table: ITable, level: RouteAccess['table']): void {
+  const actions = TABLE_ACTIONS[level];
+  if (actions.length === 0) return;
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }),
+  );
+  if (actions.includes('dynamodb:Query')) {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${table.tableArn}/index/*`] }),
+    );
+  }
 }
 
 /** `ws/send-message` → `WsSendMessage`: a stable construct id per handler. */
@@ -79,7 +117,7 @@ export function handlerId(handler: string): string {
 /**
  * One `NodejsFunction` per handler of the route table: bundled by the local esbuild (no Docker) as a minified
  * ES module with the AWS SDK inside, arm64 on Node.js 22, a log group with retention, and IAM grants taken
- * from the route table's `access` and nothing else.
+ * from the route table's `access` and nothing else ({@link TABLE_ACTIONS}).
  */
 export class Functions extends Construct {
   /** Every function, keyed by handler (`http/list-rooms`). */
@@ -150,8 +188,7 @@ export class Functions extends Construct {
           logLevel: LogLevel.WARNING,
         },
       });
-      if (a.table === 'read') props.table.grantReadData(fn);
-      if (a.table === 'readwrite') props.table.grantReadWriteData(fn);
+      grantTableAccess(fn, props.table, a.table);
       if (a.push) props.webSocketStage.grantManagementApiAccess(fn);
       functions.set(handler, fn);
     }
@@ -169,7 +206,7 @@ export class Functions extends Construct {
     const acknowledge = (id: string, reason: string) => Validations.of(this).acknowledge({ id, reason });
     acknowledge(
       `AwsSolutions-IAM5[Resource::<${tableId}.Arn>/index/*]`,
-      'grantReadData/grantReadWriteData cover the indexes of the one chat table (gsi1, gsi2); the wildcard ' +
+      'dynamodb:Query (and nothing else) on the indexes of the one chat table (gsi1, gsi2); the wildcard ' +
         "spans only that table's indexes.",
     );
     acknowledge(

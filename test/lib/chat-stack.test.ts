@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   allHandlers,
   httpRoutes,
+  type RouteAccess,
   webSocketAuthorizer,
   webSocketRouteSelectionExpression,
   webSocketRoutes,
@@ -304,31 +305,79 @@ describe('functions', () => {
     }
   });
 
-  const READ = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
-  const WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+  /** The DynamoDB actions each table access level allows: exactly these, nothing broader. */
+  const TABLE_ACTIONS: Record<RouteAccess['table'], string[]> = {
+    none: [],
+    tickets: ['dynamodb:DeleteItem'],
+    read: ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+    readwrite: [
+      'dynamodb:BatchGetItem',
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ],
+  };
+  type Statement = { Action: string | string[]; Resource: unknown };
+  const statementsOf = (handler: string): Statement[] => {
+    const roleId = logicalId(s.stack.functions.of(handler).role!);
+    return Object.values(resourcesOfType(s.json, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(`{"Ref":"${roleId}"}`))
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  };
+  const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
+  const tableArn = () => ({ 'Fn::GetAtt': [logicalId(s.stack.data.table), 'Arn'] });
+  const indexArns = () => ({ 'Fn::Join': ['', [tableArn(), '/index/*']] });
 
   it.each([...access].map(([handler, a]) => [handler, a.table, a.push]))(
     'grants %s table access %s and push %s, nothing more',
     (handler, table, push) => {
       const roleId = logicalId(s.stack.functions.of(handler).role!);
-      const policies = Object.values(resourcesOfType(s.json, 'AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p.Properties.Roles).includes(`{"Ref":"${roleId}"}`),
-      );
-      const statements = policies.flatMap(
-        (p) => (p.Properties.PolicyDocument as { Statement: { Action: string | string[] }[] }).Statement,
-      );
-      const actions = statements.flatMap((st) => (Array.isArray(st.Action) ? st.Action : [st.Action]));
+      const actions = statementsOf(handler).flatMap(actionsOf);
       const services = new Set(actions.map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(
         ['logs', ...(table === 'none' ? [] : ['dynamodb']), ...(push ? ['execute-api'] : [])].sort(),
       );
-      if (table !== 'none') expect(actions).toEqual(expect.arrayContaining(READ));
-      for (const write of WRITE) expect(actions.includes(write)).toBe(table === 'readwrite');
+      expect([...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(
+        TABLE_ACTIONS[table],
+      );
       expect(actions.includes('execute-api:ManageConnections')).toBe(push);
       // The role carries no managed policy: only the statements above.
       expect(props(roleId).ManagedPolicyArns).toBeUndefined();
     },
   );
+
+  it.each(
+    [...access].filter(([, a]) => a.table === 'read' || a.table === 'readwrite').map(([handler]) => handler),
+  )('lets %s query the indexes, and do nothing else on them', (handler) => {
+    for (const st of statementsOf(handler)) {
+      const resources = [st.Resource].flat();
+      if (!JSON.stringify(resources).includes('/index/*')) continue;
+      expect(resources).toEqual([indexArns()]);
+      expect(actionsOf(st)).toEqual(['dynamodb:Query']);
+    }
+    const onIndexes = statementsOf(handler).filter((st) => JSON.stringify(st.Resource).includes('/index/'));
+    expect(onIndexes).toHaveLength(1);
+  });
+
+  it('lets the WebSocket authorizer only take tickets: DeleteItem on the table itself', () => {
+    const dynamo = statementsOf(webSocketAuthorizer.handler).filter((st) =>
+      actionsOf(st).some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo).toEqual([{ Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: tableArn() }]);
+  });
+
+  it('allows no Scan, wildcard, stream or table-management action on the table to anyone', () => {
+    const actions = Object.values(resourcesOfType(s.json, 'AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actionsOf),
+    );
+    const dynamo = actions.filter((a) => a.startsWith('dynamodb:'));
+    expect(dynamo.length).toBeGreaterThan(0);
+    for (const action of dynamo) expect(TABLE_ACTIONS.readwrite).toContain(action);
+    expect(dynamo).not.toContain('dynamodb:Scan');
+  });
 });
 
 describe('identity', () => {
