@@ -141,4 +141,33 @@ describe('the console keeps its queue live with one subscription', () => {
     expect(subscribeCalls(reconnected as string)).toBe(2);
     expect(late.id).toBeTruthy();
   });
+
+  it('keeps the newest preview when a Join answer comes back after a newer message', async () => {
+    const [first] = rooms as [Room];
+    let answered!: () => void;
+    const joinAnswered = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The server joins at once, but its answer reaches the page only after a newer message did.
+    await page.route(`**/api/chat/rooms/${first.id}/join`, async (route) => {
+      const response = await route.fetch();
+      answered();
+      await released;
+      await route.fulfill({ response });
+    });
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await joinAnswered;
+    await customers[0]?.sendMessage(first.id, 'newer than the join');
+    await page.locator('.bubble', { hasText: 'newer than the join' }).waitFor();
+    await expect.poll(() => item('Room 0').locator('.preview').textContent()).toBe('newer than the join');
+    release();
+    const leave = page.getByRole('button', { name: 'Leave', exact: true });
+    await expect.poll(() => leave.isEnabled()).toBe(true);
+    expect(await item('Room 0').locator('.preview').textContent()).toBe('newer than the join');
+    await page.unroute(`**/api/chat/rooms/${first.id}/join`);
+  });
 });

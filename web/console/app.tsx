@@ -368,7 +368,8 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
     busy.value = true;
     error.value = '';
     try {
-      conversation.room.value = { ...conversation.room.value, ...(await action(room.id)) };
+      // The answer can be older than what the socket delivered meanwhile: keep the newest activity.
+      conversation.update(await action(room.id));
     } catch (e) {
       error.value = e instanceof Error ? e.message : String(e);
     } finally {

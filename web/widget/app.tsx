@@ -167,7 +167,8 @@ function ChatView({
 
   const end = async () => {
     try {
-      conversation.room.value = { ...conversation.room.value, ...(await app.http.closeRoom(room.id)) };
+      // The answer can be older than what the socket delivered meanwhile: keep the newest activity.
+      conversation.update(await app.http.closeRoom(room.id));
     } catch (e) {
       app.report(e);
     }
