@@ -211,7 +211,11 @@ export function ConsoleApp(props: {
       event.preventDefault();
       const index = list.findIndex((c) => c.room.value.id === model.selected.value);
       const step = event.key === 'ArrowDown' ? 1 : -1;
-      const next = list[(index + step + list.length) % list.length];
+      // Nothing selected (or the selection is not in this list): ↓ opens the first room, ↑ the last.
+      const next =
+        index === -1
+          ? list[step === 1 ? 0 : list.length - 1]
+          : list[(index + step + list.length) % list.length];
       if (next) model.select(next.room.value.id);
     };
     document.addEventListener('keydown', onKey);
