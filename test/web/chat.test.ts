@@ -192,4 +192,16 @@ describe('staff console and customer widget in Chromium', () => {
     await widgetPage.getByRole('button', { name: 'Start a new chat' }).click();
     await widgetPage.getByRole('button', { name: 'Start chat' }).waitFor();
   });
+
+  it('says "Connecting…", not "Reconnecting…", while the first connection has not opened yet', async () => {
+    const { page } = await harness.open('/console.html');
+    await page.route('**/api/chat/ws-ticket', (route) => route.abort('connectionrefused'));
+    await signIn(page, 'erin', 'staff');
+    await shows(page, '.connection-hint', 'Connecting…');
+    await page.waitForTimeout(1_000); // failed attempts go on meanwhile
+    expect(await page.locator('.connection-hint').textContent()).toBe('Connecting…');
+    await page.unroute('**/api/chat/ws-ticket');
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
+    await expect.poll(() => page.locator('.connection-hint').textContent(), { timeout: 15_000 }).toBe('');
+  });
 });

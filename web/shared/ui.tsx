@@ -203,6 +203,9 @@ export function ConfirmButton({
 
 export function ConnectionHint({ state }: { state: ConnectionState }) {
   const visible = useSignal(false);
+  // Until the first connection opened there is nothing to reconnect: a slow start says so.
+  const everOpen = useRef(false);
+  if (state === 'open') everOpen.current = true;
   useEffect(() => {
     if (state === 'open' || state === 'idle') {
       visible.value = false;
@@ -220,7 +223,13 @@ export function ConnectionHint({ state }: { state: ConnectionState }) {
       aria-live="polite"
       data-visible={visible.value ? 'true' : 'false'}
     >
-      {visible.value ? (state === 'closed' ? 'Disconnected.' : 'Reconnecting…') : ''}
+      {visible.value
+        ? state === 'closed'
+          ? 'Disconnected.'
+          : everOpen.current
+            ? 'Reconnecting…'
+            : 'Connecting…'
+        : ''}
     </div>
   );
 }
