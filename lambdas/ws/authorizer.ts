@@ -1,4 +1,5 @@
 import { JwtVerifier } from 'aws-jwt-verify';
+import { FetchError, JwksValidationError } from 'aws-jwt-verify/error';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { redeemTicket } from '../domain/chat.js';
@@ -38,6 +39,8 @@ async function actorFromToken(token: string): Promise<Actor | null> {
   try {
     return actorFromClaims(await verifier.verify(token), config);
   } catch (error) {
+    // The issuer's keys could not be fetched or read: a failure of ours, not a bad token.
+    if (error instanceof FetchError || error instanceof JwksValidationError) throw error;
     logger.info('Token refused', { reason: error instanceof Error ? error.message : String(error) });
     return null;
   }
@@ -53,8 +56,14 @@ export const handler = async (
 ): Promise<APIGatewayAuthorizerResult> => {
   const query = event.queryStringParameters ?? {};
   let actor: Actor | null = null;
-  if (query.ticket) actor = await redeemTicket(queryDeps, query.ticket);
-  else if (query.token) actor = await actorFromToken(query.token);
+  try {
+    if (query.ticket) actor = await redeemTicket(queryDeps, query.ticket);
+    else if (query.token) actor = await actorFromToken(query.token);
+  } catch (error) {
+    // Fail closed. Lambda counts every refusal below as an error, so the stack alarms on this log line
+    // (level ERROR) instead of on the function's Errors metric.
+    logger.error('Authorizer failed', { error });
+  }
   // API Gateway answers 401 to this exact error, and 403 to a Deny policy.
   if (!actor) throw new Error('Unauthorized');
   return {

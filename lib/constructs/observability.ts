@@ -17,15 +17,22 @@ import {
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Operation, type Table } from 'aws-cdk-lib/aws-dynamodb';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { tableSchema } from '../../lambdas/contract/table-schema.js';
 
 /** Alarm thresholds, all counts over {@link ALARM_PERIOD}. docs/operations.md explains each. */
 export const ALARM_THRESHOLDS = {
   /** Uncaught errors, timeouts and crashes of one function (domain errors are responses, not errors). */
   lambdaErrors: 5,
+  /**
+   * Failures of the WebSocket authorizer (it logs them at ERROR and refuses the connection): any one means
+   * sign-ins are failing. Its Errors metric is no use: every refused connection counts there.
+   */
+  authorizerFailures: 1,
   /** Any throttled invocation is a request refused to a user. */
   lambdaThrottles: 1,
   httpServerErrors: 5,
@@ -123,12 +130,18 @@ export class Observability extends Construct {
     const sum = { period: ALARM_PERIOD, statistic: Stats.SUM };
 
     for (const [handler, fn] of props.functions) {
-      alarm(
-        `${fn.node.id}Errors`,
-        fn.metricErrors(sum),
-        ALARM_THRESHOLDS.lambdaErrors,
-        `Function ${handler} failed (uncaught error, timeout or crash) ${ALARM_THRESHOLDS.lambdaErrors}+ times in 5 minutes.`,
-      );
+      if (handler === webSocketAuthorizer.handler) {
+        // API Gateway answers 401 only when the authorizer throws Error('Unauthorized'), so Lambda counts every
+        // refused connection (expired token, spent ticket) as an error. Alarm on its real failures instead.
+        this.alarmOnAuthorizerFailures(fn, alarm);
+      } else {
+        alarm(
+          `${fn.node.id}Errors`,
+          fn.metricErrors(sum),
+          ALARM_THRESHOLDS.lambdaErrors,
+          `Function ${handler} failed (uncaught error, timeout or crash) ${ALARM_THRESHOLDS.lambdaErrors}+ times in 5 minutes.`,
+        );
+      }
       alarm(
         `${fn.node.id}Throttles`,
         fn.metricThrottles(sum),
@@ -170,6 +183,40 @@ export class Observability extends Construct {
     );
 
     this.dashboard = this.buildDashboard(props);
+  }
+
+  /**
+   * The authorizer logs every failure of its own (DynamoDB while redeeming a ticket, the issuer's keys out
+   * of reach) as a Powertools JSON line at level ERROR, then refuses the connection. A metric filter counts
+   * those lines, and the platform's timeout lines, in the stack's own namespace.
+   */
+  private alarmOnAuthorizerFailures(
+    fn: NodejsFunction,
+    alarm: (alarmId: string, metric: IMetric, threshold: number, description: string) => Alarm,
+  ): void {
+    const metricNamespace = `LiveChat/${Stack.of(this).stackName}`;
+    const metricName = 'AuthorizerFailures';
+    const logged = new MetricFilter(this, `${fn.node.id}FailuresFilter`, {
+      logGroup: fn.logGroup,
+      filterPattern: FilterPattern.stringValue('$.level', '=', 'ERROR'),
+      metricNamespace,
+      metricName,
+      metricValue: '1',
+    });
+    new MetricFilter(this, `${fn.node.id}TimeoutsFilter`, {
+      logGroup: fn.logGroup,
+      filterPattern: FilterPattern.literal('"Task timed out"'),
+      metricNamespace,
+      metricName,
+      metricValue: '1',
+    });
+    alarm(
+      `${fn.node.id}Failures`,
+      logged.metric({ period: ALARM_PERIOD, statistic: Stats.SUM }),
+      ALARM_THRESHOLDS.authorizerFailures,
+      "The WebSocket authorizer failed (DynamoDB, the issuer's keys, a timeout) and refused connections it " +
+        'should have judged.',
+    );
   }
 
   private buildDashboard(props: ObservabilityProps): Dashboard {

@@ -435,17 +435,56 @@ describe('observability', () => {
   const alarms = () =>
     Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm')).map((a) => a.Properties);
   const topicRef = () => ({ Ref: logicalId(s.stack.observability.topic) });
+  const fnProps = (handler: string) => props(fnId(handler));
 
-  it.each(allHandlers())('alarms on errors and throttles of %s', (handler) => {
-    for (const metric of ['Errors', 'Throttles']) {
-      const found = alarms().filter(
-        (a) =>
-          a.MetricName === metric &&
-          JSON.stringify(a.Dimensions) ===
-            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(handler) } }]),
-      );
-      expect(found).toHaveLength(1);
-    }
+  const functionAlarms = (handler: string, metric: string) =>
+    alarms().filter(
+      (a) =>
+        a.MetricName === metric &&
+        JSON.stringify(a.Dimensions) ===
+          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(handler) } }]),
+    );
+
+  it.each(allHandlers())('alarms on throttles of %s', (handler) => {
+    expect(functionAlarms(handler, 'Throttles')).toHaveLength(1);
+  });
+
+  it.each(allHandlers().filter((h) => h !== webSocketAuthorizer.handler))(
+    'alarms on errors of %s',
+    (handler) => {
+      expect(functionAlarms(handler, 'Errors')).toHaveLength(1);
+    },
+  );
+
+  // The authorizer answers 401 by throwing Error('Unauthorized'), which Lambda counts as an error: its
+  // Errors metric counts refused connections, so its alarm is on what it logs at ERROR instead.
+  it('alarms on the WebSocket authorizer failing, not on the connections it refuses', () => {
+    expect(functionAlarms(webSocketAuthorizer.handler, 'Errors')).toHaveLength(0);
+    const logGroupRef = (fnProps(webSocketAuthorizer.handler).LoggingConfig as { LogGroup: unknown })
+      .LogGroup;
+    const filters = Object.values(resourcesOfType(s.json, 'AWS::Logs::MetricFilter'))
+      .map((f) => f.Properties)
+      .filter((f) => JSON.stringify(f.LogGroupName) === JSON.stringify(logGroupRef));
+    expect(filters.map((f) => f.FilterPattern).sort()).toEqual(['"Task timed out"', '{ $.level = "ERROR" }']);
+    const metrics = new Set(
+      filters.map((f) => {
+        const [t] = f.MetricTransformations as { MetricNamespace: string; MetricName: string }[];
+        return `${t?.MetricNamespace} ${t?.MetricName}`;
+      }),
+    );
+    expect(metrics.size).toBe(1);
+    const [namespace, name] = [...metrics][0]!.split(' ');
+    const found = alarms().filter((a) => a.Namespace === namespace && a.MetricName === name);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      Threshold: ALARM_THRESHOLDS.authorizerFailures,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      Period: 300,
+      Statistic: 'Sum',
+    });
+    expect(ALARM_THRESHOLDS.authorizerFailures).toBe(1);
+    expect(found[0]?.AlarmName).toBe('LiveChat-WsAuthorizerFailures');
   });
 
   it.each([
