@@ -1,7 +1,15 @@
-import { type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { ErrorResponse, type User, UserManager, WebStorageStateStore } from 'oidc-client-ts';
+import { ChatNetworkError } from '../client/errors.js';
 import type { Auth, Session } from './auth.js';
 import { SessionExpired } from './auth.js';
 import type { WebConfig } from './config.js';
+
+/** A token with less left than this is renewed before use. */
+const RENEW_BEFORE_S = 60;
+/** Tries of a renewal the provider did not refuse (offline, timeout, 5xx) before it is reported. */
+const RENEW_ATTEMPTS = 3;
+/** The provider's answers that end the session: the refresh token no longer works. */
+const ENDED = new Set(['invalid_grant', 'login_required']);
 
 /** Where the provider sends people back: the site root (index.html), which finishes the sign-in. */
 const redirectUri = () => `${location.origin}/`;
@@ -40,14 +48,56 @@ export function createOidcAuth(config: WebConfig): Auth {
   const userIdClaim = config.userIdClaim ?? 'sub';
   const tokenType = config.tokenType ?? 'access';
 
+  /** Good for a while yet (not a type guard: a User that is not good is still a User). */
+  const good = (user: User | null): boolean =>
+    user !== null && !user.expired && (user.expires_in ?? 0) > RENEW_BEFORE_S;
+
+  /**
+   * One renewal at a time for every caller. Only the provider's word ends the session (`invalid_grant`: the
+   * refresh token is revoked or expired; `login_required`); anything else (offline, a timeout, a 5xx) is
+   * tried again, then reported as a network error, which signs nobody out.
+   */
+  let renewing: Promise<User> | undefined;
+  const renew = (): Promise<User> => {
+    renewing ??= (async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const renewed = await manager.signinSilent();
+          if (renewed) return renewed;
+          throw new SessionExpired();
+        } catch (error) {
+          if (error instanceof SessionExpired) throw error;
+          if (error instanceof ErrorResponse && ENDED.has(error.error ?? '')) {
+            // Another tab (or the automatic renewal) may have used the refresh token meanwhile.
+            const stored = await manager.getUser();
+            if (stored && good(stored)) return stored;
+            throw new SessionExpired();
+          }
+          if (attempt >= RENEW_ATTEMPTS) {
+            throw new ChatNetworkError('Could not renew the sign-in: the provider is unreachable', {
+              cause: error,
+            });
+          }
+          await new Promise((resolve) => setTimeout(resolve, 1_000 * 2 ** (attempt - 1)));
+        }
+      }
+    })().finally(() => {
+      renewing = undefined;
+    });
+    return renewing;
+  };
+
   const fresh = async (): Promise<User> => {
     const user = await manager.getUser();
-    if (user && !user.expired && (user.expires_in ?? 0) > 60) return user;
-    if (user?.refresh_token) {
-      const renewed = await manager.signinSilent().catch(() => null);
-      if (renewed) return renewed;
+    if (user && good(user)) return user;
+    if (!user?.refresh_token) throw new SessionExpired();
+    try {
+      return await renew();
+    } catch (error) {
+      // A token that still works for a few seconds beats none while the provider cannot be reached.
+      if (!(error instanceof SessionExpired) && !user.expired) return user;
+      throw error;
     }
-    throw new SessionExpired();
   };
 
   const toSession = (user: User): Session => {
@@ -75,10 +125,13 @@ export function createOidcAuth(config: WebConfig): Auth {
   return {
     kind: 'oidc',
     async restore() {
+      const user = await manager.getUser().catch(() => null);
+      if (!user) return null;
       try {
         return toSession(await fresh());
-      } catch {
-        return null;
+      } catch (error) {
+        // Offline at start-up is not signed out: the session renews once the provider answers.
+        return error instanceof SessionExpired ? null : toSession(user);
       }
     },
     async signIn() {

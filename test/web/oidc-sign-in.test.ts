@@ -41,7 +41,15 @@ function idToken(sub: string): string {
 
 const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' };
 
-async function standInForCognito(context: BrowserContext, calls: { url: URL; body?: string }[]) {
+/** How the stand-in answers a refresh: a token, a network failure, or an OAuth error. */
+type RefreshAnswer = 'token' | 'offline' | 'invalid_grant';
+
+async function standInForCognito(
+  context: BrowserContext,
+  calls: { url: URL; body?: string }[],
+  options: { expiresIn?: number; refresh?: (attempt: number) => RefreshAnswer } = {},
+) {
+  let refreshes = 0;
   const config: WebConfig = {
     httpApiUrl: harness.baseUrl,
     webSocketUrl: harness.stack.wsUrl,
@@ -76,6 +84,16 @@ async function standInForCognito(context: BrowserContext, calls: { url: URL; bod
       return route.fulfill({ status: 302, headers: { location: back.toString() } });
     }
     if (url.pathname === '/oauth2/token') {
+      let expiresIn = options.expiresIn ?? 3600;
+      if (new URLSearchParams(request.postData() ?? '').get('grant_type') === 'refresh_token') {
+        refreshes += 1;
+        const answer = options.refresh?.(refreshes) ?? 'token';
+        if (answer === 'offline') return route.abort('internetdisconnected');
+        if (answer === 'invalid_grant') {
+          return route.fulfill({ status: 400, headers: cors, json: { error: 'invalid_grant' } });
+        }
+        expiresIn = 3600;
+      }
       const accessToken = await harness.stack.issuer.mint({ userId: 'sam-sub', staff: true });
       return route.fulfill({
         headers: cors,
@@ -84,7 +102,7 @@ async function standInForCognito(context: BrowserContext, calls: { url: URL; bod
           id_token: idToken('sam-sub'),
           refresh_token: 'test-refresh',
           token_type: 'Bearer',
-          expires_in: 3600,
+          expires_in: expiresIn,
         },
       });
     }
@@ -133,5 +151,32 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     expect(
       await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('oidc.user'))),
     ).toEqual([]);
+  });
+
+  // A token with less than a minute left is renewed before use: 30 s makes the console renew at once.
+  it('keeps the person signed in when renewing fails for want of network, and renews once it is back', async () => {
+    const { context, page } = await harness.open('/index.html');
+    const calls: { url: URL; body?: string }[] = [];
+    await standInForCognito(context, calls, {
+      expiresIn: 30,
+      refresh: (attempt) => (attempt <= 2 ? 'offline' : 'token'),
+    });
+    await page.goto('/console.html');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${harness.baseUrl}/console.html`);
+    await page.getByText('sam@example.com').waitFor({ timeout: 15_000 });
+    await page.locator('.staff-online', { hasText: 'sam-sub (you)' }).waitFor({ timeout: 15_000 });
+    expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+    const refreshes = calls.filter((c) => new URLSearchParams(c.body).get('grant_type') === 'refresh_token');
+    expect(refreshes.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('signs the person out when the provider refuses the refresh token (invalid_grant)', async () => {
+    const { context, page } = await harness.open('/index.html');
+    await standInForCognito(context, [], { expiresIn: 30, refresh: () => 'invalid_grant' });
+    await page.goto('/console.html');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${harness.baseUrl}/console.html`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
   });
 });
