@@ -140,10 +140,16 @@ export function createOidcAuth(config: WebConfig): Auth {
     },
     async signOut() {
       const cognito = config.cognito;
-      await manager.removeUser();
-      await manager.signoutRedirect(
-        cognito ? { extraQueryParams: { client_id: cognito.clientId, logout_uri: redirectUri() } } : {},
-      );
+      // signoutRedirect() reads the stored user for the id_token_hint (providers other than Cognito need it
+      // to end their session), then removes it; remove it here only if the redirect cannot even start.
+      try {
+        await manager.signoutRedirect(
+          cognito ? { extraQueryParams: { client_id: cognito.clientId, logout_uri: redirectUri() } } : {},
+        );
+      } catch (error) {
+        await manager.removeUser();
+        throw error;
+      }
     },
   };
 }

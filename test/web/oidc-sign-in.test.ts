@@ -148,6 +148,8 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     const logout = calls.find((c) => c.url.pathname === '/logout')?.url.searchParams;
     expect(logout?.get('client_id')).toBe(CLIENT_ID);
     expect(logout?.get('logout_uri')).toBe(`${harness.baseUrl}/`);
+    // The stored user was still there when the sign-out request was made: it names the session to end.
+    expect(logout?.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(
       await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('oidc.user'))),
     ).toEqual([]);
