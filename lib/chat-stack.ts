@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
 import { Functions } from './constructs/functions.js';
-import { Hosting } from './constructs/hosting.js';
+import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
@@ -115,16 +115,7 @@ export class ChatStack extends Stack {
       hosting.deploy({
         httpApiUrl: this.http.url,
         webSocketUrl: this.realtime.stage.url,
-        ...(userPool && userPoolClient && domain
-          ? {
-              cognito: {
-                region: Aws.REGION,
-                userPoolId: userPool.userPoolId,
-                clientId: userPoolClient.userPoolClientId,
-                domain: domain.baseUrl(),
-              },
-            }
-          : {}),
+        ...this.webSignIn(config),
         oidcIssuer: this.identity.jwt.issuer,
         staffGroup: config.staffGroup,
         staffClaim: config.staffClaim,
@@ -152,5 +143,35 @@ export class ChatStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+
+  /**
+   * How the hosted pages sign people in: the stack's user pool, or else the bring-your-own issuer with its
+   * public web client. The pages refuse a config.json that names neither.
+   */
+  private webSignIn(config: ChatConfig): Pick<WebConfig, 'cognito' | 'oidc'> {
+    const { userPool, userPoolClient, domain } = this.identity;
+    if (userPool && userPoolClient && domain) {
+      return {
+        cognito: {
+          region: Aws.REGION,
+          userPoolId: userPool.userPoolId,
+          clientId: userPoolClient.userPoolClientId,
+          domain: domain.baseUrl(),
+        },
+      };
+    }
+    if (!config.oidc?.clientId) {
+      throw new Error(
+        'The hosted web pages need a way to sign in: give the OIDC web client (context oidcClientId).',
+      );
+    }
+    return {
+      oidc: {
+        authority: config.oidc.issuer,
+        clientId: config.oidc.clientId,
+        ...(config.oidc.scope ? { scope: config.oidc.scope } : {}),
+      },
+    };
   }
 }

@@ -53,6 +53,13 @@ export interface OidcConfig {
   readonly audience: string;
   /** @default `${issuer}/.well-known/jwks.json` */
   readonly jwksUri: string;
+  /**
+   * Public OAuth client (authorization code + PKCE) the hosted pages sign in with at the issuer. Required
+   * when the stack hosts the pages; without hosting the stack does not use it.
+   */
+  readonly clientId?: string;
+  /** Scopes the pages ask for; must include `openid`. @default the pages' own, `openid email profile` */
+  readonly scope?: string;
 }
 
 /** The context keys, so docs and tests name them the same way. */
@@ -63,6 +70,8 @@ export const CONTEXT = {
   oidcIssuer: 'oidcIssuer',
   oidcAudience: 'oidcAudience',
   oidcJwksUri: 'oidcJwksUri',
+  oidcClientId: 'oidcClientId',
+  oidcScope: 'oidcScope',
   userIdClaim: 'userIdClaim',
   staffClaim: 'staffClaim',
   staffGroup: 'staffGroup',
@@ -194,12 +203,30 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
   if (issuer !== undefined && !issuer.startsWith('https://')) {
     throw new Error(`context oidcIssuer must be an https URL, got "${issuer}"`);
   }
+  const clientId = str(raw, CONTEXT.oidcClientId);
+  const scope = str(raw, CONTEXT.oidcScope);
+  if (issuer === undefined && (clientId !== undefined || scope !== undefined)) {
+    throw new Error('context oidcClientId and oidcScope go with oidcIssuer: they configure its web client');
+  }
+  if (scope !== undefined && !scope.split(/\s+/).includes('openid')) {
+    throw new Error(`context oidcScope must include openid (the pages read the id token), got "${scope}"`);
+  }
+  const web = webDir(raw, projectRoot);
+  if (issuer !== undefined && web !== undefined && clientId === undefined) {
+    throw new Error(
+      `context oidcClientId is required with oidcIssuer when the stack hosts the web pages (${web}): ` +
+        'they sign in at the issuer with this public client (authorization code + PKCE). Give ' +
+        '-c oidcClientId=<client id>, or -c hosting=false to deploy without the pages.',
+    );
+  }
   const oidc =
     issuer !== undefined && audience !== undefined
       ? {
           issuer,
           audience,
           jwksUri: str(raw, CONTEXT.oidcJwksUri) ?? `${issuer.replace(/\/$/, '')}/.well-known/jwks.json`,
+          ...(clientId !== undefined ? { clientId } : {}),
+          ...(scope !== undefined ? { scope } : {}),
         }
       : undefined;
   const logRetentionDays = int(raw, CONTEXT.logRetentionDays, 30);
@@ -229,7 +256,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     logoutUrls: list(raw, CONTEXT.logoutUrls),
     corsOrigins: list(raw, CONTEXT.corsOrigins),
     alarmEmail: str(raw, CONTEXT.alarmEmail),
-    webDir: webDir(raw, projectRoot),
+    webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
     logRetentionDays,

@@ -1,21 +1,48 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allHandlers, webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { ENV } from '../../lambdas/runtime/config.js';
+import { validateConfig, type WebConfig } from '../../web/config.js';
 import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
 
 // The context options, synthesized without bundling (the default test bundles): each variant still passes
 // cdk-nag (synthesize throws otherwise) and cfn-lint.
 
+/** A folder with an index.html, as `npm run build:web` leaves dist/web. */
+function builtWebDir(): string {
+  const webDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
+  writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>chat</title>');
+  return webDir;
+}
+
+/**
+ * The config.json the hosting deployment uploads, as the pages will read it: CDK writes it into the cloud
+ * assembly with a marker for each deploy-time value, which stands in here as `token`.
+ */
+function deployedWebConfig(s: Synthesized): WebConfig {
+  const [deployment] = Object.values(resourcesOfType(s.json, 'Custom::CDKBucketDeployment'));
+  const keys = deployment?.Properties.SourceObjectKeys as string[];
+  for (const key of keys) {
+    const file = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'config.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    return validateConfig(JSON.parse(text.replace(/<<marker:0x[0-9a-f]+:\d+>>/g, 'token')));
+  }
+  throw new Error('no config.json among the deployment sources');
+}
+
 describe('a second stack: another name, hosted web pages, console origin and alarm e-mail', () => {
   const consoleOrigin = 'https://console.example.com';
   let s: Synthesized;
   beforeAll(() => {
-    const webDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
-    writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>chat</title>');
+    const webDir = builtWebDir();
     s = synthesize({
       bundle: false,
       context: {
@@ -68,6 +95,9 @@ describe('a second stack: another name, hosted web pages, console origin and ala
     ]) {
       expect(text).toContain(`{"Ref":"${logicalId(construct)}"}`);
     }
+    // The pages accept it, and sign in with the user pool.
+    expect(deployedWebConfig(s)).toMatchObject({ cognito: expect.any(Object) });
+    expect(deployedWebConfig(s).oidc).toBeUndefined();
   });
 
   it('lets the hosted pages and the console sign in and call the HTTP API', () => {
@@ -165,6 +195,46 @@ describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { StageName: 'live' });
     expect(JSON.stringify(env('ws/message')[ENV.webSocketCallbackUrl])).toMatch(/\/live"\]\]\}$/);
     s.template.resourceCountIs('AWS::ApiGateway::Account', 0);
+  });
+
+  it('passes cfn-lint', () => {
+    expect(cfnLint(s.templateFile)).toEqual([]);
+  });
+});
+
+describe('bring-your-own OIDC issuer with the hosted web pages', () => {
+  const issuer = 'https://id.example.com/';
+  let s: Synthesized;
+  beforeAll(() => {
+    s = synthesize({
+      bundle: false,
+      context: {
+        hosting: 'true',
+        webDir: builtWebDir(),
+        oidcIssuer: issuer,
+        oidcAudience: 'chat-api',
+        oidcClientId: 'chat-web',
+        oidcScope: 'openid profile groups',
+        staffClaim: 'groups',
+      },
+    });
+  }, 60_000);
+
+  it('tells the pages to sign in at the issuer with the public client given', () => {
+    const config = deployedWebConfig(s);
+    expect(config.cognito).toBeUndefined();
+    expect(config.oidc).toEqual({ authority: issuer, clientId: 'chat-web', scope: 'openid profile groups' });
+    expect(config).toMatchObject({ oidcIssuer: issuer, staffClaim: 'groups' });
+  });
+
+  it('creates no user pool and outputs the web URL to register at the issuer', () => {
+    s.template.resourceCountIs('AWS::Cognito::UserPool', 0);
+    expect(s.json.Outputs?.WebUrl?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [logicalId(s.stack.hosting!.distribution), 'DomainName'] }, '/'],
+      ],
+    });
   });
 
   it('passes cfn-lint', () => {

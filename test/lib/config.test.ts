@@ -71,6 +71,23 @@ describe('readConfig', () => {
     expect(base).toMatch(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/);
   });
 
+  it('reads the web client of a bring-your-own issuer, which the hosted pages need', () => {
+    const root = mkdtempSync(join(tmpdir(), 'chat-root-'));
+    const web = join(root, 'dist', 'web');
+    mkdirSync(web, { recursive: true });
+    writeFileSync(join(web, 'index.html'), '');
+    const oidc = { oidcIssuer: 'https://id.example.com/', oidcAudience: 'api' };
+    expect(read({ ...oidc, oidcClientId: 'web', oidcScope: 'openid groups' }, root).oidc).toMatchObject({
+      clientId: 'web',
+      scope: 'openid groups',
+    });
+    expect(() => read(oidc, root)).toThrow(/oidcClientId is required/);
+    expect(() => read({ ...oidc, hosting: 'true' }, root)).toThrow(/oidcClientId is required/);
+    // Without hosted pages the stack does not need it.
+    expect(read({ ...oidc, hosting: 'false' }, root).oidc?.clientId).toBeUndefined();
+    expect(read(oidc).oidc?.clientId).toBeUndefined();
+  });
+
   it('hosts the pages by default only once they are built', () => {
     const root = mkdtempSync(join(tmpdir(), 'chat-root-'));
     expect(read({}, root).webDir).toBeUndefined();
@@ -91,6 +108,12 @@ describe('readConfig', () => {
     [{ stageName: 'a/b' }, /stageName must be/],
     [{ hosting: 'true' }, /build the web pages first/],
     [{ hosting: 'maybe' }, /hosting must be auto, true or false/],
+    [{ oidcClientId: 'web' }, /oidcClientId and oidcScope go with oidcIssuer/],
+    [{ oidcScope: 'openid' }, /oidcClientId and oidcScope go with oidcIssuer/],
+    [
+      { oidcIssuer: 'https://id.example.com/', oidcAudience: 'api', oidcClientId: 'web', oidcScope: 'email' },
+      /oidcScope must include openid/,
+    ],
     [{ cognitoDomainPrefix: 'Support-Chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
     [{ cognitoDomainPrefix: '-support-chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
     [{ cognitoDomainPrefix: 'support.chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
