@@ -48,6 +48,7 @@ export class Hosting extends Construct {
       reason:
         'Holds only the public build of the web pages, read through CloudFront; no data worth auditing.',
     });
+    this.giveAutoDeleteLogsRetention(props.logRetention);
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Live chat web pages',
       defaultRootObject: 'index.html',
@@ -70,6 +71,25 @@ export class Hosting extends Construct {
     for (const [ruleId, reason] of Object.entries(acknowledgements)) {
       Validations.of(this.distribution).acknowledge({ id: ruleId, reason });
     }
+  }
+
+  /**
+   * `autoDeleteObjects` runs CDK's singleton provider function, which names no log group, so Lambda would
+   * create one that never expires. CDK offers no option for it: point its LoggingConfig at a log group of
+   * ours. The function then depends on the log group, so on stack deletion the custom resource (which empties
+   * the bucket through the function) goes first, then the function, then the log group.
+   */
+  private giveAutoDeleteLogsRetention(retention: RetentionDays): void {
+    const stack = Stack.of(this);
+    const provider = stack.node.tryFindChild('Custom::S3AutoDeleteObjectsCustomResourceProvider');
+    const handler = provider?.node.tryFindChild('Handler') as CfnResource | undefined;
+    if (!handler)
+      throw new Error('CDK no longer creates the auto-delete provider where hosting.ts expects it');
+    const logGroup = new LogGroup(this, 'AutoDeleteObjectsLogs', {
+      retention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    handler.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
   }
 
   /** `https://<id>.cloudfront.net` (no trailing slash), the pages' origin. */

@@ -114,6 +114,18 @@ describe('a second stack: another name, hosted web pages, console origin and ala
     });
   });
 
+  // Lambda creates a log group that never expires for a function that names none, CDK's own providers
+  // (bucket deployment, auto-delete objects) included.
+  it('gives every function, CDK providers included, a log group with the retention of the stack', () => {
+    const functions = Object.entries(resourcesOfType(s.json, 'AWS::Lambda::Function'));
+    expect(functions.length).toBeGreaterThan(allHandlers().length);
+    for (const [id, fn] of functions) {
+      const logGroup = (fn.Properties.LoggingConfig as { LogGroup?: { Ref: string } } | undefined)?.LogGroup;
+      expect(logGroup, id).toBeDefined();
+      expect(s.json.Resources[logGroup!.Ref]?.Properties.RetentionInDays, id).toBe(30);
+    }
+  });
+
   it('subscribes the e-mail address to the alarm topic and outputs the web URL', () => {
     s.template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
