@@ -130,6 +130,19 @@ export function stackDomainPrefix(stackName: string): string {
   return name === '' ? 'livechat' : name;
 }
 
+/** Log levels the functions accept as POWERTOOLS_LOG_LEVEL. */
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
+
+/** Whether a string is exactly a web origin: http(s), host, optional port; no path, query or trailing slash. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 type Raw = (key: string) => unknown;
 
 function str(raw: Raw, key: string): string | undefined {
@@ -239,6 +252,20 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
   if (prefixProblem) {
     throw new Error(`context cognitoDomainPrefix ${prefixProblem}, got "${cognitoDomainPrefix}"`);
   }
+  const corsOrigins = list(raw, CONTEXT.corsOrigins);
+  const badOrigins = corsOrigins.filter((o) => !isOrigin(o));
+  if (badOrigins.length > 0) {
+    throw new Error(
+      'context corsOrigins must be origins, scheme://host[:port] in lowercase without a path or trailing ' +
+        `slash (e.g. https://console.example.com), got ${badOrigins.map((o) => `"${o}"`).join(', ')}`,
+    );
+  }
+  const logLevel = (str(raw, CONTEXT.logLevel) ?? 'INFO').toUpperCase();
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new Error(
+      `context logLevel must be DEBUG, INFO, WARN or ERROR, got "${str(raw, CONTEXT.logLevel)}"`,
+    );
+  }
   const stageName = str(raw, CONTEXT.stageName) ?? 'prod';
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
     throw new Error(`context stageName must be letters, digits, - or _, got "${stageName}"`);
@@ -254,13 +281,13 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     cognitoPlus: bool(raw, CONTEXT.cognitoPlus, false),
     callbackUrls: list(raw, CONTEXT.callbackUrls),
     logoutUrls: list(raw, CONTEXT.logoutUrls),
-    corsOrigins: list(raw, CONTEXT.corsOrigins),
+    corsOrigins,
     alarmEmail: str(raw, CONTEXT.alarmEmail),
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),
-    logLevel: str(raw, CONTEXT.logLevel) ?? 'INFO',
+    logLevel,
   };
 }

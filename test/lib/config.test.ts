@@ -34,6 +34,15 @@ describe('readConfig', () => {
     });
   });
 
+  it('accepts origins with a port, and log levels in any case', () => {
+    expect(read({ corsOrigins: 'http://localhost:3000,https://console.example.com' }).corsOrigins).toEqual([
+      'http://localhost:3000',
+      'https://console.example.com',
+    ]);
+    expect(read({ logLevel: 'debug' }).logLevel).toBe('DEBUG');
+    expect(read({}).logLevel).toBe('INFO');
+  });
+
   it('accepts lists as JSON arrays from cdk.json', () => {
     expect(read({ callbackUrls: ['https://a.example/'] }).callbackUrls).toEqual(['https://a.example/']);
   });
@@ -114,6 +123,12 @@ describe('readConfig', () => {
       { oidcIssuer: 'https://id.example.com/', oidcAudience: 'api', oidcClientId: 'web', oidcScope: 'email' },
       /oidcScope must include openid/,
     ],
+    [{ corsOrigins: 'https://console.example.com/' }, /corsOrigins .*"https:\/\/console.example.com\/"/],
+    [{ corsOrigins: 'https://console.example.com/app' }, /corsOrigins must be origins/],
+    [{ corsOrigins: 'console.example.com' }, /corsOrigins must be origins/],
+    [{ corsOrigins: 'ftp://console.example.com' }, /corsOrigins must be origins/],
+    [{ corsOrigins: 'https://a.example,https://b.example?x=1' }, /corsOrigins must be origins/],
+    [{ logLevel: 'VERBOSE' }, /logLevel must be DEBUG, INFO, WARN or ERROR/],
     [{ cognitoDomainPrefix: 'Support-Chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
     [{ cognitoDomainPrefix: '-support-chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
     [{ cognitoDomainPrefix: 'support.chat' }, /cognitoDomainPrefix must be 1-63 lowercase letters/],
