@@ -607,74 +607,36 @@ export class DynamoStore implements ChatStore {
     return connection;
   }
 
-  /**
-   * The subscription first, then the room on the connection, which must still exist: whoever deletes the
-   * connection then finds this subscription, and a connection that went away in between gets none.
-   */
   async addSubscription(subscription: Subscription, expiresAt: number): Promise<void> {
-    await this.db.send(
-      new PutCommand({ TableName: this.table, Item: subscriptionItem(subscription, expiresAt) }),
-    );
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(subscription.connectionId),
-          UpdateExpression: 'ADD rooms :room',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':room': new Set([subscription.roomId]) },
-        }),
-      );
-    } catch (error) {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.table,
-          Key: keys.subscription(subscription.roomId, subscription.connectionId),
-        }),
-      );
-      throw error;
-    }
+    await this.attachToConnection(subscriptionItem(subscription, expiresAt), subscription.connectionId, {
+      UpdateExpression: 'ADD rooms :room',
+      ExpressionAttributeValues: { ':room': new Set([subscription.roomId]) },
+    });
   }
 
-  /** Like a subscription: the follower item first, then the flag on a connection that must still exist. */
+  async removeSubscription(roomId: string, connectionId: string): Promise<void> {
+    await this.detachFromConnection(keys.subscription(roomId, connectionId), connectionId, {
+      UpdateExpression: 'DELETE rooms :room',
+      ExpressionAttributeValues: { ':room': new Set([roomId]) },
+    });
+  }
+
   async addQueueFollower(subscription: Subscription, expiresAt: number): Promise<void> {
-    const key = keys.queueFollower(subscription.connectionId);
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: { ...subscriptionItem(subscription, expiresAt), ...key, type: 'queue' },
-      }),
-    );
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(subscription.connectionId),
-          UpdateExpression: 'SET follows_queue = :yes',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':yes': true },
-        }),
-      );
-    } catch (error) {
-      await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
-      throw error;
-    }
+    const item = {
+      ...subscriptionItem(subscription, expiresAt),
+      ...keys.queueFollower(subscription.connectionId),
+      type: 'queue',
+    };
+    await this.attachToConnection(item, subscription.connectionId, {
+      UpdateExpression: 'SET follows_queue = :yes',
+      ExpressionAttributeValues: { ':yes': true },
+    });
   }
 
   async removeQueueFollower(connectionId: string): Promise<void> {
-    await this.db.send(new DeleteCommand({ TableName: this.table, Key: keys.queueFollower(connectionId) }));
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: keys.connection(connectionId),
-          UpdateExpression: 'REMOVE follows_queue',
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
+    await this.detachFromConnection(keys.queueFollower(connectionId), connectionId, {
+      UpdateExpression: 'REMOVE follows_queue',
+    });
   }
 
   async queueFollowers(): Promise<Subscription[]> {
@@ -689,18 +651,46 @@ export class DynamoStore implements ChatStore {
     return items.map((item) => toSubscription({ ...item, room_id: '' }));
   }
 
-  async removeSubscription(roomId: string, connectionId: string): Promise<void> {
-    await this.db.send(
-      new DeleteCommand({ TableName: this.table, Key: keys.subscription(roomId, connectionId) }),
-    );
+  /**
+   * Writes what a socket follows (a subscription, the queue), then records it on the connection item, which
+   * must still exist: whoever deletes the connection then finds it, and a connection that went away in
+   * between gets nothing (the item is taken back).
+   */
+  private async attachToConnection(
+    item: Item,
+    connectionId: string,
+    update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: item }));
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          ...update,
+          TableName: this.table,
+          Key: keys.connection(connectionId),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: item.pk, sk: item.sk } }));
+      throw error;
+    }
+  }
+
+  /** Deletes what a socket followed, and its record on the connection item if that still exists. */
+  private async detachFromConnection(
+    key: Item,
+    connectionId: string,
+    update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
     await this.db
       .send(
         new UpdateCommand({
+          ...update,
           TableName: this.table,
           Key: keys.connection(connectionId),
-          UpdateExpression: 'DELETE rooms :room',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':room': new Set([roomId]) },
         }),
       )
       .catch((error: unknown) => {
