@@ -522,12 +522,20 @@ export class DynamoStore implements ChatStore {
 
   /** Takes a membership off the staff member's list of open rooms (the item stays, for the record). */
   private async unlistMember(roomId: string, staffId: string): Promise<void> {
+    await this.updateIfExists(keys.member(roomId, staffId), { UpdateExpression: 'REMOVE gsi1pk, gsi1sk' });
+  }
+
+  /** Updates an item unless it is gone, without creating it: a missing item is not an error here. */
+  private async updateIfExists(
+    key: Item,
+    update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<void> {
     await this.db
       .send(
         new UpdateCommand({
+          ...update,
           TableName: this.table,
-          Key: keys.member(roomId, staffId),
-          UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+          Key: key,
           ConditionExpression: 'attribute_exists(pk)',
         }),
       )
@@ -684,18 +692,7 @@ export class DynamoStore implements ChatStore {
     update: Pick<UpdateCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
   ): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: key }));
-    await this.db
-      .send(
-        new UpdateCommand({
-          ...update,
-          TableName: this.table,
-          Key: keys.connection(connectionId),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
+    await this.updateIfExists(keys.connection(connectionId), update);
   }
 
   async getSubscription(roomId: string, connectionId: string): Promise<Subscription | null> {
