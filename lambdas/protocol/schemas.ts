@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { BadRequest, type FieldIssue } from '../domain/errors.js';
+import { BadRequest, type FieldIssue, roomNotFound } from '../domain/errors.js';
 
 /**
  * Schemas of everything a client sends: HTTP bodies and query strings, and WebSocket frames. Both APIs use
@@ -119,6 +119,15 @@ export const subscriptionFrame = v.pipe(
     'Give either room_id or "queue": true',
   ),
 );
+
+/** Room ids are UUIDs; anything else names no room, and gets as far as a 404 and no further. */
+const ROOM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** A room id from a path, a frame or a URL; a malformed one is an unknown room (404). */
+export function checkedRoomId(roomId: string): string {
+  if (!ROOM_ID.test(roomId)) throw roomNotFound();
+  return roomId;
+}
 
 /** Parses `input` or throws a 400 that names every field at fault. */
 export function parse<const S extends v.GenericSchema>(schema: S, input: unknown): v.InferOutput<S> {

@@ -4,9 +4,9 @@ import type {
   Context,
 } from 'aws-lambda';
 import type * as v from 'valibot';
-import { AppError, roomNotFound } from '../domain/errors.js';
+import { AppError } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
-import { parse, parseJson } from '../protocol/schemas.js';
+import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import { config, meter } from './deps.js';
 import { actorFromClaims } from './identity.js';
 import { logger } from './logger.js';
@@ -31,8 +31,6 @@ export interface HttpResult {
 }
 
 export const json = (status: number, body: unknown): HttpResult => ({ status, body });
-
-const ROOM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function respond(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
   return {
@@ -60,11 +58,7 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
       const request: HttpRequest = {
         event,
         actor,
-        roomId() {
-          const id = event.pathParameters?.id ?? '';
-          if (!ROOM_ID.test(id)) throw roomNotFound();
-          return id;
-        },
+        roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
         body: (schema) => parse(schema, parseJson(decodeBody(event))),
         query: (schema) => parse(schema, event.queryStringParameters ?? {}),
       };

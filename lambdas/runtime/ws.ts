@@ -1,9 +1,9 @@
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as v from 'valibot';
-import { AppError, BadRequest, roomNotFound } from '../domain/errors.js';
+import { AppError, BadRequest } from '../domain/errors.js';
 import { type Actor, Role } from '../domain/types.js';
 import { type Frame, frames } from '../protocol/frames.js';
-import { parse, parseJson } from '../protocol/schemas.js';
+import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import type { Target } from '../push/pusher.js';
 import { pusher } from './command-deps.js';
 import { meter } from './deps.js';
@@ -34,20 +34,12 @@ export interface WebSocketEvent {
   readonly isBase64Encoded?: boolean;
 }
 
-export const ROOM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
 /** The socket's user, from the authorizer context only: never from a frame. */
 export function actorOf(event: WebSocketEvent): Actor {
   const authorizer = event.requestContext.authorizer;
   const userId = authorizer?.user_id;
   if (!userId) throw new AppError(401, 'unauthorized', 'This connection has no verified user');
   return { userId, role: authorizer?.role === Role.staff ? Role.staff : Role.customer };
-}
-
-/** A room id from a frame or the URL; a malformed one is an unknown room. */
-export function checkedRoomId(roomId: string): string {
-  if (!ROOM_ID.test(roomId)) throw roomNotFound();
-  return roomId;
 }
 
 export interface WsRequest {

@@ -1,9 +1,10 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
 import { connect } from '../domain/chat.js';
 import { AppError } from '../domain/errors.js';
+import { checkedRoomId } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { logger } from '../runtime/logger.js';
-import { actorOf, checkedRoomId, type WebSocketEvent } from '../runtime/ws.js';
+import { actorOf, type WebSocketEvent } from '../runtime/ws.js';
 
 /**
  * `$connect`: registers the socket and its presence. With `?room_id=`, the socket follows that room from the

@@ -1,8 +1,8 @@
 import { followQueue, subscribe } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
-import { subscriptionFrame } from '../protocol/schemas.js';
+import { checkedRoomId, subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
-import { checkedRoomId, wsRoute } from '../runtime/ws.js';
+import { wsRoute } from '../runtime/ws.js';
 
 /**
  * `{"type":"subscribe","room_id":"…"}`: follows a room on this socket (customers their own rooms, staff any)

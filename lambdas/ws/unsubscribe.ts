@@ -1,8 +1,8 @@
 import { unfollowQueue, unsubscribe } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
-import { subscriptionFrame } from '../protocol/schemas.js';
+import { checkedRoomId, subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
-import { checkedRoomId, wsRoute } from '../runtime/ws.js';
+import { wsRoute } from '../runtime/ws.js';
 
 /** `{"type":"unsubscribe","room_id":"…"}` or `{"type":"unsubscribe","queue":true}`: stops following. */
 export const handler = wsRoute(async (request) => {
