@@ -8,7 +8,7 @@ import { AppError } from '../domain/errors.js';
 import type { Actor } from '../domain/types.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import { config, meter } from './deps.js';
-import { actorFromClaims } from './identity.js';
+import { actorFromHttpAuthorizer } from './identity.js';
 import { logger } from './logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -53,8 +53,12 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     const started = Date.now();
     let status = 500;
     try {
-      const actor = actorFromClaims(event.requestContext.authorizer?.jwt?.claims, config);
-      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a user');
+      const actor = actorFromHttpAuthorizer(
+        event.headers.authorization,
+        event.requestContext.authorizer?.jwt?.claims,
+        config,
+      );
+      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a usable user');
       const request: HttpRequest = {
         event,
         actor,
