@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/storage/keys.js';
+import { BAD_TOKENS } from '../support/bad-tokens.js';
 import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
 import { api, people, useLocalStack } from '../support/stack.js';
 
@@ -45,10 +46,16 @@ describe('WebSocket handshake', () => {
     expect(await refusal({})).toBe(401);
   });
 
-  it('refuses a bad token with 401', async () => {
-    const expired = await stack.current.issuer.mint({ userId: 'alice', extraClaims: { exp: 1_600_000_000 } });
-    expect(await refusal({ token: 'nope' })).toBe(401);
-    expect(await refusal({ token: expired })).toBe(401);
+  it.each(BAD_TOKENS)('refuses a token %s with 401', async (_name, mint) => {
+    expect(await refusal({ token: await mint(stack.current) })).toBe(401);
+  });
+
+  it('accepts a token whose audience is in client_id, like a Cognito access token', async () => {
+    const token = await stack.current.issuer.mint({
+      userId: 'alice',
+      extraClaims: { aud: undefined, client_id: stack.current.issuer.audience, token_use: 'access' },
+    });
+    expect(await refusal({ token })).toBe(101);
   });
 
   it('accepts a one-time ticket once', async () => {
