@@ -115,6 +115,17 @@ describe('HTTP API access rules', () => {
   });
 });
 
+describe('HTTP API lists', () => {
+  it.each([
+    ['/rooms/', 'alice'],
+    ['/active-rooms/', 'sam'],
+    ['/online-staff/', 'alice'],
+  ] as const)('answers %s as a page with results and next_cursor', async (path, who) => {
+    const { body } = await as(who).get(path);
+    expect(Object.keys(body).sort()).toEqual(['next_cursor', 'results']);
+  });
+});
+
 describe('HTTP API bad input', () => {
   let room: string;
   beforeAll(async () => {
