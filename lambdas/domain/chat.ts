@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
+import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
 import {
   type Actor,
@@ -22,8 +23,8 @@ export interface ChatDeps {
   readonly now?: () => Date;
 }
 
-/** What a use case that changes something needs: it also tells the world. */
-export interface ChatCommandDeps extends ChatDeps {
+/** What a use case that changes something needs: it also tells the world, and keeps each user's limits. */
+export interface ChatCommandDeps extends ChatDeps, LimitDeps {
   readonly events: ChatEvents;
 }
 
@@ -76,6 +77,7 @@ export interface NewRoom {
 /** A customer opens a room; every online staff member hears of it. */
 export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: NewRoom): Promise<RoomView> {
   if (actor.role !== Role.customer) throw new Forbidden('Only customers open rooms', 'customers_only');
+  await spend(deps, actor, Limit.roomsOpened, actor.userId, now(deps).getTime());
   const at = now(deps).toISOString();
   const room: Room = {
     id: randomUUID(),
@@ -186,6 +188,8 @@ export async function sendMessage(
   roomId: string,
   input: NewMessage,
 ): Promise<SendResult> {
+  // A resend counts too: it costs what a send costs until the store finds the stored copy.
+  await spend(deps, actor, Limit.messages, actor.userId, now(deps).getTime());
   const result = await deps.store.appendMessage({
     roomId,
     sender: actor,
@@ -295,6 +299,9 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
   );
   try {
     const live = await deps.store.userConnections(actor.userId, actor.role);
+    // Each socket reads after its own write, so of sockets opening together exactly the oldest `max` stay.
+    const position = live.findIndex((c) => c.connectionId === input.connectionId);
+    if (position >= deps.limits.sockets[actor.role]) throw new RateLimited('sockets', undefined);
     // Two tabs make one presence. Each socket reads after its own write, so of two tabs opening together
     // both see both, and exactly one (the oldest) announces; a socket that finds an older live one is silent.
     const oldest = live[0];
@@ -387,6 +394,8 @@ export async function typing(
   isTyping: boolean,
   connectionId: string,
 ): Promise<void> {
+  // Per socket, and before anything else, so a flood of typing frames costs one write each.
+  await spend(deps, actor, Limit.typing, connectionId, now(deps).getTime());
   await requireFollowing(deps, roomId, connectionId);
   await deps.events.typing(roomId, actor, isTyping, connectionId);
 }

@@ -45,6 +45,11 @@ export const keys = {
     sk: `${enc(userId)}#${connectionId}`,
   }),
   presenceOfUser: (userId: string) => `${enc(userId)}#`,
+  /** One fixed window of a rate limit; `windowStart` is in epoch seconds. */
+  limit: (name: string, subject: string, windowStart: number) => ({
+    pk: `LIMIT#${name}#${enc(subject)}`,
+    sk: String(windowStart),
+  }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
 
   /** gsi1: a customer's rooms. */

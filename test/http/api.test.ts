@@ -408,11 +408,11 @@ describe('HTTP API messages', () => {
 });
 
 describe('HTTP API cost per request', () => {
-  it('sends a message with one UpdateItem, one PutItem and a Query of the room’s and the queue’s sockets', async () => {
+  it('sends a message with two UpdateItems (the room, the sender’s limit), one PutItem and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom('cost');
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'counted' });
-    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 2 });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
   });
 
   it('lists the staff queue with one Query per open-room shard and no per-room reads', async () => {

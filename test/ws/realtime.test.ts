@@ -468,8 +468,8 @@ describe('presence', () => {
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'second' });
     await customer.next('message', (d) => d.content === 'second');
-    // The room's subscriptions and the queue's followers.
-    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 2 });
+    // The sender's limit counter, the room's subscriptions and the queue's followers.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
     await customer.close();
   });
 });
@@ -547,7 +547,7 @@ describe('races', () => {
 });
 
 describe('cost per frame', () => {
-  it('handles a message frame with 2 reads, 3 writes and a Query of the room’s and the queue’s sockets', async () => {
+  it('handles a message frame with 2 reads, 4 writes (one the sender’s limit) and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom();
     const watcher = await open('sam', { room_id: room });
     const socket = await open('alice', { room_id: room });
@@ -555,11 +555,12 @@ describe('cost per frame', () => {
     stack.current.dynamo.resetStats();
     socket.send({ type: 'message', content: 'counted', client_message_id: 'cost-1' });
     await socket.next('ack');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 1, PutItem: 2, Query: 2 });
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 2, PutItem: 2, Query: 2 });
     stack.current.dynamo.resetStats();
     socket.send({ type: 'typing', is_typing: true });
     await watcher.next('typing');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1, Query: 2 });
+    // The socket's typing counter.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, GetItem: 1, Query: 2 });
     await socket.close();
     await watcher.close();
   });
