@@ -57,7 +57,23 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
     await this.table.batchWrite(puts.map((Item) => ({ PutRequest: { Item } })));
   }
 
+  /**
+   * Deletes the connection's dependents (presence, subscriptions, queue item) first and the connection item
+   * last, so a failure in between leaves the item that lists them, and the next attempt (a retried
+   * `$disconnect`, a 410 at the next fan-out) finds them all. A follow that lands between the read and the
+   * delete is on the deleted item, and is deleted after it.
+   */
   async deleteConnection(connectionId: string): Promise<Connection | null> {
+    const { Item } = await this.table.db.send(
+      new GetCommand({
+        TableName: this.table.name,
+        Key: keys.connection(connectionId),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return null;
+    const read = toConnection(Item);
+    await this.table.batchWrite(dependentsOf(read, 'presence'));
     const { Attributes } = await this.table.db.send(
       new DeleteCommand({
         TableName: this.table.name,
@@ -65,16 +81,18 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    if (!Attributes) return null;
-    const connection = toConnection(Attributes);
-    await this.table.batchWrite([
-      { DeleteRequest: { Key: keys.presence(connection.role, connection.userId, connectionId) } },
-      ...connection.rooms.map((roomId) => ({
-        DeleteRequest: { Key: keys.subscription(roomId, connectionId) },
-      })),
-      ...(connection.followsQueue ? [{ DeleteRequest: { Key: keys.queueFollower(connectionId) } }] : []),
-    ]);
-    return connection;
+    if (!Attributes) return read;
+    const deleted = toConnection(Attributes);
+    const late = dependentsOf(
+      {
+        ...deleted,
+        rooms: deleted.rooms.filter((roomId) => !read.rooms.includes(roomId)),
+        followsQueue: deleted.followsQueue && !read.followsQueue,
+      },
+      'no presence',
+    );
+    if (late.length > 0) await this.table.batchWrite(late);
+    return deleted;
   }
 
   async addSubscription(subscription: Subscription, expiresAt: number): Promise<void> {
@@ -224,4 +242,18 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
       },
     });
   }
+}
+
+/** Delete requests for the items a connection item lists. */
+function dependentsOf(connection: Connection, presence: 'presence' | 'no presence'): Item[] {
+  const { connectionId } = connection;
+  return [
+    ...(presence === 'presence'
+      ? [{ DeleteRequest: { Key: keys.presence(connection.role, connection.userId, connectionId) } }]
+      : []),
+    ...connection.rooms.map((roomId) => ({
+      DeleteRequest: { Key: keys.subscription(roomId, connectionId) },
+    })),
+    ...(connection.followsQueue ? [{ DeleteRequest: { Key: keys.queueFollower(connectionId) } }] : []),
+  ];
 }

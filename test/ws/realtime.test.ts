@@ -539,6 +539,61 @@ describe('races', () => {
   });
 });
 
+describe('cleanup of gone sockets', () => {
+  const db = () =>
+    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+  const onlineStaff = async () =>
+    (await as('alice').get('/online-staff/')).body.results.map((u: { user_id: string }) => u.user_id);
+  /** A staff member of this test alone: sockets other tests leave behind cannot keep them online. */
+  let staffCount = 0;
+  const newStaff = async () => {
+    staffCount += 1;
+    const userId = `cleanup-staff-${staffCount}`;
+    const token = await stack.current.issuer.mint({ userId, staff: true });
+    return {
+      userId,
+      token,
+      open: (query: Record<string, string> = {}) => TestSocket.open(stack.current, { token, ...query }),
+    };
+  };
+  /** The connection ids stored under a partition (a room's subscriptions, the queue). */
+  const stored = async (pk: string) => {
+    const { Items } = await db().send(
+      new QueryCommand({
+        TableName: stack.current.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.connection_id));
+  };
+
+  it('finishes a $disconnect that failed half-way at the next fan-out that finds the socket gone', async () => {
+    const room = await openRoom();
+    const staff = await newStaff();
+    await api(stack.current, staff.token).post(`/rooms/${room}/join/`);
+    const customer = await open('alice', { room_id: room });
+    const lost = await staff.open({ room_id: room });
+    // The batch that deletes the staff socket's presence and subscription is refused; the connection item must
+    // survive it.
+    const failed = stack.current.dynamo.injectFault({
+      match: (operation, request) =>
+        operation === 'BatchWriteItem' && JSON.stringify(request).includes(lost.connectionId),
+      type: 'AccessDeniedException',
+    });
+    await lost.close();
+    await failed;
+    await settle(1100);
+    expect(await onlineStaff()).toContain(staff.userId);
+    customer.send({ type: 'message', content: 'still there?' });
+    await customer.next('ack');
+    await customer.next('presence', (d) => d.user_id === staff.userId && !d.is_online);
+    expect(await onlineStaff()).not.toContain(staff.userId);
+    expect(await stored(keys.subscriptionsOf(room))).toEqual([customer.connectionId]);
+    await customer.close();
+  });
+});
+
 describe('cost per frame', () => {
   it('handles a message frame with 2 reads, 3 writes and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom();

@@ -316,6 +316,36 @@ describe('DynamoStore connections', () => {
     expect(await store.deleteConnection('k1')).toBeNull();
   });
 
+  it('deletes a connection’s dependents first and the connection item last, so a failed cleanup can finish', async () => {
+    const room = await roomWith(0);
+    const now = Math.floor(Date.now() / 1000);
+    const connection = {
+      connectionId: 'half-1',
+      userId: 'tess',
+      role: 'staff' as const,
+      connectedAt: Date.now(),
+      rooms: [room.id],
+    };
+    await store.putConnection(connection, now + 60);
+    await store.addQueueFollower({ ...connection, roomId: '' }, now + 60);
+    // The batch that deletes presence, subscription and queue item is refused (not retried by the SDK).
+    const failed = dynamo.injectFault({
+      match: (operation) => operation === 'BatchWriteItem',
+      type: 'AccessDeniedException',
+    });
+    await expect(store.deleteConnection('half-1')).rejects.toThrow('Injected fault');
+    await failed;
+    // Nothing was lost: the connection item still lists what to delete, and the next attempt deletes it all.
+    expect(await store.userConnections('tess', 'staff')).toHaveLength(1);
+    meter.take();
+    expect(await store.deleteConnection('half-1')).toEqual({ ...connection, followsQueue: true });
+    expect(meter.take().calls).toEqual({ GetItem: 1, BatchWriteItem: 1, DeleteItem: 1 });
+    expect(await store.userConnections('tess', 'staff')).toEqual([]);
+    expect(await store.listSubscriptions(room.id)).toEqual([]);
+    expect((await store.queueFollowers()).map((follower) => follower.connectionId)).not.toContain('half-1');
+    expect(await store.deleteConnection('half-1')).toBeNull();
+  });
+
   it('gives a subscription only to a connection that exists', async () => {
     const room = await roomWith(0);
     await expect(
