@@ -97,6 +97,15 @@ export interface Subscription {
   readonly connectedAt: number;
 }
 
+/**
+ * The item a socket was found by when frames went to it: a room's subscription, the staff queue, or staff
+ * presence. A socket found gone is cleaned up by these keys too, in case its connection item no longer lists them.
+ */
+export type FoundBy =
+  | { readonly kind: 'subscription'; readonly roomId: string }
+  | { readonly kind: 'queue' }
+  | { readonly kind: 'presence' };
+
 export interface OnlineUser {
   readonly userId: string;
   readonly role: Role;

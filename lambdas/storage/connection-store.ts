@@ -17,6 +17,7 @@ type ConnectionPorts =
   | 'staffConnections'
   | 'addQueueFollower'
   | 'removeQueueFollower'
+  | 'removePresence'
   | 'queueFollowers';
 
 /**
@@ -125,6 +126,12 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
     await this.detachFromConnection(keys.queueFollower(connectionId), connectionId, {
       UpdateExpression: 'REMOVE follows_queue',
     });
+  }
+
+  async removePresence(userId: string, role: Role, connectionId: string): Promise<void> {
+    await this.table.db.send(
+      new DeleteCommand({ TableName: this.table.name, Key: keys.presence(role, userId, connectionId) }),
+    );
   }
 
   async queueFollowers(): Promise<Subscription[]> {

@@ -85,6 +85,8 @@ export class DynamoStore implements ChatStore {
   addQueueFollower = (subscription: Subscription, expiresAt: number) =>
     this.connections.addQueueFollower(subscription, expiresAt);
   removeQueueFollower = (connectionId: string) => this.connections.removeQueueFollower(connectionId);
+  removePresence = (userId: string, role: Role, connectionId: string) =>
+    this.connections.removePresence(userId, role, connectionId);
   queueFollowers = () => this.connections.queueFollowers();
 
   // Tickets

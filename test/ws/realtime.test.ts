@@ -567,6 +567,14 @@ describe('cleanup of gone sockets', () => {
     );
     return (Items ?? []).map((item) => String(item.connection_id));
   };
+  /** A socket vanished and its connection item is already gone: only what it was found by leads to its items. */
+  const ghost = async (connectionId: string) => {
+    stack.current.webSocket.drop(connectionId);
+    await db().send(
+      new DeleteCommand({ TableName: stack.current.tableName, Key: keys.connection(connectionId) }),
+    );
+    await settle(1100);
+  };
 
   it('finishes a $disconnect that failed half-way at the next fan-out that finds the socket gone', async () => {
     const room = await openRoom();
@@ -591,6 +599,38 @@ describe('cleanup of gone sockets', () => {
     expect(await onlineStaff()).not.toContain(staff.userId);
     expect(await stored(keys.subscriptionsOf(room))).toEqual([customer.connectionId]);
     await customer.close();
+  });
+
+  it('removes both the room subscription and the queue item of a gone console that followed both', async () => {
+    const room = await openRoom();
+    const customer = await open('alice', { room_id: room });
+    const console = await (await newStaff()).open();
+    console.send({ type: 'subscribe', queue: true });
+    await console.next('room', (d) => d.queue);
+    console.send({ type: 'subscribe', room_id: room });
+    await console.next('room', (d) => d.event === 'subscribed' && d.room_id === room);
+    await ghost(console.connectionId);
+    customer.send({ type: 'message', content: 'hello?' });
+    await customer.next('ack');
+    await eventually(async () => {
+      expect(await stored(keys.subscriptionsOf(room))).toEqual([customer.connectionId]);
+      expect(await stored(keys.queueFollowers)).not.toContain(console.connectionId);
+    });
+    await customer.close();
+  });
+
+  it('removes the presence of a gone staff socket found through staff presence, and says they left', async () => {
+    const staff = await newStaff();
+    const watcher = await open('sam');
+    const lost = await staff.open();
+    await watcher.next('presence', (d) => d.user_id === staff.userId && d.is_online);
+    await ghost(lost.connectionId);
+    expect(await onlineStaff()).toContain(staff.userId);
+    // A new room is announced to every staff socket, found through their presence items.
+    await openRoom();
+    await watcher.next('presence', (d) => d.user_id === staff.userId && !d.is_online);
+    expect(await onlineStaff()).not.toContain(staff.userId);
+    await watcher.close();
   });
 });
 
