@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/storage/keys.js';
 import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
 import { api, people, useLocalStack } from '../support/stack.js';
@@ -185,45 +185,6 @@ describe('WebSocket chat', () => {
     await intruder.close();
   });
 
-  it('answers bad frames with error frames and keeps the socket open', async () => {
-    const room = await openRoom();
-    const socket = await open('alice', { room_id: room });
-    const other = await openRoom();
-    const cases: [unknown, Record<string, unknown>][] = [
-      ['not json at all', { code: 'invalid_json' }],
-      ['[1, 2, 3]', { code: 'unknown_frame_type' }],
-      [{ content: 'no type' }, { code: 'unknown_frame_type' }],
-      [{ type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
-      [
-        { type: 'message', content: '' },
-        { code: 'invalid_request', frame_type: 'message' },
-      ],
-      [{ type: 'message', content: '   ' }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 42 }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 'hi', client_message_id: 'bad id!' }, { code: 'invalid_request' }],
-      [
-        { type: 'message', content: 'hi', room_id: other },
-        { code: 'not_subscribed', room_id: other },
-      ],
-      [{ type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
-      [{ type: 'read', message_id: -1 }, { code: 'invalid_request' }],
-      [{ type: 'read', message_id: 99 }, { code: 'message_id_out_of_range' }],
-      [{ type: 'subscribe' }, { code: 'invalid_request' }],
-    ];
-    for (const [frame, expected] of cases) {
-      const before = socket.all('error').length;
-      socket.send(frame);
-      const error = await socket.next('error', () => socket.all('error').length > before);
-      expect(error.data).toMatchObject(expected);
-      expect(typeof error.data.message).toBe('string');
-    }
-    socket.send({ type: 'message', content: 'still here' });
-    expect((await socket.next('ack')).data.message.id).toBe(1);
-    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
-    await socket.close();
-  });
-
   it('stores an idempotent resend once and acks it as a duplicate', async () => {
     const room = await openRoom();
     const socket = await open('alice', { room_id: room });
@@ -265,6 +226,62 @@ describe('WebSocket chat', () => {
     socket.send({ type: 'ping' });
     expect((await socket.next('pong')).data).toEqual({ time: expect.any(String) });
     await socket.close();
+  });
+});
+
+describe('WebSocket bad input', () => {
+  let room: string;
+  let other: string;
+  let socket: TestSocket;
+  beforeAll(async () => {
+    room = await openRoom();
+    other = await openRoom();
+    socket = await open('alice', { room_id: room });
+  });
+  afterAll(async () => socket.close());
+
+  /** A frame, or one built from the rooms of this suite (known only once they exist). */
+  type Frame = unknown | ((rooms: { other: string }) => unknown);
+  type Expected = Record<string, unknown> | ((rooms: { other: string }) => Record<string, unknown>);
+  it.each<[string, Frame, Expected]>([
+    ['text that is not JSON', 'not json at all', { code: 'invalid_json' }],
+    ['a JSON array', '[1, 2, 3]', { code: 'unknown_frame_type' }],
+    ['a frame without a type', { content: 'no type' }, { code: 'unknown_frame_type' }],
+    ['an unknown type', { type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
+    ['empty content', { type: 'message', content: '' }, { code: 'invalid_request', frame_type: 'message' }],
+    ['blank content', { type: 'message', content: '   ' }, { code: 'invalid_request' }],
+    ['4,001 characters', { type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
+    ['numeric content', { type: 'message', content: 42 }, { code: 'invalid_request' }],
+    [
+      'a bad client_message_id',
+      { type: 'message', content: 'hi', client_message_id: 'bad id!' },
+      { code: 'invalid_request' },
+    ],
+    [
+      'a room the socket does not follow',
+      ({ other }: { other: string }) => ({ type: 'message', content: 'hi', room_id: other }),
+      ({ other }: { other: string }) => ({ code: 'not_subscribed', room_id: other }),
+    ],
+    ['a non-boolean is_typing', { type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
+    ['a negative message_id', { type: 'read', message_id: -1 }, { code: 'invalid_request' }],
+    [
+      'a message_id past the newest message',
+      { type: 'read', message_id: 99 },
+      { code: 'message_id_out_of_range' },
+    ],
+    ['a subscribe with neither room nor queue', { type: 'subscribe' }, { code: 'invalid_request' }],
+  ])('answers %s with an error frame', async (_, frame, expected) => {
+    const before = socket.all('error').length;
+    socket.send(typeof frame === 'function' ? frame({ other }) : frame);
+    const error = await socket.next('error', () => socket.all('error').length > before);
+    expect(error.data).toMatchObject(typeof expected === 'function' ? expected({ other }) : expected);
+    expect(typeof error.data.message).toBe('string');
+  });
+
+  it('keeps the socket open and stores none of them', async () => {
+    socket.send({ type: 'message', content: 'still here' });
+    expect((await socket.next('ack')).data.message.id).toBe(1);
+    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
   });
 });
 
