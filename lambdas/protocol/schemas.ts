@@ -31,10 +31,11 @@ export const roomId = v.pipe(
   v.minLength(1, 'room_id must not be empty'),
 );
 
+/** Message ids are whole numbers a JSON number holds exactly (1e308 and 2^53 + 1 do not). */
 const messageId = (field: string) =>
   v.pipe(
     v.number(`${field} must be a number`),
-    v.integer(`${field} must be a whole number`),
+    v.safeInteger(`${field} must be a whole number below 2^53`),
     v.minValue(1, `${field} must be at least 1`),
   );
 

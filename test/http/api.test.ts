@@ -227,6 +227,19 @@ describe('HTTP API bad input', () => {
     expect(response.body.error.code).toBe(code);
   });
 
+  it.each([
+    ['1e308', '{"message_id": 1e308}'],
+    ['2^53 + 1', '{"message_id": 9007199254740993}'],
+    ['2^53', '{"message_id": 9007199254740992}'],
+  ])('refuses mark_read with message_id %s as a number it cannot hold exactly', async (_, raw) => {
+    const response = await as('alice').postRaw(`/rooms/${room}/mark_read/`, raw);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [{ field: 'message_id', message: 'message_id must be a whole number below 2^53' }],
+    });
+  });
+
   const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
   it.each([
     ['not JSON', 'bm90LWEta2V5'],

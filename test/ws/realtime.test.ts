@@ -265,6 +265,12 @@ describe('WebSocket bad input', () => {
     ['a non-boolean is_typing', { type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
     ['a negative message_id', { type: 'read', message_id: -1 }, { code: 'invalid_request' }],
     [
+      'message_id 1e308',
+      '{"type":"read","message_id":1e308}',
+      { code: 'invalid_request', frame_type: 'read' },
+    ],
+    ['message_id 2^53 + 1', '{"type":"read","message_id":9007199254740993}', { code: 'invalid_request' }],
+    [
       'a message_id past the newest message',
       { type: 'read', message_id: 99 },
       { code: 'message_id_out_of_range' },
