@@ -164,6 +164,14 @@ describe('HTTP API bad input', () => {
     ['no content', {}, 'content'],
     ['empty content', { content: '' }, 'content'],
     ['blank content', { content: ' \n\t ' }, 'content'],
+    ['content of zero-width spaces only', { content: '\u200b\u200b' }, 'content'],
+    ['content of a zero-width joiner and a byte-order mark only', { content: '\u200d\ufeff' }, 'content'],
+    ['content of a NUL only', { content: '\u0000' }, 'content'],
+    ['content of control characters only', { content: '\u0007\u001b\u007f\u0085' }, 'content'],
+    ['content of format characters only', { content: '\u00ad\u2060\u202e\u2066\u{e0041}' }, 'content'],
+    ['content of separators only', { content: '\u00a0\u3000\u2028\u2029' }, 'content'],
+    ['content of variation selectors only', { content: '\ufe0f\u{e0100}' }, 'content'],
+    ['content of a Hangul filler only', { content: '\u3164' }, 'content'],
     ['4,001 characters', { content: 'x'.repeat(4001) }, 'content'],
     ['a bad client_message_id', { content: 'hi', client_message_id: 'has spaces' }, 'client_message_id'],
     ['a non-string client_message_id', { content: 'hi', client_message_id: 7 }, 'client_message_id'],
@@ -268,6 +276,14 @@ describe('HTTP API bad input', () => {
     expect(response.body.error.details[0].field).toBe('content');
   });
 
+  it('refuses content with a lone low surrogate', async () => {
+    const response = await as('alice').postRaw(`/rooms/${room}/send_message/`, '{"content": "\\udc00 text"}');
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'content', message: 'content must be valid Unicode text' },
+    ]);
+  });
+
   it('refuses a path with broken percent-encoding', async () => {
     expect((await as('alice').get('/rooms/%E0%A4%A/')).status).toBe(400);
   });
@@ -300,6 +316,24 @@ describe('HTTP API bad input', () => {
     const history = await as('alice').get(`/rooms/${closed}/messages/`);
     expect(history.body.results.map((m: { content: string }) => m.content)).toEqual(['before closing']);
     expect(history.body.results[0].id).toBe(1);
+  });
+});
+
+describe('HTTP API visible content', () => {
+  it.each([
+    ['a family emoji (a ZWJ sequence)', '👨‍👩‍👧'],
+    ['a heart with its variation selector', '❤️'],
+    ['a rainbow flag', '🏳️‍🌈'],
+    ['a keycap', '1️⃣'],
+    ['text with a zero-width joiner inside', 'a\u200db'],
+    ['a letter with a combining mark', 'e\u0301'],
+  ])('stores %s exactly as sent', async (_, content) => {
+    const room = await openRoom('visible');
+    const response = await as('alice').post(`/rooms/${room}/send_message/`, { content });
+    expect(response.status).toBe(201);
+    expect(response.body.content).toBe(content);
+    const history = await as('alice').get(`/rooms/${room}/messages/`);
+    expect(history.body.results.map((m: { content: string }) => m.content)).toEqual([content]);
   });
 });
 

@@ -250,6 +250,23 @@ describe('WebSocket bad input', () => {
     ['an unknown type', { type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
     ['empty content', { type: 'message', content: '' }, { code: 'invalid_request', frame_type: 'message' }],
     ['blank content', { type: 'message', content: '   ' }, { code: 'invalid_request' }],
+    ['zero-width spaces only', { type: 'message', content: '\u200b\u200b' }, { code: 'invalid_request' }],
+    ['a ZWJ and a BOM only', { type: 'message', content: '\u200d\ufeff' }, { code: 'invalid_request' }],
+    ['a NUL only', { type: 'message', content: '\u0000' }, { code: 'invalid_request' }],
+    ['controls only', { type: 'message', content: '\u0007\u001b\u007f' }, { code: 'invalid_request' }],
+    [
+      'format characters only',
+      { type: 'message', content: '\u00ad\u2060\u202e' },
+      { code: 'invalid_request' },
+    ],
+    ['separators only', { type: 'message', content: '\u00a0\u2028\u2029' }, { code: 'invalid_request' }],
+    [
+      'variation selectors only',
+      { type: 'message', content: '\ufe0f\u{e0100}' },
+      { code: 'invalid_request' },
+    ],
+    ['a lone high surrogate', '{"type":"message","content":"broken \\ud800"}', { code: 'invalid_request' }],
+    ['a lone low surrogate', '{"type":"message","content":"\\udc00"}', { code: 'invalid_request' }],
     ['4,001 characters', { type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
     ['numeric content', { type: 'message', content: 42 }, { code: 'invalid_request' }],
     [
@@ -288,6 +305,8 @@ describe('WebSocket bad input', () => {
     socket.send({ type: 'message', content: 'still here' });
     expect((await socket.next('ack')).data.message.id).toBe(1);
     expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
+    socket.send({ type: 'message', content: '👨‍👩‍👧' });
+    expect((await socket.next('ack', (d) => d.message.id === 2)).data.message.content).toBe('👨‍👩‍👧');
   });
 });
 
