@@ -59,6 +59,7 @@ export const createRoomBody = v.object({
   subject: v.optional(
     v.pipe(
       v.string('subject must be a string'),
+      v.check(wellFormed, 'subject must be valid Unicode text'),
       v.transform((value) => value.trim()),
       v.check((value) => characters(value) <= 200, 'subject must be at most 200 characters'),
     ),

@@ -276,6 +276,20 @@ describe('HTTP API bad input', () => {
     expect(response.body.error.details[0].field).toBe('content');
   });
 
+  it.each([
+    ['a lone high surrogate', '{"subject": "broken \\ud800 subject"}'],
+    ['a lone low surrogate', '{"subject": "\\udc00"}'],
+  ])('refuses a subject with %s and stores no room', async (_, raw) => {
+    const before = (await as('alice').get('/rooms/?limit=100')).body.results.length;
+    const response = await as('alice').postRaw('/rooms/', raw);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [{ field: 'subject', message: 'subject must be valid Unicode text' }],
+    });
+    expect((await as('alice').get('/rooms/?limit=100')).body.results).toHaveLength(before);
+  });
+
   it('refuses content with a lone low surrogate', async () => {
     const response = await as('alice').postRaw(`/rooms/${room}/send_message/`, '{"content": "\\udc00 text"}');
     expect(response.status).toBe(400);
