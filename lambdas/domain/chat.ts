@@ -91,7 +91,7 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     closedBy: null,
     lastMessageId: 0,
     lastMessage: null,
-    reads: { [actor.userId]: 0 },
+    reads: new Map([[actor.userId, 0]]),
   };
   await deps.store.createRoom(room);
   await deps.events.roomChanged('created', room, actor.userId);
@@ -109,7 +109,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
     people.map(async ({ userId, role }) => ({
       userId,
       role,
-      lastRead: room.reads[userId] ?? 0,
+      lastRead: room.reads.get(userId) ?? 0,
       isOnline: (await deps.store.userConnections(userId, role)).length > 0,
     })),
   );
@@ -261,7 +261,7 @@ export async function markRead(
     );
   }
   if (result.kind === 'updated') await deps.events.readReceipt(roomId, actor, target);
-  const lastRead = result.room.reads[actor.userId] ?? 0;
+  const lastRead = result.room.reads.get(actor.userId) ?? 0;
   return { roomId, userId: actor.userId, lastRead, unreadCount: unreadCount(result.room, actor.userId) };
 }
 

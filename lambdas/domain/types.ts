@@ -34,7 +34,8 @@ export interface Room {
   readonly lastMessageId: number;
   readonly lastMessage: MessagePreview | null;
   /** Read pointer per user: the id of the newest message they have read. */
-  readonly reads: Readonly<Record<string, number>>;
+  /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
+  readonly reads: ReadonlyMap<string, number>;
 }
 
 export interface Message {
@@ -120,5 +121,5 @@ export interface Ticket {
 
 /** Unread messages for one user: room sequence minus their read pointer, never a counting query. */
 export function unreadCount(room: Room, userId: string): number {
-  return Math.max(0, room.lastMessageId - (room.reads[userId] ?? 0));
+  return Math.max(0, room.lastMessageId - (room.reads.get(userId) ?? 0));
 }

@@ -43,7 +43,7 @@ export function roomItem(room: Room, shards: number): Item {
     created_at: room.createdAt,
     last_activity_at: room.lastActivityAt,
     seq: room.lastMessageId,
-    reads: room.reads,
+    reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
     gsi1pk: keys.customerRooms(room.customerId),
     gsi1sk: keys.timeOrdered(room.createdAt, room.id),
     ...(room.status === 'open'
@@ -79,9 +79,7 @@ export function toRoom(item: Item): Room {
           createdAt: String(last.created_at),
         }
       : null,
-    reads: Object.fromEntries(
-      Object.entries((item.reads as Item | undefined) ?? {}).map(([k, v]) => [k, Number(v)]),
-    ),
+    reads: readPointers(item.reads),
   };
 }
 
@@ -143,4 +141,13 @@ export function toConnection(item: Item): Connection {
     rooms: toStringArray(item.rooms),
     followsQueue: item.follows_queue === true,
   };
+}
+
+function readPointers(value: unknown): Map<string, number> {
+  const pointers = new Map<string, number>();
+  for (const [key, lastRead] of Object.entries((value as Item | undefined) ?? {})) {
+    if (key.startsWith(keys.readerPrefix))
+      pointers.set(key.slice(keys.readerPrefix.length), Number(lastRead));
+  }
+  return pointers;
 }

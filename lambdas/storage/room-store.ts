@@ -182,7 +182,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ConditionExpression:
         'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
-      ExpressionAttributeNames: { '#reads': 'reads', '#me': userId },
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
       ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
     });
     if ('room' in result) return { kind: 'updated', room: result.room };
@@ -197,7 +197,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const result = await this.updateRoom(roomId, {
       UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
       ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
-      ExpressionAttributeNames: { '#reads': 'reads', '#me': staffId, '#status': 'status' },
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(staffId), '#status': 'status' },
       ExpressionAttributeValues: {
         ':me_set': new Set([staffId]),
         ':me': staffId,

@@ -49,7 +49,11 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           ConditionExpression:
             'attribute_exists(pk) AND #status = :open' +
             (input.ownerId === undefined ? '' : ' AND customer_id = :owner'),
-          ExpressionAttributeNames: { '#reads': 'reads', '#me': sender.userId, '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#reads': 'reads',
+            '#me': keys.reader(sender.userId),
+            '#status': 'status',
+          },
           ExpressionAttributeValues: {
             ':one': 1,
             ':at': input.createdAt,
@@ -121,7 +125,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       lastMessageId: seq,
       lastActivityAt: input.createdAt,
       staffIds: joinedStaff ? [...oldStaff, sender.userId] : oldStaff,
-      reads: { ...oldRoom.reads, [sender.userId]: seq },
+      reads: new Map(oldRoom.reads).set(sender.userId, seq),
       lastMessage: {
         id: seq,
         senderId: sender.userId,

@@ -351,6 +351,63 @@ describe('HTTP API visible content', () => {
   });
 });
 
+describe('HTTP API user ids that name Object.prototype members', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'keeps rooms, read pointers and unread counts right for customer %s',
+    async (userId) => {
+      const customer = api(stack.current, await stack.current.issuer.mint({ userId }));
+      const created = await customer.post('/rooms/', { subject: `I am ${userId}` });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ customer_id: userId, unread_count: 0, last_message_id: 0 });
+      const room = created.body.id;
+      for (const content of ['one', 'two', 'three']) {
+        expect((await as('sam').post(`/rooms/${room}/send_message/`, { content })).status).toBe(201);
+      }
+      const listed = (await customer.get('/rooms/')).body.results.find((r: { id: string }) => r.id === room);
+      expect(listed).toMatchObject({ customer_id: userId, unread_count: 3 });
+      expect((await customer.post(`/rooms/${room}/mark_read/`, { message_id: 1 })).body).toEqual({
+        room_id: room,
+        user_id: userId,
+        last_read: 1,
+        unread_count: 2,
+      });
+      const detail = await customer.get(`/rooms/${room}/`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.unread_count).toBe(2);
+      expect(detail.body.members).toEqual([
+        { user_id: userId, role: 'customer', last_read: 1, is_online: false },
+        { user_id: 'sam', role: 'staff', last_read: 3, is_online: false },
+      ]);
+      expect((await customer.post(`/rooms/${room}/send_message/`, { content: 'mine' })).status).toBe(201);
+      expect((await customer.get(`/rooms/${room}/`)).body).toMatchObject({
+        last_message_id: 4,
+        unread_count: 0,
+      });
+    },
+  );
+
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'keeps read pointers and unread counts right for staff %s',
+    async (userId) => {
+      const staff = api(stack.current, await stack.current.issuer.mint({ userId, staff: true }));
+      const room = await openRoom(`for staff ${userId}`);
+      await as('alice').post(`/rooms/${room}/send_message/`, { content: 'hello?' });
+      // Not a member yet: no read pointer of their own, so everything is unread.
+      expect((await staff.get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 1 });
+      const queue = (await staff.get('/active-rooms/?limit=100')).body.results;
+      expect(queue.find((r: { id: string }) => r.id === room)).toMatchObject({ unread_count: 1 });
+      const joined = await staff.post(`/rooms/${room}/join/`);
+      expect(joined.status).toBe(200);
+      expect(joined.body).toMatchObject({ staff_ids: [userId], unread_count: 1 });
+      expect((await staff.post(`/rooms/${room}/send_message/`, { content: 'hi' })).status).toBe(201);
+      expect((await staff.get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 0 });
+      expect((await as('alice').get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 1 });
+      const listed = (await staff.get('/rooms/')).body.results.map((r: { id: string }) => r.id);
+      expect(listed).toContain(room);
+    },
+  );
+});
+
 describe('HTTP API messages', () => {
   it('gives concurrent sends distinct, gap-free ids', async () => {
     const room = await openRoom('burst');

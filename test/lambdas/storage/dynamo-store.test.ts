@@ -40,7 +40,7 @@ function newRoom(overrides: Partial<Room> = {}): Room {
     closedBy: null,
     lastMessageId: 0,
     lastMessage: null,
-    reads: { alice: 0 },
+    reads: new Map([['alice', 0]]),
     ...overrides,
   };
 }
@@ -142,7 +142,12 @@ describe('DynamoStore messages', () => {
     expect(result.kind === 'created' && result.joinedStaff).toBe(true);
     const stored = await store.getRoom(room.id);
     expect(stored?.staffIds).toEqual(['sam-joins']);
-    expect(stored?.reads).toEqual({ alice: 2, 'sam-joins': 3 });
+    expect(stored?.reads).toEqual(
+      new Map([
+        ['alice', 2],
+        ['sam-joins', 3],
+      ]),
+    );
     const second = await send(room.id, sam);
     expect(second.kind === 'created' && second.joinedStaff).toBe(false);
     expect((await store.listStaffRooms('sam-joins', { limit: 10 })).items.map((r) => r.id)).toEqual([
@@ -196,7 +201,7 @@ describe('DynamoStore rooms', () => {
     const customer = `pager-${counter}`;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const room = newRoom({ customerId: customer, reads: { [customer]: 0 } });
+      const room = newRoom({ customerId: customer, reads: new Map([[customer, 0]]) });
       ids.push(room.id);
       await store.createRoom(room);
     }
@@ -252,7 +257,22 @@ describe('DynamoStore rooms', () => {
     expect((await store.markRead(room.id, 'sam', 2)).kind).toBe('unchanged');
     expect(await store.markRead(room.id, 'sam', 9)).toEqual({ kind: 'beyond', lastMessageId: 5 });
     expect(await store.markRead(room.id, 'carol', 1, 'carol')).toEqual({ kind: 'not_found' });
-    expect((await store.getRoom(room.id))?.reads.sam).toBe(3);
+    expect((await store.getRoom(room.id))?.reads.get('sam')).toBe(3);
+  });
+
+  it.each(['__proto__', 'constructor'])('keeps the read pointer of a user called %s', async (userId) => {
+    const room = newRoom({ customerId: userId, reads: new Map([[userId, 0]]) });
+    await store.createRoom(room);
+    expect((await store.getRoom(room.id))?.reads).toEqual(new Map([[userId, 0]]));
+    await send(room.id, sam);
+    await send(room.id, sam);
+    expect(await store.markRead(room.id, userId, 1, userId)).toMatchObject({ kind: 'updated' });
+    expect((await store.getRoom(room.id))?.reads).toEqual(
+      new Map([
+        [userId, 1],
+        ['sam', 2],
+      ]),
+    );
   });
 
   it('joins, leaves and closes with conditional writes that report what they found', async () => {
