@@ -4,6 +4,7 @@ import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
 import {
   type Actor,
+  type FoundBy,
   type Message,
   type MessagePage,
   type OnlineUser,
@@ -92,7 +93,7 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     closedBy: null,
     lastMessageId: 0,
     lastMessage: null,
-    reads: { [actor.userId]: 0 },
+    reads: new Map([[actor.userId, 0]]),
   };
   await deps.store.createRoom(room);
   await deps.events.roomChanged('created', room, actor.userId);
@@ -110,7 +111,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
     people.map(async ({ userId, role }) => ({
       userId,
       role,
-      lastRead: room.reads[userId] ?? 0,
+      lastRead: room.reads.get(userId) ?? 0,
       isOnline: (await deps.store.userConnections(userId, role)).length > 0,
     })),
   );
@@ -264,7 +265,7 @@ export async function markRead(
     );
   }
   if (result.kind === 'updated') await deps.events.readReceipt(roomId, actor, target);
-  const lastRead = result.room.reads[actor.userId] ?? 0;
+  const lastRead = result.room.reads.get(actor.userId) ?? 0;
   return { roomId, userId: actor.userId, lastRead, unreadCount: unreadCount(result.room, actor.userId) };
 }
 
@@ -321,23 +322,42 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
  */
 export async function disconnect(deps: ChatCommandDeps, connectionId: string): Promise<void> {
   const connection = await deps.store.deleteConnection(connectionId);
-  if (!connection) return;
-  const actor = { userId: connection.userId, role: connection.role };
+  if (connection) await announceOfflineIfLast(deps, connection);
+}
+
+async function announceOfflineIfLast(deps: ChatCommandDeps, who: Actor): Promise<void> {
+  const actor = { userId: who.userId, role: who.role };
   if ((await deps.store.userConnections(actor.userId, actor.role)).length > 0) return;
   await deps.events.presenceChanged(actor, false, await deps.store.openRoomIdsOf(actor));
 }
 
+/** A socket the management API no longer knows, with the items that led a fan-out to it. */
+export interface GoneSocket extends Actor {
+  readonly connectionId: string;
+  readonly foundBy: readonly FoundBy[];
+}
+
 /**
- * A socket the management API no longer knows (410): forget it, and the subscription that led to it even if
- * the connection item is already gone (a subscribe that raced with `$disconnect`).
+ * A socket the management API no longer knows (410): forget it through its connection item, and also delete
+ * each item it was found by that the connection item did not list (the connection item was already gone, or a
+ * follow raced `$disconnect`), by that item's own key: a console found through a room and the queue loses both.
  */
-export async function forgetGoneSocket(
-  deps: ChatCommandDeps,
-  connectionId: string,
-  roomId: string | undefined,
-): Promise<void> {
-  await disconnect(deps, connectionId);
-  if (roomId) await deps.store.removeSubscription(roomId, connectionId);
+export async function forgetGoneSocket(deps: ChatCommandDeps, socket: GoneSocket): Promise<void> {
+  const { connectionId } = socket;
+  const connection = await deps.store.deleteConnection(connectionId);
+  let presenceRemoved = false;
+  for (const found of socket.foundBy) {
+    if (found.kind === 'subscription' && !connection?.rooms.includes(found.roomId)) {
+      await deps.store.removeSubscription(found.roomId, connectionId);
+    } else if (found.kind === 'queue' && !connection?.followsQueue) {
+      await deps.store.removeQueueFollower(connectionId);
+    } else if (found.kind === 'presence' && !connection && !presenceRemoved) {
+      await deps.store.removePresence(socket.userId, socket.role, connectionId);
+      presenceRemoved = true;
+    }
+  }
+  if (connection) await announceOfflineIfLast(deps, connection);
+  else if (presenceRemoved) await announceOfflineIfLast(deps, socket);
 }
 
 export interface SubscribeInput {

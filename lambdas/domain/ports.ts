@@ -102,6 +102,8 @@ export interface ChatStore {
   /** Makes a staff socket follow every open room (`roomId` of the subscription is ignored). */
   addQueueFollower(subscription: Subscription, expiresAt: number): Promise<void>;
   removeQueueFollower(connectionId: string): Promise<void>;
+  /** Deletes one presence item (a socket found gone whose connection item was already deleted). */
+  removePresence(userId: string, role: Role, connectionId: string): Promise<void>;
   /** Live sockets that follow the staff queue. */
   queueFollowers(): Promise<Subscription[]>;
 

@@ -16,7 +16,7 @@ const managementApi = new ApiGatewayManagementApiClient({
 
 export const pusher = new Pusher(managementApi, {
   connectGraceMs: config.goneGraceMs,
-  onGone: (target) => forgetGoneSocket(commandDeps, target.connectionId, target.roomId || undefined),
+  onGone: (target) => forgetGoneSocket(commandDeps, { ...target, foundBy: target.foundBy ?? [] }),
 });
 
 /**

@@ -51,6 +51,12 @@ export const keys = {
     sk: String(windowStart),
   }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /**
+   * A user's read pointer in the room item's `reads` map. The SDK reads a map into a plain object, where a key
+   * `__proto__` would vanish, so every key carries a prefix.
+   */
+  reader: (userId: string) => `U#${userId}`,
+  readerPrefix: 'U#',
 
   /** gsi1: a customer's rooms. */
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,
