@@ -3,6 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import { FRAME_NOT_DELIVERED } from '../contract/log-lines.js';
 import type { FoundBy } from '../domain/types.js';
 import type { Frame } from '../protocol/frames.js';
 import { logger } from '../runtime/logger.js';
@@ -89,7 +90,7 @@ export class Pusher {
           return;
         }
         failed += 1;
-        logger.warn('Frame not delivered', { connectionId: target.connectionId, error });
+        logger.warn(FRAME_NOT_DELIVERED, { connectionId: target.connectionId, error });
       }
     });
     logger.debug('Fan-out', { targets: unique.length, delivered, gone: gone.length, failed });

@@ -21,8 +21,10 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { FRAME_NOT_DELIVERED } from '../../lambdas/contract/log-lines.js';
 import { webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { tableSchema } from '../../lambdas/contract/table-schema.js';
+import { handlerAccess } from './functions.js';
 
 /** Alarm thresholds, all counts over {@link ALARM_PERIOD}. docs/operations.md explains each. */
 export const ALARM_THRESHOLDS = {
@@ -41,6 +43,20 @@ export const ALARM_THRESHOLDS = {
   /** The SDK retries throttled requests, so a few are absorbed; more means a hot partition. */
   dynamoThrottledRequests: 10,
   dynamoSystemErrors: 5,
+  /**
+   * Failures a function caught and answered (a 500 / `internal_error` frame, a cleanup that failed): Lambda
+   * counts none of them as errors, so they are counted off the ERROR log lines of every function.
+   */
+  handledFailures: 5,
+  /** Frames the management API refused for another reason than a gone socket (429, 5xx), after retries. */
+  undeliveredFrames: 5,
+} as const;
+
+/** The stack's own metrics, counted off log lines by metric filters. */
+export const LOG_METRICS = {
+  handledFailures: 'HandledFailures',
+  undeliveredFrames: 'UndeliveredFrames',
+  authorizerFailures: 'AuthorizerFailures',
 } as const;
 
 export const ALARM_PERIOD = Duration.minutes(5);
@@ -129,7 +145,31 @@ export class Observability extends Construct {
     };
     const sum = { period: ALARM_PERIOD, statistic: Stats.SUM };
 
+    const namespace = `LiveChat/${Stack.of(this).stackName}`;
+    const logMetric = (metricName: string) =>
+      new Metric({ namespace, metricName, period: ALARM_PERIOD, statistic: Stats.SUM });
+    const access = handlerAccess();
     for (const [handler, fn] of props.functions) {
+      if (handler !== webSocketAuthorizer.handler) {
+        // Every handler shapes its own errors into a response or an error frame (and so returns normally):
+        // its Errors metric misses them, its ERROR lines do not. One metric across functions, one alarm.
+        new MetricFilter(this, `${fn.node.id}HandledFailuresFilter`, {
+          logGroup: fn.logGroup,
+          filterPattern: FilterPattern.stringValue('$.level', '=', 'ERROR'),
+          metricNamespace: namespace,
+          metricName: LOG_METRICS.handledFailures,
+          metricValue: '1',
+        });
+      }
+      if (access.get(handler)?.push) {
+        new MetricFilter(this, `${fn.node.id}UndeliveredFramesFilter`, {
+          logGroup: fn.logGroup,
+          filterPattern: FilterPattern.stringValue('$.message', '=', FRAME_NOT_DELIVERED),
+          metricNamespace: namespace,
+          metricName: LOG_METRICS.undeliveredFrames,
+          metricValue: '1',
+        });
+      }
       if (handler === webSocketAuthorizer.handler) {
         // API Gateway answers 401 only when the authorizer throws Error('Unauthorized'), so Lambda counts every
         // refused connection (expired token, spent ticket) as an error. Alarm on its real failures instead.
@@ -150,6 +190,20 @@ export class Observability extends Construct {
       );
     }
 
+    alarm(
+      LOG_METRICS.handledFailures,
+      logMetric(LOG_METRICS.handledFailures),
+      ALARM_THRESHOLDS.handledFailures,
+      `Functions caught and answered ${ALARM_THRESHOLDS.handledFailures}+ failures in 5 minutes (500s, ` +
+        'internal_error frames, failed cleanups): a dependency failing or denied, or a bug.',
+    );
+    alarm(
+      LOG_METRICS.undeliveredFrames,
+      logMetric(LOG_METRICS.undeliveredFrames),
+      ALARM_THRESHOLDS.undeliveredFrames,
+      `${ALARM_THRESHOLDS.undeliveredFrames}+ frames were not delivered in 5 minutes: the management API ` +
+        'refused them (throttled or failing) after the retries.',
+    );
     alarm(
       'HttpApi5xx',
       props.httpApi.metricServerError(sum),
@@ -195,7 +249,7 @@ export class Observability extends Construct {
     alarm: (alarmId: string, metric: IMetric, threshold: number, description: string) => Alarm,
   ): void {
     const metricNamespace = `LiveChat/${Stack.of(this).stackName}`;
-    const metricName = 'AuthorizerFailures';
+    const metricName = LOG_METRICS.authorizerFailures;
     const logged = new MetricFilter(this, `${fn.node.id}FailuresFilter`, {
       logGroup: fn.logGroup,
       filterPattern: FilterPattern.stringValue('$.level', '=', 'ERROR'),

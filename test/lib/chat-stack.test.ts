@@ -14,7 +14,7 @@ import { tableSchema } from '../../lambdas/contract/table-schema.js';
 import { ENV } from '../../lambdas/runtime/config.js';
 import { LOCAL_CONSOLE_URL, THROTTLING } from '../../lib/chat-stack.js';
 import { ESM_REQUIRE_BANNER, FUNCTION_TIMEOUT, handlerAccess } from '../../lib/constructs/functions.js';
-import { ALARM_THRESHOLDS } from '../../lib/constructs/observability.js';
+import { ALARM_THRESHOLDS, LOG_METRICS } from '../../lib/constructs/observability.js';
 import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
 
 /** Packages the SDK requires lazily inside try/catch, for SigV4a only; neither DynamoDB nor the management API uses it. */
@@ -494,6 +494,48 @@ describe('observability', () => {
     });
     expect(ALARM_THRESHOLDS.authorizerFailures).toBe(1);
     expect(found[0]?.AlarmName).toBe('LiveChat-WsAuthorizerFailures');
+  });
+
+  const filtersOf = (handler: string) => {
+    const logGroupRef = (fnProps(handler).LoggingConfig as { LogGroup: unknown }).LogGroup;
+    return Object.values(resourcesOfType(s.json, 'AWS::Logs::MetricFilter'))
+      .map((f) => f.Properties)
+      .filter((f) => JSON.stringify(f.LogGroupName) === JSON.stringify(logGroupRef))
+      .map((f) => {
+        const [t] = f.MetricTransformations as { MetricNamespace: string; MetricName: string }[];
+        return `${f.FilterPattern} -> ${t?.MetricNamespace} ${t?.MetricName}`;
+      });
+  };
+  const namespace = 'LiveChat/LiveChat';
+
+  // A handler that catches a failure answers a 500 or an error frame and returns normally: Lambda's Errors
+  // metric never sees it, its ERROR log line does.
+  it.each(allHandlers().filter((h) => h !== webSocketAuthorizer.handler))(
+    'counts the failures %s handles from its ERROR log lines',
+    (handler) => {
+      expect(filtersOf(handler)).toContain(
+        `{ $.level = "ERROR" } -> ${namespace} ${LOG_METRICS.handledFailures}`,
+      );
+    },
+  );
+
+  it.each(allHandlers().filter((h) => handlerAccess().get(h)?.push))(
+    'counts the frames %s could not deliver',
+    (handler) => {
+      expect(filtersOf(handler)).toContain(
+        `{ $.message = "Frame not delivered" } -> ${namespace} ${LOG_METRICS.undeliveredFrames}`,
+      );
+    },
+  );
+
+  it.each([
+    [LOG_METRICS.handledFailures, ALARM_THRESHOLDS.handledFailures],
+    [LOG_METRICS.undeliveredFrames, ALARM_THRESHOLDS.undeliveredFrames],
+  ])('alarms on %s', (metric, threshold) => {
+    const found = alarms().filter((a) => a.Namespace === namespace && a.MetricName === metric);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ Threshold: threshold, Statistic: 'Sum', Period: 300 });
+    expect(found[0]?.AlarmName).toBe(`LiveChat-${metric}`);
   });
 
   it.each([
