@@ -431,9 +431,19 @@ export interface IssuedTicket {
 }
 
 /** Only the ticket's hash is stored: a read of the table does not yield a usable ticket. */
-export async function issueTicket(deps: ChatDeps, actor: Actor): Promise<IssuedTicket> {
+export async function issueTicket(
+  deps: ChatDeps,
+  actor: Actor,
+  tokenExpiresAt: number,
+): Promise<IssuedTicket> {
   const ticket = randomBytes(32).toString('base64url');
-  await deps.store.putTicket(hashTicket(ticket), actor, epochSeconds(now(deps)) + TICKET_LIFETIME_SECONDS);
+  // A ticket never outlives the token it was bought with.
+  const expiresAt = Math.min(epochSeconds(now(deps)) + TICKET_LIFETIME_SECONDS, tokenExpiresAt);
+  await deps.store.putTicket(
+    hashTicket(ticket),
+    { userId: actor.userId, role: actor.role, tokenExpiresAt },
+    expiresAt,
+  );
   return { ticket, expiresIn: TICKET_LIFETIME_SECONDS };
 }
 

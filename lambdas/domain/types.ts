@@ -117,6 +117,8 @@ export interface OnlineUser {
 export interface Ticket {
   readonly userId: string;
   readonly role: Role;
+  /** When the token the ticket was issued for expires (epoch seconds): the socket's session ends then too. */
+  readonly tokenExpiresAt: number;
 }
 
 /** Unread messages for one user: room sequence minus their read pointer, never a counting query. */

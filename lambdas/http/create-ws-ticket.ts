@@ -7,6 +7,6 @@ import { httpHandler, json } from '../runtime/http.js';
  * put a long-lived JWT in a URL (and in access logs).
  */
 export const handler = httpHandler(async (request) => {
-  const { ticket, expiresIn } = await issueTicket(queryDeps, request.actor);
+  const { ticket, expiresIn } = await issueTicket(queryDeps, request.actor, request.tokenExpiresAt);
   return json(201, { ticket, expires_in: expiresIn });
 });

@@ -1,5 +1,6 @@
 import {
   type ApiGatewayManagementApiClient,
+  DeleteConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
@@ -106,6 +107,18 @@ export class Pusher {
       });
     }
     return { delivered, gone: gone.map((target) => target.connectionId), failed };
+  }
+
+  /**
+   * Closes a socket through the management API (`DELETE @connections/{id}`); API Gateway then runs
+   * `$disconnect`, which forgets it. A socket that is already gone is fine.
+   */
+  async disconnect(connectionId: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteConnectionCommand({ ConnectionId: connectionId }));
+    } catch (error) {
+      if (!isGone(error)) throw error;
+    }
   }
 }
 

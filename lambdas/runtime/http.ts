@@ -18,6 +18,8 @@ export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export interface HttpRequest {
   readonly event: HttpEvent;
   readonly actor: Actor;
+  /** When the caller's token expires (epoch seconds), as the authorizer verified it. */
+  readonly tokenExpiresAt: number;
   /** The `{id}` path parameter; a malformed id is an unknown room (404). */
   roomId(): string;
   /** The JSON body, validated. */
@@ -67,6 +69,7 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
       const request: HttpRequest = {
         event,
         actor,
+        tokenExpiresAt: Number(event.requestContext.authorizer.jwt.claims.exp),
         roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
         body: (schema) => parse(schema, parseJson(decodeBody(event))),
         query: (schema) => parse(schema, event.queryStringParameters ?? {}),

@@ -9,6 +9,7 @@ import type { Target } from '../push/pusher.js';
 import { pusher } from './command-deps.js';
 import { meter } from './deps.js';
 import { logger } from './logger.js';
+import { sessionEnded, tokenExpiredFrame } from './session.js';
 
 /** What our `$connect` authorizer hands every later event of the connection. */
 export interface AuthorizerContext {
@@ -16,6 +17,8 @@ export interface AuthorizerContext {
   readonly user_id?: string;
   readonly role?: string;
   readonly room_id?: string;
+  /** When the token the socket connected with expires, epoch seconds. */
+  readonly expires_at?: string;
 }
 
 /** API Gateway's WebSocket event, with the authorizer context our authorizer sets. */
@@ -71,6 +74,11 @@ export function wsRoute(route: (request: WsRequest) => Promise<void>) {
     const self = (actor: Actor): Target => ({ connectionId, connectedAt, ...actor });
     try {
       const actor = actorOf(event);
+      if (sessionEnded(event)) {
+        await pusher.send([self(actor)], tokenExpiredFrame());
+        await pusher.disconnect(connectionId);
+        return { statusCode: 200 };
+      }
       const request: WsRequest = {
         event,
         actor,

@@ -18,6 +18,7 @@ export class TicketStore implements Pick<ChatStore, 'putTicket' | 'takeTicket'> 
           type: 'ticket',
           user_id: ticket.userId,
           role: ticket.role,
+          token_expires_at: ticket.tokenExpiresAt,
           ttl: expiresAt,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -34,6 +35,10 @@ export class TicketStore implements Pick<ChatStore, 'putTicket' | 'takeTicket'> 
       }),
     );
     if (!Attributes || Number(Attributes.ttl) <= this.table.nowSeconds()) return null;
-    return { userId: String(Attributes.user_id), role: roleOf(Attributes.role) };
+    return {
+      userId: String(Attributes.user_id),
+      role: roleOf(Attributes.role),
+      tokenExpiresAt: Number(Attributes.token_expires_at),
+    };
   }
 }

@@ -35,9 +35,16 @@ const verifier = JwtVerifier.create({
 const inlineJwks = process.env[ENV.jwtJwks];
 if (inlineJwks) verifier.cacheJwks(JSON.parse(inlineJwks));
 
-async function actorFromToken(token: string): Promise<Actor | null> {
+/** A verified caller, and when its token expires (epoch seconds). */
+type Session = Actor & { readonly tokenExpiresAt: number };
+
+async function sessionFromToken(token: string): Promise<Session | null> {
   try {
-    return actorFromClaims(await verifier.verify(token), config);
+    const payload = await verifier.verify(token);
+    const actor = actorFromClaims(payload, config);
+    // aws-jwt-verify refuses an expired token but accepts one without `exp`, which would never end.
+    if (!actor || typeof payload.exp !== 'number') return null;
+    return { ...actor, tokenExpiresAt: payload.exp };
   } catch (error) {
     // The issuer's keys could not be fetched or read: a failure of ours, not a bad token.
     if (error instanceof FetchError || error instanceof JwksValidationError) throw error;
@@ -49,16 +56,18 @@ async function actorFromToken(token: string): Promise<Actor | null> {
 /**
  * The WebSocket API's `$connect` authorizer. A connection shows either `?token=<JWT>` or a one-time
  * `?ticket=` (consumed here, so it works once). The verified user and role reach every route of the
- * connection through the authorizer context; frames never carry identity.
+ * connection through the authorizer context, with the token's expiry; frames never carry identity.
  */
 export const handler = async (
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult> => {
   const query = event.queryStringParameters ?? {};
-  let actor: Actor | null = null;
+  let actor: Session | null = null;
   try {
-    if (query.ticket) actor = await redeemTicket(queryDeps, query.ticket);
-    else if (query.token) actor = await actorFromToken(query.token);
+    if (query.ticket) {
+      const ticket = await redeemTicket(queryDeps, query.ticket);
+      if (ticket) actor = { userId: ticket.userId, role: ticket.role, tokenExpiresAt: ticket.tokenExpiresAt };
+    } else if (query.token) actor = await sessionFromToken(query.token);
   } catch (error) {
     // Fail closed. Lambda counts every refusal below as an error, so the stack alarms on this log line
     // (level ERROR) instead of on the function's Errors metric.
@@ -75,6 +84,9 @@ export const handler = async (
     context: {
       user_id: actor.userId,
       role: actor.role,
+      // API Gateway authorizes only at $connect; every route refuses frames once this has passed. A string,
+      // the one context type whose form reaches the routes unchanged.
+      expires_at: String(actor.tokenExpiresAt),
       ...(query.room_id ? { room_id: query.room_id } : {}),
     },
   };

@@ -385,9 +385,10 @@ describe('DynamoStore connections', () => {
 
   it('hands out a ticket once, and not after it expires', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await store.putTicket('h1', { userId: 'alice', role: 'customer' }, now + 60);
-    await store.putTicket('h2', { userId: 'alice', role: 'customer' }, now - 1);
-    expect(await store.takeTicket('h1')).toEqual({ userId: 'alice', role: 'customer' });
+    const ticket = { userId: 'alice', role: 'customer', tokenExpiresAt: now + 3600 } as const;
+    await store.putTicket('h1', ticket, now + 60);
+    await store.putTicket('h2', ticket, now - 1);
+    expect(await store.takeTicket('h1')).toEqual(ticket);
     expect(await store.takeTicket('h1')).toBeNull();
     expect(await store.takeTicket('h2')).toBeNull();
   });
