@@ -111,7 +111,7 @@ export class Identity extends Construct {
       });
     }
 
-    new UserPoolGroup(this, 'StaffGroup', {
+    const staffGroup = new UserPoolGroup(this, 'StaffGroup', {
       userPool,
       groupName: props.staffGroup,
       description: 'Support staff: see every room, join, leave and close rooms',
@@ -150,6 +150,10 @@ export class Identity extends Construct {
           props.domainPrefix ?? `${stackDomainPrefix(Stack.of(this).stackName)}-${Aws.ACCOUNT_ID}`,
       },
     });
+    // A retained pool without its staff group, client and domain would make every staff member a customer
+    // and let nobody sign in once it is reattached: they are the pool's data too.
+    const removal = retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    for (const part of [staffGroup, userPoolClient, this.domain]) part.applyRemovalPolicy(removal);
     this.userPool = userPool;
     this.userPoolClient = userPoolClient;
     this.jwt = {

@@ -47,6 +47,7 @@ describe('a second stack: another name, hosted web pages, console origin and ala
       bundle: false,
       context: {
         stackName: 'Support-Chat-EU',
+        retainData: 'false',
         hosting: 'true',
         webDir,
         corsOrigins: consoleOrigin,
@@ -124,6 +125,15 @@ describe('a second stack: another name, hosted web pages, console origin and ala
       expect(logGroup, id).toBeDefined();
       expect(s.json.Resources[logGroup!.Ref]?.Properties.RetentionInDays, id).toBe(30);
     }
+  });
+
+  it.each([
+    'AWS::Cognito::UserPool',
+    'AWS::Cognito::UserPoolGroup',
+    'AWS::Cognito::UserPoolClient',
+    'AWS::Cognito::UserPoolDomain',
+  ])('lets %s go with the stack when retainData=false', (type) => {
+    s.template.hasResource(type, { DeletionPolicy: 'Delete' });
   });
 
   it('does not warn about sign-in origins when it hosts the pages', () => {

@@ -381,6 +381,14 @@ describe('functions', () => {
 });
 
 describe('identity', () => {
+  // A retained pool whose staff group were deleted would make every staff member a customer once reused.
+  it.each(['AWS::Cognito::UserPoolGroup', 'AWS::Cognito::UserPoolClient', 'AWS::Cognito::UserPoolDomain'])(
+    'retains %s with the pool',
+    (type) => {
+      s.template.hasResource(type, { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    },
+  );
+
   it('warns at synth when no deployed page could sign in (no hosting, callbacks only to localhost)', () => {
     Annotations.fromStack(s.stack).hasWarning(
       `/${s.stack.stackName}`,
