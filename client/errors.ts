@@ -57,3 +57,38 @@ export class ChatClosedError extends ChatError {
     super('closed', message);
   }
 }
+
+/**
+ * API Gateway answered a frame itself, with no `type`: the route was throttled (`Too Many Requests`), its
+ * integration failed (`Internal server error`) or the frame was refused (`Forbidden`). `code` is
+ * `throttled`, `internal_error` or `forbidden` (`gateway_error` for any other message); the frame says
+ * nothing about which request it answers.
+ */
+export class ChatGatewayError extends ChatError {
+  constructor(
+    code: string,
+    message: string,
+    readonly requestId?: string,
+    readonly connectionId?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * A request the client awaits (a subscribe, the staff queue's subscribe, a send) got no successful answer
+ * after its attempts: no answer in time, or only retryable failures. `cause` holds the last failure, if
+ * there was an answer at all. `code` is `timeout`.
+ */
+export class ChatTimeoutError extends ChatError {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    readonly roomId?: string,
+    readonly clientMessageId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super('timeout', message);
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}

@@ -1,0 +1,267 @@
+import type { ChatError } from './errors.js';
+import type { ChatHttp } from './http.js';
+import { Outbox, type PendingSend } from './outbox.js';
+import {
+  initialSync,
+  type RoomSyncDecision,
+  type RoomSyncEvent,
+  type RoomSyncState,
+  step,
+} from './room-sync.js';
+import { type ChatSocketOptions, subscriptionOptions } from './socket-types.js';
+import { Subscription } from './subscription.js';
+import { asChatError } from './transport.js';
+import type { ClientFrame, Message, Room } from './wire.js';
+
+/** What a followed room needs from the socket that owns it. */
+export interface RoomHost {
+  readonly http: ChatHttp;
+  readonly options: ChatSocketOptions;
+  /** Sends a frame on the current socket; false when none is open. */
+  write(frame: ClientFrame): boolean;
+  /** Pings now: an unanswered request may mean a dead connection. */
+  probe(): void;
+  /** Drops the connection (it stopped answering); it reconnects. */
+  drop(): void;
+  /** Whether this room object is still the one followed (not unfollowed, closed or followed anew). */
+  isCurrent(room: FollowedRoom): boolean;
+  /** Emits a message (and records it as delivered). */
+  deliver(message: Message): void;
+  synced(roomId: string, lastMessageId: number): void;
+  outbox(roomId: string, pending: readonly PendingSend[]): void;
+  error(error: ChatError): void;
+}
+
+/**
+ * One room a {@link ChatSocket} follows: its {@link Subscription}, its sync state (the pure decisions of
+ * `room-sync.ts`, carried out here: history requests, gap timers), its {@link Outbox}, and its
+ * typing and read pointer, which need a confirmed subscription.
+ */
+export class FollowedRoom {
+  readonly subscription: Subscription;
+  readonly outbox: Outbox;
+  sync: RoomSyncState;
+  /** The room as the last subscription confirmed it. */
+  snapshot: Room | undefined;
+  private readWanted = 0;
+  private readSent = 0;
+  private typingActive = false;
+  private typingSentAt = 0;
+  private typingTimer: ReturnType<typeof setTimeout> | undefined;
+  private catchingUp = false;
+  private catchUpAgain = false;
+  private catchUpTimer: ReturnType<typeof setTimeout> | undefined;
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Messages that came (through the queue, or ahead of the answer) before the first subscription's answer. */
+  private readonly early: Message[] = [];
+
+  constructor(
+    readonly id: string,
+    after: number | undefined,
+    private readonly host: RoomHost,
+  ) {
+    const { options } = host;
+    this.sync = initialSync(after);
+    this.subscription = new Subscription(
+      `room ${id}`,
+      {
+        write: () => host.write({ type: 'subscribe', room_id: id }),
+        unanswered: () => host.probe(),
+        exhausted: (error) => host.error(error),
+      },
+      subscriptionOptions(options),
+      id,
+    );
+    this.outbox = new Outbox(
+      id,
+      {
+        write: (item) =>
+          this.write({
+            type: 'message',
+            room_id: id,
+            content: item.content,
+            client_message_id: item.clientMessageId,
+          }),
+        unresponsive: () => host.drop(),
+        changed: (pending) => host.outbox(id, pending),
+      },
+      {
+        ackTimeoutMs: options.ackTimeoutMs,
+        maxAttempts: options.maxAttempts,
+        retry: options.retry,
+        random: options.random,
+      },
+    );
+  }
+
+  /** Sets the watermark from the caller's history, unless one is known already. */
+  startAfter(after: number | undefined): void {
+    if (after !== undefined && this.sync.watermark === undefined)
+      this.sync = { ...this.sync, watermark: after };
+  }
+
+  /** The server confirmed the subscription: deliver what waited, catch up if behind, send what waited. */
+  subscribed(snapshot: Room): void {
+    this.snapshot = snapshot;
+    const decision = this.step({ type: 'subscribed', lastMessageId: snapshot.last_message_id });
+    this.subscription.confirm();
+    // What came before the watermark was known: the ones after it are delivered, the rest dropped.
+    for (const message of this.early.splice(0)) this.accept(message);
+    if (decision.catchUp) this.catchUp();
+    else this.host.synced(this.id, this.sync.watermark ?? 0);
+    this.flushRead();
+    this.outbox.pump();
+  }
+
+  /**
+   * Delivers a message once: ids at or below the watermark, or already seen above it, are dropped (unless a
+   * confirmed hole shows up after all). Returns whether it was delivered.
+   */
+  accept(message: Message): boolean {
+    const decision = this.step({ type: 'message', id: message.id });
+    if (decision.verdict === 'hold') {
+      // Before the subscription's answer the watermark is unknown: wait for it.
+      this.early.push(message);
+      return false;
+    }
+    if (decision.verdict !== 'deliver') return false;
+    this.host.deliver(message);
+    if (!decision.gapOpen) {
+      clearTimeout(this.gapTimer);
+      this.gapTimer = undefined;
+    } else if (this.gapTimer === undefined && this.subscription.confirmed) {
+      this.gapTimer = setTimeout(() => {
+        this.gapTimer = undefined;
+        if (this.sync.seen.size > 0) this.catchUp();
+      }, this.host.options.gapCheckMs ?? 2_000);
+    }
+    return true;
+  }
+
+  /** The server no longer has the subscription: subscribe again, then send what it may have refused. */
+  resubscribe(): void {
+    this.subscription.reset();
+    this.readSent = 0;
+    this.typingActive = false;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
+    this.subscription.request();
+  }
+
+  /** The socket is gone: the subscription is void, the send in flight goes again after reconnecting. */
+  lost(): void {
+    this.subscription.reset();
+    this.outbox.lost();
+    this.typingActive = false;
+    this.stopTimers();
+    // Reads already sent may have been lost with the socket: send the newest again.
+    this.readSent = 0;
+  }
+
+  /** Stops everything and rejects whoever waits (unfollow, close, a refusal). */
+  dispose(error: Error): void {
+    this.stopTimers();
+    this.early.length = 0;
+    this.subscription.dispose(error);
+    this.outbox.dispose(error);
+  }
+
+  typing(): void {
+    const now = Date.now();
+    const refreshMs = this.host.options.typingRefreshMs ?? 3_000;
+    if (!this.typingActive || now - this.typingSentAt >= refreshMs) {
+      if (this.write({ type: 'typing', room_id: this.id, is_typing: true })) {
+        this.typingActive = true;
+        this.typingSentAt = now;
+      }
+    }
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.stopTyping(), this.host.options.typingIdleMs ?? 3_000);
+  }
+
+  stopTyping(): void {
+    clearTimeout(this.typingTimer);
+    this.typingTimer = undefined;
+    if (!this.typingActive) return;
+    this.typingActive = false;
+    this.write({ type: 'typing', room_id: this.id, is_typing: false });
+  }
+
+  markRead(messageId: number): void {
+    if (messageId <= this.readWanted) return;
+    this.readWanted = messageId;
+    this.flushRead();
+  }
+
+  /** Frames of a room need its confirmed subscription (the server refuses them otherwise). */
+  private write(frame: ClientFrame): boolean {
+    return this.subscription.confirmed && this.host.write(frame);
+  }
+
+  private flushRead(): void {
+    if (this.readWanted <= this.readSent) return;
+    if (this.write({ type: 'read', room_id: this.id, message_id: this.readWanted })) {
+      this.readSent = this.readWanted;
+    }
+  }
+
+  private step(event: RoomSyncEvent): RoomSyncDecision {
+    const decision = step(this.sync, event);
+    this.sync = decision.state;
+    return decision;
+  }
+
+  /**
+   * Fetches everything after the watermark, page by page, and delivers what was not seen yet. An id that
+   * history shows missing twice stops holding the watermark (`room-sync.ts`).
+   */
+  private catchUp(): void {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return;
+    }
+    this.catchingUp = true;
+    this.catchUpAgain = false;
+    const { http, options } = this.host;
+    const run = async () => {
+      let cursor = this.sync.watermark ?? 0;
+      for (;;) {
+        const page = await http.listMessages(this.id, { after: cursor, limit: 100 });
+        if (!this.host.isCurrent(this)) return;
+        for (const message of page.results) this.accept(message);
+        cursor = page.results.at(-1)?.id ?? cursor;
+        if (!page.has_more) break;
+      }
+      const decision = this.step({ type: 'history', through: cursor });
+      if (decision.gapOpen && !this.catchUpAgain) {
+        this.catchUpTimer = setTimeout(() => this.catchUp(), options.gapCheckMs ?? 2_000);
+      }
+    };
+    run()
+      .then(() => {
+        this.catchingUp = false;
+        if (!this.host.isCurrent(this)) return;
+        if (this.catchUpAgain) this.catchUp();
+        else if (this.sync.seen.size === 0) this.host.synced(this.id, this.sync.watermark ?? 0);
+      })
+      .catch((error: unknown) => {
+        this.catchingUp = false;
+        if (!this.host.isCurrent(this)) return;
+        this.host.error(asChatError(error, 'catch_up_failed'));
+        // Try again while this socket lives; a reconnect catches up anyway.
+        if (this.subscription.confirmed) {
+          clearTimeout(this.catchUpTimer);
+          this.catchUpTimer = setTimeout(() => this.catchUp(), 3_000);
+        }
+      });
+  }
+
+  private stopTimers(): void {
+    clearTimeout(this.typingTimer);
+    clearTimeout(this.gapTimer);
+    clearTimeout(this.catchUpTimer);
+    this.typingTimer = undefined;
+    this.gapTimer = undefined;
+    this.catchUpTimer = undefined;
+  }
+}

@@ -1,0 +1,92 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatError } from '../../client/errors.js';
+import type { ChatSocket } from '../../client/socket.js';
+import { type LocalStack, startLocalStack } from '../../local/stack.js';
+import { eventually, inbox, type TestUser, user, wiretap } from './support.js';
+
+// Real sockets against the local stack, whose gateway answers throttled frames with API Gateway's own
+// `{"message": "Too Many Requests", ...}` frame instead of invoking the route (no mock), and a wiretap that
+// drops a frame on its way to the client where a push that never came is the fault.
+
+let stack: LocalStack;
+let alice: TestUser;
+let sam: TestUser;
+const open: ChatSocket[] = [];
+
+beforeAll(async () => {
+  stack = await startLocalStack({ httpPort: 0, wsPort: 0 });
+  [alice, sam] = await Promise.all([user(stack, 'alice'), user(stack, 'sam', true)]);
+});
+
+afterEach(() => {
+  for (const socket of open.splice(0)) socket.close();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+/** Short retries, so that a test waits fractions of a second. */
+const fast = { retry: { baseMs: 20, maxMs: 50 }, requestTimeoutMs: 2_000 } as const;
+
+function track(socket: ChatSocket): ChatSocket {
+  open.push(socket);
+  socket.connect();
+  return socket;
+}
+
+describe('ChatSocket under API Gateway throttling', () => {
+  it('retries a throttled subscribe until the room is subscribed, and then receives its messages', async () => {
+    const room = await alice.http.createRoom();
+    const tap = wiretap();
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, ...fast }));
+    const errors: ChatError[] = [];
+    socket.on('error', (error) => errors.push(error));
+    const received = inbox(socket);
+    stack.webSocket.throttle('subscribe', 2);
+    const followed = await socket.follow(room.id, { after: 0 });
+    expect(followed.id).toBe(room.id);
+    expect(tap.sent.filter((f) => f.type === 'subscribe')).toEqual([
+      { type: 'subscribe', room_id: room.id },
+      { type: 'subscribe', room_id: room.id },
+      { type: 'subscribe', room_id: room.id },
+    ]);
+    expect(errors.map((e) => e.code)).toEqual(['throttled', 'throttled']);
+    await sam.http.sendMessage(room.id, 'you are subscribed');
+    await eventually(() => received.length === 1);
+    expect(received.map((m) => m.content)).toEqual(['you are subscribed']);
+  });
+
+  it('retries a throttled send with the same client_message_id, and the server stores it once', async () => {
+    const room = await alice.http.createRoom();
+    const tap = wiretap();
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, ...fast }));
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    stack.webSocket.throttle('message', 1);
+    const stored = await socket.send(room.id, 'throttled once', 'c-throttled-1');
+    expect(stored).toMatchObject({ id: 1, content: 'throttled once', client_message_id: 'c-throttled-1' });
+    expect(tap.sent.filter((f) => f.type === 'message').map((f) => f.client_message_id)).toEqual([
+      'c-throttled-1',
+      'c-throttled-1',
+    ]);
+    expect((await alice.http.messagesAfter(room.id, 0)).map((m) => m.client_message_id)).toEqual([
+      'c-throttled-1',
+    ]);
+    expect(socket.pending(room.id)).toEqual([]);
+    await eventually(() => received.length === 1);
+    // One socket all along: a throttled frame is not a dead connection.
+    expect(tap.sockets).toHaveLength(1);
+  });
+
+  it('retries a throttled staff queue subscribe until it is confirmed', async () => {
+    const tap = wiretap();
+    const staff = track(sam.socket({ WebSocket: tap.WebSocket, ...fast }));
+    stack.webSocket.throttle('subscribe', 1);
+    await staff.followQueue();
+    expect(tap.sent.filter((f) => f.type === 'subscribe')).toEqual([
+      { type: 'subscribe', queue: true },
+      { type: 'subscribe', queue: true },
+    ]);
+  });
+});
