@@ -2,6 +2,7 @@ import type { ChatError } from './errors.js';
 import type { ChatHttp } from './http.js';
 import { Outbox, type PendingSend } from './outbox.js';
 import {
+  holesToRecheck,
   initialSync,
   type RoomSyncDecision,
   type RoomSyncEvent,
@@ -12,6 +13,9 @@ import { type ChatSocketOptions, subscriptionOptions } from './socket-types.js';
 import { Subscription } from './subscription.js';
 import { asChatError } from './transport.js';
 import type { ClientFrame, Message, Room } from './wire.js';
+
+/** Confirmed holes asked about again per catch-up pass. */
+const HOLE_CHECKS_PER_PASS = 5;
 
 /** What a followed room needs from the socket that owns it. */
 export interface RoomHost {
@@ -34,7 +38,7 @@ export interface RoomHost {
 
 /**
  * One room a {@link ChatSocket} follows: its {@link Subscription}, its sync state (the pure decisions of
- * `room-sync.ts`, carried out here: history requests, gap timers), its {@link Outbox}, and its
+ * `room-sync.ts`, carried out here: history requests, gap and room-check timers), its {@link Outbox}, and its
  * typing and read pointer, which need a confirmed subscription.
  */
 export class FollowedRoom {
@@ -52,6 +56,7 @@ export class FollowedRoom {
   private catchUpAgain = false;
   private catchUpTimer: ReturnType<typeof setTimeout> | undefined;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private checkTimer: ReturnType<typeof setTimeout> | undefined;
   /** Messages that came (through the queue, or ahead of the answer) before the first subscription's answer. */
   private readonly early: Message[] = [];
 
@@ -107,10 +112,19 @@ export class FollowedRoom {
     this.subscription.confirm();
     // What came before the watermark was known: the ones after it are delivered, the rest dropped.
     for (const message of this.early.splice(0)) this.accept(message);
-    if (decision.catchUp) this.catchUp();
-    else this.host.synced(this.id, this.sync.watermark ?? 0);
+    if (decision.catchUp) this.catchUp(false);
+    else {
+      this.host.synced(this.id, this.sync.watermark ?? 0);
+      this.scheduleCheck();
+    }
     this.flushRead();
     this.outbox.pump();
+  }
+
+  /** Another answer carried the room (a `room` frame): catch up if it names a newer message. */
+  learned(lastMessageId: number): void {
+    if (!this.subscription.confirmed) return;
+    if (this.step({ type: 'room', lastMessageId }).catchUp) this.catchUp(false);
   }
 
   /**
@@ -132,7 +146,7 @@ export class FollowedRoom {
     } else if (this.gapTimer === undefined && this.subscription.confirmed) {
       this.gapTimer = setTimeout(() => {
         this.gapTimer = undefined;
-        if (this.sync.seen.size > 0) this.catchUp();
+        if (this.sync.seen.size > 0) this.catchUp(false);
       }, this.host.options.gapCheckMs ?? 2_000);
     }
     return true;
@@ -212,37 +226,51 @@ export class FollowedRoom {
   }
 
   /**
-   * Fetches everything after the watermark, page by page, and delivers what was not seen yet. An id that
-   * history shows missing twice stops holding the watermark (`room-sync.ts`).
+   * Fetches everything after the watermark, page by page, and delivers what was not seen yet; asks again
+   * about confirmed holes (a send that completed late may have filled one without a push). `routine` is the
+   * periodic room check: it reports `synced` only if it found something.
    */
-  private catchUp(): void {
+  private catchUp(routine: boolean): void {
     if (this.catchingUp) {
       this.catchUpAgain = true;
       return;
     }
+    clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
     this.catchingUp = true;
     this.catchUpAgain = false;
     const { http, options } = this.host;
+    let found = 0;
     const run = async () => {
+      for (const id of holesToRecheck(this.sync).slice(-HOLE_CHECKS_PER_PASS)) {
+        const page = await http.listMessages(this.id, { after: id - 1, limit: 1 });
+        if (!this.host.isCurrent(this)) return;
+        const message = page.results[0];
+        if (message?.id === id) found += this.accept(message) ? 1 : 0;
+        else this.step({ type: 'hole_missing', id });
+      }
       let cursor = this.sync.watermark ?? 0;
       for (;;) {
         const page = await http.listMessages(this.id, { after: cursor, limit: 100 });
         if (!this.host.isCurrent(this)) return;
-        for (const message of page.results) this.accept(message);
+        for (const message of page.results) found += this.accept(message) ? 1 : 0;
         cursor = page.results.at(-1)?.id ?? cursor;
         if (!page.has_more) break;
       }
       const decision = this.step({ type: 'history', through: cursor });
       if (decision.gapOpen && !this.catchUpAgain) {
-        this.catchUpTimer = setTimeout(() => this.catchUp(), options.gapCheckMs ?? 2_000);
+        this.catchUpTimer = setTimeout(() => this.catchUp(false), options.gapCheckMs ?? 2_000);
       }
     };
     run()
       .then(() => {
         this.catchingUp = false;
         if (!this.host.isCurrent(this)) return;
-        if (this.catchUpAgain) this.catchUp();
-        else if (this.sync.seen.size === 0) this.host.synced(this.id, this.sync.watermark ?? 0);
+        if (this.catchUpAgain) this.catchUp(false);
+        else if (this.sync.seen.size === 0) {
+          if (!routine || found > 0) this.host.synced(this.id, this.sync.watermark ?? 0);
+          this.scheduleCheck();
+        }
       })
       .catch((error: unknown) => {
         this.catchingUp = false;
@@ -251,17 +279,31 @@ export class FollowedRoom {
         // Try again while this socket lives; a reconnect catches up anyway.
         if (this.subscription.confirmed) {
           clearTimeout(this.catchUpTimer);
-          this.catchUpTimer = setTimeout(() => this.catchUp(), 3_000);
+          this.catchUpTimer = setTimeout(() => this.catchUp(false), 3_000);
         }
       });
+  }
+
+  /** Arms the periodic room check: history is asked for anything newer than what was delivered. */
+  private scheduleCheck(): void {
+    const every = this.host.options.roomCheckMs ?? 60_000;
+    clearTimeout(this.checkTimer);
+    this.checkTimer = undefined;
+    if (every <= 0 || !this.subscription.confirmed) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = undefined;
+      if (this.host.isCurrent(this) && this.subscription.confirmed) this.catchUp(true);
+    }, every);
   }
 
   private stopTimers(): void {
     clearTimeout(this.typingTimer);
     clearTimeout(this.gapTimer);
     clearTimeout(this.catchUpTimer);
+    clearTimeout(this.checkTimer);
     this.typingTimer = undefined;
     this.gapTimer = undefined;
     this.catchUpTimer = undefined;
+    this.checkTimer = undefined;
   }
 }

@@ -52,6 +52,11 @@ export interface ChatSocketOptions {
   readonly typingRefreshMs?: number;
   /** A gap in message ids still open after this long is filled from history. @default 2_000 */
   readonly gapCheckMs?: number;
+  /**
+   * While a room is followed, its history is asked this often for anything newer than what was delivered
+   * (a message whose push never came), one small request per room; `0` turns it off. @default 60_000
+   */
+  readonly roomCheckMs?: number;
   /** @default Math.random */
   readonly random?: () => number;
 }

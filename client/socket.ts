@@ -338,6 +338,9 @@ export class ChatSocket {
         room.resubscribe();
         return;
       }
+    } else {
+      // Created, joined, left, closed: the room's newest id may be one this socket was never pushed.
+      this.rooms.get(data.room_id)?.learned(data.room.last_message_id);
     }
     this.emit('room', data);
   }

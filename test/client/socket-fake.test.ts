@@ -443,3 +443,22 @@ describe('ChatSocket requests that get no answer', () => {
     expect(t.client.pending(ROOM)).toEqual([]);
   });
 });
+
+describe('ChatSocket and ids completed late', () => {
+  it('shows a confirmed hole that a late resend stored without any push, at the next room check', async () => {
+    // Id 1's put failed; its send was completed later by a resend whose fan-out failed too: only history has it.
+    const store = [message(2)];
+    const t = setup(() => store, { roomCheckMs: 60 });
+    const got: number[] = [];
+    t.client.on('message', (m) => got.push(m.id));
+    await followed(t, 0, 0);
+    t.ws().push({ type: 'message', data: message(2) });
+    await sleep(300);
+    expect(got).toEqual([2]); // 1 is a confirmed hole by now
+    store.unshift(message(1));
+    store.push(message(3));
+    t.ws().push({ type: 'message', data: message(3) }); // later messages keep coming live
+    await sleep(200);
+    expect(got).toEqual([2, 3, 1]);
+  });
+});

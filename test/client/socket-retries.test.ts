@@ -90,3 +90,38 @@ describe('ChatSocket under API Gateway throttling', () => {
     ]);
   });
 });
+
+describe('ChatSocket noticing a missing newest message', () => {
+  it('finds a message whose push never came at the next room check, and delivers it once', async () => {
+    const room = await alice.http.createRoom();
+    await sam.http.joinRoom(room.id);
+    // The push of the first message is lost (a fan-out that failed after the message was stored).
+    let dropped = 0;
+    const tap = wiretap((frame) => (frame.type === 'message' && dropped++ === 0 ? 'drop' : 'deliver'));
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, roomCheckMs: 150 }));
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    await sam.http.sendMessage(room.id, 'pushed to nobody');
+    await eventually(() => received.length === 1, 3_000);
+    expect(dropped).toBe(1);
+    expect(received.map((m) => m.content)).toEqual(['pushed to nobody']);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(received).toHaveLength(1);
+  });
+
+  it('catches up when a room frame names a newer message than the socket was pushed', async () => {
+    const room = await alice.http.createRoom();
+    let dropped = 0;
+    const tap = wiretap((frame) => (frame.type === 'message' && dropped++ === 0 ? 'drop' : 'deliver'));
+    // No periodic check: only the `joined` frame can tell.
+    const socket = track(alice.socket({ WebSocket: tap.WebSocket, roomCheckMs: 0 }));
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    await alice.http.sendMessage(room.id, 'lost push');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([]);
+    await sam.http.joinRoom(room.id); // its `room` frame carries last_message_id 1
+    await eventually(() => received.length === 1, 3_000);
+    expect(received.map((m) => m.content)).toEqual(['lost push']);
+  });
+});
