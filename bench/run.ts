@@ -34,6 +34,15 @@ const stack = await startLocalStack({
   httpPort: 0,
   wsPort: 0,
   keyDir,
+  // One customer sends every message: limits far above that, still counted (one write per message).
+  environment: {
+    RATE_LIMITS: JSON.stringify({
+      rooms_opened: [[1_000_000, 600]],
+      messages: [[1_000_000, 10]],
+      typing: [[1_000_000, 1]],
+      sockets: 100_000,
+    }),
+  },
   log: (line) => {
     if (/^POST \S*@connections\//.test(line)) posts += 1;
   },

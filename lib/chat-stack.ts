@@ -1,4 +1,4 @@
-import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -76,6 +76,15 @@ export class ChatStack extends Stack {
       plus: config.cognitoPlus,
       retain: config.retainData,
     });
+    if (!config.oidc && callbackUrls.length === 0) {
+      // A deploy that forgot the pages would otherwise succeed with a sign-in that works from nowhere.
+      Annotations.of(this).addWarningV2(
+        'live-chat:no-sign-in-origin',
+        `This stack hosts no web pages and its Cognito app client calls back only to ${LOCAL_CONSOLE_URL}, ` +
+          'so no deployed page can sign in. Let bin/app.ts build the pages (the default, hosting=auto), ' +
+          'or give the pages you host elsewhere with -c callbackUrls=<url> -c logoutUrls=<url>.',
+      );
+    }
 
     this.realtime = new RealtimeApi(this, 'WebSocket', {
       stageName: config.stageName,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
+import { parseLimits } from '../lambdas/runtime/limits-config.js';
 
 /**
  * Deployment settings, read once from CDK context (`cdk.json` or `-c key=value`).
@@ -38,6 +39,8 @@ export interface ChatConfig {
   readonly webDir: string | undefined;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
+  /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
+  readonly rateLimits: string | undefined;
   /** Retention of every log group the stack creates, in days. */
   readonly logRetentionDays: number;
   /** Create the regional API Gateway CloudWatch role (WebSocket access logs need one per account and region). */
@@ -85,6 +88,7 @@ export const CONTEXT = {
   webDir: 'webDir',
   maxMessageLength: 'maxMessageLength',
   openRoomShards: 'openRoomShards',
+  rateLimits: 'rateLimits',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
   logLevel: 'logLevel',
@@ -205,6 +209,22 @@ function webDir(raw: Raw, projectRoot: string): string | undefined {
   }
 }
 
+/**
+ * The `rateLimits` context: a JSON text (`-c rateLimits='{"messages":[[10,10]]}'`) or an object in cdk.json,
+ * checked here with the functions' own parser so that a bad value fails the synth, not the first request.
+ */
+function rateLimits(raw: Raw): string | undefined {
+  const value = raw(CONTEXT.rateLimits);
+  if (value === undefined || value === null || value === '') return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  try {
+    parseLimits(text);
+  } catch (error) {
+    throw new Error(`context rateLimits: ${(error as Error).message.replace(/^RATE_LIMITS:? ?/, '')}`);
+  }
+  return text;
+}
+
 /** Reads and validates the deployment settings from a construct's context. */
 export function readConfig(node: Node, projectRoot: string): ChatConfig {
   const raw: Raw = (key) => node.tryGetContext(key);
@@ -286,6 +306,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
+    rateLimits: rateLimits(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),
     logLevel,

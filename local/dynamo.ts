@@ -19,7 +19,25 @@ export interface LocalDynamo {
   /** Capacity units the server reported for those requests (callers ask with `ReturnConsumedCapacity`). */
   units(): { read: number; write: number };
   resetStats(): void;
+  /**
+   * Answers the next matching request(s) with a DynamoDB error instead of forwarding them, so a test can fail
+   * one step of a multi-step change. Resolves once the last of them has been answered.
+   */
+  injectFault(fault: DynamoFault): Promise<void>;
   close(): Promise<void>;
+}
+
+/** A fault to inject: which requests fail, and how. */
+export interface DynamoFault {
+  /** Picks the requests that fail, by DynamoDB operation (`BatchWriteItem`) and request body. */
+  readonly match: (operation: string, request: Record<string, unknown>) => boolean;
+  /**
+   * DynamoDB's error type; `InternalServerError` answers 500 (which the SDK retries), anything else 400.
+   * @default 'InternalServerError'
+   */
+  readonly type?: string;
+  /** How many matching requests fail (the SDK retries a 500, not a 400). @default 1 */
+  readonly times?: number;
 }
 
 export interface LocalDynamoOptions {
@@ -44,6 +62,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       stats: () => ({}),
       units: () => ({ read: 0, write: 0 }),
       resetStats: () => undefined,
+      injectFault: () => Promise.reject(new Error('Faults are injected only into the embedded DynamoDB')),
       close: async () => {},
     };
   }
@@ -117,6 +136,25 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
     return item ? JSON.stringify({ ...(JSON.parse(body) as object), Item: item }) : body;
   };
 
+  const faults: { fault: DynamoFault; left: number; done: () => void }[] = [];
+  /** The error that answers this request instead of DynamoDB, if a fault claims it. */
+  const injected = (operation: string, requestBody: Buffer) => {
+    if (faults.length === 0) return undefined;
+    const request = JSON.parse(requestBody.toString('utf8')) as Record<string, unknown>;
+    const entry = faults.find(({ fault }) => fault.match(operation, request));
+    if (!entry) return undefined;
+    entry.left -= 1;
+    if (entry.left <= 0) {
+      faults.splice(faults.indexOf(entry), 1);
+      entry.done();
+    }
+    const type = entry.fault.type ?? 'InternalServerError';
+    return {
+      status: type === 'InternalServerError' ? 500 : 400,
+      body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'Injected fault' }),
+    };
+  };
+
   const proxy = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -126,6 +164,11 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
         const operation = typeof target === 'string' ? (target.split('.').pop() ?? '') : '';
         if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
         const requestBody = Buffer.concat(chunks);
+        const fault = operation ? injected(operation, requestBody) : undefined;
+        if (fault) {
+          response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' }).end(fault.body);
+          return;
+        }
         const result = await forward(request.headers, requestBody);
         let body = result.body.toString('utf8');
         if (operation && result.status === 200) tallyUnits(operation, body);
@@ -157,6 +200,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       units.read = 0;
       units.write = 0;
     },
+    injectFault: (fault) => new Promise<void>((done) => faults.push({ fault, left: fault.times ?? 1, done })),
     // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
     close: async () => {
       await close(proxy);

@@ -102,16 +102,13 @@ export function createOidcAuth(config: WebConfig): Auth {
 
   const toSession = (user: User): Session => {
     const profile = user.profile as Record<string, unknown>;
+    // The APIs' rule (lambdas/runtime/identity.ts): an exact element, or a string that is exactly the group.
     const groups = profile[groupsClaim];
-    const list = Array.isArray(groups)
-      ? groups.map(String)
-      : typeof groups === 'string'
-        ? groups.split(/[\s,]+/)
-        : [];
+    const staff = Array.isArray(groups) ? groups.includes(staffGroup) : groups === staffGroup;
     const userId = String(profile[userIdClaim] ?? user.profile.sub);
     return {
       userId,
-      role: list.includes(staffGroup) ? 'staff' : 'customer',
+      role: staff ? 'staff' : 'customer',
       displayName: String(profile.email ?? profile.name ?? userId),
       token: async () => {
         const user = await fresh();

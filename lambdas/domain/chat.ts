@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
+import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
 import {
   type Actor,
+  type FoundBy,
   type Message,
   type MessagePage,
   type OnlineUser,
@@ -22,8 +24,8 @@ export interface ChatDeps {
   readonly now?: () => Date;
 }
 
-/** What a use case that changes something needs: it also tells the world. */
-export interface ChatCommandDeps extends ChatDeps {
+/** What a use case that changes something needs: it also tells the world, and keeps each user's limits. */
+export interface ChatCommandDeps extends ChatDeps, LimitDeps {
   readonly events: ChatEvents;
 }
 
@@ -76,6 +78,7 @@ export interface NewRoom {
 /** A customer opens a room; every online staff member hears of it. */
 export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: NewRoom): Promise<RoomView> {
   if (actor.role !== Role.customer) throw new Forbidden('Only customers open rooms', 'customers_only');
+  await spend(deps, actor, Limit.roomsOpened, actor.userId, now(deps).getTime());
   const at = now(deps).toISOString();
   const room: Room = {
     id: randomUUID(),
@@ -90,7 +93,7 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     closedBy: null,
     lastMessageId: 0,
     lastMessage: null,
-    reads: { [actor.userId]: 0 },
+    reads: new Map([[actor.userId, 0]]),
   };
   await deps.store.createRoom(room);
   await deps.events.roomChanged('created', room, actor.userId);
@@ -108,7 +111,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
     people.map(async ({ userId, role }) => ({
       userId,
       role,
-      lastRead: room.reads[userId] ?? 0,
+      lastRead: room.reads.get(userId) ?? 0,
       isOnline: (await deps.store.userConnections(userId, role)).length > 0,
     })),
   );
@@ -186,6 +189,8 @@ export async function sendMessage(
   roomId: string,
   input: NewMessage,
 ): Promise<SendResult> {
+  // A resend counts too: it costs what a send costs until the store finds the stored copy.
+  await spend(deps, actor, Limit.messages, actor.userId, now(deps).getTime());
   const result = await deps.store.appendMessage({
     roomId,
     sender: actor,
@@ -260,7 +265,7 @@ export async function markRead(
     );
   }
   if (result.kind === 'updated') await deps.events.readReceipt(roomId, actor, target);
-  const lastRead = result.room.reads[actor.userId] ?? 0;
+  const lastRead = result.room.reads.get(actor.userId) ?? 0;
   return { roomId, userId: actor.userId, lastRead, unreadCount: unreadCount(result.room, actor.userId) };
 }
 
@@ -295,6 +300,9 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
   );
   try {
     const live = await deps.store.userConnections(actor.userId, actor.role);
+    // Each socket reads after its own write, so of sockets opening together exactly the oldest `max` stay.
+    const position = live.findIndex((c) => c.connectionId === input.connectionId);
+    if (position >= deps.limits.sockets[actor.role]) throw new RateLimited('sockets', undefined);
     // Two tabs make one presence. Each socket reads after its own write, so of two tabs opening together
     // both see both, and exactly one (the oldest) announces; a socket that finds an older live one is silent.
     const oldest = live[0];
@@ -314,23 +322,42 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
  */
 export async function disconnect(deps: ChatCommandDeps, connectionId: string): Promise<void> {
   const connection = await deps.store.deleteConnection(connectionId);
-  if (!connection) return;
-  const actor = { userId: connection.userId, role: connection.role };
+  if (connection) await announceOfflineIfLast(deps, connection);
+}
+
+async function announceOfflineIfLast(deps: ChatCommandDeps, who: Actor): Promise<void> {
+  const actor = { userId: who.userId, role: who.role };
   if ((await deps.store.userConnections(actor.userId, actor.role)).length > 0) return;
   await deps.events.presenceChanged(actor, false, await deps.store.openRoomIdsOf(actor));
 }
 
+/** A socket the management API no longer knows, with the items that led a fan-out to it. */
+export interface GoneSocket extends Actor {
+  readonly connectionId: string;
+  readonly foundBy: readonly FoundBy[];
+}
+
 /**
- * A socket the management API no longer knows (410): forget it, and the subscription that led to it even if
- * the connection item is already gone (a subscribe that raced with `$disconnect`).
+ * A socket the management API no longer knows (410): forget it through its connection item, and also delete
+ * each item it was found by that the connection item did not list (the connection item was already gone, or a
+ * follow raced `$disconnect`), by that item's own key: a console found through a room and the queue loses both.
  */
-export async function forgetGoneSocket(
-  deps: ChatCommandDeps,
-  connectionId: string,
-  roomId: string | undefined,
-): Promise<void> {
-  await disconnect(deps, connectionId);
-  if (roomId) await deps.store.removeSubscription(roomId, connectionId);
+export async function forgetGoneSocket(deps: ChatCommandDeps, socket: GoneSocket): Promise<void> {
+  const { connectionId } = socket;
+  const connection = await deps.store.deleteConnection(connectionId);
+  let presenceRemoved = false;
+  for (const found of socket.foundBy) {
+    if (found.kind === 'subscription' && !connection?.rooms.includes(found.roomId)) {
+      await deps.store.removeSubscription(found.roomId, connectionId);
+    } else if (found.kind === 'queue' && !connection?.followsQueue) {
+      await deps.store.removeQueueFollower(connectionId);
+    } else if (found.kind === 'presence' && !connection && !presenceRemoved) {
+      await deps.store.removePresence(socket.userId, socket.role, connectionId);
+      presenceRemoved = true;
+    }
+  }
+  if (connection) await announceOfflineIfLast(deps, connection);
+  else if (presenceRemoved) await announceOfflineIfLast(deps, socket);
 }
 
 export interface SubscribeInput {
@@ -387,6 +414,8 @@ export async function typing(
   isTyping: boolean,
   connectionId: string,
 ): Promise<void> {
+  // Per socket, and before anything else, so a flood of typing frames costs one write each.
+  await spend(deps, actor, Limit.typing, connectionId, now(deps).getTime());
   await requireFollowing(deps, roomId, connectionId);
   await deps.events.typing(roomId, actor, isTyping, connectionId);
 }

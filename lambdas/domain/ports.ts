@@ -102,6 +102,8 @@ export interface ChatStore {
   /** Makes a staff socket follow every open room (`roomId` of the subscription is ignored). */
   addQueueFollower(subscription: Subscription, expiresAt: number): Promise<void>;
   removeQueueFollower(connectionId: string): Promise<void>;
+  /** Deletes one presence item (a socket found gone whose connection item was already deleted). */
+  removePresence(userId: string, role: Role, connectionId: string): Promise<void>;
   /** Live sockets that follow the staff queue. */
   queueFollowers(): Promise<Subscription[]>;
 
@@ -128,4 +130,23 @@ export interface ChatEvents {
     roomIds: readonly string[],
     exceptConnectionId?: string,
   ): Promise<void>;
+}
+
+/** A window of a rate limit: at most `max` uses per `seconds`, in fixed windows aligned to the epoch. */
+export interface LimitWindow {
+  readonly max: number;
+  readonly seconds: number;
+}
+
+export type LimitVerdict =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/** Counters that hold across Lambda containers (items in the table, with a TTL). */
+export interface RateLimiter {
+  /**
+   * Counts one use of limit `name` by `subject` in every window, unless one of them is full: then nothing is
+   * counted, and the verdict says when the full windows have all rolled over.
+   */
+  take(name: string, subject: string, windows: readonly LimitWindow[], nowMs: number): Promise<LimitVerdict>;
 }

@@ -34,7 +34,8 @@ export interface Room {
   readonly lastMessageId: number;
   readonly lastMessage: MessagePreview | null;
   /** Read pointer per user: the id of the newest message they have read. */
-  readonly reads: Readonly<Record<string, number>>;
+  /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
+  readonly reads: ReadonlyMap<string, number>;
 }
 
 export interface Message {
@@ -97,6 +98,15 @@ export interface Subscription {
   readonly connectedAt: number;
 }
 
+/**
+ * The item a socket was found by when frames went to it: a room's subscription, the staff queue, or staff
+ * presence. A socket found gone is cleaned up by these keys too, in case its connection item no longer lists them.
+ */
+export type FoundBy =
+  | { readonly kind: 'subscription'; readonly roomId: string }
+  | { readonly kind: 'queue' }
+  | { readonly kind: 'presence' };
+
 export interface OnlineUser {
   readonly userId: string;
   readonly role: Role;
@@ -111,5 +121,5 @@ export interface Ticket {
 
 /** Unread messages for one user: room sequence minus their read pointer, never a counting query. */
 export function unreadCount(room: Room, userId: string): number {
-  return Math.max(0, room.lastMessageId - (room.reads[userId] ?? 0));
+  return Math.max(0, room.lastMessageId - (room.reads.get(userId) ?? 0));
 }

@@ -79,5 +79,7 @@ export function onlineStaffJson(users: readonly OnlineUser[]) {
       connections: user.connections,
       online_since: user.onlineSince,
     })),
+    // The whole list in one page; the field keeps the shape every other list has.
+    next_cursor: null,
   };
 }

@@ -13,11 +13,20 @@ const characters = (value: string) => [...value].length;
 const wellFormed = (value: string) =>
   !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
 
+/**
+ * What shows nothing on its own: controls (Cc, NUL included), format characters (Cf: zero-width spaces and
+ * joiners, the byte-order mark, bidi controls, tags), separators (Zs, Zl, Zp) and other white space, and the
+ * default-ignorable code points (variation selectors, Hangul fillers). Text made only of these is empty; inside
+ * visible text they stay, so emoji ZWJ sequences and variation selectors keep working.
+ */
+const INVISIBLE_ONLY = /^[\p{Cc}\p{Cf}\p{Z}\p{White_Space}\p{Default_Ignorable_Code_Point}]*$/u;
+const visible = (value: string) => !INVISIBLE_ONLY.test(value);
+
 export const messageContent = (maxLength: number) =>
   v.pipe(
     v.string('content must be a string'),
     v.check(wellFormed, 'content must be valid Unicode text'),
-    v.check((value) => value.trim().length > 0, 'content must not be empty'),
+    v.check(visible, 'content must not be empty'),
     v.check((value) => characters(value) <= maxLength, `content must be at most ${maxLength} characters`),
   );
 
@@ -31,10 +40,11 @@ export const roomId = v.pipe(
   v.minLength(1, 'room_id must not be empty'),
 );
 
+/** Message ids are whole numbers a JSON number holds exactly (1e308 and 2^53 + 1 do not). */
 const messageId = (field: string) =>
   v.pipe(
     v.number(`${field} must be a number`),
-    v.integer(`${field} must be a whole number`),
+    v.safeInteger(`${field} must be a whole number below 2^53`),
     v.minValue(1, `${field} must be at least 1`),
   );
 
@@ -49,6 +59,7 @@ export const createRoomBody = v.object({
   subject: v.optional(
     v.pipe(
       v.string('subject must be a string'),
+      v.check(wellFormed, 'subject must be valid Unicode text'),
       v.transform((value) => value.trim()),
       v.check((value) => characters(value) <= 200, 'subject must be at most 200 characters'),
     ),

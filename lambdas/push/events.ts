@@ -1,6 +1,6 @@
 import { view } from '../domain/chat.js';
 import type { ChatEvents, ChatStore, RoomEvent } from '../domain/ports.js';
-import type { Actor, Message, Room } from '../domain/types.js';
+import type { Actor, FoundBy, Message, Room, Subscription } from '../domain/types.js';
 import { frames } from '../protocol/frames.js';
 import type { Pusher, Target } from './pusher.js';
 
@@ -18,8 +18,8 @@ export class PushEvents implements ChatEvents {
 
   async roomChanged(event: RoomEvent, room: Room, userId: string): Promise<void> {
     const [followers, staff] = await Promise.all([
-      event === 'created' ? [] : this.store.listSubscriptions(room.id),
-      this.store.staffConnections(),
+      event === 'created' ? [] : this.roomFollowers(room.id),
+      this.staffSockets(),
     ]);
     await this.pusher.send([...followers, ...staff], (target) =>
       frames.room(event, view(room, { userId: target.userId, role: target.role }), userId),
@@ -48,10 +48,18 @@ export class PushEvents implements ChatEvents {
   /** The sockets following the room, and the staff sockets following the whole queue. */
   private async audienceOf(roomId: string): Promise<Target[]> {
     const [followers, queue] = await Promise.all([
-      this.store.listSubscriptions(roomId),
-      this.store.queueFollowers(),
+      this.roomFollowers(roomId),
+      this.store.queueFollowers().then(foundBy({ kind: 'queue' })),
     ]);
     return [...followers, ...queue];
+  }
+
+  private roomFollowers(roomId: string): Promise<Target[]> {
+    return this.store.listSubscriptions(roomId).then(foundBy({ kind: 'subscription', roomId }));
+  }
+
+  private staffSockets(): Promise<Target[]> {
+    return this.store.staffConnections().then(foundBy({ kind: 'presence' }));
   }
 
   async presenceChanged(
@@ -60,8 +68,8 @@ export class PushEvents implements ChatEvents {
     roomIds: readonly string[],
     exceptConnectionId?: string,
   ): Promise<void> {
-    const audiences: Promise<Target[]>[] = roomIds.map((roomId) => this.store.listSubscriptions(roomId));
-    if (actor.role === 'staff') audiences.push(this.store.staffConnections());
+    const audiences: Promise<Target[]>[] = roomIds.map((roomId) => this.roomFollowers(roomId));
+    if (actor.role === 'staff') audiences.push(this.staffSockets());
     const targets = (await Promise.all(audiences)).flat();
     await this.pusher.send(
       targets.filter((target) => target.connectionId !== exceptConnectionId),
@@ -69,3 +77,15 @@ export class PushEvents implements ChatEvents {
     );
   }
 }
+
+/** Targets that say which item led to them. */
+const foundBy =
+  (found: FoundBy) =>
+  (sockets: readonly Subscription[]): Target[] =>
+    sockets.map(({ connectionId, userId, role, connectedAt }) => ({
+      connectionId,
+      userId,
+      role,
+      connectedAt,
+      foundBy: [found],
+    }));

@@ -3,6 +3,7 @@ import {
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
+import type { FoundBy } from '../domain/types.js';
 import type { Frame } from '../protocol/frames.js';
 import { logger } from '../runtime/logger.js';
 
@@ -13,8 +14,11 @@ export interface Target {
   readonly role: 'customer' | 'staff';
   /** Epoch ms; a socket younger than the connect grace is never treated as gone. */
   readonly connectedAt: number;
-  /** The room whose subscription led to this socket, when it came from one. */
-  readonly roomId?: string;
+  /**
+   * The items that led to this socket (a room's subscription, the queue, staff presence), so a gone socket's
+   * items are removed by their own keys even when its connection item is already gone.
+   */
+  readonly foundBy?: readonly FoundBy[];
 }
 
 export interface PushReport {
@@ -68,7 +72,7 @@ export class Pusher {
 
   /** Sends one frame per target; `frame` may be built per target (a room seen by that user). */
   async send(targets: readonly Target[], frame: Frame | ((target: Target) => Frame)): Promise<PushReport> {
-    const unique = [...new Map(targets.map((target) => [target.connectionId, target])).values()];
+    const unique = dedupe(targets);
     const gone: Target[] = [];
     let delivered = 0;
     let failed = 0;
@@ -102,6 +106,19 @@ export class Pusher {
     }
     return { delivered, gone: gone.map((target) => target.connectionId), failed };
   }
+}
+
+/** One target per socket, found by everything that led to it (a console follows a room and the queue). */
+function dedupe(targets: readonly Target[]): Target[] {
+  const bySocket = new Map<string, Target>();
+  for (const target of targets) {
+    const seen = bySocket.get(target.connectionId);
+    bySocket.set(
+      target.connectionId,
+      seen ? { ...seen, foundBy: [...(seen.foundBy ?? []), ...(target.foundBy ?? [])] } : target,
+    );
+  }
+  return [...bySocket.values()];
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

@@ -2,8 +2,9 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { type ChatCommandDeps, forgetGoneSocket } from '../domain/chat.js';
 import { PushEvents } from '../push/events.js';
 import { Pusher } from '../push/pusher.js';
+import { DynamoRateLimiter } from '../storage/rate-limiter.js';
 import { ENV } from './config.js';
-import { config, queryDeps, store } from './deps.js';
+import { config, documentClient, queryDeps, store } from './deps.js';
 
 if (!config.webSocketCallbackUrl) throw new Error(`${ENV.webSocketCallbackUrl} is not set`);
 
@@ -15,8 +16,16 @@ const managementApi = new ApiGatewayManagementApiClient({
 
 export const pusher = new Pusher(managementApi, {
   connectGraceMs: config.goneGraceMs,
-  onGone: (target) => forgetGoneSocket(commandDeps, target.connectionId, target.roomId || undefined),
+  onGone: (target) => forgetGoneSocket(commandDeps, { ...target, foundBy: target.foundBy ?? [] }),
 });
 
-/** What handlers that change something need: storage, and the frames that tell every socket concerned. */
-export const commandDeps: ChatCommandDeps = { ...queryDeps, events: new PushEvents(store, pusher) };
+/**
+ * What handlers that change something need: storage, the frames that tell every socket concerned, and the
+ * per-user limits.
+ */
+export const commandDeps: ChatCommandDeps = {
+  ...queryDeps,
+  events: new PushEvents(store, pusher),
+  limiter: new DynamoRateLimiter(documentClient, config.tableName),
+  limits: config.rateLimits,
+};

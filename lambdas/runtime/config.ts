@@ -1,3 +1,6 @@
+import type { RateLimits } from '../domain/limits.js';
+import { parseLimits } from './limits-config.js';
+
 /**
  * Configuration every handler reads from its environment, parsed once per container.
  *
@@ -24,6 +27,8 @@ export interface Config {
    * running answers 410 too (API Gateway gives `$connect` up to 29 s).
    */
   readonly goneGraceMs: number;
+  /** Per-user limits (`RATE_LIMITS`, JSON; see limits-config.ts). */
+  readonly rateLimits: RateLimits;
 }
 
 export const ENV = {
@@ -35,6 +40,7 @@ export const ENV = {
   maxMessageLength: 'MAX_MESSAGE_LENGTH',
   openRoomShards: 'OPEN_ROOM_SHARDS',
   goneGraceSeconds: 'GONE_GRACE_SECONDS',
+  rateLimits: 'RATE_LIMITS',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -71,5 +77,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageLength: integer(ENV.maxMessageLength, DEFAULTS.maxMessageLength, 1, env),
     openRoomShards: integer(ENV.openRoomShards, DEFAULTS.openRoomShards, 1, env),
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
+    rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
   };
 }

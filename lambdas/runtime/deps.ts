@@ -10,7 +10,8 @@ import { loadConfig } from './config.js';
  */
 export const config = loadConfig();
 export const meter = new DynamoMeter();
-export const store = new DynamoStore(createDocumentClient(meter), {
+export const documentClient = createDocumentClient(meter);
+export const store = new DynamoStore(documentClient, {
   tableName: config.tableName,
   openRoomShards: config.openRoomShards,
 });

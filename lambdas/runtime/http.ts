@@ -5,10 +5,11 @@ import type {
 } from 'aws-lambda';
 import type * as v from 'valibot';
 import { AppError } from '../domain/errors.js';
+import { RateLimited } from '../domain/limits.js';
 import type { Actor } from '../domain/types.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import { config, meter } from './deps.js';
-import { actorFromClaims } from './identity.js';
+import { actorFromHttpAuthorizer } from './identity.js';
 import { logger } from './logger.js';
 
 export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
@@ -32,10 +33,14 @@ export interface HttpResult {
 
 export const json = (status: number, body: unknown): HttpResult => ({ status, body });
 
-function respond(status: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+function respond(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }
@@ -53,8 +58,12 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     const started = Date.now();
     let status = 500;
     try {
-      const actor = actorFromClaims(event.requestContext.authorizer?.jwt?.claims, config);
-      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a user');
+      const actor = actorFromHttpAuthorizer(
+        event.headers.authorization,
+        event.requestContext.authorizer?.jwt?.claims,
+        config,
+      );
+      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a usable user');
       const request: HttpRequest = {
         event,
         actor,
@@ -68,13 +77,19 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     } catch (error) {
       if (error instanceof AppError) {
         status = error.status;
-        return respond(error.status, {
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.details ? { details: error.details } : {}),
+        const retryAfter = error instanceof RateLimited ? error.retryAfterSeconds : undefined;
+        return respond(
+          error.status,
+          {
+            error: {
+              code: error.code,
+              message: error.message,
+              ...(error.details ? { details: error.details } : {}),
+              ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
+            },
           },
-        });
+          retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {},
+        );
       }
       logger.error('Unhandled error', { error });
       return respond(500, {

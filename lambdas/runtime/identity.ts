@@ -1,35 +1,71 @@
+import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import { type Actor, Role } from '../domain/types.js';
 import type { Config } from './config.js';
 
 /**
- * A group claim as it may arrive: API Gateway's HTTP JWT authorizer flattens arrays to the string
- * `"[staff admin]"`; other paths deliver a real array, a JSON array text, or a comma/space separated list.
+ * The longest user id accepted, in UTF-8 bytes: OpenID Connect caps `sub` at 255 ASCII characters, and
+ * every key built from a user id (percent-encoded, at most 3 bytes a byte) then stays under DynamoDB's
+ * 1,024-byte sort key limit.
  */
-export function parseGroups(value: unknown): string[] {
-  if (Array.isArray(value)) return value.map(String);
-  if (typeof value !== 'string') return [];
-  const text = value.trim();
-  if (text.startsWith('[') && text.endsWith(']')) {
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (Array.isArray(parsed)) return parsed.map(String);
-    } catch {
-      // Not JSON: API Gateway's "[a b]" form.
-    }
-    return text
-      .slice(1, -1)
-      .split(/[\s,]+/)
-      .filter(Boolean);
-  }
-  return text.split(/[\s,]+/).filter(Boolean);
+export const MAX_USER_ID_BYTES = 255;
+
+/**
+ * Whether a groups claim names `group`, by exact, case-sensitive equality: an array claim must hold it as one
+ * element, and a string claim (an issuer that sends a single group as a string) must be exactly it. A string
+ * is never split: `"Kitchen staff"`, `"x,staff"` and `"staff "` are not `staff`.
+ */
+export function claimNamesGroup(value: unknown, group: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => item === group);
+  return value === group;
 }
 
 /**
- * The caller, from verified token claims only. Returns null when the token names no user.
+ * A user id that can key the table: a non-empty, well-formed Unicode string (no lone surrogate, which cannot
+ * be encoded), without control characters, and at most {@link MAX_USER_ID_BYTES} bytes long.
+ */
+export function isUsableUserId(value: unknown): value is string {
+  return (
+    typeof value === 'string' &&
+    value !== '' &&
+    value.isWellFormed() &&
+    !/\p{Cc}/u.test(value) &&
+    Buffer.byteLength(value, 'utf8') <= MAX_USER_ID_BYTES
+  );
+}
+
+/**
+ * The caller, from a verified token's own claims (real arrays, as the issuer signed them). Returns null when
+ * the token names no usable user, which both APIs answer with 401.
  */
 export function actorFromClaims(claims: Record<string, unknown> | undefined, config: Config): Actor | null {
   const userId = claims?.[config.userIdClaim];
-  if (typeof userId !== 'string' || userId === '') return null;
-  const staff = parseGroups(claims?.[config.staffClaim]).includes(config.staffGroup);
+  if (!isUsableUserId(userId)) return null;
+  const staff = claimNamesGroup(claims?.[config.staffClaim], config.staffGroup);
   return { userId, role: staff ? Role.staff : Role.customer };
+}
+
+/**
+ * The caller of an HTTP API route. API Gateway's JWT authorizer has verified the bearer token in the
+ * `Authorization` header, but hands the integration its claims flattened to strings, and lossily:
+ * `["Former staff"]` and `["Former", "staff"]` both arrive as `"[Former staff]"`. So the claims are read from
+ * the verified token itself, and taken only when its issuer, subject and expiry are the ones the authorizer
+ * verified (a header that differs from what was verified is refused, never trusted).
+ */
+export function actorFromHttpAuthorizer(
+  authorization: string | undefined,
+  verified: Record<string, unknown> | undefined,
+  config: Config,
+): Actor | null {
+  if (!authorization || !verified) return null;
+  const token = authorization.replace(/^Bearer\s+/i, '');
+  let payload: Record<string, unknown>;
+  try {
+    payload = decomposeUnverifiedJwt(token).payload as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  for (const claim of ['iss', 'exp', config.userIdClaim]) {
+    if (payload[claim] === undefined || String(payload[claim]) !== verified[claim]) return null;
+  }
+  return actorFromClaims(payload, config);
 }

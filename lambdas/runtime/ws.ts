@@ -1,6 +1,7 @@
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as v from 'valibot';
 import { AppError, BadRequest } from '../domain/errors.js';
+import { RateLimited } from '../domain/limits.js';
 import { type Actor, Role } from '../domain/types.js';
 import { type Frame, frames } from '../protocol/frames.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
@@ -98,6 +99,9 @@ export function wsRoute(route: (request: WsRequest) => Promise<void>) {
           ? frames.error(error.code, error.message, {
               ...echo,
               ...(error.details ? { details: error.details } : {}),
+              ...(error instanceof RateLimited && error.retryAfterSeconds !== undefined
+                ? { retry_after: error.retryAfterSeconds }
+                : {}),
             })
           : frames.error('internal_error', 'Something went wrong on our side', {
               ...echo,

@@ -58,7 +58,14 @@ export function createDocumentClient(meter: DynamoMeter): DynamoDBDocumentClient
     (next, context) => async (args) => {
       const input = args.input as { ReturnConsumedCapacity?: string };
       input.ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        // A refused conditional write is a call too (DynamoDB bills it), though it reports no capacity.
+        meter.record(String(context.commandName), undefined);
+        throw error;
+      }
       const output = result.output as { ConsumedCapacity?: unknown };
       meter.record(String(context.commandName), output.ConsumedCapacity);
       return result;

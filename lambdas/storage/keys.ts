@@ -45,7 +45,18 @@ export const keys = {
     sk: `${enc(userId)}#${connectionId}`,
   }),
   presenceOfUser: (userId: string) => `${enc(userId)}#`,
+  /** One fixed window of a rate limit; `windowStart` is in epoch seconds. */
+  limit: (name: string, subject: string, windowStart: number) => ({
+    pk: `LIMIT#${name}#${enc(subject)}`,
+    sk: String(windowStart),
+  }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /**
+   * A user's read pointer in the room item's `reads` map. The SDK reads a map into a plain object, where a key
+   * `__proto__` would vanish, so every key carries a prefix.
+   */
+  reader: (userId: string) => `U#${userId}`,
+  readerPrefix: 'U#',
 
   /** gsi1: a customer's rooms. */
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,

@@ -38,6 +38,8 @@ export interface HandlerSettings {
   readonly staffGroup: string;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
+  /** RATE_LIMITS (JSON); absent: the functions' defaults. */
+  readonly rateLimits: string | undefined;
   /** POWERTOOLS_LOG_LEVEL. */
   readonly logLevel: string;
 }
@@ -133,6 +135,7 @@ export class Functions extends Construct {
       [ENV.staffGroup]: props.settings.staffGroup,
       [ENV.maxMessageLength]: String(props.settings.maxMessageLength),
       [ENV.openRoomShards]: String(props.settings.openRoomShards),
+      ...(props.settings.rateLimits ? { [ENV.rateLimits]: props.settings.rateLimits } : {}),
       POWERTOOLS_SERVICE_NAME: 'live-chat',
       POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',

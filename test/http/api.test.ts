@@ -1,5 +1,5 @@
-import { generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BAD_TOKENS } from '../support/bad-tokens.js';
 import { api, people, useLocalStack } from '../support/stack.js';
 
 const stack = useLocalStack();
@@ -26,50 +26,15 @@ describe('HTTP API authentication (the JWT authorizer)', () => {
     expect(response.body).toEqual(unauthorized);
   });
 
-  it.each([
-    ['garbage', async () => 'not-a-jwt'],
-    [
-      'expired',
-      async () => stack.current.issuer.mint({ userId: 'alice', extraClaims: { exp: 1_600_000_000 } }),
-    ],
-    [
-      'wrong issuer',
-      async () =>
-        stack.current.issuer.mint({ userId: 'alice', extraClaims: { iss: 'https://evil.invalid' } }),
-    ],
-    [
-      'wrong audience',
-      async () => stack.current.issuer.mint({ userId: 'alice', extraClaims: { aud: 'someone-else' } }),
-    ],
-    [
-      'tampered',
-      async () => {
-        const [header, payload, signature] = (await stack.current.issuer.mint({ userId: 'alice' })).split(
-          '.',
-        );
-        const claims = JSON.parse(Buffer.from(payload as string, 'base64url').toString());
-        const forged = Buffer.from(JSON.stringify({ ...claims, 'cognito:groups': ['staff'] })).toString(
-          'base64url',
-        );
-        return `${header}.${forged}.${signature}`;
-      },
-    ],
-    [
-      'signed by an unknown key',
-      async () => {
-        const { privateKey } = await generateKeyPair('RS256');
-        return new SignJWT({ sub: 'alice' })
-          .setProtectedHeader({ alg: 'RS256', kid: 'intruder' })
-          .setIssuer(stack.current.issuer.issuer)
-          .setAudience(stack.current.issuer.audience)
-          .setExpirationTime('1h')
-          .sign(privateKey);
-      },
-    ],
-  ])('refuses a %s token with 401', async (_, token) => {
-    const response = await api(stack.current, await token()).get('/rooms/');
+  it.each(BAD_TOKENS)('refuses a token %s with 401', async (name, mint) => {
+    const response = await api(stack.current, await mint(stack.current)).get('/rooms/');
     expect(response.status).toBe(401);
-    expect(response.body).toEqual(unauthorized);
+    // API Gateway's authorizer does not require `sub`; the handler refuses a token that names no user.
+    expect(response.body).toEqual(
+      name === 'without a subject'
+        ? { error: { code: 'unauthorized', message: 'The token does not name a usable user' } }
+        : unauthorized,
+    );
   });
 
   it('accepts a token whose audience is in client_id, like a Cognito access token', async () => {
@@ -150,6 +115,17 @@ describe('HTTP API access rules', () => {
   });
 });
 
+describe('HTTP API lists', () => {
+  it.each([
+    ['/rooms/', 'alice'],
+    ['/active-rooms/', 'sam'],
+    ['/online-staff/', 'alice'],
+  ] as const)('answers %s as a page with results and next_cursor', async (path, who) => {
+    const { body } = await as(who).get(path);
+    expect(Object.keys(body).sort()).toEqual(['next_cursor', 'results']);
+  });
+});
+
 describe('HTTP API bad input', () => {
   let room: string;
   beforeAll(async () => {
@@ -164,6 +140,14 @@ describe('HTTP API bad input', () => {
     ['no content', {}, 'content'],
     ['empty content', { content: '' }, 'content'],
     ['blank content', { content: ' \n\t ' }, 'content'],
+    ['content of zero-width spaces only', { content: '\u200b\u200b' }, 'content'],
+    ['content of a zero-width joiner and a byte-order mark only', { content: '\u200d\ufeff' }, 'content'],
+    ['content of a NUL only', { content: '\u0000' }, 'content'],
+    ['content of control characters only', { content: '\u0007\u001b\u007f\u0085' }, 'content'],
+    ['content of format characters only', { content: '\u00ad\u2060\u202e\u2066\u{e0041}' }, 'content'],
+    ['content of separators only', { content: '\u00a0\u3000\u2028\u2029' }, 'content'],
+    ['content of variation selectors only', { content: '\ufe0f\u{e0100}' }, 'content'],
+    ['content of a Hangul filler only', { content: '\u3164' }, 'content'],
     ['4,001 characters', { content: 'x'.repeat(4001) }, 'content'],
     ['a bad client_message_id', { content: 'hi', client_message_id: 'has spaces' }, 'client_message_id'],
     ['a non-string client_message_id', { content: 'hi', client_message_id: 7 }, 'client_message_id'],
@@ -227,6 +211,19 @@ describe('HTTP API bad input', () => {
     expect(response.body.error.code).toBe(code);
   });
 
+  it.each([
+    ['1e308', '{"message_id": 1e308}'],
+    ['2^53 + 1', '{"message_id": 9007199254740993}'],
+    ['2^53', '{"message_id": 9007199254740992}'],
+  ])('refuses mark_read with message_id %s as a number it cannot hold exactly', async (_, raw) => {
+    const response = await as('alice').postRaw(`/rooms/${room}/mark_read/`, raw);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [{ field: 'message_id', message: 'message_id must be a whole number below 2^53' }],
+    });
+  });
+
   const cursor = (key: unknown) => Buffer.from(JSON.stringify(key)).toString('base64url');
   it.each([
     ['not JSON', 'bm90LWEta2V5'],
@@ -253,6 +250,28 @@ describe('HTTP API bad input', () => {
     );
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].field).toBe('content');
+  });
+
+  it.each([
+    ['a lone high surrogate', '{"subject": "broken \\ud800 subject"}'],
+    ['a lone low surrogate', '{"subject": "\\udc00"}'],
+  ])('refuses a subject with %s and stores no room', async (_, raw) => {
+    const before = (await as('alice').get('/rooms/?limit=100')).body.results.length;
+    const response = await as('alice').postRaw('/rooms/', raw);
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'invalid_request',
+      details: [{ field: 'subject', message: 'subject must be valid Unicode text' }],
+    });
+    expect((await as('alice').get('/rooms/?limit=100')).body.results).toHaveLength(before);
+  });
+
+  it('refuses content with a lone low surrogate', async () => {
+    const response = await as('alice').postRaw(`/rooms/${room}/send_message/`, '{"content": "\\udc00 text"}');
+    expect(response.status).toBe(400);
+    expect(response.body.error.details).toEqual([
+      { field: 'content', message: 'content must be valid Unicode text' },
+    ]);
   });
 
   it('refuses a path with broken percent-encoding', async () => {
@@ -288,6 +307,81 @@ describe('HTTP API bad input', () => {
     expect(history.body.results.map((m: { content: string }) => m.content)).toEqual(['before closing']);
     expect(history.body.results[0].id).toBe(1);
   });
+});
+
+describe('HTTP API visible content', () => {
+  it.each([
+    ['a family emoji (a ZWJ sequence)', '👨‍👩‍👧'],
+    ['a heart with its variation selector', '❤️'],
+    ['a rainbow flag', '🏳️‍🌈'],
+    ['a keycap', '1️⃣'],
+    ['text with a zero-width joiner inside', 'a\u200db'],
+    ['a letter with a combining mark', 'e\u0301'],
+  ])('stores %s exactly as sent', async (_, content) => {
+    const room = await openRoom('visible');
+    const response = await as('alice').post(`/rooms/${room}/send_message/`, { content });
+    expect(response.status).toBe(201);
+    expect(response.body.content).toBe(content);
+    const history = await as('alice').get(`/rooms/${room}/messages/`);
+    expect(history.body.results.map((m: { content: string }) => m.content)).toEqual([content]);
+  });
+});
+
+describe('HTTP API user ids that name Object.prototype members', () => {
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'keeps rooms, read pointers and unread counts right for customer %s',
+    async (userId) => {
+      const customer = api(stack.current, await stack.current.issuer.mint({ userId }));
+      const created = await customer.post('/rooms/', { subject: `I am ${userId}` });
+      expect(created.status).toBe(201);
+      expect(created.body).toMatchObject({ customer_id: userId, unread_count: 0, last_message_id: 0 });
+      const room = created.body.id;
+      for (const content of ['one', 'two', 'three']) {
+        expect((await as('sam').post(`/rooms/${room}/send_message/`, { content })).status).toBe(201);
+      }
+      const listed = (await customer.get('/rooms/')).body.results.find((r: { id: string }) => r.id === room);
+      expect(listed).toMatchObject({ customer_id: userId, unread_count: 3 });
+      expect((await customer.post(`/rooms/${room}/mark_read/`, { message_id: 1 })).body).toEqual({
+        room_id: room,
+        user_id: userId,
+        last_read: 1,
+        unread_count: 2,
+      });
+      const detail = await customer.get(`/rooms/${room}/`);
+      expect(detail.status).toBe(200);
+      expect(detail.body.unread_count).toBe(2);
+      expect(detail.body.members).toEqual([
+        { user_id: userId, role: 'customer', last_read: 1, is_online: false },
+        { user_id: 'sam', role: 'staff', last_read: 3, is_online: false },
+      ]);
+      expect((await customer.post(`/rooms/${room}/send_message/`, { content: 'mine' })).status).toBe(201);
+      expect((await customer.get(`/rooms/${room}/`)).body).toMatchObject({
+        last_message_id: 4,
+        unread_count: 0,
+      });
+    },
+  );
+
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'keeps read pointers and unread counts right for staff %s',
+    async (userId) => {
+      const staff = api(stack.current, await stack.current.issuer.mint({ userId, staff: true }));
+      const room = await openRoom(`for staff ${userId}`);
+      await as('alice').post(`/rooms/${room}/send_message/`, { content: 'hello?' });
+      // Not a member yet: no read pointer of their own, so everything is unread.
+      expect((await staff.get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 1 });
+      const queue = (await staff.get('/active-rooms/?limit=100')).body.results;
+      expect(queue.find((r: { id: string }) => r.id === room)).toMatchObject({ unread_count: 1 });
+      const joined = await staff.post(`/rooms/${room}/join/`);
+      expect(joined.status).toBe(200);
+      expect(joined.body).toMatchObject({ staff_ids: [userId], unread_count: 1 });
+      expect((await staff.post(`/rooms/${room}/send_message/`, { content: 'hi' })).status).toBe(201);
+      expect((await staff.get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 0 });
+      expect((await as('alice').get(`/rooms/${room}/`)).body).toMatchObject({ unread_count: 1 });
+      const listed = (await staff.get('/rooms/')).body.results.map((r: { id: string }) => r.id);
+      expect(listed).toContain(room);
+    },
+  );
 });
 
 describe('HTTP API messages', () => {
@@ -432,11 +526,11 @@ describe('HTTP API messages', () => {
 });
 
 describe('HTTP API cost per request', () => {
-  it('sends a message with one UpdateItem, one PutItem and a Query of the room’s and the queue’s sockets', async () => {
+  it('sends a message with two UpdateItems (the room, the sender’s limit), one PutItem and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom('cost');
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'counted' });
-    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 2 });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
   });
 
   it('lists the staff queue with one Query per open-room shard and no per-room reads', async () => {

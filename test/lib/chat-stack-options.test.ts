@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allHandlers, webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { ENV } from '../../lambdas/runtime/config.js';
@@ -124,6 +124,10 @@ describe('a second stack: another name, hosted web pages, console origin and ala
       expect(logGroup, id).toBeDefined();
       expect(s.json.Resources[logGroup!.Ref]?.Properties.RetentionInDays, id).toBe(30);
     }
+  });
+
+  it('does not warn about sign-in origins when it hosts the pages', () => {
+    Annotations.fromStack(s.stack).hasNoWarning('*', Match.stringLikeRegexp('hosts no web pages'));
   });
 
   it('subscribes the e-mail address to the alarm topic and outputs the web URL', () => {

@@ -43,6 +43,17 @@ describe('readConfig', () => {
     expect(read({}).logLevel).toBe('INFO');
   });
 
+  it('takes rateLimits as JSON text or as an object from cdk.json, and refuses a bad one at synth', () => {
+    expect(read({}).rateLimits).toBeUndefined();
+    expect(read({ rateLimits: '{"sockets": 5}' }).rateLimits).toBe('{"sockets": 5}');
+    expect(read({ rateLimits: { messages: [[10, 10]] } }).rateLimits).toBe('{"messages":[[10,10]]}');
+    expect(() => read({ rateLimits: '{"messages": [[10, 7], [30, 60]]}' })).toThrow(
+      /context rateLimits.*divide the longest/,
+    );
+    expect(() => read({ rateLimits: '{"mesages": []}' })).toThrow(/context rateLimits/);
+    expect(() => read({ rateLimits: 'not json' })).toThrow('context rateLimits: must be JSON');
+  });
+
   it('accepts lists as JSON arrays from cdk.json', () => {
     expect(read({ callbackUrls: ['https://a.example/'] }).callbackUrls).toEqual(['https://a.example/']);
   });

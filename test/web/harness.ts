@@ -1,11 +1,14 @@
-import { existsSync } from 'node:fs';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { createLocalWeb, type LocalWeb, type LocalWebOptions } from '../../local/web.js';
+import { findChromium } from '../support/chromium.js';
 
-/** Debian's Chromium; TOOLCHAIN.md explains the flags (the closed network makes it stall without them). */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = [
+/**
+ * Our own flags, not `@sparticuz/chromium`'s: those turn off web security and site isolation, which would
+ * hide CSP, CORS and origin bugs from these tests. TOOLCHAIN.md explains the network flags (the closed network
+ * makes Chromium stall without them).
+ */
+export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -34,16 +37,15 @@ export async function startWebHarness(
   options: Partial<LocalStackOptions> = {},
   webOptions: LocalWebOptions = {},
 ): Promise<WebHarness> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install it with "apt-get install -y chromium" (or set CHROMIUM_PATH)`,
-    );
-  }
   const web = await createLocalWeb(webOptions);
   const stack = await startLocalStack({ httpPort: 0, wsPort: 0, fallback: web.fallback, ...options });
   web.attach(stack);
   // launch() gives Chromium a fresh, temporary user-data dir of its own, removed on close.
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 30_000 });
+  const browser = await chromium.launch({
+    executablePath: findChromium().path,
+    args: CHROMIUM_FLAGS,
+    timeout: 30_000,
+  });
   const contexts: BrowserContext[] = [];
   return {
     stack,

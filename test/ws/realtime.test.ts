@@ -6,8 +6,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/storage/keys.js';
+import { BAD_TOKENS } from '../support/bad-tokens.js';
 import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
 import { api, people, useLocalStack } from '../support/stack.js';
 
@@ -45,10 +46,16 @@ describe('WebSocket handshake', () => {
     expect(await refusal({})).toBe(401);
   });
 
-  it('refuses a bad token with 401', async () => {
-    const expired = await stack.current.issuer.mint({ userId: 'alice', extraClaims: { exp: 1_600_000_000 } });
-    expect(await refusal({ token: 'nope' })).toBe(401);
-    expect(await refusal({ token: expired })).toBe(401);
+  it.each(BAD_TOKENS)('refuses a token %s with 401', async (_name, mint) => {
+    expect(await refusal({ token: await mint(stack.current) })).toBe(401);
+  });
+
+  it('accepts a token whose audience is in client_id, like a Cognito access token', async () => {
+    const token = await stack.current.issuer.mint({
+      userId: 'alice',
+      extraClaims: { aud: undefined, client_id: stack.current.issuer.audience, token_use: 'access' },
+    });
+    expect(await refusal({ token })).toBe(101);
   });
 
   it('accepts a one-time ticket once', async () => {
@@ -185,45 +192,6 @@ describe('WebSocket chat', () => {
     await intruder.close();
   });
 
-  it('answers bad frames with error frames and keeps the socket open', async () => {
-    const room = await openRoom();
-    const socket = await open('alice', { room_id: room });
-    const other = await openRoom();
-    const cases: [unknown, Record<string, unknown>][] = [
-      ['not json at all', { code: 'invalid_json' }],
-      ['[1, 2, 3]', { code: 'unknown_frame_type' }],
-      [{ content: 'no type' }, { code: 'unknown_frame_type' }],
-      [{ type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
-      [
-        { type: 'message', content: '' },
-        { code: 'invalid_request', frame_type: 'message' },
-      ],
-      [{ type: 'message', content: '   ' }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 42 }, { code: 'invalid_request' }],
-      [{ type: 'message', content: 'hi', client_message_id: 'bad id!' }, { code: 'invalid_request' }],
-      [
-        { type: 'message', content: 'hi', room_id: other },
-        { code: 'not_subscribed', room_id: other },
-      ],
-      [{ type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
-      [{ type: 'read', message_id: -1 }, { code: 'invalid_request' }],
-      [{ type: 'read', message_id: 99 }, { code: 'message_id_out_of_range' }],
-      [{ type: 'subscribe' }, { code: 'invalid_request' }],
-    ];
-    for (const [frame, expected] of cases) {
-      const before = socket.all('error').length;
-      socket.send(frame);
-      const error = await socket.next('error', () => socket.all('error').length > before);
-      expect(error.data).toMatchObject(expected);
-      expect(typeof error.data.message).toBe('string');
-    }
-    socket.send({ type: 'message', content: 'still here' });
-    expect((await socket.next('ack')).data.message.id).toBe(1);
-    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
-    await socket.close();
-  });
-
   it('stores an idempotent resend once and acks it as a duplicate', async () => {
     const room = await openRoom();
     const socket = await open('alice', { room_id: room });
@@ -265,6 +233,87 @@ describe('WebSocket chat', () => {
     socket.send({ type: 'ping' });
     expect((await socket.next('pong')).data).toEqual({ time: expect.any(String) });
     await socket.close();
+  });
+});
+
+describe('WebSocket bad input', () => {
+  let room: string;
+  let other: string;
+  let socket: TestSocket;
+  beforeAll(async () => {
+    room = await openRoom();
+    other = await openRoom();
+    socket = await open('alice', { room_id: room });
+  });
+  afterAll(async () => socket.close());
+
+  /** A frame, or one built from the rooms of this suite (known only once they exist). */
+  type Frame = unknown | ((rooms: { other: string }) => unknown);
+  type Expected = Record<string, unknown> | ((rooms: { other: string }) => Record<string, unknown>);
+  it.each<[string, Frame, Expected]>([
+    ['text that is not JSON', 'not json at all', { code: 'invalid_json' }],
+    ['a JSON array', '[1, 2, 3]', { code: 'unknown_frame_type' }],
+    ['a frame without a type', { content: 'no type' }, { code: 'unknown_frame_type' }],
+    ['an unknown type', { type: 'shout', content: 'hi' }, { code: 'unknown_frame_type' }],
+    ['empty content', { type: 'message', content: '' }, { code: 'invalid_request', frame_type: 'message' }],
+    ['blank content', { type: 'message', content: '   ' }, { code: 'invalid_request' }],
+    ['zero-width spaces only', { type: 'message', content: '\u200b\u200b' }, { code: 'invalid_request' }],
+    ['a ZWJ and a BOM only', { type: 'message', content: '\u200d\ufeff' }, { code: 'invalid_request' }],
+    ['a NUL only', { type: 'message', content: '\u0000' }, { code: 'invalid_request' }],
+    ['controls only', { type: 'message', content: '\u0007\u001b\u007f' }, { code: 'invalid_request' }],
+    [
+      'format characters only',
+      { type: 'message', content: '\u00ad\u2060\u202e' },
+      { code: 'invalid_request' },
+    ],
+    ['separators only', { type: 'message', content: '\u00a0\u2028\u2029' }, { code: 'invalid_request' }],
+    [
+      'variation selectors only',
+      { type: 'message', content: '\ufe0f\u{e0100}' },
+      { code: 'invalid_request' },
+    ],
+    ['a lone high surrogate', '{"type":"message","content":"broken \\ud800"}', { code: 'invalid_request' }],
+    ['a lone low surrogate', '{"type":"message","content":"\\udc00"}', { code: 'invalid_request' }],
+    ['4,001 characters', { type: 'message', content: 'x'.repeat(4001) }, { code: 'invalid_request' }],
+    ['numeric content', { type: 'message', content: 42 }, { code: 'invalid_request' }],
+    [
+      'a bad client_message_id',
+      { type: 'message', content: 'hi', client_message_id: 'bad id!' },
+      { code: 'invalid_request' },
+    ],
+    [
+      'a room the socket does not follow',
+      ({ other }: { other: string }) => ({ type: 'message', content: 'hi', room_id: other }),
+      ({ other }: { other: string }) => ({ code: 'not_subscribed', room_id: other }),
+    ],
+    ['a non-boolean is_typing', { type: 'typing', is_typing: 'yes' }, { code: 'invalid_request' }],
+    ['a negative message_id', { type: 'read', message_id: -1 }, { code: 'invalid_request' }],
+    [
+      'message_id 1e308',
+      '{"type":"read","message_id":1e308}',
+      { code: 'invalid_request', frame_type: 'read' },
+    ],
+    ['message_id 2^53 + 1', '{"type":"read","message_id":9007199254740993}', { code: 'invalid_request' }],
+    [
+      'a message_id past the newest message',
+      { type: 'read', message_id: 99 },
+      { code: 'message_id_out_of_range' },
+    ],
+    ['a subscribe with neither room nor queue', { type: 'subscribe' }, { code: 'invalid_request' }],
+  ])('answers %s with an error frame', async (_, frame, expected) => {
+    const before = socket.all('error').length;
+    socket.send(typeof frame === 'function' ? frame({ other }) : frame);
+    const error = await socket.next('error', () => socket.all('error').length > before);
+    expect(error.data).toMatchObject(typeof expected === 'function' ? expected({ other }) : expected);
+    expect(typeof error.data.message).toBe('string');
+  });
+
+  it('keeps the socket open and stores none of them', async () => {
+    socket.send({ type: 'message', content: 'still here' });
+    expect((await socket.next('ack')).data.message.id).toBe(1);
+    expect((await as('alice').get(`/rooms/${room}/messages/`)).body.results).toHaveLength(1);
+    socket.send({ type: 'message', content: '👨‍👩‍👧' });
+    expect((await socket.next('ack', (d) => d.message.id === 2)).data.message.content).toBe('👨‍👩‍👧');
   });
 });
 
@@ -461,8 +510,8 @@ describe('presence', () => {
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'second' });
     await customer.next('message', (d) => d.content === 'second');
-    // The room's subscriptions and the queue's followers.
-    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, Query: 2 });
+    // The sender's limit counter, the room's subscriptions and the queue's followers.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
     await customer.close();
   });
 });
@@ -539,8 +588,103 @@ describe('races', () => {
   });
 });
 
+describe('cleanup of gone sockets', () => {
+  const db = () =>
+    DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+  const onlineStaff = async () =>
+    (await as('alice').get('/online-staff/')).body.results.map((u: { user_id: string }) => u.user_id);
+  /** A staff member of this test alone: sockets other tests leave behind cannot keep them online. */
+  let staffCount = 0;
+  const newStaff = async () => {
+    staffCount += 1;
+    const userId = `cleanup-staff-${staffCount}`;
+    const token = await stack.current.issuer.mint({ userId, staff: true });
+    return {
+      userId,
+      token,
+      open: (query: Record<string, string> = {}) => TestSocket.open(stack.current, { token, ...query }),
+    };
+  };
+  /** The connection ids stored under a partition (a room's subscriptions, the queue). */
+  const stored = async (pk: string) => {
+    const { Items } = await db().send(
+      new QueryCommand({
+        TableName: stack.current.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      }),
+    );
+    return (Items ?? []).map((item) => String(item.connection_id));
+  };
+  /** A socket vanished and its connection item is already gone: only what it was found by leads to its items. */
+  const ghost = async (connectionId: string) => {
+    stack.current.webSocket.drop(connectionId);
+    await db().send(
+      new DeleteCommand({ TableName: stack.current.tableName, Key: keys.connection(connectionId) }),
+    );
+    await settle(1100);
+  };
+
+  it('finishes a $disconnect that failed half-way at the next fan-out that finds the socket gone', async () => {
+    const room = await openRoom();
+    const staff = await newStaff();
+    await api(stack.current, staff.token).post(`/rooms/${room}/join/`);
+    const customer = await open('alice', { room_id: room });
+    const lost = await staff.open({ room_id: room });
+    // The batch that deletes the staff socket's presence and subscription is refused; the connection item must
+    // survive it.
+    const failed = stack.current.dynamo.injectFault({
+      match: (operation, request) =>
+        operation === 'BatchWriteItem' && JSON.stringify(request).includes(lost.connectionId),
+      type: 'AccessDeniedException',
+    });
+    await lost.close();
+    await failed;
+    await settle(1100);
+    expect(await onlineStaff()).toContain(staff.userId);
+    customer.send({ type: 'message', content: 'still there?' });
+    await customer.next('ack');
+    await customer.next('presence', (d) => d.user_id === staff.userId && !d.is_online);
+    expect(await onlineStaff()).not.toContain(staff.userId);
+    expect(await stored(keys.subscriptionsOf(room))).toEqual([customer.connectionId]);
+    await customer.close();
+  });
+
+  it('removes both the room subscription and the queue item of a gone console that followed both', async () => {
+    const room = await openRoom();
+    const customer = await open('alice', { room_id: room });
+    const console = await (await newStaff()).open();
+    console.send({ type: 'subscribe', queue: true });
+    await console.next('room', (d) => d.queue);
+    console.send({ type: 'subscribe', room_id: room });
+    await console.next('room', (d) => d.event === 'subscribed' && d.room_id === room);
+    await ghost(console.connectionId);
+    customer.send({ type: 'message', content: 'hello?' });
+    await customer.next('ack');
+    await eventually(async () => {
+      expect(await stored(keys.subscriptionsOf(room))).toEqual([customer.connectionId]);
+      expect(await stored(keys.queueFollowers)).not.toContain(console.connectionId);
+    });
+    await customer.close();
+  });
+
+  it('removes the presence of a gone staff socket found through staff presence, and says they left', async () => {
+    const staff = await newStaff();
+    const watcher = await open('sam');
+    const lost = await staff.open();
+    await watcher.next('presence', (d) => d.user_id === staff.userId && d.is_online);
+    await ghost(lost.connectionId);
+    expect(await onlineStaff()).toContain(staff.userId);
+    // A new room is announced to every staff socket, found through their presence items.
+    await openRoom();
+    await watcher.next('presence', (d) => d.user_id === staff.userId && !d.is_online);
+    expect(await onlineStaff()).not.toContain(staff.userId);
+    await watcher.close();
+  });
+});
+
 describe('cost per frame', () => {
-  it('handles a message frame with 2 reads, 3 writes and a Query of the room’s and the queue’s sockets', async () => {
+  it('handles a message frame with 2 reads, 4 writes (one the sender’s limit) and a Query of the room’s and the queue’s sockets', async () => {
     const room = await openRoom();
     const watcher = await open('sam', { room_id: room });
     const socket = await open('alice', { room_id: room });
@@ -548,11 +692,12 @@ describe('cost per frame', () => {
     stack.current.dynamo.resetStats();
     socket.send({ type: 'message', content: 'counted', client_message_id: 'cost-1' });
     await socket.next('ack');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 1, PutItem: 2, Query: 2 });
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 2, UpdateItem: 2, PutItem: 2, Query: 2 });
     stack.current.dynamo.resetStats();
     socket.send({ type: 'typing', is_typing: true });
     await watcher.next('typing');
-    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1, Query: 2 });
+    // The socket's typing counter.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, GetItem: 1, Query: 2 });
     await socket.close();
     await watcher.close();
   });

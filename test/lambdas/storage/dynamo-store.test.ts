@@ -40,7 +40,7 @@ function newRoom(overrides: Partial<Room> = {}): Room {
     closedBy: null,
     lastMessageId: 0,
     lastMessage: null,
-    reads: { alice: 0 },
+    reads: new Map([['alice', 0]]),
     ...overrides,
   };
 }
@@ -142,7 +142,12 @@ describe('DynamoStore messages', () => {
     expect(result.kind === 'created' && result.joinedStaff).toBe(true);
     const stored = await store.getRoom(room.id);
     expect(stored?.staffIds).toEqual(['sam-joins']);
-    expect(stored?.reads).toEqual({ alice: 2, 'sam-joins': 3 });
+    expect(stored?.reads).toEqual(
+      new Map([
+        ['alice', 2],
+        ['sam-joins', 3],
+      ]),
+    );
     const second = await send(room.id, sam);
     expect(second.kind === 'created' && second.joinedStaff).toBe(false);
     expect((await store.listStaffRooms('sam-joins', { limit: 10 })).items.map((r) => r.id)).toEqual([
@@ -196,7 +201,7 @@ describe('DynamoStore rooms', () => {
     const customer = `pager-${counter}`;
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const room = newRoom({ customerId: customer, reads: { [customer]: 0 } });
+      const room = newRoom({ customerId: customer, reads: new Map([[customer, 0]]) });
       ids.push(room.id);
       await store.createRoom(room);
     }
@@ -252,7 +257,22 @@ describe('DynamoStore rooms', () => {
     expect((await store.markRead(room.id, 'sam', 2)).kind).toBe('unchanged');
     expect(await store.markRead(room.id, 'sam', 9)).toEqual({ kind: 'beyond', lastMessageId: 5 });
     expect(await store.markRead(room.id, 'carol', 1, 'carol')).toEqual({ kind: 'not_found' });
-    expect((await store.getRoom(room.id))?.reads.sam).toBe(3);
+    expect((await store.getRoom(room.id))?.reads.get('sam')).toBe(3);
+  });
+
+  it.each(['__proto__', 'constructor'])('keeps the read pointer of a user called %s', async (userId) => {
+    const room = newRoom({ customerId: userId, reads: new Map([[userId, 0]]) });
+    await store.createRoom(room);
+    expect((await store.getRoom(room.id))?.reads).toEqual(new Map([[userId, 0]]));
+    await send(room.id, sam);
+    await send(room.id, sam);
+    expect(await store.markRead(room.id, userId, 1, userId)).toMatchObject({ kind: 'updated' });
+    expect((await store.getRoom(room.id))?.reads).toEqual(
+      new Map([
+        [userId, 1],
+        ['sam', 2],
+      ]),
+    );
   });
 
   it('joins, leaves and closes with conditional writes that report what they found', async () => {
@@ -314,6 +334,36 @@ describe('DynamoStore connections', () => {
     expect(await store.listSubscriptions(other.id)).toEqual([]);
     expect(await store.userConnections('alice', 'customer')).toEqual([]);
     expect(await store.deleteConnection('k1')).toBeNull();
+  });
+
+  it('deletes a connection’s dependents first and the connection item last, so a failed cleanup can finish', async () => {
+    const room = await roomWith(0);
+    const now = Math.floor(Date.now() / 1000);
+    const connection = {
+      connectionId: 'half-1',
+      userId: 'tess',
+      role: 'staff' as const,
+      connectedAt: Date.now(),
+      rooms: [room.id],
+    };
+    await store.putConnection(connection, now + 60);
+    await store.addQueueFollower({ ...connection, roomId: '' }, now + 60);
+    // The batch that deletes presence, subscription and queue item is refused (not retried by the SDK).
+    const failed = dynamo.injectFault({
+      match: (operation) => operation === 'BatchWriteItem',
+      type: 'AccessDeniedException',
+    });
+    await expect(store.deleteConnection('half-1')).rejects.toThrow('Injected fault');
+    await failed;
+    // Nothing was lost: the connection item still lists what to delete, and the next attempt deletes it all.
+    expect(await store.userConnections('tess', 'staff')).toHaveLength(1);
+    meter.take();
+    expect(await store.deleteConnection('half-1')).toEqual({ ...connection, followsQueue: true });
+    expect(meter.take().calls).toEqual({ GetItem: 1, BatchWriteItem: 1, DeleteItem: 1 });
+    expect(await store.userConnections('tess', 'staff')).toEqual([]);
+    expect(await store.listSubscriptions(room.id)).toEqual([]);
+    expect((await store.queueFollowers()).map((follower) => follower.connectionId)).not.toContain('half-1');
+    expect(await store.deleteConnection('half-1')).toBeNull();
   });
 
   it('gives a subscription only to a connection that exists', async () => {

@@ -1,0 +1,72 @@
+import * as v from 'valibot';
+import type { RateLimits } from '../domain/limits.js';
+
+/** What a deployment gets without configuration: about what a person can do, and staff ten times that. */
+export const DEFAULT_LIMITS_SPEC = {
+  rooms_opened: [[5, 600]],
+  messages: [
+    [20, 10],
+    [60, 60],
+  ],
+  typing: [[2, 1]],
+  sockets: 10,
+  staff_factor: 10,
+} as const satisfies LimitsSpec;
+
+const windowSpec = v.pipe(
+  v.tuple([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.number(), v.integer(), v.minValue(1))]),
+  v.readonly(),
+);
+const windowsSpec = v.pipe(
+  v.array(windowSpec),
+  v.maxLength(3, 'at most 3 windows a limit'),
+  v.check(
+    (windows) => windows.every(([, seconds]) => Math.max(...windows.map(([, s]) => s)) % seconds === 0),
+    'every window must divide the longest one evenly (they share one counter item)',
+  ),
+);
+
+/**
+ * The `RATE_LIMITS` setting (CDK context `rateLimits`), as JSON; every field is optional and defaults to
+ * {@link DEFAULT_LIMITS_SPEC}. Windows are `[max, seconds]`; staff get `staff_factor` times each `max`.
+ *
+ * @example `{"messages": [[10, 10], [30, 60]], "sockets": 5}`
+ */
+export const limitsSpec = v.strictObject({
+  rooms_opened: v.optional(windowsSpec),
+  messages: v.optional(windowsSpec),
+  typing: v.optional(windowsSpec),
+  sockets: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+  staff_factor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+});
+export type LimitsSpec = v.InferInput<typeof limitsSpec>;
+
+/** Reads a `RATE_LIMITS` JSON text (absent: the defaults); throws with the offending field otherwise. */
+export function parseLimits(text: string | undefined): RateLimits {
+  let raw: unknown = {};
+  if (text) {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new Error('RATE_LIMITS must be JSON');
+    }
+  }
+  const result = v.safeParse(limitsSpec, raw);
+  if (!result.success) {
+    const issue = result.issues[0];
+    throw new Error(`RATE_LIMITS ${v.getDotPath(issue) ?? ''}: ${issue.message}`.replace('  ', ' '));
+  }
+  const spec = { ...DEFAULT_LIMITS_SPEC, ...result.output };
+  const windows = (list: readonly (readonly [number, number])[], factor: number) =>
+    list.map(([max, seconds]) => ({ max: max * factor, seconds }));
+  const forRole = (factor: number) => ({
+    rooms_opened: windows(spec.rooms_opened, factor),
+    messages: windows(spec.messages, factor),
+    typing: windows(spec.typing, factor),
+  });
+  return {
+    customer: forRole(1),
+    staff: forRole(spec.staff_factor),
+    sockets: { customer: spec.sockets, staff: spec.sockets * spec.staff_factor },
+  };
+}

@@ -1,0 +1,153 @@
+import type { Connection, Message, Role, Room, Subscription } from '../domain/types.js';
+import { keys } from './keys.js';
+import type { Item } from './table.js';
+
+/**
+ * How the domain's records are spelled as items and read back. Reads are forgiving (a missing attribute reads
+ * as its empty value; an unknown role reads as a customer), because items outlive the code that wrote them.
+ */
+
+const PREVIEW_LENGTH = 140;
+
+/** The open-rooms shard a room lives in. */
+export function shardOfRoom(roomId: string, shards: number): number {
+  let hash = 0;
+  for (let i = 0; i < roomId.length; i++) hash = (hash * 31 + roomId.charCodeAt(i)) >>> 0;
+  return hash % shards;
+}
+
+export function preview(content: string): string {
+  const chars = [...content];
+  return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
+}
+
+/** Roles are stored as written; anything but staff reads as a customer, the role with less power. */
+export const roleOf = (value: unknown): Role => (value === 'staff' ? 'staff' : 'customer');
+
+export function toStringArray(value: unknown): string[] {
+  if (value instanceof Set) return [...value].map(String).sort();
+  if (Array.isArray(value)) return value.map(String);
+  return [];
+}
+
+export function roomItem(room: Room, shards: number): Item {
+  return {
+    ...keys.room(room.id),
+    type: 'room',
+    id: room.id,
+    room_type: room.roomType,
+    subject: room.subject,
+    status: room.status,
+    customer_id: room.customerId,
+    ...(room.staffIds.length > 0 ? { staff_ids: new Set(room.staffIds) } : {}),
+    created_at: room.createdAt,
+    last_activity_at: room.lastActivityAt,
+    seq: room.lastMessageId,
+    reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
+    gsi1pk: keys.customerRooms(room.customerId),
+    gsi1sk: keys.timeOrdered(room.createdAt, room.id),
+    ...(room.status === 'open'
+      ? {
+          gsi2pk: keys.openRooms(shardOfRoom(room.id, shards)),
+          gsi2sk: keys.timeOrdered(room.lastActivityAt, room.id),
+        }
+      : {}),
+  };
+}
+
+export function toRoom(item: Item): Room {
+  const seq = Number(item.seq ?? 0);
+  const last = item.last_message as Item | undefined;
+  return {
+    id: String(item.id),
+    roomType: String(item.room_type),
+    subject: String(item.subject ?? ''),
+    status: item.status === 'closed' ? 'closed' : 'open',
+    customerId: String(item.customer_id),
+    staffIds: toStringArray(item.staff_ids),
+    createdAt: String(item.created_at),
+    lastActivityAt: String(item.last_activity_at),
+    closedAt: typeof item.closed_at === 'string' ? item.closed_at : null,
+    closedBy: typeof item.closed_by === 'string' ? item.closed_by : null,
+    lastMessageId: seq,
+    lastMessage: last
+      ? {
+          id: seq,
+          senderId: String(last.sender_id),
+          senderRole: roleOf(last.sender_role),
+          preview: String(last.preview),
+          createdAt: String(last.created_at),
+        }
+      : null,
+    reads: readPointers(item.reads),
+  };
+}
+
+export function messageItem(message: Message): Item {
+  return {
+    ...keys.message(message.roomId, message.id),
+    type: 'message',
+    id: message.id,
+    room_id: message.roomId,
+    sender_id: message.senderId,
+    sender_role: message.senderRole,
+    content: message.content,
+    created_at: message.createdAt,
+    ...(message.clientMessageId === null ? {} : { client_message_id: message.clientMessageId }),
+  };
+}
+
+export function toMessage(item: Item): Message {
+  return {
+    id: Number(item.id),
+    roomId: String(item.room_id),
+    senderId: String(item.sender_id),
+    senderRole: roleOf(item.sender_role),
+    content: String(item.content),
+    createdAt: String(item.created_at),
+    clientMessageId: typeof item.client_message_id === 'string' ? item.client_message_id : null,
+  };
+}
+
+export function subscriptionItem(subscription: Subscription, expiresAt: number): Item {
+  return {
+    ...keys.subscription(subscription.roomId, subscription.connectionId),
+    type: 'subscription',
+    room_id: subscription.roomId,
+    connection_id: subscription.connectionId,
+    user_id: subscription.userId,
+    role: subscription.role,
+    connected_at: subscription.connectedAt,
+    ttl: expiresAt,
+  };
+}
+
+export function toSubscription(item: Item): Subscription {
+  return {
+    roomId: String(item.room_id),
+    connectionId: String(item.connection_id),
+    userId: String(item.user_id),
+    role: roleOf(item.role),
+    connectedAt: Number(item.connected_at),
+  };
+}
+
+export function toConnection(item: Item): Connection {
+  return {
+    connectionId: String(item.connection_id),
+    userId: String(item.user_id),
+    role: roleOf(item.role),
+    connectedAt: Number(item.connected_at),
+    rooms: toStringArray(item.rooms),
+    followsQueue: item.follows_queue === true,
+  };
+}
+
+function readPointers(value: unknown): Map<string, number> {
+  const pointers = new Map<string, number>();
+  for (const [key, lastRead] of Object.entries((value as Item | undefined) ?? {})) {
+    if (key.startsWith(keys.readerPrefix))
+      pointers.set(key.slice(keys.readerPrefix.length), Number(lastRead));
+  }
+  return pointers;
+}

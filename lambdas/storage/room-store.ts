@@ -1,0 +1,332 @@
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { BadRequest } from '../domain/errors.js';
+import type {
+  ChatStore,
+  CloseResult,
+  HistoryRequest,
+  MarkReadResult,
+  MembershipResult,
+  PageRequest,
+} from '../domain/ports.js';
+import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
+import { roomItem, toMessage, toRoom } from './items.js';
+import { keys, MAX_SEQ, pad } from './keys.js';
+import type { Item, Table } from './table.js';
+
+type RoomPorts =
+  | 'createRoom'
+  | 'getRoom'
+  | 'listCustomerRooms'
+  | 'listStaffRooms'
+  | 'listOpenRooms'
+  | 'openRoomIdsOf'
+  | 'listMessages'
+  | 'markRead'
+  | 'addStaff'
+  | 'removeStaff'
+  | 'closeRoom';
+
+/**
+ * Rooms and what hangs off the room item: the lists of rooms (a customer's, a staff member's, the open ones),
+ * message history, staff membership and read pointers. Every change to a room is one conditional update of
+ * the room item whose refusal reports why.
+ */
+export class RoomStore implements Pick<ChatStore, RoomPorts> {
+  constructor(
+    private readonly table: Table,
+    /** Partitions of the open-rooms index. */
+    private readonly shards: number,
+  ) {}
+
+  async createRoom(room: Room): Promise<void> {
+    await this.table.db.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: roomItem(room, this.shards),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getRoom(roomId: string): Promise<Room | null> {
+    const { Item } = await this.table.db.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.room(roomId), ConsistentRead: true }),
+    );
+    return Item ? toRoom(Item) : null;
+  }
+
+  async listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>> {
+    const { items, next } = await this.newestFirstInGsi1(keys.customerRooms(customerId), page);
+    return { items: items.map(toRoom), nextCursor: next };
+  }
+
+  /** Member items of the open rooms the staff member joined, then the rooms themselves in one batch. */
+  async listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>> {
+    const { items, next } = await this.newestFirstInGsi1(keys.staffRooms(staffId), page);
+    const rooms = await this.getRooms(items.map((member) => String(member.room_id)));
+    return { items: rooms, nextCursor: next };
+  }
+
+  private newestFirstInGsi1(partition: string, page: PageRequest) {
+    return this.table.queryPage(
+      {
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        ScanIndexForward: false,
+      },
+      page,
+      (key) => key.gsi1pk === partition,
+    );
+  }
+
+  /**
+   * The open rooms of every shard, merged newest activity first. The cursor is the sort key of the last room
+   * returned, which is unique (`time#id`), so each shard resumes strictly after it.
+   */
+  async listOpenRooms(page: PageRequest): Promise<Page<Room>> {
+    const after = page.cursor === undefined ? undefined : decodeOpenRoomsCursor(page.cursor);
+    const perShard = await Promise.all(
+      Array.from({ length: this.shards }, (_, shard) =>
+        this.table.queryAll(
+          {
+            IndexName: 'gsi2',
+            KeyConditionExpression: after === undefined ? 'gsi2pk = :pk' : 'gsi2pk = :pk AND gsi2sk < :after',
+            ExpressionAttributeValues: {
+              ':pk': keys.openRooms(shard),
+              ...(after === undefined ? {} : { ':after': after }),
+            },
+            ScanIndexForward: false,
+          },
+          page.limit + 1,
+        ),
+      ),
+    );
+    const merged = perShard.flat().sort((a, b) => String(b.gsi2sk).localeCompare(String(a.gsi2sk)));
+    const items = merged.slice(0, page.limit);
+    const last = items.at(-1);
+    const nextCursor =
+      merged.length > page.limit && last ? Buffer.from(String(last.gsi2sk)).toString('base64url') : null;
+    return { items: items.map(toRoom), nextCursor };
+  }
+
+  async openRoomIdsOf(actor: Actor): Promise<string[]> {
+    if (actor.role === 'staff') {
+      const members = await this.table.queryAll({
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.staffRooms(actor.userId) },
+      });
+      return members.map((member) => String(member.room_id));
+    }
+    const rooms = await this.table.queryAll({
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      FilterExpression: '#status = :open',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': keys.customerRooms(actor.userId), ':open': 'open' },
+    });
+    return rooms.map((room) => String(room.id));
+  }
+
+  async listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
+    const { limit, before, after } = request;
+    const forward = after !== undefined;
+    let range: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>;
+    if (after !== undefined) {
+      range = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':pk': keys.room(roomId).pk,
+          ':lo': keys.message(roomId, Math.min(after + 1, MAX_SEQ)).sk,
+          ':hi': keys.message(roomId, MAX_SEQ).sk,
+        },
+      };
+    } else if (before !== undefined) {
+      if (before <= 1) return { items: [], hasMore: false };
+      range = {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':pk': keys.room(roomId).pk,
+          ':lo': `${keys.messagePrefix}${pad(1)}`,
+          ':hi': keys.message(roomId, Math.min(before - 1, MAX_SEQ)).sk,
+        },
+      };
+    } else {
+      range = {
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': keys.room(roomId).pk, ':prefix': keys.messagePrefix },
+      };
+    }
+    const items = await this.table.queryAll({ ...range, ScanIndexForward: forward }, limit + 1);
+    const hasMore = items.length > limit;
+    const page = items.slice(0, limit).map(toMessage);
+    return { items: forward ? page : page.reverse(), hasMore };
+  }
+
+  async markRead(
+    roomId: string,
+    userId: string,
+    messageId: number,
+    ownerId?: string,
+  ): Promise<MarkReadResult> {
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'SET #reads.#me = :n',
+      ConditionExpression:
+        'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+        (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
+      ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
+    });
+    if ('room' in result) return { kind: 'updated', room: result.room };
+    const { seen } = result;
+    if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
+      return { kind: 'not_found' };
+    if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
+    return { kind: 'unchanged', room: toRoom(seen) };
+  }
+
+  async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
+      ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(staffId), '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':me_set': new Set([staffId]),
+        ':me': staffId,
+        ':zero': 0,
+        ':open': 'open',
+      },
+    });
+    if ('seen' in result) {
+      if (result.seen === null) return { kind: 'not_found' };
+      if (result.seen.status !== 'open') return { kind: 'closed' };
+      return { kind: 'unchanged', room: toRoom(result.seen) };
+    }
+    await this.putMember(roomId, staffId, at);
+    return { kind: 'changed', room: result.room };
+  }
+
+  async removeStaff(roomId: string, staffId: string): Promise<MembershipResult> {
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'DELETE staff_ids :me_set',
+      ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
+    });
+    if ('seen' in result)
+      return result.seen === null ? { kind: 'not_found' } : { kind: 'unchanged', room: toRoom(result.seen) };
+    await this.table.db.send(
+      new DeleteCommand({ TableName: this.table.name, Key: keys.member(roomId, staffId) }),
+    );
+    return { kind: 'changed', room: result.room };
+  }
+
+  async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
+    const result = await this.updateRoom(roomId, {
+      UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
+      ConditionExpression:
+        'attribute_exists(pk) AND #status = :open' +
+        (ownerId === undefined ? '' : ' AND customer_id = :owner'),
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':closed': 'closed',
+        ':open': 'open',
+        ':at': at,
+        ':by': by,
+        ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+      },
+    });
+    if ('seen' in result) {
+      const { seen } = result;
+      if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
+        return { kind: 'not_found' };
+      return { kind: 'unchanged', room: toRoom(seen) };
+    }
+    const { room } = result;
+    // A closed room leaves its staff members' lists of open rooms.
+    await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
+    return { kind: 'changed', room };
+  }
+
+  /**
+   * A conditional update of a room item: the room as it is now, or, when the condition refused the write,
+   * the item as the condition saw it (null when there is no such room).
+   */
+  private async updateRoom(
+    roomId: string,
+    update: Pick<
+      UpdateCommandInput,
+      'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<{ room: Room } | { seen: Item | null }> {
+    try {
+      const { Attributes } = await this.table.db.send(
+        new UpdateCommand({
+          ...update,
+          TableName: this.table.name,
+          Key: keys.room(roomId),
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { room: toRoom(Attributes as Item) };
+    } catch (error) {
+      return { seen: await this.table.itemSeenBy(error, keys.room(roomId)) };
+    }
+  }
+
+  /**
+   * Records a staff member's membership, listed under their open rooms. A close that landed between the room
+   * update and this write would have missed the new item, so the room is read back and, if it closed in the
+   * meantime, the item leaves the list again.
+   */
+  async putMember(roomId: string, staffId: string, at: string): Promise<void> {
+    await this.table.db.send(
+      new PutCommand({
+        TableName: this.table.name,
+        Item: {
+          ...keys.member(roomId, staffId),
+          type: 'member',
+          room_id: roomId,
+          user_id: staffId,
+          role: 'staff',
+          joined_at: at,
+          gsi1pk: keys.staffRooms(staffId),
+          gsi1sk: keys.timeOrdered(at, roomId),
+        },
+      }),
+    );
+    const room = await this.getRoom(roomId);
+    if (room?.status !== 'open') await this.unlistMember(roomId, staffId);
+  }
+
+  /** Takes a membership off the staff member's list of open rooms (the item stays, for the record). */
+  private async unlistMember(roomId: string, staffId: string): Promise<void> {
+    await this.table.updateIfExists(keys.member(roomId, staffId), {
+      UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+    });
+  }
+
+  /** Rooms by id, in the order asked for; a room that is gone is left out. */
+  private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
+    const found = new Map<string, Room>();
+    for (const item of await this.table.batchGet(roomIds.map((id) => keys.room(id)))) {
+      found.set(String(item.id), toRoom(item));
+    }
+    return roomIds.flatMap((id) => found.get(id) ?? []);
+  }
+}
+
+function decodeOpenRoomsCursor(cursor: string): string {
+  const value = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value))
+    throw new BadRequest('Invalid cursor', 'invalid_cursor');
+  return value;
+}
