@@ -192,7 +192,7 @@ export class Outbox {
     const { item } = inFlight;
     item.reject(
       new ChatTimeoutError(
-        `Message ${item.clientMessageId} was not acknowledged after ${item.attempts} attempts`,
+        `Not sent: no answer from the server after ${item.attempts} attempts`,
         item.attempts,
         this.roomId,
         item.clientMessageId,

@@ -1,15 +1,16 @@
 import { Emitter } from './emitter.js';
+import { routeError } from './error-routing.js';
 import { ChatClosedError, ChatError, type ChatGatewayError, ChatSocketError } from './errors.js';
 import { FollowedRoom, type RoomHost } from './followed-room.js';
 import { readFrame } from './frames.js';
-import { newClientMessageId, type PendingSend, RETRYABLE_CODES } from './outbox.js';
+import { newClientMessageId, type PendingSend } from './outbox.js';
 import {
   type ChatSocketEvents,
   type ChatSocketOptions,
   type FollowOptions,
   subscriptionOptions,
 } from './socket-types.js';
-import { Subscription } from './subscription.js';
+import { StaffQueue } from './staff-queue.js';
 import { type ConnectionState, Transport, type WebSocketFactory } from './transport.js';
 import type { ErrorData, Message, QueueEventData, Room, RoomEventData, ServerFrame } from './wire.js';
 
@@ -29,9 +30,9 @@ const DELIVERED_KEYS = 5_000;
 
 /**
  * One WebSocket for everything a person follows, kept alive across dropped connections. It composes a
- * {@link Transport} (the socket, heartbeat, reconnects), one {@link Subscription} per followed room (and the
- * staff queue), the pure room sync of `room-sync.ts` (watermarks, gaps, catch-up decisions) and one
- * {@link Outbox} per room (sends, acks, retries).
+ * {@link Transport} (the socket, heartbeat, reconnects), one {@link FollowedRoom} per followed room (its
+ * subscription, the pure room sync of `room-sync.ts`, its outbox of sends, acks and retries), the
+ * {@link StaffQueue}, and the pure routing of error frames (`error-routing.ts`).
  *
  * - `follow(roomId)` subscribes (again after every reconnect) and, after each subscription, catches up the
  *   room from its last delivered message id through the history endpoint: `message` events deliver every
@@ -59,8 +60,7 @@ export class ChatSocket {
   private readonly events = new Emitter<ChatSocketEvents>();
   private readonly rooms = new Map<string, FollowedRoom>();
   private readonly host: RoomHost;
-  /** The staff queue's subscription, between followQueue() and unfollowQueue(). */
-  private queue: Subscription | undefined;
+  private readonly queue: StaffQueue;
   /** `room_id#id` of delivered messages, oldest first: a message of a queue-only room is emitted once. */
   private readonly delivered = new Set<string>();
   /** This socket's user, as the server names it in its `subscribed` answers. */
@@ -71,6 +71,15 @@ export class ChatSocket {
   constructor(options: ChatSocketOptions) {
     this.options = options;
     this.host = this.makeHost();
+    this.queue = new StaffQueue(
+      {
+        write: (frame) => this.transport.write(frame),
+        probe: () => this.transport.probe(),
+        error: (error) => this.emit('error', error),
+        event: (data) => this.emit('queue', data),
+      },
+      subscriptionOptions(options),
+    );
     const impl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketFactory }).WebSocket;
     if (!impl) throw new Error('No WebSocket implementation: pass options.WebSocket (e.g. the ws package)');
     this.transport = new Transport(
@@ -167,33 +176,17 @@ export class ChatSocket {
    */
   followQueue(): Promise<void> {
     if (this.closed) return Promise.reject(new ChatClosedError());
-    if (!this.queue) {
-      this.queue = new Subscription(
-        'the staff queue',
-        {
-          write: () => this.transport.write({ type: 'subscribe', queue: true }),
-          unanswered: () => this.transport.probe(),
-          exhausted: (error) => this.emit('error', error),
-        },
-        subscriptionOptions(this.options),
-      );
-      this.queue.request();
-    }
-    return this.queue.wait();
+    return this.queue.follow();
   }
 
   /** Stops following the staff queue; followed rooms are not affected. */
   unfollowQueue(): void {
-    const queue = this.queue;
-    if (!queue) return;
-    this.queue = undefined;
-    if (queue.requested) this.transport.write({ type: 'unsubscribe', queue: true });
-    queue.dispose(new ChatClosedError('The staff queue is no longer followed'));
+    this.queue.unfollow();
   }
 
   /** Whether {@link followQueue} is in force (confirmed or not). */
   followsQueue(): boolean {
-    return this.queue !== undefined;
+    return this.queue.followed;
   }
 
   /** Unacknowledged sends of a room, oldest first (the one in flight included). */
@@ -248,8 +241,7 @@ export class ChatSocket {
     );
     for (const room of this.rooms.values()) room.dispose(new ChatClosedError());
     this.rooms.clear();
-    this.queue?.dispose(new ChatClosedError());
-    this.queue = undefined;
+    this.queue.dispose(new ChatClosedError());
     this.transport.close();
   }
 
@@ -257,13 +249,13 @@ export class ChatSocket {
   // Connection
 
   private onOpen(): void {
-    this.queue?.request();
+    this.queue.opened();
     for (const room of this.rooms.values()) room.subscription.request();
   }
 
   /** The socket is gone: subscriptions are void, sends in flight go again after reconnecting. */
   private onLost(): void {
-    this.queue?.reset();
+    this.queue.lost();
     for (const room of this.rooms.values()) room.lost();
   }
 
@@ -325,7 +317,7 @@ export class ChatSocket {
 
   private onRoomFrame(data: RoomEventData | QueueEventData): void {
     if ('queue' in data) {
-      this.onQueueEvent(data);
+      this.queue.answered(data);
       return;
     }
     if (data.event === 'subscribed') {
@@ -351,29 +343,12 @@ export class ChatSocket {
    * Subscribes and sends are idempotent, so retrying one that did succeed costs a duplicate answer only.
    */
   private onGatewayError(error: ChatGatewayError): void {
-    this.queue?.failed(error);
+    this.queue.failed(error);
     for (const room of this.rooms.values()) {
       room.subscription.failed(error);
       room.outbox.fail(error);
     }
     this.emit('error', error);
-  }
-
-  private onQueueEvent(data: QueueEventData): void {
-    if (data.event === 'subscribed') {
-      if (!this.queue) {
-        // An unsubscribe the server handled before this subscribe (frames of a socket may run concurrently).
-        this.transport.write({ type: 'unsubscribe', queue: true });
-        return;
-      }
-      this.queue.confirm();
-    } else if (this.queue) {
-      // The answer to an earlier unsubscribe, handled after a newer subscribe: subscribe again.
-      this.queue.reset();
-      this.queue.request();
-      return;
-    }
-    this.emit('queue', data);
   }
 
   private onSubscribed(snapshot: Room, userId: string): void {
@@ -390,7 +365,7 @@ export class ChatSocket {
   private accept(message: Message): void {
     const room = this.rooms.get(message.room_id);
     if (room) room.accept(message);
-    else if (this.queue && this.remember(message)) this.emit('message', message);
+    else if (this.queue.followed && this.remember(message)) this.emit('message', message);
   }
 
   /** Records a delivered message; false if it was delivered already. */
@@ -433,39 +408,35 @@ export class ChatSocket {
       data.room_id,
       data.client_message_id,
     );
-    const retryable = RETRYABLE_CODES.has(data.code);
-    if (data.frame_type === 'subscribe' && data.room_id === undefined && this.queue?.requested) {
-      // Only the queue's subscribe has no room_id.
-      if (retryable) {
+    const route = routeError(data, {
+      queueRequested: this.queue.requested,
+      inFlight: (roomId) => {
+        const room = this.rooms.get(roomId);
+        return room ? (room.outbox.inFlightId() ?? null) : undefined;
+      },
+    });
+    const room = 'roomId' in route ? this.rooms.get(route.roomId) : undefined;
+    // A retried failure is the request's own business; a final one is also reported.
+    if (route.to === 'queue') {
+      if (route.retry) {
         this.queue.failed(error);
         return;
       }
-      this.queue.dispose(error);
-      this.queue = undefined;
-      this.emit('error', error);
-      return;
-    }
-    const room = data.room_id === undefined ? undefined : this.rooms.get(data.room_id);
-    if (room && data.frame_type === 'subscribe') {
-      if (retryable) {
+      this.queue.refused(error);
+    } else if (route.to === 'subscribe' && room) {
+      if (route.retry) {
         room.subscription.failed(error);
         return;
       }
       // The room does not exist for this user (or no longer): stop following it.
       this.rooms.delete(room.id);
       room.dispose(error);
-      this.emit('error', error);
-      return;
-    }
-    if (room && data.code === 'not_subscribed') {
-      // The server lost this socket's subscription (it expired, was cleaned up, or an unsubscribe was
-      // handled after a newer subscribe).
+    } else if (route.to === 'resubscribe' && room) {
       room.outbox.requeue(data.client_message_id);
       room.resubscribe();
       return;
-    }
-    if (room && data.client_message_id !== undefined && data.client_message_id === room.outbox.inFlightId()) {
-      room.outbox.fail(error, data.client_message_id);
+    } else if (route.to === 'send' && room) {
+      room.outbox.fail(error, route.clientMessageId);
       return;
     }
     this.emit('error', error);
