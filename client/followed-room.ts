@@ -1,3 +1,4 @@
+import { backoffDelay } from './backoff.js';
 import type { ChatError } from './errors.js';
 import type { ChatHttp } from './http.js';
 import { Outbox, type PendingSend } from './outbox.js';
@@ -49,6 +50,9 @@ export class FollowedRoom {
   snapshot: Room | undefined;
   private readWanted = 0;
   private readSent = 0;
+  /** Epoch ms of the last read frame, and the retry of one API Gateway may have refused. */
+  private readSentAt = 0;
+  private readRetryTimer: ReturnType<typeof setTimeout> | undefined;
   private typingActive = false;
   private typingSentAt = 0;
   private typingTimer: ReturnType<typeof setTimeout> | undefined;
@@ -152,6 +156,21 @@ export class FollowedRoom {
     return true;
   }
 
+  /**
+   * API Gateway answered some frame itself (throttled, failed) without saying which: this room's requests
+   * awaiting an answer take it as theirs and are retried. A read sent within `requestTimeoutMs` may be the
+   * frame too: it is sent again after a backoff (moving the read pointer to the same id twice is harmless).
+   */
+  gatewayError(error: ChatError): void {
+    this.subscription.failed(error);
+    this.outbox.fail(error);
+    const { options } = this.host;
+    if (this.readSent === 0 || Date.now() - this.readSentAt > (options.requestTimeoutMs ?? 10_000)) return;
+    this.readSent = 0;
+    clearTimeout(this.readRetryTimer);
+    this.readRetryTimer = setTimeout(() => this.flushRead(), backoffDelay(0, options.retry, options.random));
+  }
+
   /** The server no longer has the subscription: subscribe again, then send what it may have refused. */
   resubscribe(): void {
     this.subscription.reset();
@@ -216,6 +235,7 @@ export class FollowedRoom {
     if (this.readWanted <= this.readSent) return;
     if (this.write({ type: 'read', room_id: this.id, message_id: this.readWanted })) {
       this.readSent = this.readWanted;
+      this.readSentAt = Date.now();
     }
   }
 
@@ -301,6 +321,8 @@ export class FollowedRoom {
     clearTimeout(this.gapTimer);
     clearTimeout(this.catchUpTimer);
     clearTimeout(this.checkTimer);
+    clearTimeout(this.readRetryTimer);
+    this.readRetryTimer = undefined;
     this.typingTimer = undefined;
     this.gapTimer = undefined;
     this.catchUpTimer = undefined;

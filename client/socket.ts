@@ -344,10 +344,7 @@ export class ChatSocket {
    */
   private onGatewayError(error: ChatGatewayError): void {
     this.queue.failed(error);
-    for (const room of this.rooms.values()) {
-      room.subscription.failed(error);
-      room.outbox.fail(error);
-    }
+    for (const room of this.rooms.values()) room.gatewayError(error);
     this.emit('error', error);
   }
 

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ChatError } from '../../client/errors.js';
 import type { ChatSocket } from '../../client/socket.js';
 import { type LocalStack, startLocalStack } from '../../local/stack.js';
-import { eventually, inbox, type TestUser, user, wiretap } from './support.js';
+import { eventually, inbox, next, type TestUser, user, wiretap } from './support.js';
 
 // Real sockets against the local stack, whose gateway answers throttled frames with API Gateway's own
 // `{"message": "Too Many Requests", ...}` frame instead of invoking the route (no mock), and a wiretap that
@@ -77,6 +77,25 @@ describe('ChatSocket under API Gateway throttling', () => {
     await eventually(() => received.length === 1);
     // One socket all along: a throttled frame is not a dead connection.
     expect(tap.sockets).toHaveLength(1);
+  });
+
+  it('sends a throttled read pointer again, and the room hears it', async () => {
+    const room = await alice.http.createRoom();
+    await sam.http.sendMessage(room.id, 'one'); // joins, and leaves alice's read pointer at 0
+    const tap = wiretap();
+    const customer = track(alice.socket({ WebSocket: tap.WebSocket, ...fast }));
+    const staff = track(sam.socket(fast));
+    await Promise.all([customer.follow(room.id), staff.follow(room.id)]);
+    const receipt = next(staff, 'read_receipt', (e) => e.user_id === 'alice');
+    stack.webSocket.throttle('read', 1);
+    customer.markRead(room.id, 1);
+    expect(await receipt).toMatchObject({ room_id: room.id, user_id: 'alice', message_id: 1 });
+    expect(tap.sent.filter((f) => f.type === 'read')).toEqual([
+      { type: 'read', room_id: room.id, message_id: 1 },
+      { type: 'read', room_id: room.id, message_id: 1 },
+    ]);
+    const detail = await alice.http.getRoom(room.id);
+    expect(detail.members.find((m) => m.user_id === 'alice')?.last_read).toBe(1);
   });
 
   it('retries a throttled staff queue subscribe until it is confirmed', async () => {
