@@ -46,9 +46,18 @@ export class ChatSocketError extends ChatError {
     readonly frameType?: string,
     readonly roomId?: string,
     readonly clientMessageId?: string,
+    /** With `rate_limited`: seconds until the limit allows the frame again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(code, message);
   }
+}
+
+/** How long a failure asks to wait before trying again (a `rate_limited` frame's `retry_after`), in ms. */
+export function retryAfterMs(error: ChatError | undefined): number {
+  return error instanceof ChatSocketError && error.retryAfterSeconds !== undefined
+    ? error.retryAfterSeconds * 1000
+    : 0;
 }
 
 /** The socket was closed or the room unfollowed before the operation could complete. */

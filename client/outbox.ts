@@ -1,5 +1,5 @@
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { type ChatError, ChatTimeoutError } from './errors.js';
+import { type ChatError, ChatTimeoutError, retryAfterMs } from './errors.js';
 import type { Message } from './wire.js';
 
 /** A message the client has accepted but the server has not acknowledged yet. */
@@ -139,7 +139,11 @@ export class Outbox {
       this.giveUp();
       return;
     }
-    const delay = backoffDelay(item.attempts - 1, this.options.retry, this.options.random);
+    // No sooner than a rate limit says it allows the frame again.
+    const delay = Math.max(
+      backoffDelay(item.attempts - 1, this.options.retry, this.options.random),
+      retryAfterMs(error),
+    );
     this.inFlight = {
       item,
       backoff: true,

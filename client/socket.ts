@@ -404,6 +404,7 @@ export class ChatSocket {
       data.frame_type,
       data.room_id,
       data.client_message_id,
+      data.retry_after,
     );
     const route = routeError(data, {
       queueRequested: this.queue.requested,

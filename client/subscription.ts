@@ -1,5 +1,5 @@
 import { type BackoffOptions, backoffDelay } from './backoff.js';
-import { type ChatError, ChatTimeoutError } from './errors.js';
+import { type ChatError, ChatTimeoutError, retryAfterMs } from './errors.js';
 
 export interface SubscriptionOptions {
   /** No answer for this long counts as a failed attempt. @default 10_000 */
@@ -108,7 +108,9 @@ export class Subscription {
       if (this.failures === maxAttempts) this.io.exhausted(timeout);
     }
     this.phase = 'backoff';
-    this.arm(backoffDelay(this.failures - 1, this.options.retry, this.options.random), () => {
+    const delay = backoffDelay(this.failures - 1, this.options.retry, this.options.random);
+    // No sooner than a rate limit says it allows the frame again.
+    this.arm(Math.max(delay, retryAfterMs(error)), () => {
       this.phase = 'idle';
       this.request();
     });

@@ -415,6 +415,29 @@ describe('ChatSocket requests that get no answer', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it('waits the retry_after of a rate_limited refusal before sending again', async () => {
+    const t = setup(() => [], { retry: { baseMs: 1, maxMs: 5 } });
+    await followed(t, 0, 0);
+    t.client.send(ROOM, 'slow down', 'c-1').catch(() => undefined); // rejected when the test closes
+    const writes = () => t.ws().sent.filter((f) => f.type === 'message').length;
+    t.ws().push({
+      type: 'error',
+      data: {
+        code: 'rate_limited',
+        message: 'Too many messages: try again in 1 s',
+        frame_type: 'message',
+        room_id: ROOM,
+        client_message_id: 'c-1',
+        retry_after: 0.3,
+      },
+    });
+    await sleep(100);
+    expect(writes()).toBe(1);
+    await sleep(400);
+    expect(writes()).toBe(2);
+    expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-1']);
+  });
+
   it('rejects a send with ChatTimeoutError after maxAttempts unacknowledged writes, and sends the next', async () => {
     const t = setup(() => [], { ackTimeoutMs: 30, maxAttempts: 2 });
     await followed(t, 0, 0);
