@@ -21,9 +21,12 @@ export type IncomingFrame =
  *   `connectionId` and `requestId`, as seen in `wscat` transcripts against deployed APIs, e.g.
  *   `{"message": "Internal server error", "connectionId":"Qyi07eCbtjMCJKw=", "requestId":"Qyi3UG41tjMFlUg="}`);
  * - `{"message": "Forbidden", "connectionId": "…", "requestId": "…"}` for a frame no route (and no
- *   `$default`) takes.
+ *   `$default`) takes (the same shape, seen in Lambda code that mimics API Gateway's frames).
  *
- * None of them says which frame it answers.
+ * AWS documents the throttling (429, "Too Many Requests") but not the WebSocket frame's exact bytes; the
+ * throttled frame is taken to have the shape of the two observed ones. So the client keys on the absence of
+ * `type` and the presence of a string `message`, and treats an unknown `message` as a retryable
+ * `gateway_error` rather than ignoring it. None of them says which frame it answers.
  */
 const GATEWAY_CODES: Readonly<Record<string, string>> = {
   'Too Many Requests': 'throttled',
