@@ -46,14 +46,58 @@ export class ChatSocketError extends ChatError {
     readonly frameType?: string,
     readonly roomId?: string,
     readonly clientMessageId?: string,
+    /** With `rate_limited`: seconds until the limit allows the frame again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(code, message);
   }
+}
+
+/** How long a failure asks to wait before trying again (a `rate_limited` frame's `retry_after`), in ms. */
+export function retryAfterMs(error: ChatError | undefined): number {
+  return error instanceof ChatSocketError && error.retryAfterSeconds !== undefined
+    ? error.retryAfterSeconds * 1000
+    : 0;
 }
 
 /** The socket was closed or the room unfollowed before the operation could complete. */
 export class ChatClosedError extends ChatError {
   constructor(message = 'The chat socket was closed') {
     super('closed', message);
+  }
+}
+
+/**
+ * API Gateway answered a frame itself, with no `type`: the route was throttled (`Too Many Requests`), its
+ * integration failed (`Internal server error`) or the frame was refused (`Forbidden`). `code` is
+ * `throttled`, `internal_error` or `forbidden` (`gateway_error` for any other message); the frame says
+ * nothing about which request it answers.
+ */
+export class ChatGatewayError extends ChatError {
+  constructor(
+    code: string,
+    message: string,
+    readonly requestId?: string,
+    readonly connectionId?: string,
+  ) {
+    super(code, message);
+  }
+}
+
+/**
+ * A request the client awaits (a subscribe, the staff queue's subscribe, a send) got no successful answer
+ * after its attempts: no answer in time, or only retryable failures. `cause` holds the last failure, if
+ * there was an answer at all. `code` is `timeout`.
+ */
+export class ChatTimeoutError extends ChatError {
+  constructor(
+    message: string,
+    readonly attempts: number,
+    readonly roomId?: string,
+    readonly clientMessageId?: string,
+    options?: { cause?: unknown },
+  ) {
+    super('timeout', message);
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }

@@ -156,6 +156,8 @@ export interface ErrorData {
   readonly client_message_id?: string;
   readonly details?: readonly { readonly field: string; readonly message: string }[];
   readonly request_id?: string;
+  /** With `rate_limited`: seconds until the limit allows the frame again. */
+  readonly retry_after?: number;
 }
 
 /** Every frame the server sends. */

@@ -82,6 +82,13 @@ export interface WebSocketGateway {
    * tests use it to prove that a stale connection is cleaned up by the next fan-out's `GoneException`.
    */
   drop(connectionId: string): void;
+  /**
+   * Throttles the next `frames` frames routed to `routeKey` (on any socket), as a route's throttling limit in
+   * AWS does: the route is not invoked, and the socket gets API Gateway's own throttling frame instead,
+   * `{"message": "Too Many Requests", "connectionId": …, "requestId": …}` (no `type`). Counts add up;
+   * `0` clears what is left.
+   */
+  throttle(routeKey: string, frames: number): void;
   /** Closes every socket with 1001 (running `$disconnect` for each), waits for running handlers, then stops. */
   close(): Promise<void>;
 }
@@ -165,6 +172,8 @@ class LocalWebSocketGateway implements WebSocketGateway {
   private readonly log: (line: string) => void;
   private readonly newConnectionId: () => string;
   private rateWindow = { second: 0, count: 0 };
+  /** Frames still to throttle, per route key (see `throttle()`). */
+  private readonly throttled = new Map<string, number>();
   private closing: Promise<void> | undefined;
 
   constructor(private readonly options: WebSocketGatewayOptions) {
@@ -215,6 +224,20 @@ class LocalWebSocketGateway implements WebSocketGateway {
     this.connections.delete(connectionId);
     conn.ws.terminate();
     this.log(`WS drop ${connectionId} (no $disconnect)`);
+  }
+
+  throttle(routeKey: string, frames: number): void {
+    if (frames > 0) this.throttled.set(routeKey, (this.throttled.get(routeKey) ?? 0) + frames);
+    else this.throttled.delete(routeKey);
+  }
+
+  /** Takes one of the route's throttled frames, if any are left. */
+  private takeThrottled(routeKey: string): boolean {
+    const left = this.throttled.get(routeKey) ?? 0;
+    if (left <= 0) return false;
+    if (left === 1) this.throttled.delete(routeKey);
+    else this.throttled.set(routeKey, left - 1);
+    return true;
   }
 
   close(): Promise<void> {
@@ -453,6 +476,14 @@ class LocalWebSocketGateway implements WebSocketGateway {
     if (!route) {
       this.sendText(conn, JSON.stringify({ message: 'Forbidden', connectionId, requestId: times.requestId }));
       this.log(`WS ${routeKey} ${connectionId} no route ${Date.now() - started}ms`);
+      return;
+    }
+    if (this.takeThrottled(routeKey)) {
+      // What API Gateway answers a frame over the route's (or the account's) throttling limit, in place of
+      // invoking the route.
+      const frame = { message: 'Too Many Requests', connectionId, requestId: times.requestId };
+      this.sendText(conn, JSON.stringify(frame));
+      this.log(`WS ${routeKey} ${connectionId} throttled ${Date.now() - started}ms`);
       return;
     }
     const event = messageEvent(conn.ctx, times, routeKey, body, isBinary);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ChatClosedError } from '../../client/errors.js';
+import { ChatClosedError, ChatGatewayError, ChatTimeoutError } from '../../client/errors.js';
 import type { ChatHttp } from '../../client/http.js';
 import { ChatSocket, type ChatSocketOptions, type WebSocketLike } from '../../client/socket.js';
 import type { Message, Room, ServerFrame } from '../../client/wire.js';
@@ -319,5 +319,169 @@ describe('ChatSocket against a scripted server', () => {
     t.client.unfollow(ROOM);
     await sleep(1_100);
     expect(t.ws().frames()).toEqual(['subscribe']);
+  });
+});
+
+const subscribes = (ws: FakeServerSocket) => ws.sent.filter((f) => f.type === 'subscribe');
+const throttledFrame = (): ServerFrame =>
+  ({ message: 'Too Many Requests', connectionId: 'c1=', requestId: 'r1=' }) as unknown as ServerFrame;
+
+describe('ChatSocket requests that get no answer', () => {
+  const quick = { requestTimeoutMs: 40, maxAttempts: 3, retry: { baseMs: 1, maxMs: 5 } } as const;
+
+  it('sends a subscribe again when it goes unanswered, and resolves on the late answer', async () => {
+    const t = setup(() => [], quick);
+    t.client.connect();
+    await sleep(10);
+    const follow = t.client.follow(ROOM, { after: 0 });
+    await sleep(70);
+    expect(subscribes(t.ws()).length).toBe(2);
+    t.ws().push(subscribed(0));
+    await expect(follow).resolves.toMatchObject({ id: ROOM });
+    await sleep(100);
+    expect(subscribes(t.ws()).length).toBe(2);
+  });
+
+  it('rejects follow() with ChatTimeoutError after maxAttempts, keeps trying, and subscribes in the end', async () => {
+    const t = setup(() => [message(1)], quick);
+    const errors: unknown[] = [];
+    t.client.on('error', (e) => errors.push(e));
+    t.client.connect();
+    await sleep(10);
+    const error = await t.client.follow(ROOM, { after: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatTimeoutError);
+    expect(error).toMatchObject({ code: 'timeout', attempts: 3, roomId: ROOM });
+    expect(errors).toEqual([error]);
+    expect(t.client.follows(ROOM)).toBe(true);
+    const sent = subscribes(t.ws()).length;
+    await sleep(120);
+    expect(subscribes(t.ws()).length).toBeGreaterThan(sent);
+    // The server answers at last: the room is subscribed and caught up.
+    const got: number[] = [];
+    t.client.on('message', (m) => got.push(m.id));
+    const again = t.client.follow(ROOM);
+    t.ws().push(subscribed(1));
+    await expect(again).resolves.toMatchObject({ id: ROOM });
+    await sleep(20);
+    expect(got).toEqual([1]);
+  });
+
+  it('retries a subscribe answered by API Gateway’s throttling frame, and rejects with the cause after maxAttempts', async () => {
+    const t = setup(() => [], { ...quick, requestTimeoutMs: 5_000 });
+    t.client.connect();
+    await sleep(10);
+    const follow = t.client.follow(ROOM, { after: 0 }).catch((e: unknown) => e);
+    for (let i = 0; i < 3; i++) {
+      await sleep(15);
+      t.ws().push(throttledFrame());
+    }
+    const error = await follow;
+    expect(subscribes(t.ws()).length).toBe(3);
+    expect(error).toBeInstanceOf(ChatTimeoutError);
+    expect((error as Error).cause).toBeInstanceOf(ChatGatewayError);
+    expect((error as Error).cause).toMatchObject({ code: 'throttled', requestId: 'r1=' });
+  });
+
+  it('rejects followQueue() with ChatTimeoutError after maxAttempts and still subscribes the queue later', async () => {
+    const t = setup(() => [], quick);
+    t.client.connect();
+    await sleep(10);
+    const error = await t.client.followQueue().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChatTimeoutError);
+    expect(t.client.followsQueue()).toBe(true);
+    const queueEvents: string[] = [];
+    t.client.on('queue', (e) => queueEvents.push(e.event));
+    await sleep(60);
+    t.ws().push({ type: 'room', data: { event: 'subscribed', queue: true, user_id: 'sam' } });
+    await expect(t.client.followQueue()).resolves.toBeUndefined();
+    expect(queueEvents).toEqual(['subscribed']);
+  });
+
+  it('resends a send answered by API Gateway’s error frame with the same id, on the same socket', async () => {
+    const t = setup(() => [], { retry: { baseMs: 1, maxMs: 5 } });
+    await followed(t, 0, 0);
+    const sending = t.client.send(ROOM, 'hello', 'c-1');
+    t.ws().push({
+      message: 'Internal server error',
+      connectionId: 'c1=',
+      requestId: 'r2=',
+    } as unknown as ServerFrame);
+    await sleep(30);
+    const sends = t.ws().sent.filter((f) => f.type === 'message');
+    expect(sends.map((f) => f.client_message_id)).toEqual(['c-1', 'c-1']);
+    const stored = message(1, { sender_id: 'alice', client_message_id: 'c-1', content: 'hello' });
+    t.ws().push({ type: 'ack', data: { client_message_id: 'c-1', duplicate: false, message: stored } });
+    await expect(sending).resolves.toEqual(stored);
+    expect(t.sockets).toHaveLength(1);
+  });
+
+  it('waits the retry_after of a rate_limited refusal before sending again', async () => {
+    const t = setup(() => [], { retry: { baseMs: 1, maxMs: 5 } });
+    await followed(t, 0, 0);
+    t.client.send(ROOM, 'slow down', 'c-1').catch(() => undefined); // rejected when the test closes
+    const writes = () => t.ws().sent.filter((f) => f.type === 'message').length;
+    t.ws().push({
+      type: 'error',
+      data: {
+        code: 'rate_limited',
+        message: 'Too many messages: try again in 1 s',
+        frame_type: 'message',
+        room_id: ROOM,
+        client_message_id: 'c-1',
+        retry_after: 0.3,
+      },
+    });
+    await sleep(100);
+    expect(writes()).toBe(1);
+    await sleep(400);
+    expect(writes()).toBe(2);
+    expect(t.client.pending(ROOM).map((p) => p.clientMessageId)).toEqual(['c-1']);
+  });
+
+  it('rejects a send with ChatTimeoutError after maxAttempts unacknowledged writes, and sends the next', async () => {
+    const t = setup(() => [], { ackTimeoutMs: 30, maxAttempts: 2 });
+    await followed(t, 0, 0);
+    const first = t.client.send(ROOM, 'never acked', 'c-1').catch((e: unknown) => e);
+    const second = t.client.send(ROOM, 'next', 'c-2');
+    // Every missing ack drops the connection; the send goes again on the next one.
+    await sleep(50);
+    t.ws().push(subscribed(0));
+    const error = await first;
+    expect(error).toBeInstanceOf(ChatTimeoutError);
+    expect(error).toMatchObject({ code: 'timeout', attempts: 2, clientMessageId: 'c-1' });
+    const written = t.sockets.flatMap((ws) => ws.sent.filter((f) => f.type === 'message'));
+    expect(written.filter((f) => f.client_message_id === 'c-1')).toHaveLength(2);
+    await sleep(50);
+    t.ws().push(subscribed(0));
+    await sleep(5);
+    const stored = message(1, { sender_id: 'alice', client_message_id: 'c-2', content: 'next' });
+    expect(
+      t
+        .ws()
+        .sent.filter((f) => f.type === 'message')
+        .map((f) => f.client_message_id),
+    ).toContain('c-2');
+    t.ws().push({ type: 'ack', data: { client_message_id: 'c-2', duplicate: false, message: stored } });
+    await expect(second).resolves.toEqual(stored);
+    expect(t.client.pending(ROOM)).toEqual([]);
+  });
+});
+
+describe('ChatSocket and ids completed late', () => {
+  it('shows a confirmed hole that a late resend stored without any push, at the next room check', async () => {
+    // Id 1's put failed; its send was completed later by a resend whose fan-out failed too: only history has it.
+    const store = [message(2)];
+    const t = setup(() => store, { roomCheckMs: 60 });
+    const got: number[] = [];
+    t.client.on('message', (m) => got.push(m.id));
+    await followed(t, 0, 0);
+    t.ws().push({ type: 'message', data: message(2) });
+    await sleep(300);
+    expect(got).toEqual([2]); // 1 is a confirmed hole by now
+    store.unshift(message(1));
+    store.push(message(3));
+    t.ws().push({ type: 'message', data: message(3) }); // later messages keep coming live
+    await sleep(200);
+    expect(got).toEqual([2, 3, 1]);
   });
 });

@@ -435,6 +435,38 @@ describe('local WebSocket gateway', () => {
     });
   });
 
+  describe('route throttling', () => {
+    it('answers throttled frames with API Gateway’s Too Many Requests frame, without invoking the route', async () => {
+      const client = await open(gateway);
+      gateway.throttle('echo', 2);
+      for (const text of ['one', 'two', 'three']) client.ws.send(JSON.stringify({ type: 'echo', text }));
+      client.ws.send('{"type":"work","delay":0,"tag":"other route"}');
+      await client.frame(3);
+      const frames = client.frames.map((f) => JSON.parse(f));
+      const throttled = frames.filter((f) => f.message === 'Too Many Requests');
+      expect(throttled).toEqual([
+        { message: 'Too Many Requests', connectionId: client.id, requestId: expect.stringMatching(AWS_ID) },
+        { message: 'Too Many Requests', connectionId: client.id, requestId: expect.stringMatching(AWS_ID) },
+      ]);
+      expect(throttled[0].requestId).not.toBe(throttled[1].requestId);
+      // Only the third echo reached its route; the other route was not throttled.
+      expect(callsOf('echo').map((c) => JSON.parse(c.event.body).text)).toEqual(['three']);
+      expect(callsOf('work')).toHaveLength(1);
+      client.ws.close();
+      await client.closed;
+    });
+
+    it('throttles nothing more once the count is used up or cleared', async () => {
+      const client = await open(gateway);
+      gateway.throttle('echo', 5);
+      gateway.throttle('echo', 0);
+      client.ws.send('{"type":"echo"}');
+      expect(JSON.parse(await client.frame(0)).routeKey).toBe('echo');
+      client.ws.close();
+      await client.closed;
+    });
+  });
+
   describe('frame and message limits', () => {
     it('closes with 1009 a single 40 KiB frame (over the 32 KiB frame quota) without routing it', async () => {
       const client = await open(gateway);
