@@ -398,6 +398,12 @@ export class ChatSocket {
   }
 
   private onError(data: ErrorData): void {
+    if (data.code === 'token_expired') {
+      // The socket's session ended with its token: reconnect, which asks `auth` for a fresh token or ticket.
+      // What was in flight stays pending and is sent again on the new socket.
+      this.transport.drop();
+      return;
+    }
     const error = new ChatSocketError(
       data.code,
       data.message,

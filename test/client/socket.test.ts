@@ -367,3 +367,46 @@ describe('ChatSocket.followQueue', () => {
     expect((await socket.send(room.id, 'still here')).content).toBe('still here');
   });
 });
+
+describe('ChatSocket when its token expires', () => {
+  it('reconnects with a fresh token after token_expired and stores the send that met it exactly once', async () => {
+    const room = await alice.http.createRoom();
+    let tokens = 0;
+    const socket = track(
+      alice.socket({
+        // Each connection gets a token that expires 2 s after it was minted.
+        auth: async () => {
+          tokens += 1;
+          return { token: await stack.issuer.mint({ userId: 'alice', ttlSeconds: 2 }) };
+        },
+      }),
+    );
+    const received = inbox(socket);
+    await socket.follow(room.id, { after: 0 });
+    await socket.send(room.id, 'in time');
+    expect(tokens).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 3100 - (Date.now() % 1000)));
+    const late = await socket.send(room.id, 'after expiry');
+    expect(late.content).toBe('after expiry');
+    expect(tokens).toBeGreaterThanOrEqual(2);
+    await eventually(() => expect(received.map((m) => m.content)).toEqual(['in time', 'after expiry']));
+    const history = await alice.http.messagesAfter(room.id, 0);
+    expect(history.map((m) => m.content)).toEqual(['in time', 'after expiry']);
+  });
+
+  it('reconnects an idle socket whose heartbeat is answered with token_expired', async () => {
+    let tokens = 0;
+    const socket = track(
+      alice.socket({
+        heartbeatMs: 300,
+        auth: async () => {
+          tokens += 1;
+          return { token: await stack.issuer.mint({ userId: 'alice', ttlSeconds: 1 }) };
+        },
+      }),
+    );
+    await eventually(() => expect(socket.state).toBe('open'));
+    // Every token lasts about a second, so an idle socket keeps being refreshed: the heartbeat notices.
+    await eventually(() => expect(tokens).toBeGreaterThanOrEqual(3), 6000);
+  });
+});
