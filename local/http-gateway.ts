@@ -4,7 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { JwtVerifier } from 'aws-jwt-verify';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { EDGE_HEADERS } from '../lambdas/contract/edge-headers.js';
 import type { HttpRoute } from '../lambdas/contract/routes.js';
+import { attachWebSocketEdge, type WebSocketEdgeOptions } from './edge.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 
 /** What API Gateway's native JWT authorizer is configured with. */
@@ -28,6 +30,13 @@ export interface HttpGatewayOptions {
   /** Requests the API does not route (the web pages, the JWKS); return true when answered. */
   readonly fallback?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
   readonly log?: (line: string) => void;
+  /**
+   * The CloudFront distribution in front, as the stack deploys it: every request first goes through its
+   * viewer-request function (which normalizes `/x/` to `/x`), gains the secret origin header, and `/ws…`
+   * upgrades are forwarded to the WebSocket API. Without it this is the raw HTTP API, which answers 404 for
+   * `/api/chat/rooms/` as AWS does.
+   */
+  readonly edge?: WebSocketEdgeOptions;
 }
 
 export interface HttpGateway {
@@ -45,7 +54,10 @@ interface CompiledRoute {
   readonly params: readonly string[];
 }
 
-/** `/api/chat/rooms/{id}` matches `/api/chat/rooms/abc` and `/api/chat/rooms/abc/`, as API Gateway does. */
+/**
+ * `/api/chat/rooms/{id}` matches `/api/chat/rooms/abc` and nothing else: an HTTP API does not route
+ * `/api/chat/rooms/abc/` to it (the edge in front strips the slash).
+ */
 function compile(route: HttpRoute): CompiledRoute {
   const params: string[] = [];
   const source = route.path
@@ -57,7 +69,7 @@ function compile(route: HttpRoute): CompiledRoute {
       return '([^/]+)';
     })
     .join('/');
-  return { route, pattern: new RegExp(`^${source}/?$`), params };
+  return { route, pattern: new RegExp(`^${source}$`), params };
 }
 
 /**
@@ -87,8 +99,10 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
         log(`${request.method} ${request.url} ${response.statusCode} ${Date.now() - started}ms`),
       );
   });
+  if (options.edge) attachWebSocketEdge(server, options.edge);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (options.edge) throughEdge(request, options.edge);
     const url = new URL(request.url ?? '/', 'http://localhost');
     const origin = request.headers.origin;
     if (origin && (allowOrigins.includes('*') || allowOrigins.includes(origin))) {
@@ -281,6 +295,20 @@ function writeResult(response: ServerResponse, value: unknown): void {
   response.statusCode = structured.statusCode ?? 200;
   const body = structured.body ?? '';
   response.end(structured.isBase64Encoded ? Buffer.from(body, 'base64') : body);
+}
+
+/** What CloudFront does to a request before the HTTP API sees it: the viewer-request function, the origin header. */
+function throughEdge(request: IncomingMessage, edge: WebSocketEdgeOptions): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const edged = edge.viewerRequest(
+    { method: request.method ?? 'GET', url: request.url ?? '/', headers },
+    (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+  );
+  request.url = edged.url;
+  request.headers = { ...edged.headers, [EDGE_HEADERS.originVerify]: edge.originVerify };
 }
 
 function send(response: ServerResponse, status: number, body: unknown): void {

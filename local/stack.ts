@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { allHandlers, httpRoutes, webSocketAuthorizer, webSocketRoutes } from '../lambdas/contract/routes.js';
 import { ENV } from '../lambdas/runtime/config.js';
 import { ensureTable, type LocalDynamo, startDynamo } from './dynamo.js';
+import { createViewerRequest } from './edge.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LambdaRuntime } from './lambda-runtime.js';
@@ -45,6 +47,8 @@ export interface LocalStack {
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
+  /** Runs the handler files, for a test that puts another gateway in front of them. */
+  readonly runtime: LambdaRuntime;
   stop(): Promise<void>;
 }
 
@@ -85,8 +89,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     log,
   });
 
+  // What CloudFront adds on the way to the origins (the stack: a generated secret), so the handlers trust
+  // the viewer address the edge sets, and nobody else's.
+  const originVerify = randomBytes(24).toString('base64url');
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    [ENV.originVerify]: originVerify,
     [ENV.tableName]: tableName,
     [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
     [ENV.jwtIssuer]: issuer.issuer,
@@ -105,6 +113,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     host,
     port: options.httpPort ?? 3000,
     log,
+    edge: {
+      viewerRequest: createViewerRequest(webSocket.stage),
+      target: { host, port: webSocket.port },
+      originVerify,
+    },
     fallback: async (request, response) => {
       if (request.url === '/.well-known/jwks.json') {
         response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks));
@@ -123,6 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     dynamo,
     webSocket,
     http,
+    runtime,
     async stop() {
       await http.close();
       await webSocket.close();

@@ -75,6 +75,8 @@ export interface WebSocketGateway {
   /** The management API endpoint handlers get as `WS_CALLBACK_URL`, e.g. `http://127.0.0.1:3001/local`. */
   readonly callbackUrl: string;
   readonly port: number;
+  /** The stage name, the WebSocket URL's path. */
+  readonly stage: string;
   /** Ids of the connections whose `$connect` succeeded and that are still open. */
   connectionIds(): string[];
   /**
@@ -163,7 +165,7 @@ class LocalWebSocketGateway implements WebSocketGateway {
   /** Sockets whose handshake has not completed; `close()` cuts them. */
   private readonly handshakes = new Set<Socket>();
   private readonly host: string;
-  private readonly stage: string;
+  readonly stage: string;
   private readonly apiId: string;
   private readonly region: string;
   private readonly idleTimeoutMs: number;

@@ -5,8 +5,11 @@
  * builds its routers from it, so a route cannot exist in one place and not the other. `handler` names the
  * entry file under `lambdas/` (without extension) whose `handler` export serves the route.
  *
- * HTTP paths are declared without a trailing slash: API Gateway HTTP APIs refuse route keys that end in `/`
- * and route `/x/` to the route `/x`, and the local gateway does the same.
+ * HTTP paths are declared without a trailing slash: an HTTP API refuses route keys that end in `/` and does
+ * not route `/x/` to the route `/x` (Powertools for AWS Lambda (Python) asserts exactly this against a real
+ * HTTP API in `tests/e2e/event_handler/test_paths_ending_with_slash.py`). The seed's paths all end in `/`, so
+ * the stack's CloudFront viewer-request function (`lib/edge/viewer-request.js`) strips it before the API
+ * sees it, and the local gateway runs that same function in front of a raw API that answers 404 for `/x/`.
  */
 
 /** What a function may touch; the stack turns it into IAM grants, nothing more. */

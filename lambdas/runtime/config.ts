@@ -29,6 +29,11 @@ export interface Config {
   readonly goneGraceMs: number;
   /** Per-user limits (`RATE_LIMITS`, JSON; see limits-config.ts). */
   readonly rateLimits: RateLimits;
+  /**
+   * The secret header value CloudFront adds to every request it forwards to the APIs: a request carrying it
+   * came through the edge, so its `x-chat-viewer-address` is the viewer's. Absent: no edge is trusted.
+   */
+  readonly originVerify: string | undefined;
 }
 
 export const ENV = {
@@ -41,6 +46,7 @@ export const ENV = {
   openRoomShards: 'OPEN_ROOM_SHARDS',
   goneGraceSeconds: 'GONE_GRACE_SECONDS',
   rateLimits: 'RATE_LIMITS',
+  originVerify: 'ORIGIN_VERIFY',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -78,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openRoomShards: integer(ENV.openRoomShards, DEFAULTS.openRoomShards, 1, env),
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
     rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
+    originVerify: env[ENV.originVerify] || undefined,
   };
 }

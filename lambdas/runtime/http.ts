@@ -9,6 +9,7 @@ import { RateLimited } from '../domain/limits.js';
 import type { Actor } from '../domain/types.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import { config, meter } from './deps.js';
+import { clientAddress } from './edge.js';
 import { actorFromHttpAuthorizer } from './identity.js';
 import { logger } from './logger.js';
 
@@ -18,6 +19,8 @@ export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
 export interface HttpRequest {
   readonly event: HttpEvent;
   readonly actor: Actor;
+  /** The caller's address: the viewer's behind the stack's CloudFront, see {@link clientAddress}. */
+  readonly clientAddress: string;
   /** When the caller's token expires (epoch seconds), as the authorizer verified it. */
   readonly tokenExpiresAt: number;
   /** The `{id}` path parameter; a malformed id is an unknown room (404). */
@@ -58,6 +61,8 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     logger.appendKeys({ requestId: event.requestContext.requestId, routeKey: event.requestContext.routeKey });
     meter.take();
     const started = Date.now();
+    const address = clientAddress(event.headers, event.requestContext.http.sourceIp, config.originVerify);
+    logger.appendKeys({ clientAddress: address });
     let status = 500;
     try {
       const actor = actorFromHttpAuthorizer(
@@ -70,6 +75,7 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
         event,
         actor,
         tokenExpiresAt: Number(event.requestContext.authorizer.jwt.claims.exp),
+        clientAddress: address,
         roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
         body: (schema) => parse(schema, parseJson(decodeBody(event))),
         query: (schema) => parse(schema, event.queryStringParameters ?? {}),
