@@ -1,9 +1,10 @@
-import { Annotations, Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Aws, CfnOutput, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
+import { createOriginVerifySecret, Edge } from './constructs/edge.js';
 import { Functions } from './constructs/functions.js';
 import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
@@ -33,6 +34,8 @@ export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: 
 
 /** When the pages are not hosted here, the OAuth client still accepts a console served locally. */
 export const LOCAL_CONSOLE_URL = 'http://localhost:3000/';
+/** Stands for the hosted pages' URL in the callback lists until the distribution exists. */
+const LAZY_HOSTED = '<hosted pages>';
 
 export interface ChatStackProps extends StackProps {
   readonly config: ChatConfig;
@@ -52,6 +55,7 @@ export class ChatStack extends Stack {
   public readonly http: ChatHttpApi;
   public readonly observability: Observability;
   public readonly hosting?: Hosting;
+  public readonly edge: Edge;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -63,16 +67,22 @@ export class ChatStack extends Stack {
     const hosting = config.webDir
       ? new Hosting(this, 'Hosting', { webDir: config.webDir, logRetention })
       : undefined;
-    const webOrigins = hosting ? [hosting.url] : [];
-    const callbackUrls = [...config.callbackUrls, ...webOrigins.map((o) => `${o}/`)];
-    const logoutUrls = [...config.logoutUrls, ...webOrigins.map((o) => `${o}/`)];
+    // The distribution fronts the APIs, whose authorizer needs the Cognito client, whose callbacks need the
+    // distribution's URL: resolved lazily, once the distribution exists (no cycle in CloudFormation: the
+    // distribution references the APIs, not their authorizer).
+    let edge: Edge | undefined;
+    const hostedUrl = () => (hosting && edge ? [`${edge.url}/`] : []);
+    const callbackUrls = [...config.callbackUrls, ...(hosting ? [LAZY_HOSTED] : [])];
+    const logoutUrls = [...config.logoutUrls, ...(hosting ? [LAZY_HOSTED] : [])];
+    const resolveUrls = (urls: string[]) =>
+      Lazy.list({ produce: () => urls.flatMap((u) => (u === LAZY_HOSTED ? hostedUrl() : [u])) });
 
     this.identity = new Identity(this, 'Identity', {
       ...(config.oidc ? { oidc: config.oidc } : {}),
       staffGroup: config.staffGroup,
       ...(config.cognitoDomainPrefix ? { domainPrefix: config.cognitoDomainPrefix } : {}),
-      callbackUrls: callbackUrls.length > 0 ? callbackUrls : [LOCAL_CONSOLE_URL],
-      logoutUrls: logoutUrls.length > 0 ? logoutUrls : [LOCAL_CONSOLE_URL],
+      callbackUrls: callbackUrls.length > 0 ? resolveUrls(callbackUrls) : [LOCAL_CONSOLE_URL],
+      logoutUrls: logoutUrls.length > 0 ? resolveUrls(logoutUrls) : [LOCAL_CONSOLE_URL],
       plus: config.cognitoPlus,
       retain: config.retainData,
     });
@@ -93,8 +103,10 @@ export class ChatStack extends Stack {
       createAccountRole: config.apiGatewayAccountRole,
     });
 
+    const originVerify = createOriginVerifySecret(this, 'OriginVerify');
     this.functions = new Functions(this, 'Functions', {
       projectRoot: props.projectRoot,
+      originVerify: originVerify.secretValue.unsafeUnwrap(),
       table: this.data.table,
       webSocketStage: this.realtime.stage,
       jwt: this.identity.jwt,
@@ -106,7 +118,8 @@ export class ChatStack extends Stack {
     this.http = new ChatHttpApi(this, 'Http', {
       functions: this.functions,
       jwt: this.identity.jwt,
-      corsOrigins: [...config.corsOrigins, ...webOrigins],
+      // The hosted pages call the API on their own origin, through the distribution: no CORS for them.
+      corsOrigins: config.corsOrigins,
       throttle: THROTTLING.http,
       logRetention,
     });
@@ -119,21 +132,41 @@ export class ChatStack extends Stack {
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 
+    edge = new Edge(this, 'Edge', {
+      httpApi: this.http.api,
+      webSocketApi: this.realtime.api,
+      webSocketStageName: config.stageName,
+      originVerify,
+      ...(hosting ? { pages: hosting.origin } : {}),
+    });
+    this.edge = edge;
+
     const { userPool, userPoolClient, domain } = this.identity;
     if (hosting) {
-      hosting.deploy({
-        httpApiUrl: this.http.url,
-        webSocketUrl: this.realtime.stage.url,
-        ...this.webSignIn(config),
-        oidcIssuer: this.identity.jwt.issuer,
-        staffGroup: config.staffGroup,
-        staffClaim: config.staffClaim,
-        userIdClaim: config.userIdClaim,
-        maxMessageLength: config.maxMessageLength,
-      });
+      hosting.deploy(
+        {
+          httpApiUrl: `${edge.url}/`,
+          webSocketUrl: edge.webSocketUrl,
+          ...this.webSignIn(config),
+          oidcIssuer: this.identity.jwt.issuer,
+          staffGroup: config.staffGroup,
+          staffClaim: config.staffClaim,
+          userIdClaim: config.userIdClaim,
+          maxMessageLength: config.maxMessageLength,
+        },
+        edge.distribution,
+      );
       this.hosting = hosting;
-      new CfnOutput(this, 'WebUrl', { value: `${hosting.url}/`, description: 'The web pages' });
+      new CfnOutput(this, 'WebUrl', { value: `${edge.url}/`, description: 'The web pages' });
     }
+    new CfnOutput(this, 'PublicApiUrl', {
+      value: `${edge.url}/api/chat/`,
+      description: "The HTTP API on the stack's public origin (the seed's paths, with or without the slash)",
+    });
+    new CfnOutput(this, 'PublicWebSocketUrl', {
+      value: edge.webSocketUrl,
+      description: 'The WebSocket API on the public origin; also /ws/chat/{room_id}/ and /ws/presence/',
+    });
 
     new CfnOutput(this, 'HttpApiUrl', { value: this.http.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'WebSocketUrl', {

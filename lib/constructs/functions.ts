@@ -48,6 +48,8 @@ export interface FunctionsProps {
   /** Folder holding `lambdas/` and the lock file. */
   readonly projectRoot: string;
   readonly table: ITable;
+  /** The secret origin header the stack's distribution adds (`ORIGIN_VERIFY`, a deploy-time reference). */
+  readonly originVerify: string;
   /** Stage whose management API the pushing functions call. */
   readonly webSocketStage: WebSocketStage;
   /** Given to the WebSocket authorizer only. */
@@ -136,6 +138,7 @@ export class Functions extends Construct {
       [ENV.maxMessageLength]: String(props.settings.maxMessageLength),
       [ENV.openRoomShards]: String(props.settings.openRoomShards),
       ...(props.settings.rateLimits ? { [ENV.rateLimits]: props.settings.rateLimits } : {}),
+      [ENV.originVerify]: props.originVerify,
       POWERTOOLS_SERVICE_NAME: 'live-chat',
       POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',

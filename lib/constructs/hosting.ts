@@ -1,11 +1,5 @@
 import { type CfnResource, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import {
-  AllowedMethods,
-  Distribution,
-  HttpVersion,
-  ResponseHeadersPolicy,
-  ViewerProtocolPolicy,
-} from 'aws-cdk-lib/aws-cloudfront';
+import type { IDistribution, IOrigin } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
@@ -22,13 +16,14 @@ export interface HostingProps {
 }
 
 /**
- * The web pages on a private S3 bucket behind CloudFront with origin access control, plus a generated
- * `config.json` that points them at this stack's endpoints. Created in two steps because the endpoints
- * need the hosted URL (OAuth callbacks, CORS): construct it, then {@link Hosting.deploy}.
+ * The web pages on a private S3 bucket, served by the stack's distribution (lib/constructs/edge.ts) through
+ * origin access control, plus a generated `config.json` that points them at this stack's endpoints. Created
+ * in two steps because the endpoints need the distribution: construct it, then {@link Hosting.deploy}.
  */
 export class Hosting extends Construct {
   public readonly bucket: Bucket;
-  public readonly distribution: Distribution;
+  /** The bucket as the distribution's origin, read through origin access control. */
+  public readonly origin: IOrigin;
   private readonly props: HostingProps;
 
   constructor(scope: Construct, id: string, props: HostingProps) {
@@ -49,28 +44,7 @@ export class Hosting extends Construct {
         'Holds only the public build of the web pages, read through CloudFront; no data worth auditing.',
     });
     this.giveAutoDeleteLogsRetention(props.logRetention);
-    this.distribution = new Distribution(this, 'Distribution', {
-      comment: 'Live chat web pages',
-      defaultRootObject: 'index.html',
-      httpVersion: HttpVersion.HTTP2_AND_3,
-      defaultBehavior: {
-        origin: S3BucketOrigin.withOriginAccessControl(this.bucket),
-        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-        responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
-      },
-    });
-    const acknowledgements = {
-      'AwsSolutions-CFR1': 'A support chat serves customers wherever they are; no geo restriction.',
-      'AwsSolutions-CFR2': 'Static pages only; the APIs behind them are authorized by JWT and throttled.',
-      'AwsSolutions-CFR3': 'Static pages only; the API access logs record every authenticated call.',
-      'AwsSolutions-CFR4':
-        'The default *.cloudfront.net certificate cannot pin a minimum TLS version; that takes a custom ' +
-        'domain and certificate (minimumProtocolVersion TLS_V1_2_2021), which docs/deploy.md describes.',
-    };
-    for (const [ruleId, reason] of Object.entries(acknowledgements)) {
-      Validations.of(this.distribution).acknowledge({ id: ruleId, reason });
-    }
+    this.origin = S3BucketOrigin.withOriginAccessControl(this.bucket);
   }
 
   /**
@@ -92,17 +66,12 @@ export class Hosting extends Construct {
     handler.addPropertyOverride('LoggingConfig.LogGroup', logGroup.logGroupName);
   }
 
-  /** `https://<id>.cloudfront.net` (no trailing slash), the pages' origin. */
-  public get url(): string {
-    return `https://${this.distribution.distributionDomainName}`;
-  }
-
   /** Uploads the pages and their `config.json`, then invalidates the CDN so browsers see both at once. */
-  public deploy(config: WebConfig): BucketDeployment {
+  public deploy(config: WebConfig, distribution: IDistribution): BucketDeployment {
     const deployment = new BucketDeployment(this, 'Deployment', {
       sources: [Source.asset(this.props.webDir), Source.jsonData('config.json', config)],
       destinationBucket: this.bucket,
-      distribution: this.distribution,
+      distribution,
       distributionPaths: ['/*'],
       prune: true,
       memoryLimit: 512,

@@ -59,7 +59,7 @@ describe('a second stack: another name, hosted web pages, console origin and ala
   }, 60_000);
 
   const distributionDomain = () => ({
-    'Fn::GetAtt': [logicalId(s.stack.hosting!.distribution), 'DomainName'],
+    'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'],
   });
   const hostedUrl = (suffix: string) => ({
     'Fn::Join': ['', ['https://', distributionDomain(), ...(suffix ? [suffix] : [])]],
@@ -75,12 +75,17 @@ describe('a second stack: another name, hosted web pages, console origin and ala
       },
     });
     s.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
-    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
-      DistributionConfig: Match.objectLike({
-        DefaultRootObject: 'index.html',
-        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
-        DefaultCacheBehavior: Match.objectLike({ ViewerProtocolPolicy: 'redirect-to-https' }),
-      }),
+    const distribution = s.json.Resources[logicalId(s.stack.edge.distribution)]?.Properties
+      .DistributionConfig as {
+      DefaultRootObject: string;
+      Origins: { Id: string; OriginAccessControlId?: unknown }[];
+      DefaultCacheBehavior: { TargetOriginId: string; ViewerProtocolPolicy: string };
+    };
+    expect(distribution.DefaultRootObject).toBe('index.html');
+    const pages = distribution.Origins.find((o) => o.OriginAccessControlId !== undefined);
+    expect(distribution.DefaultCacheBehavior).toMatchObject({
+      TargetOriginId: pages?.Id,
+      ViewerProtocolPolicy: 'redirect-to-https',
     });
   });
 
@@ -88,12 +93,13 @@ describe('a second stack: another name, hosted web pages, console origin and ala
     const [deployment] = Object.values(resourcesOfType(s.json, 'Custom::CDKBucketDeployment'));
     const text = JSON.stringify(deployment?.Properties);
     expect(deployment?.Properties.SourceObjectKeys).toHaveLength(2);
-    for (const construct of [
-      s.stack.http.api,
-      s.stack.realtime.api,
-      s.stack.identity.userPool!,
-      s.stack.identity.userPoolClient!,
-    ]) {
+    // The APIs on the pages' own origin: the distribution's /api/ and /ws.
+    expect(text).toContain(`{"Fn::GetAtt":["${logicalId(s.stack.edge.distribution)}","DomainName"]}`);
+    expect(deployedWebConfig(s)).toMatchObject({
+      httpApiUrl: 'https://token/',
+      webSocketUrl: 'wss://token/ws',
+    });
+    for (const construct of [s.stack.identity.userPool!, s.stack.identity.userPoolClient!]) {
       expect(text).toContain(`{"Ref":"${logicalId(construct)}"}`);
     }
     // The pages accept it, and sign in with the user pool.
@@ -109,7 +115,8 @@ describe('a second stack: another name, hosted web pages, console origin and ala
     s.template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       ProtocolType: 'HTTP',
       CorsConfiguration: Match.objectLike({
-        AllowOrigins: [consoleOrigin, hostedUrl('')],
+        // The hosted pages call the API through the distribution, on their own origin.
+        AllowOrigins: [consoleOrigin],
         AllowHeaders: ['authorization', 'content-type'],
       }),
     });
@@ -258,7 +265,7 @@ describe('bring-your-own OIDC issuer with the hosted web pages', () => {
     expect(s.json.Outputs?.WebUrl?.Value).toEqual({
       'Fn::Join': [
         '',
-        ['https://', { 'Fn::GetAtt': [logicalId(s.stack.hosting!.distribution), 'DomainName'] }, '/'],
+        ['https://', { 'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'] }, '/'],
       ],
     });
   });

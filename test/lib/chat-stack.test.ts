@@ -15,6 +15,7 @@ import { ENV } from '../../lambdas/runtime/config.js';
 import { LOCAL_CONSOLE_URL, THROTTLING } from '../../lib/chat-stack.js';
 import { ESM_REQUIRE_BANNER, FUNCTION_TIMEOUT, handlerAccess } from '../../lib/constructs/functions.js';
 import { ALARM_THRESHOLDS, LOG_METRICS } from '../../lib/constructs/observability.js';
+import { viewerRequestCode } from '../../local/edge.js';
 import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
 
 /** Packages the SDK requires lazily inside try/catch, for SigV4a only; neither DynamoDB nor the management API uses it. */
@@ -605,6 +606,96 @@ describe('observability', () => {
     }
     s.template.resourceCountIs('AWS::SNS::Subscription', 0);
     s.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('edge (the public origin)', () => {
+  type Behavior = {
+    PathPattern?: string;
+    TargetOriginId: string;
+    CachePolicyId: string;
+    OriginRequestPolicyId: string;
+    ViewerProtocolPolicy: string;
+    AllowedMethods: string[];
+    FunctionAssociations?: { EventType: string; FunctionARN: unknown }[];
+  };
+  const config = () =>
+    props(logicalId(s.stack.edge.distribution)).DistributionConfig as {
+      Origins: {
+        Id: string;
+        DomainName: unknown;
+        OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+      }[];
+      DefaultCacheBehavior: Behavior;
+      CacheBehaviors: Behavior[];
+    };
+  const functionId = () => Object.keys(resourcesOfType(s.json, 'AWS::CloudFront::Function'))[0]!;
+  const secretRef = () => ({
+    'Fn::Join': [
+      '',
+      [
+        '{{resolve:secretsmanager:',
+        { Ref: Object.keys(resourcesOfType(s.json, 'AWS::SecretsManager::Secret'))[0] },
+        ':SecretString:::}}',
+      ],
+    ],
+  });
+  // CloudFront's managed policies: CachingDisabled and AllViewerExceptHostHeader.
+  const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+  const ALL_VIEWER_EXCEPT_HOST = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+
+  it.each([
+    ['/api/*', 'http', ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']],
+    ['/ws*', 'websocket', ['GET', 'HEAD']],
+  ])(
+    'sends %s to the %s API uncached, with every viewer header but Host, through the viewer-request function',
+    (path, api, methods) => {
+      const behavior = config().CacheBehaviors.find((b) => b.PathPattern === path);
+      const origin = config().Origins.find((o) => o.Id === behavior?.TargetOriginId);
+      const apiId = logicalId(api === 'http' ? s.stack.http.api : s.stack.realtime.api);
+      expect(JSON.stringify(origin?.DomainName)).toContain(`{"Ref":"${apiId}"},".execute-api."`);
+      expect(behavior).toMatchObject({
+        CachePolicyId: CACHING_DISABLED,
+        OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
+        ViewerProtocolPolicy: 'https-only',
+        AllowedMethods: methods,
+        FunctionAssociations: [
+          { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId(), 'FunctionARN'] } },
+        ],
+      });
+      expect(origin?.OriginCustomHeaders).toEqual([
+        { HeaderName: 'x-origin-verify', HeaderValue: secretRef() },
+      ]);
+    },
+  );
+
+  it('sends the rest to the HTTP API when it hosts no pages', () => {
+    const api = config().CacheBehaviors.find((b) => b.PathPattern === '/api/*');
+    expect(config().DefaultCacheBehavior.TargetOriginId).toBe(api?.TargetOriginId);
+  });
+
+  it('runs lib/edge/viewer-request.js as it is, with the stage filled in: the code the local gateway runs', () => {
+    const fn = props(functionId());
+    expect(fn.FunctionCode).toBe(viewerRequestCode('prod'));
+    expect(fn.FunctionConfig).toMatchObject({ Runtime: 'cloudfront-js-2.0' });
+  });
+
+  it.each(allHandlers())('hands %s the secret origin header value, resolved at deploy time', (handler) => {
+    expect(
+      (props(fnId(handler)).Environment as { Variables: Record<string, unknown> }).Variables[
+        ENV.originVerify
+      ],
+    ).toEqual(secretRef());
+  });
+
+  it('outputs the public URLs', () => {
+    const domain = { 'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'] };
+    expect(s.json.Outputs?.PublicApiUrl?.Value).toEqual({
+      'Fn::Join': ['', ['https://', domain, '/api/chat/']],
+    });
+    expect(s.json.Outputs?.PublicWebSocketUrl?.Value).toEqual({
+      'Fn::Join': ['', ['wss://', domain, '/ws']],
+    });
   });
 });
 
