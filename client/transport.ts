@@ -218,7 +218,9 @@ export class Transport {
       ws.onopen = null;
       ws.onmessage = null;
       ws.onclose = null;
-      ws.onerror = null;
+      // A socket closed while still connecting reports an error (Node's ws throws it if nobody listens):
+      // it is one we gave up on, so it has nothing left to say.
+      ws.onerror = () => undefined;
     }
     clearTimeout(this.connectTimer);
     clearInterval(this.heartbeatTimer);

@@ -2,6 +2,7 @@ import { Annotations, Aws, CfnOutput, Lazy, Stack, type StackProps } from 'aws-c
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { queueConsumers } from '../lambdas/contract/routes.js';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
 import { createOriginVerifySecret, Edge } from './constructs/edge.js';
@@ -10,6 +11,7 @@ import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
+import { Redelivery } from './constructs/redelivery.js';
 import { RealtimeApi, type WebSocketThrottling } from './constructs/websocket-api.js';
 
 /**
@@ -56,6 +58,7 @@ export class ChatStack extends Stack {
   public readonly observability: Observability;
   public readonly hosting?: Hosting;
   public readonly edge: Edge;
+  public readonly redelivery: Redelivery;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -104,8 +107,10 @@ export class ChatStack extends Stack {
     });
 
     const originVerify = createOriginVerifySecret(this, 'OriginVerify');
+    this.redelivery = new Redelivery(this, 'Redelivery');
     this.functions = new Functions(this, 'Functions', {
       projectRoot: props.projectRoot,
+      redeliveryQueue: this.redelivery.queue,
       originVerify: originVerify.secretValue.unsafeUnwrap(),
       table: this.data.table,
       webSocketStage: this.realtime.stage,
@@ -114,6 +119,7 @@ export class ChatStack extends Stack {
       logRetention,
     });
     this.realtime.addRoutes(this.functions);
+    for (const consumer of queueConsumers) this.redelivery.feed(this.functions.of(consumer.handler));
 
     this.http = new ChatHttpApi(this, 'Http', {
       functions: this.functions,
@@ -129,6 +135,7 @@ export class ChatStack extends Stack {
       httpApi: this.http.api,
       webSocketStage: this.realtime.stage,
       table: this.data.table,
+      deadLetters: this.redelivery.deadLetters,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 

@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { allHandlers, httpRoutes, webSocketAuthorizer, webSocketRoutes } from '../lambdas/contract/routes.js';
+import { REDELIVERY } from '../lambdas/contract/redelivery.js';
+import {
+  allHandlers,
+  httpRoutes,
+  queueConsumers,
+  webSocketAuthorizer,
+  webSocketRoutes,
+} from '../lambdas/contract/routes.js';
 import { ENV } from '../lambdas/runtime/config.js';
 import { ensureTable, type LocalDynamo, startDynamo } from './dynamo.js';
 import { createViewerRequest } from './edge.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LambdaRuntime } from './lambda-runtime.js';
+import { LocalQueue } from './queue.js';
 import { startWebSocketGateway, type WebSocketGateway } from './ws-gateway.js';
 
 export interface LocalStackOptions {
@@ -29,6 +37,11 @@ export interface LocalStackOptions {
   readonly wsMaxConnectionAgeMs?: number;
   /** Management API requests per second before throttling (LimitExceededException). @default unlimited */
   readonly managementRateLimit?: number;
+  /**
+   * The redelivery queue's timing (`lib/constructs/redelivery.ts` has the deployed one): every delay is
+   * multiplied by `timeScale`, so tests wait milliseconds. @default real time
+   */
+  readonly redelivery?: { readonly timeScale?: number };
   /** Extra environment for the handlers (MAX_MESSAGE_LENGTH, OPEN_ROOM_SHARDS, ...). */
   readonly environment?: Record<string, string>;
   /** Answers requests the HTTP API does not route (the web pages). */
@@ -47,6 +60,8 @@ export interface LocalStack {
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
+  /** The SQS queue of frames to post again, with its consumer. */
+  readonly redelivery: LocalQueue;
   /** Runs the handler files, for a test that puts another gateway in front of them. */
   readonly runtime: LambdaRuntime;
   stop(): Promise<void>;
@@ -92,9 +107,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // What CloudFront adds on the way to the origins (the stack: a generated secret), so the handlers trust
   // the viewer address the edge sets, and nobody else's.
   const originVerify = randomBytes(24).toString('base64url');
+  const redelivery = new LocalQueue({
+    runtime,
+    handler: queueConsumers[0].handler,
+    visibilityTimeoutSeconds: REDELIVERY.visibilityTimeoutSeconds,
+    maxReceiveCount: REDELIVERY.maxReceiveCount,
+    host,
+    log,
+    ...(options.redelivery?.timeScale === undefined ? {} : { timeScale: options.redelivery.timeScale }),
+  });
+  await redelivery.start();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     [ENV.originVerify]: originVerify,
+    AWS_ENDPOINT_URL_SQS: redelivery.url,
+    [ENV.redeliveryQueueUrl]: redelivery.queueUrl,
     [ENV.tableName]: tableName,
     [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
     [ENV.jwtIssuer]: issuer.issuer,
@@ -137,7 +164,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     webSocket,
     http,
     runtime,
+    redelivery,
     async stop() {
+      await redelivery.close();
       await http.close();
       await webSocket.close();
       await dynamo.close();

@@ -91,6 +91,12 @@ export interface WebSocketGateway {
    * `0` clears what is left.
    */
   throttle(routeKey: string, frames: number): void;
+  /**
+   * Fails the next `posts` management API posts to `connectionId` with a 500 (`InternalServerError`), the
+   * failure the SDK retries and then gives up on, so a test sees what happens to an undelivered frame.
+   * Each attempt of the SDK's counts as one post; `0` clears what is left.
+   */
+  failPosts(connectionId: string, posts: number): void;
   /** Closes every socket with 1001 (running `$disconnect` for each), waits for running handlers, then stops. */
   close(): Promise<void>;
 }
@@ -174,6 +180,8 @@ class LocalWebSocketGateway implements WebSocketGateway {
   private readonly log: (line: string) => void;
   private readonly newConnectionId: () => string;
   private rateWindow = { second: 0, count: 0 };
+  /** Posts still to fail, per connection (see `failPosts()`). */
+  private readonly failingPosts = new Map<string, number>();
   /** Frames still to throttle, per route key (see `throttle()`). */
   private readonly throttled = new Map<string, number>();
   private closing: Promise<void> | undefined;
@@ -226,6 +234,11 @@ class LocalWebSocketGateway implements WebSocketGateway {
     this.connections.delete(connectionId);
     conn.ws.terminate();
     this.log(`WS drop ${connectionId} (no $disconnect)`);
+  }
+
+  failPosts(connectionId: string, posts: number): void {
+    if (posts > 0) this.failingPosts.set(connectionId, (this.failingPosts.get(connectionId) ?? 0) + posts);
+    else this.failingPosts.delete(connectionId);
   }
 
   throttle(routeKey: string, frames: number): void {
@@ -552,6 +565,11 @@ class LocalWebSocketGateway implements WebSocketGateway {
           return this.sendError(res, 413, 'PayloadTooLargeException', 'Request entity too large');
         }
         if (!live) return this.sendGone(res);
+        const failing = this.failingPosts.get(connectionId) ?? 0;
+        if (failing > 0) {
+          this.failingPosts.set(connectionId, failing - 1);
+          return this.sendError(res, 500, 'InternalServerErrorException', 'Internal server error');
+        }
         this.sendText(live, body);
         return this.sendJson(res, 200, undefined);
       }

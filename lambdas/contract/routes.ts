@@ -173,6 +173,16 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
   },
 ];
 
+/** Functions fed by a queue instead of a route. */
+export const queueConsumers = [
+  {
+    queue: 'redelivery',
+    handler: 'queue/redeliver',
+    access: writeAndPush,
+    summary: 'Posts again the frames a fan-out could not deliver (429, 5xx), a bounded number of times',
+  },
+] as const;
+
 /** Route selection expression of the WebSocket API: frames route by their own `type`. */
 export const webSocketRouteSelectionExpression = '$request.body.type';
 
@@ -183,6 +193,7 @@ export function allHandlers(): string[] {
       ...httpRoutes.map((r) => r.handler),
       webSocketAuthorizer.handler,
       ...webSocketRoutes.map((r) => r.handler),
+      ...queueConsumers.map((c) => c.handler),
     ]),
   ];
 }

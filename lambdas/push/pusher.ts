@@ -42,6 +42,19 @@ export interface PusherOptions {
    */
   readonly connectGraceMs?: number;
   readonly now?: () => number;
+  /**
+   * Called once per fan-out with the frames the management API refused for another reason than a gone
+   * socket (429, 5xx, after the SDK's retries), to be posted again outside this invocation.
+   * @default - they are only logged (`Frame not delivered`)
+   */
+  readonly onUndelivered?: (undelivered: readonly Undelivered[]) => Promise<void>;
+}
+
+/** A frame that could not be posted, with the socket it was for. */
+export interface Undelivered {
+  readonly target: Target;
+  /** The frame's JSON, exactly as it was to be posted. */
+  readonly data: string;
 }
 
 /** True for the management API's "this connection is gone" answer, however the SDK surfaces it. */
@@ -78,6 +91,7 @@ export class Pusher {
     const gone: Target[] = [];
     let delivered = 0;
     let failed = 0;
+    const undelivered: Undelivered[] = [];
     await forEachLimited(unique, this.concurrency, async (target) => {
       const body = JSON.stringify(typeof frame === 'function' ? frame(target) : frame);
       try {
@@ -91,10 +105,18 @@ export class Pusher {
           return;
         }
         failed += 1;
+        undelivered.push({ target, data: body });
         logger.warn(FRAME_NOT_DELIVERED, { connectionId: target.connectionId, error });
       }
     });
     logger.debug('Fan-out', { targets: unique.length, delivered, gone: gone.length, failed });
+    if (undelivered.length > 0 && this.options.onUndelivered) {
+      try {
+        await this.options.onUndelivered(undelivered);
+      } catch (error) {
+        logger.error('Could not queue undelivered frames', { count: undelivered.length, error });
+      }
+    }
     const stale = gone.filter((target) => this.now() - target.connectedAt > this.connectGraceMs);
     const { onGone } = this.options;
     if (onGone) {

@@ -1,7 +1,9 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type ChatCommandDeps, forgetGoneSocket } from '../domain/chat.js';
 import { PushEvents } from '../push/events.js';
-import { Pusher } from '../push/pusher.js';
+import { Pusher, type Target } from '../push/pusher.js';
+import { SqsRedelivery } from '../push/redelivery.js';
 import { DynamoRateLimiter } from '../storage/rate-limiter.js';
 import { ENV } from './config.js';
 import { config, documentClient, queryDeps, store } from './deps.js';
@@ -9,14 +11,23 @@ import { config, documentClient, queryDeps, store } from './deps.js';
 if (!config.webSocketCallbackUrl) throw new Error(`${ENV.webSocketCallbackUrl} is not set`);
 
 /** The management API client; its standard retry strategy retries throttling with jittered backoff. */
-const managementApi = new ApiGatewayManagementApiClient({
+export const managementApi = new ApiGatewayManagementApiClient({
   endpoint: config.webSocketCallbackUrl,
   maxAttempts: 4,
 });
 
+const redelivery = config.redeliveryQueueUrl
+  ? new SqsRedelivery(new SQSClient({}), config.redeliveryQueueUrl)
+  : undefined;
+
+/** Forgets a socket the management API no longer knows, with the items it was found by. */
+export const forgetGone = (target: Target) =>
+  forgetGoneSocket(commandDeps, { ...target, foundBy: target.foundBy ?? [] });
+
 export const pusher = new Pusher(managementApi, {
   connectGraceMs: config.goneGraceMs,
-  onGone: (target) => forgetGoneSocket(commandDeps, { ...target, foundBy: target.foundBy ?? [] }),
+  onGone: forgetGone,
+  ...(redelivery ? { onUndelivered: (undelivered) => redelivery.enqueue(undelivered) } : {}),
 });
 
 /**

@@ -34,6 +34,8 @@ export interface Config {
    * came through the edge, so its `x-chat-viewer-address` is the viewer's. Absent: no edge is trusted.
    */
   readonly originVerify: string | undefined;
+  /** The SQS queue of frames to post again (`lambdas/push/redelivery.ts`); absent: failed posts are logged only. */
+  readonly redeliveryQueueUrl: string | undefined;
 }
 
 export const ENV = {
@@ -47,6 +49,7 @@ export const ENV = {
   goneGraceSeconds: 'GONE_GRACE_SECONDS',
   rateLimits: 'RATE_LIMITS',
   originVerify: 'ORIGIN_VERIFY',
+  redeliveryQueueUrl: 'REDELIVERY_QUEUE_URL',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -85,5 +88,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
     rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
     originVerify: env[ENV.originVerify] || undefined,
+    redeliveryQueueUrl: env[ENV.redeliveryQueueUrl] || undefined,
   };
 }

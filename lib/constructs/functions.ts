@@ -7,10 +7,12 @@ import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cd
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   allHandlers,
   httpRoutes,
+  queueConsumers,
   type RouteAccess,
   webSocketAuthorizer,
   webSocketRoutes,
@@ -48,6 +50,8 @@ export interface FunctionsProps {
   /** Folder holding `lambdas/` and the lock file. */
   readonly projectRoot: string;
   readonly table: ITable;
+  /** Where the pushing functions queue the frames they could not deliver. */
+  readonly redeliveryQueue: IQueue;
   /** The secret origin header the stack's distribution adds (`ORIGIN_VERIFY`, a deploy-time reference). */
   readonly originVerify: string;
   /** Stage whose management API the pushing functions call. */
@@ -62,7 +66,12 @@ export interface FunctionsProps {
 export function handlerAccess(): Map<string, RouteAccess> {
   const rank = { none: 0, tickets: 1, read: 2, readwrite: 3 } as const;
   const access = new Map<string, RouteAccess>();
-  for (const { handler, access: a } of [...httpRoutes, webSocketAuthorizer, ...webSocketRoutes]) {
+  for (const { handler, access: a } of [
+    ...httpRoutes,
+    webSocketAuthorizer,
+    ...webSocketRoutes,
+    ...queueConsumers,
+  ]) {
     const seen = access.get(handler);
     // `tickets` is not part of `read`: the union of the two has no level of its own.
     if (seen && seen.table !== a.table && [seen.table, a.table].includes('tickets')) {
@@ -148,7 +157,10 @@ export class Functions extends Construct {
       const a = access.get(handler)!;
       const cid = handlerId(handler);
       const environment: Record<string, string> = { ...common };
-      if (a.push) environment[ENV.webSocketCallbackUrl] = props.webSocketStage.callbackUrl;
+      if (a.push) {
+        environment[ENV.webSocketCallbackUrl] = props.webSocketStage.callbackUrl;
+        environment[ENV.redeliveryQueueUrl] = props.redeliveryQueue.queueUrl;
+      }
       if (handler === webSocketAuthorizer.handler) {
         environment[ENV.jwtIssuer] = props.jwt.issuer;
         environment[ENV.jwtAudience] = props.jwt.audience;
@@ -195,7 +207,10 @@ export class Functions extends Construct {
         },
       });
       grantTableAccess(fn, props.table, a.table);
-      if (a.push) props.webSocketStage.grantManagementApiAccess(fn);
+      if (a.push) {
+        props.webSocketStage.grantManagementApiAccess(fn);
+        props.redeliveryQueue.grantSendMessages(fn);
+      }
       functions.set(handler, fn);
     }
     this.byHandler = functions;

@@ -20,6 +20,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FRAME_NOT_DELIVERED } from '../../lambdas/contract/log-lines.js';
 import { webSocketAuthorizer } from '../../lambdas/contract/routes.js';
@@ -50,6 +51,8 @@ export const ALARM_THRESHOLDS = {
   handledFailures: 5,
   /** Frames the management API refused for another reason than a gone socket (429, 5xx), after retries. */
   undeliveredFrames: 5,
+  /** Any frame given up on after every redelivery attempt. */
+  redeliveryDeadLetters: 1,
 } as const;
 
 /** The stack's own metrics, counted off log lines by metric filters. */
@@ -106,6 +109,8 @@ export interface ObservabilityProps {
   readonly httpApi: HttpApi;
   readonly webSocketStage: WebSocketStage;
   readonly table: Table;
+  /** The redelivery queue's dead letters: frames given up on. */
+  readonly deadLetters: IQueue;
   /**
    * Subscribed to the alarm topic by e-mail (the address must confirm the subscription).
    * @default - no subscription; subscribe anything to the topic later
@@ -203,6 +208,16 @@ export class Observability extends Construct {
       ALARM_THRESHOLDS.undeliveredFrames,
       `${ALARM_THRESHOLDS.undeliveredFrames}+ frames were not delivered in 5 minutes: the management API ` +
         'refused them (throttled or failing) after the retries.',
+    );
+    alarm(
+      'RedeliveryDeadLetters',
+      props.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: ALARM_PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      ALARM_THRESHOLDS.redeliveryDeadLetters,
+      'Frames that could not be delivered even after the redelivery queue tried them again are kept in its ' +
+        'dead-letter queue.',
     );
     alarm(
       'HttpApi5xx',

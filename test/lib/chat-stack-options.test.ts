@@ -164,7 +164,7 @@ describe('a second stack: another name, hosted web pages, console origin and ala
 
   it('passes cfn-lint', () => {
     expect(cfnLint(s.templateFile)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
@@ -232,7 +232,7 @@ describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
 
   it('passes cfn-lint', () => {
     expect(cfnLint(s.templateFile)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('bring-your-own OIDC issuer with the hosted web pages', () => {
@@ -272,5 +272,5 @@ describe('bring-your-own OIDC issuer with the hosted web pages', () => {
 
   it('passes cfn-lint', () => {
     expect(cfnLint(s.templateFile)).toEqual([]);
-  });
+  }, 90_000);
 });

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   allHandlers,
   httpRoutes,
+  queueConsumers,
   type RouteAccess,
   webSocketAuthorizer,
   webSocketRouteSelectionExpression,
@@ -339,7 +340,21 @@ describe('functions', () => {
       const actions = statementsOf(handler).flatMap(actionsOf);
       const services = new Set(actions.map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(
-        ['logs', ...(table === 'none' ? [] : ['dynamodb']), ...(push ? ['execute-api'] : [])].sort(),
+        ['logs', ...(table === 'none' ? [] : ['dynamodb']), ...(push ? ['execute-api', 'sqs'] : [])].sort(),
+      );
+      // A pusher may queue what it could not deliver; only the queue's consumer may take from it.
+      const consumer = queueConsumers.some((c) => c.handler === handler);
+      const sqs = [...new Set(actions.filter((a) => a.startsWith('sqs:')))].sort();
+      expect(sqs).toEqual(
+        push
+          ? [
+              ...(consumer ? ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'] : []),
+              'sqs:GetQueueAttributes',
+              'sqs:GetQueueUrl',
+              ...(consumer ? ['sqs:ReceiveMessage'] : []),
+              'sqs:SendMessage',
+            ]
+          : [],
       );
       expect([...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(
         TABLE_ACTIONS[table],
@@ -609,6 +624,43 @@ describe('observability', () => {
   });
 });
 
+describe('redelivery', () => {
+  it('keeps undelivered frames in an encrypted queue with a dead-letter queue after 3 receives', () => {
+    const dlq = logicalId(s.stack.redelivery.deadLetters);
+    s.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 60,
+      MessageRetentionPeriod: 900,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 3 },
+    });
+  });
+
+  it('feeds the consumer, which reports failed frames one by one', () => {
+    s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fnId('queue/redeliver') },
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(s.stack.redelivery.queue), 'Arn'] },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+    });
+  });
+
+  it('alarms on any dead letter', () => {
+    const found = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties)
+      .filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      Threshold: ALARM_THRESHOLDS.redeliveryDeadLetters,
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: { 'Fn::GetAtt': [logicalId(s.stack.redelivery.deadLetters), 'QueueName'] },
+        },
+      ],
+    });
+  });
+});
+
 describe('edge (the public origin)', () => {
   type Behavior = {
     PathPattern?: string;
@@ -731,7 +783,7 @@ describe('template checks', () => {
 
   it('passes cfn-lint', () => {
     expect(cfnLint(s.templateFile)).toEqual([]);
-  });
+  }, 90_000);
 });
 
 describe('bundles', () => {
