@@ -50,7 +50,8 @@ async function main(): Promise<void> {
       `  Staff console   ${stack.httpUrl}/console.html`,
       `  Customer widget ${stack.httpUrl}/widget.html`,
       `  HTTP API        ${stack.httpUrl}/api/chat/`,
-      `  WebSocket API   ${stack.wsUrl}?token=<jwt>`,
+      `  WebSocket       ${stack.httpUrl.replace(/^http/, 'ws')}/ws?token=<jwt>  (or /ws/chat/<room_id>/?token=, as the edge serves it)`,
+      `  WebSocket API   ${stack.wsUrl}?token=<jwt>  (the API itself)`,
       `  Management API  ${stack.callbackUrl}/@connections/{id}`,
       `  DynamoDB        ${stack.dynamo.endpoint} (table ${stack.tableName}, ${
         process.env.DYNAMODB_ENDPOINT
