@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
+import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/contract/functions.js';
 
 /** The repository root, whichever folder the local runtime was started from. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -17,7 +18,10 @@ export interface InvokeResult {
 }
 
 export interface LambdaRuntimeOptions {
-  /** Like a function's timeout: a handler still running after it fails the invocation. @default 29_000 */
+  /**
+   * The function timeout: a handler still running after it fails the invocation.
+   * @default the deployed functions' timeout, `FUNCTION_TIMEOUT_SECONDS` of `lambdas/contract/functions.ts`
+   */
   readonly timeoutMs?: number;
   /** Where failed invocations are reported. @default console.error */
   readonly onError?: (handler: string, error: Error) => void;
@@ -32,12 +36,13 @@ export interface LambdaRuntimeOptions {
  */
 export class LambdaRuntime {
   private readonly modules = new Map<string, Promise<Handler>>();
-  private readonly timeoutMs: number;
+  /** The function timeout every invocation gets, in milliseconds. */
+  readonly timeoutMs: number;
   private readonly onError: (handler: string, error: Error) => void;
   private readonly handlersDir: string;
 
   constructor(options: LambdaRuntimeOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 29_000;
+    this.timeoutMs = options.timeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
     this.handlersDir = options.handlersDir ?? path.join(repoRoot, 'lambdas');
     this.onError = options.onError ?? ((handler, error) => console.error(`[lambda ${handler}]`, error));
   }

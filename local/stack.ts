@@ -35,6 +35,8 @@ export interface LocalStackOptions {
   /** Shorter WebSocket idle and age limits, for tests. */
   readonly wsIdleTimeoutMs?: number;
   readonly wsMaxConnectionAgeMs?: number;
+  /** The function timeout of every handler, for tests. @default the deployed functions' timeout */
+  readonly functionTimeoutMs?: number;
   /** Management API requests per second before throttling (LimitExceededException). @default unlimited */
   readonly managementRateLimit?: number;
   /**
@@ -87,7 +89,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   await ensureTable(dynamo.endpoint, tableName);
 
-  const runtime = new LambdaRuntime();
+  const runtime = new LambdaRuntime(
+    options.functionTimeoutMs === undefined ? {} : { timeoutMs: options.functionTimeoutMs },
+  );
   const webSocket = await startWebSocketGateway({
     runtime,
     routes: webSocketRoutes,

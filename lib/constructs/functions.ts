@@ -9,6 +9,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { FUNCTION_TIMEOUT_SECONDS } from '../../lambdas/contract/functions.js';
 import {
   allHandlers,
   httpRoutes,
@@ -23,8 +24,8 @@ import type { JwtSettings } from './identity.js';
 /** The Lambda runtime of every handler (DESIGN.md: Node.js 22). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 
-/** Longest a function may run: well below API Gateway's 29 s integration timeout (HTTP and WebSocket). */
-export const FUNCTION_TIMEOUT = Duration.seconds(10);
+/** Longest a function may run; the local runtime takes the same constant (see its TSDoc). */
+export const FUNCTION_TIMEOUT = Duration.seconds(FUNCTION_TIMEOUT_SECONDS);
 
 /**
  * Lets CommonJS dependencies bundled into an ES module call `require` for Node built-ins
