@@ -143,6 +143,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     }
     const event = buildEvent(request, url, found.candidate, found.match, claims, body);
     const result = await options.runtime.invoke(found.candidate.route.handler, event);
+    if (result.timedOut) {
+      // What a deployed HTTP API answers when its Lambda integration does not return in time: 503 with this
+      // body (https://github.com/anomalyco/sst/issues/2232 shows it from a real API while the function still
+      // ran); a function that fails quickly is a 500 instead.
+      send(response, 503, { message: 'Service Unavailable' });
+      return;
+    }
     if (result.error) {
       send(response, 500, { message: 'Internal Server Error' });
       return;

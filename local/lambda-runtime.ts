@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_TIMEOUT_SECONDS } from '../lambdas/contract/functions.js';
+import { TASK_TIMED_OUT } from '../lambdas/contract/log-lines.js';
+import { type InvocationScope, installInvocationGate, runInScope } from './invocation-gate.js';
 
 /** The repository root, whichever folder the local runtime was started from. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -15,6 +17,8 @@ export interface InvokeResult {
   readonly value?: unknown;
   /** The error it threw or the timeout, when it failed. */
   readonly error?: Error;
+  /** Set when the invocation failed by outliving its timeout (Lambda's `Sandbox.Timedout`). */
+  readonly timedOut?: boolean;
 }
 
 export interface LambdaRuntimeOptions {
@@ -25,6 +29,11 @@ export interface LambdaRuntimeOptions {
   readonly timeoutMs?: number;
   /** Where failed invocations are reported. @default console.error */
   readonly onError?: (handler: string, error: Error) => void;
+  /**
+   * Where the lines Lambda itself writes to a function's log stream go (`<time> <request id> Task timed out
+   * after 10.00 seconds`), the lines the stack's metric filters count. @default console.log
+   */
+  readonly platformLog?: (line: string) => void;
   /** The folder handler names are resolved in. @default `<repo>/lambdas` */
   readonly handlersDir?: string;
 }
@@ -32,19 +41,24 @@ export interface LambdaRuntimeOptions {
 /**
  * Runs the handler files of `lambdas/` the way Lambda does: the module is loaded once (module scope is the
  * container's, so clients are reused), each call gets a fresh context with its own request id, and a call
- * that outlives the timeout fails. Invocations are never serialized: like Lambda, two calls run concurrently.
+ * that outlives the timeout fails: the gateway is answered as on a Lambda timeout, the timeout is logged as
+ * Lambda logs it, and the handler's later AWS SDK calls are refused (see `invocation-gate.ts`), so its late
+ * writes and pushes never happen. Invocations are never serialized: like Lambda, two calls run concurrently.
  */
 export class LambdaRuntime {
   private readonly modules = new Map<string, Promise<Handler>>();
   /** The function timeout every invocation gets, in milliseconds. */
   readonly timeoutMs: number;
   private readonly onError: (handler: string, error: Error) => void;
+  private readonly platformLog: (line: string) => void;
   private readonly handlersDir: string;
 
   constructor(options: LambdaRuntimeOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
     this.handlersDir = options.handlersDir ?? path.join(repoRoot, 'lambdas');
     this.onError = options.onError ?? ((handler, error) => console.error(`[lambda ${handler}]`, error));
+    this.platformLog = options.platformLog ?? ((line) => console.log(line));
+    installInvocationGate();
   }
 
   /** Loads every named handler now, so the first request does not pay for it. */
@@ -57,17 +71,26 @@ export class LambdaRuntime {
     const requestId = randomUUID();
     const deadline = Date.now() + this.timeoutMs;
     const context = createContext(handler, requestId, deadline);
+    const scope: InvocationScope = { requestId, timedOut: false };
+    const seconds = (this.timeoutMs / 1000).toFixed(2);
     let timer: NodeJS.Timeout | undefined;
     try {
       const fn = await this.load(handler);
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`Task timed out after ${(this.timeoutMs / 1000).toFixed(2)} seconds`)),
-          this.timeoutMs,
-        );
+      const timeout = new Promise<'timed out'>((resolve) => {
+        timer = setTimeout(() => {
+          scope.timedOut = true;
+          resolve('timed out');
+        }, this.timeoutMs);
       });
-      const value = await Promise.race([fn(event, context), timeout]);
-      return { value };
+      const outcome = await Promise.race([runInScope(scope, () => fn(event, context)), timeout]);
+      if (outcome === 'timed out' && scope.timedOut) {
+        // Lambda's own line, with the stack's metric filter phrase in it (lambdas/contract/log-lines.ts).
+        this.platformLog(
+          `${new Date().toISOString()} ${requestId} ${TASK_TIMED_OUT} after ${seconds} seconds`,
+        );
+        return { error: new Error(`${TASK_TIMED_OUT} after ${seconds} seconds`), timedOut: true };
+      }
+      return { value: outcome };
     } catch (caught) {
       const error = caught instanceof Error ? caught : new Error(String(caught));
       this.onError(handler, error);

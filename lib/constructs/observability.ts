@@ -22,7 +22,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FRAME_NOT_DELIVERED } from '../../lambdas/contract/log-lines.js';
+import { FRAME_NOT_DELIVERED, TASK_TIMED_OUT } from '../../lambdas/contract/log-lines.js';
 import { webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { tableSchema } from '../../lambdas/contract/table-schema.js';
 import { handlerAccess } from './functions.js';
@@ -274,7 +274,7 @@ export class Observability extends Construct {
     });
     new MetricFilter(this, `${fn.node.id}TimeoutsFilter`, {
       logGroup: fn.logGroup,
-      filterPattern: FilterPattern.literal('"Task timed out"'),
+      filterPattern: FilterPattern.literal(`"${TASK_TIMED_OUT}"`),
       metricNamespace,
       metricName,
       metricValue: '1',
