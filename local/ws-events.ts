@@ -143,14 +143,8 @@ export function connectEvent(request: HandshakeRequest, c: ConnectionContext, t:
   };
 }
 
-/** Input of a message route's integration (a custom route or `$default`). */
-export function messageEvent(
-  c: ConnectionContext,
-  t: RequestTimes,
-  routeKey: string,
-  body: string,
-  isBase64Encoded: boolean,
-) {
+/** Input of a message route's integration (a custom route or `$default`); only text frames are routed. */
+export function messageEvent(c: ConnectionContext, t: RequestTimes, routeKey: string, body: string) {
   return {
     requestContext: {
       routeKey,
@@ -160,7 +154,7 @@ export function messageEvent(
       ...(c.authorizer ? { authorizer: { ...c.authorizer } } : {}),
     },
     body,
-    isBase64Encoded,
+    isBase64Encoded: false,
   };
 }
 

@@ -427,7 +427,12 @@ class LocalWebSocketGateway implements WebSocketGateway {
     );
     ws.on('message', (data, isBinary) => {
       if (conn.cause) return; // AWS routes nothing more once it has decided to close the socket
-      this.track(this.dispatch(conn, toBuffer(data), isBinary));
+      // "API Gateway WebSocket APIs don't currently support binary frames in incoming message payloads. If a
+      // client app sends a binary frame, API Gateway rejects it and disconnects the client with code 1003."
+      // (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-develop-binary-media-types.html)
+      // The reason is ours: AWS documents none.
+      if (isBinary) return this.closeConnection(conn, 1003, 'Binary frames are not supported');
+      this.track(this.dispatch(conn, toBuffer(data)));
     });
     ws.on('error', (error) => {
       conn.cause ??= causeOfSocketError(error);
@@ -480,13 +485,12 @@ class LocalWebSocketGateway implements WebSocketGateway {
     return this.routes.has(type) ? type : '$default';
   }
 
-  private async dispatch(conn: Connection, data: Buffer, isBinary: boolean): Promise<void> {
+  private async dispatch(conn: Connection, data: Buffer): Promise<void> {
     const started = Date.now();
     const times = { requestId: awsStyleId(), requestTimeEpoch: started };
     const { connectionId } = conn.ctx;
-    // Binary frames cannot be matched by a selection expression on the body, so AWS sends them to $default.
-    const body = isBinary ? data.toString('base64') : data.toString('utf8');
-    const routeKey = isBinary ? '$default' : this.selectRoute(body);
+    const body = data.toString('utf8');
+    const routeKey = this.selectRoute(body);
     const route = this.routes.get(routeKey);
     if (!route) {
       this.sendText(conn, JSON.stringify({ message: 'Forbidden', connectionId, requestId: times.requestId }));
@@ -501,7 +505,7 @@ class LocalWebSocketGateway implements WebSocketGateway {
       this.log(`WS ${routeKey} ${connectionId} throttled ${Date.now() - started}ms`);
       return;
     }
-    const event = messageEvent(conn.ctx, times, routeKey, body, isBinary);
+    const event = messageEvent(conn.ctx, times, routeKey, body);
     const { value, error } = await this.options.runtime.invoke(route.handler, event);
     if (error) {
       const frame = { message: 'Internal server error', connectionId, requestId: times.requestId };

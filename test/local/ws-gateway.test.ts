@@ -402,11 +402,20 @@ describe('local WebSocket gateway', () => {
       expect(calls.map((c) => c.handler)).toEqual(['default']);
     });
 
-    it('sends binary frames to $default in base64', async () => {
-      client.ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
-      const [call] = await waitFor(() => callsOf('default').length === 1 && callsOf('default'));
-      expect(call?.event.body).toBe(Buffer.from([0, 1, 2, 255]).toString('base64'));
-      expect(call?.event.isBase64Encoded).toBe(true);
+    it('closes with 1003 a socket that sends a binary frame, routes nothing, and runs $disconnect with 1003', async () => {
+      const binary = await open(gateway);
+      binary.ws.send(Buffer.from([0, 1, 2, 255]), { binary: true });
+      binary.ws.send('{"type":"echo"}');
+      expect((await binary.closed).code).toBe(1003);
+      const [disconnect] = await waitFor(() => callsOf('disconnect').length === 1 && callsOf('disconnect'));
+      expect(disconnect?.event.requestContext).toMatchObject({
+        connectionId: binary.id,
+        disconnectStatusCode: 1003,
+      });
+      expect(calls.map((c) => c.handler).filter((h) => h !== 'authorizer' && h !== 'connect')).toEqual([
+        'disconnect',
+      ]);
+      expect(binary.frames).toEqual([]);
     });
 
     it('runs the frames of one socket concurrently: a later fast frame is answered first', async () => {
