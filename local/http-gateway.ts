@@ -135,13 +135,13 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       send(response, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const claims = await authorize(request.headers.authorization);
-    if (!claims) {
+    const jwt = await authorize(request.headers.authorization);
+    if (!jwt) {
       response.setHeader('www-authenticate', 'Bearer');
       send(response, 401, { message: 'Unauthorized' });
       return;
     }
-    const event = buildEvent(request, url, found.candidate, found.match, claims, body);
+    const event = buildEvent(request, url, found.candidate, found.match, jwt, body);
     const result = await options.runtime.invoke(found.candidate.route.handler, event);
     if (result.timedOut) {
       // What a deployed HTTP API answers when its Lambda integration does not return in time: 503 with this
@@ -157,11 +157,12 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
     writeResult(response, result.value);
   }
 
-  async function authorize(header: string | undefined): Promise<Record<string, string> | null> {
+  async function authorize(header: string | undefined): Promise<VerifiedJwt | null> {
     if (!header) return null;
     const token = header.replace(/^Bearer\s+/i, '').trim();
     try {
-      return flattenClaims(await verifier.verify(token));
+      const payload = await verifier.verify(token);
+      return { claims: flattenClaims(payload), scopes: scopesOf(payload) };
     } catch {
       return null;
     }
@@ -201,6 +202,24 @@ function checkAudience(payload: JwtPayload, audience: string): void {
   throw new Error('Token audience does not match');
 }
 
+/** `requestContext.authorizer.jwt` of a request the JWT authorizer let through. */
+interface VerifiedJwt {
+  readonly claims: Record<string, string>;
+  readonly scopes: string[] | null;
+}
+
+/**
+ * `jwt.scopes` as API Gateway fills it: `null` for a token without a `scope` claim, not `[]` (observed from
+ * deployed HTTP APIs: https://github.com/aws/aws-lambda-go/issues/317,
+ * https://github.com/aws-powertools/powertools-lambda-python/issues/2953), else the claim's space-separated
+ * scopes (https://github.com/localstack/localstack/issues/6864).
+ */
+export function scopesOf(payload: JwtPayload): string[] | null {
+  const scope = payload.scope;
+  if (typeof scope !== 'string' || scope.trim() === '') return null;
+  return scope.trim().split(/\s+/);
+}
+
 /**
  * API Gateway hands claims to the integration as strings: arrays become `"[a b]"`, numbers their decimal text.
  * Sending anything else locally would let code pass here that fails in AWS.
@@ -232,7 +251,7 @@ function buildEvent(
   url: URL,
   { route, params }: CompiledRoute,
   match: RegExpExecArray,
-  claims: Record<string, string>,
+  jwt: VerifiedJwt,
   body: Buffer,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers: Record<string, string> = {};
@@ -262,7 +281,7 @@ function buildEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
+      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: jwt.claims, scopes: jwt.scopes } },
       domainName: headers.host ?? 'localhost',
       domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
       http: {
