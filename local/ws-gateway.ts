@@ -352,8 +352,12 @@ class LocalWebSocketGateway implements WebSocketGateway {
           connect.handler,
           connectEvent(request, ctx, times),
         );
+        // A $connect integration that throws or times out fails the handshake with 502 in AWS, where a
+        // failing authorizer is a 500 (reports from deployed APIs:
+        // https://github.com/serverless/serverless-websockets-plugin/issues/13, a $connect function with a
+        // syntax error; https://github.com/anomalyco/guide/pull/644, one that timed out).
         if (error)
-          return reject(500, '{"message":"Internal server error"}', `$connect failed: ${error.message}`);
+          return reject(502, '{"message":"Internal server error"}', `$connect failed: ${error.message}`);
         const status = statusOf(value);
         if (status < 200 || status > 299) {
           return reject(status, routeResponseBody(value), `$connect answered ${status}`);

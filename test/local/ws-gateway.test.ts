@@ -194,10 +194,17 @@ describe('local WebSocket gateway', () => {
       { query: 'token=good&refuse=1', status: 403, body: '', connect: true, why: '$connect answers 403' },
       {
         query: 'token=good&crash=1',
-        status: 500,
+        status: 502,
         body: '{"message":"Internal server error"}',
         connect: false,
         why: '$connect throws',
+      },
+      {
+        query: 'token=good&hang=1',
+        status: 502,
+        body: '{"message":"Internal server error"}',
+        connect: false,
+        why: '$connect times out',
       },
     ])('refuses the handshake with $status when $why', async ({ query, status, body, connect }) => {
       const answer = await handshake(`${gateway.url}?${query}`);
