@@ -100,7 +100,7 @@ export async function runConversation(target: SmokeTarget, options: SmokeOptions
         result = { name, status: 'pass', ms: Math.round(performance.now() - started) };
       } catch (error) {
         failed = true;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = describeError(error);
         result = { name, status: 'fail', ms: Math.round(performance.now() - started), error: message };
       }
     }
@@ -197,4 +197,14 @@ function withTimeout<T>(work: Promise<T>, ms: number, name: string): Promise<T> 
     timer = setTimeout(() => reject(new Error(`${name}: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** An error's message and its causes' (a network error says only which request failed; its cause says why). */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  for (let e: unknown = error; e !== undefined && parts.length < 4; e = (e as { cause?: unknown }).cause) {
+    parts.push(e instanceof Error ? e.message || e.name : String(e));
+    if (!(e instanceof Error)) break;
+  }
+  return parts.join(': ');
 }

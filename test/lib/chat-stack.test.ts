@@ -813,4 +813,13 @@ describe('bundles', () => {
       expect(statSync(join(dir, 'index.mjs')).size).toBeLessThan(1_500_000);
     },
   );
+
+  it.each(allHandlers())('leaves the tools’ AWS SDK clients (npm run smoke) out of %s', (handler) => {
+    const { dir } = bundleOf(handler);
+    const { sources } = JSON.parse(readFileSync(join(dir, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+    expect(sources.some((file) => file.includes(`lambdas/${handler}.ts`))).toBe(true);
+    expect(
+      sources.filter((file) => /client-cloudformation|client-cognito-identity-provider/.test(file)),
+    ).toEqual([]);
+  });
 });

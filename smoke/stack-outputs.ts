@@ -1,0 +1,34 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+
+/** The part of a CloudFormation client this module uses (a test hands it a fake: no CloudFormation here). */
+export interface StackReader {
+  send(
+    command: DescribeStacksCommand,
+  ): Promise<{ Stacks?: { Outputs?: { OutputKey?: string; OutputValue?: string }[] }[] }>;
+}
+
+/** What the smoke test needs from a deployed stack. */
+export interface StackEndpoints {
+  readonly httpUrl: string;
+  readonly wsUrl: string;
+}
+
+/**
+ * Reads `HttpApiUrl` and `WebSocketUrl` from the outputs of the stack `stackName` (`cdk deploy` prints the
+ * same outputs), with the caller's AWS credentials and region unless a reader is given.
+ */
+export async function readStackEndpoints(
+  stackName: string,
+  reader: StackReader = new CloudFormationClient({}),
+): Promise<StackEndpoints> {
+  const { Stacks } = await reader.send(new DescribeStacksCommand({ StackName: stackName }));
+  const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  const httpUrl = outputs.get('HttpApiUrl');
+  const wsUrl = outputs.get('WebSocketUrl');
+  if (!httpUrl || !wsUrl) {
+    throw new Error(
+      `stack ${stackName} has no HttpApiUrl and WebSocketUrl outputs: is it a live chat stack?`,
+    );
+  }
+  return { httpUrl, wsUrl };
+}
