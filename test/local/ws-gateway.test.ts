@@ -23,7 +23,12 @@ import { calls } from '../fixtures/ws-lambdas/recorder.js';
 
 const handlersDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'ws-lambdas');
 // Failing fixtures (authorizer's Unauthorized, boom) are the point of some tests: keep stderr quiet.
-const runtime = new LambdaRuntime({ handlersDir, timeoutMs: 2000, onError: () => undefined });
+const runtime = new LambdaRuntime({
+  handlersDir,
+  timeoutMs: 2000,
+  onError: () => undefined,
+  platformLog: () => undefined,
+});
 
 function route(routeKey: string, handler: string, returnResponse = false): WebSocketRoute {
   return { routeKey, handler, access: { table: 'none', push: false }, summary: handler, returnResponse };
@@ -357,6 +362,7 @@ describe('local WebSocket gateway', () => {
     });
 
     it('builds the MESSAGE event API Gateway builds', async () => {
+      const before = client.frames.length;
       client.ws.send('{"type":"echo"}');
       const [echo] = await waitFor(() => callsOf('echo').length === 1 && callsOf('echo'));
       const event: Record<string, unknown> = echo?.event;
@@ -388,6 +394,8 @@ describe('local WebSocket gateway', () => {
         },
       });
       expect(rc.requestTimeEpoch as number).toBeGreaterThanOrEqual(rc.connectedAt as number);
+      // The echo's own frame, so that it cannot arrive during the next test.
+      expect(JSON.parse(await client.frame(before)).routeKey).toBe('echo');
     });
 
     it.each([
