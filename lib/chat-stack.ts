@@ -87,6 +87,7 @@ export class ChatStack extends Stack {
       callbackUrls: callbackUrls.length > 0 ? resolveUrls(callbackUrls) : [LOCAL_CONSOLE_URL],
       logoutUrls: logoutUrls.length > 0 ? resolveUrls(logoutUrls) : [LOCAL_CONSOLE_URL],
       plus: config.cognitoPlus,
+      smokeTestClient: config.smokeTestClient,
       retain: config.retainData,
     });
     if (!config.oidc && callbackUrls.length === 0) {
@@ -188,6 +189,12 @@ export class ChatStack extends Stack {
       new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
       new CfnOutput(this, 'UserPoolClientId', { value: userPoolClient.userPoolClientId });
       new CfnOutput(this, 'CognitoDomain', { value: domain.baseUrl(), description: 'Hosted sign-in pages' });
+    }
+    if (this.identity.smokeTestClient) {
+      new CfnOutput(this, 'SmokeTestClientId', {
+        value: this.identity.smokeTestClient.userPoolClientId,
+        description: 'App client npm run smoke signs its temporary users in with',
+      });
     }
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });

@@ -27,6 +27,8 @@ export interface ChatConfig {
   readonly cognitoDomainPrefix: string | undefined;
   /** Cognito feature plan: `essentials` (default) or `plus` (threat protection, billed per MAU). */
   readonly cognitoPlus: boolean;
+  /** Create the app client `npm run smoke` signs its temporary users in with (Cognito only). */
+  readonly smokeTestClient: boolean;
   /** OAuth callback URLs of the web pages, besides the hosted one. */
   readonly callbackUrls: string[];
   /** OAuth sign-out URLs of the web pages, besides the hosted one. */
@@ -80,6 +82,7 @@ export const CONTEXT = {
   staffGroup: 'staffGroup',
   cognitoDomainPrefix: 'cognitoDomainPrefix',
   cognitoPlus: 'cognitoPlus',
+  smokeTestClient: 'smokeTestClient',
   callbackUrls: 'callbackUrls',
   logoutUrls: 'logoutUrls',
   corsOrigins: 'corsOrigins',
@@ -286,6 +289,12 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
       `context logLevel must be DEBUG, INFO, WARN or ERROR, got "${str(raw, CONTEXT.logLevel)}"`,
     );
   }
+  const smokeTestClient = bool(raw, CONTEXT.smokeTestClient, false);
+  if (smokeTestClient && oidc) {
+    throw new Error(
+      "context smokeTestClient needs the stack's Cognito user pool; it cannot be used with oidcIssuer",
+    );
+  }
   const stageName = str(raw, CONTEXT.stageName) ?? 'prod';
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(stageName)) {
     throw new Error(`context stageName must be letters, digits, - or _, got "${stageName}"`);
@@ -299,6 +308,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     staffGroup: str(raw, CONTEXT.staffGroup) ?? DEFAULTS.staffGroup,
     cognitoDomainPrefix,
     cognitoPlus: bool(raw, CONTEXT.cognitoPlus, false),
+    smokeTestClient,
     callbackUrls: list(raw, CONTEXT.callbackUrls),
     logoutUrls: list(raw, CONTEXT.logoutUrls),
     corsOrigins,

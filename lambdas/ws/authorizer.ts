@@ -10,18 +10,20 @@ import { actorFromClaims } from '../runtime/identity.js';
 import { logger } from '../runtime/logger.js';
 
 const issuer = process.env[ENV.jwtIssuer];
-const audience = process.env[ENV.jwtAudience];
-if (!issuer || !audience) throw new Error(`${ENV.jwtIssuer} and ${ENV.jwtAudience} must be set`);
+/** The accepted audiences, comma-separated as the stack sets them (the web client, the smoke test's). */
+const accepted = (process.env[ENV.jwtAudience] ?? '').split(',').filter((a) => a !== '');
+if (!issuer || accepted.length === 0) throw new Error(`${ENV.jwtIssuer} and ${ENV.jwtAudience} must be set`);
 
 /**
- * Accepts what API Gateway's HTTP JWT authorizer accepts: the audience in `aud`, or, for tokens without
- * `aud` such as Cognito access tokens, in `client_id`.
+ * Accepts what API Gateway's HTTP JWT authorizer accepts: one of the audiences in `aud`, or, for tokens
+ * without `aud` such as Cognito access tokens, in `client_id`.
  */
 function checkAudience({ payload }: { payload: JwtPayload }): void {
   const aud = payload.aud;
   const audiences = Array.isArray(aud) ? aud : aud === undefined ? [] : [aud];
-  if (audiences.includes(audience as string)) return;
-  if (aud === undefined && payload.client_id === audience) return;
+  if (audiences.some((a) => accepted.includes(a))) return;
+  if (aud === undefined && typeof payload.client_id === 'string' && accepted.includes(payload.client_id))
+    return;
   throw new Error('Token audience does not match');
 }
 

@@ -164,7 +164,8 @@ export class Functions extends Construct {
       }
       if (handler === webSocketAuthorizer.handler) {
         environment[ENV.jwtIssuer] = props.jwt.issuer;
-        environment[ENV.jwtAudience] = props.jwt.audience;
+        // Comma-separated, like the HTTP authorizer's audience list (client ids and audiences have no comma).
+        environment[ENV.jwtAudience] = [props.jwt.audience, ...(props.jwt.extraAudiences ?? [])].join(',');
         environment[ENV.jwtJwksUri] = props.jwt.jwksUri;
       }
       const logGroup = new LogGroup(this, `${cid}Logs`, {

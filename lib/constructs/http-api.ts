@@ -61,7 +61,7 @@ export class ChatHttpApi extends Construct {
   constructor(scope: Construct, id: string, props: ChatHttpApiProps) {
     super(scope, id);
     this.authorizer = new HttpJwtAuthorizer('Jwt', props.jwt.issuer, {
-      jwtAudience: [props.jwt.audience],
+      jwtAudience: [props.jwt.audience, ...(props.jwt.extraAudiences ?? [])],
       identitySource: ['$request.header.Authorization'],
     });
     const origins = props.corsOrigins ?? [];

@@ -20,6 +20,8 @@ export interface JwtSettings {
   readonly issuer: string;
   /** Expected `aud`, or `client_id` for Cognito access tokens. */
   readonly audience: string;
+  /** Further audiences both authorizers accept (the smoke test's app client). @default none */
+  readonly extraAudiences?: readonly string[];
   /** Where the WebSocket authorizer fetches the signing keys. */
   readonly jwksUri: string;
 }
@@ -48,6 +50,12 @@ export interface IdentityProps {
    */
   readonly plus?: boolean;
   /**
+   * Add an app client for `npm run smoke`: password sign-in by an administrator (`ADMIN_USER_PASSWORD_AUTH`)
+   * and nothing else, short-lived tokens, and its id accepted by both APIs.
+   * @default false
+   */
+  readonly smokeTestClient?: boolean;
+  /**
    * Keep the user pool (the staff and customer accounts) when the stack is deleted.
    * @default true
    */
@@ -64,6 +72,8 @@ export class Identity extends Construct {
   /** Absent with a bring-your-own issuer. */
   public readonly userPool?: UserPool;
   public readonly userPoolClient?: UserPoolClient;
+  /** Only with `smokeTestClient`. */
+  public readonly smokeTestClient?: UserPoolClient;
   public readonly domain?: UserPoolDomain;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
@@ -156,9 +166,30 @@ export class Identity extends Construct {
     for (const part of [staffGroup, userPoolClient, this.domain]) part.applyRemovalPolicy(removal);
     this.userPool = userPool;
     this.userPoolClient = userPoolClient;
+    if (props.smokeTestClient) {
+      // Only AdminInitiateAuth signs in with it, which needs the caller's IAM rights on the pool
+      // (cognito-idp:AdminInitiateAuth): the client itself offers no public sign-in, no OAuth, no secret.
+      this.smokeTestClient = userPool.addClient('SmokeTestClient', {
+        generateSecret: false,
+        authFlows: {
+          adminUserPassword: true,
+          user: false,
+          userSrp: false,
+          userPassword: false,
+          custom: false,
+        },
+        disableOAuth: true,
+        preventUserExistenceErrors: true,
+        enableTokenRevocation: true,
+        accessTokenValidity: Duration.minutes(5),
+        idTokenValidity: Duration.minutes(5),
+        refreshTokenValidity: Duration.minutes(60),
+      });
+    }
     this.jwt = {
       issuer: `https://${userPool.userPoolProviderUrl}`,
       audience: userPoolClient.userPoolClientId,
+      ...(this.smokeTestClient ? { extraAudiences: [this.smokeTestClient.userPoolClientId] } : {}),
       jwksUri: `https://${userPool.userPoolProviderUrl}/.well-known/jwks.json`,
     };
   }

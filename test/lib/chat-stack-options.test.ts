@@ -167,6 +167,65 @@ describe('a second stack: another name, hosted web pages, console origin and ala
   }, 90_000);
 });
 
+describe("the smoke test's app client (smokeTestClient=true)", () => {
+  let s: Synthesized;
+  beforeAll(() => {
+    const callbackUrls = 'https://console.example.com/';
+    s = synthesize({ bundle: false, context: { hosting: 'false', callbackUrls, smokeTestClient: 'true' } });
+  }, 60_000);
+
+  const ref = (construct: Parameters<typeof logicalId>[0]) => ({ Ref: logicalId(construct) });
+
+  it("allows administrators' password sign-in only, with five-minute tokens and no OAuth", () => {
+    s.template.resourceCountIs('AWS::Cognito::UserPoolClient', 2);
+    expect(s.json.Resources[logicalId(s.stack.identity.smokeTestClient!)]?.Properties).toEqual({
+      UserPoolId: ref(s.stack.identity.userPool!),
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AllowedOAuthFlowsUserPoolClient: false,
+      PreventUserExistenceErrors: 'ENABLED',
+      EnableTokenRevocation: true,
+      AccessTokenValidity: 5,
+      IdTokenValidity: 5,
+      RefreshTokenValidity: 60,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+      SupportedIdentityProviders: ['COGNITO'],
+    });
+  });
+
+  it("has both APIs accept its tokens besides the web client's, and outputs its id", () => {
+    const web = ref(s.stack.identity.userPoolClient!);
+    const smoke = ref(s.stack.identity.smokeTestClient!);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      JwtConfiguration: Match.objectLike({ Audience: [web, smoke] }),
+    });
+    const authorizer = s.json.Resources[logicalId(s.stack.functions.of(webSocketAuthorizer.handler))];
+    const variables = (authorizer!.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(variables[ENV.jwtAudience]).toEqual({ 'Fn::Join': ['', [web, ',', smoke]] });
+    expect(s.json.Outputs?.SmokeTestClientId?.Value).toEqual(smoke);
+  });
+
+  it('is refused with a bring-your-own issuer, which has no pool to put it in', () => {
+    expect(() =>
+      synthesize({
+        bundle: false,
+        context: {
+          hosting: 'false',
+          oidcIssuer: 'https://id.example.com/',
+          oidcAudience: 'a',
+          smokeTestClient: 'true',
+        },
+      }),
+    ).toThrow(/smokeTestClient needs the stack's Cognito user pool/);
+  });
+
+  it('passes cfn-lint', () => {
+    expect(cfnLint(s.templateFile)).toEqual([]);
+  });
+});
+
 describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
   const issuer = 'https://id.example.com/';
   let s: Synthesized;

@@ -462,6 +462,11 @@ describe('identity', () => {
       ExplicitAuthFlows: ['ALLOW_REFRESH_TOKEN_AUTH'],
     });
   });
+
+  it('has no smoke-test client unless asked (smokeTestClient)', () => {
+    s.template.resourceCountIs('AWS::Cognito::UserPoolClient', 1);
+    expect(Object.keys(s.json.Outputs ?? {})).not.toContain('SmokeTestClientId');
+  });
 });
 
 describe('observability', () => {
