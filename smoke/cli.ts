@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
 import { loadLocalIssuer } from '../local/issuer.js';
+import { type CognitoAdmin, createTemporaryUsers, type TemporaryUsers } from './cognito-users.js';
 import { formatStep, runConversation, type SmokeTarget } from './conversation.js';
 import { readStackEndpoints, type StackReader } from './stack-outputs.js';
 
 export const USAGE = `usage: npm run smoke -- --stack <name> | --http-url <url> --ws-url <url> | --local
   --stack <name>           read HttpApiUrl and WebSocketUrl from the stack's outputs (AWS credentials and region
-                           from the environment, as for the AWS CLI)
+                           from the environment, as for the AWS CLI); without tokens, and deployed with
+                           -c smokeTestClient=true, creates a temporary customer and staff member in its user
+                           pool, and deletes them afterwards
+  --staff-group <name>     the staff group of those users (default staff)
   --http-url, --ws-url     the endpoints themselves
   --customer-token <jwt>   a customer's token (default: $SMOKE_CUSTOMER_TOKEN)
   --staff-token <jwt>      a staff member's token (default: $SMOKE_STAFF_TOKEN)
@@ -19,6 +23,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Reads the stack's outputs (a fake in tests). @default a CloudFormation client */
   readonly stackReader?: StackReader;
+  /** Cognito's admin API, for temporary users (a fake in tests). @default a Cognito client */
+  readonly cognito?: CognitoAdmin;
   /** Where `--local` finds the development issuer's key. @default `.local/keys` */
   readonly keyDir?: string;
 }
@@ -46,24 +52,73 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 2;
   }
 
-  let target: SmokeTarget;
+  let resolved: Resolved;
   try {
-    target = await resolveTarget(values, io);
+    resolved = await resolveTarget(values, io);
   } catch (error) {
     io.out(`${(error as Error).message}\n${USAGE}`);
     return 2;
   }
-  io.out(`Smoke test against ${target.httpUrl} and ${target.wsUrl}`);
+  io.out(`Smoke test against ${resolved.httpUrl} and ${resolved.wsUrl}`);
   const started = performance.now();
-  const report = await runConversation(target, {
-    ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
-    onStep: (step) => io.out(formatStep(step)),
-  });
-  const passed = report.steps.filter((s) => s.status === 'pass').length;
+  let users: TemporaryUsers | undefined;
+  let target: SmokeTarget;
+  if ('pool' in resolved) {
+    try {
+      users = await createTemporaryUsers(
+        {
+          userPoolId: resolved.pool.userPoolId,
+          clientId: resolved.pool.clientId,
+          staffGroup: values['staff-group'] ?? 'staff',
+        },
+        io.cognito,
+      );
+    } catch (error) {
+      io.out(`FAIL  create temporary users: ${(error as Error).message}`);
+      io.out('FAILED: no conversation without users');
+      return 1;
+    }
+    io.out(`Created temporary users ${users.usernames.join(' and ')}`);
+    const { customerToken, staffToken } = users;
+    target = { ...resolved, customerToken: () => customerToken, staffToken: () => staffToken };
+  } else {
+    target = resolved;
+  }
+  let ok: boolean;
+  let summary: string;
+  try {
+    const report = await runConversation(target, {
+      ...(stepTimeoutMs === undefined ? {} : { stepTimeoutMs }),
+      onStep: (step) => io.out(formatStep(step)),
+    });
+    const passed = report.steps.filter((s) => s.status === 'pass').length;
+    ok = report.ok;
+    summary = `${passed} of ${report.steps.length} steps`;
+  } finally {
+    if (users) {
+      try {
+        await users.remove();
+        io.out(`Deleted temporary users ${users.usernames.join(' and ')}`);
+      } catch (error) {
+        // The conversation may have passed, but users left behind are a failure the operator must see.
+        io.out(`FAIL  delete temporary users: ${(error as Error).message}`);
+        ok = false;
+      }
+    }
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  io.out(`${report.ok ? 'PASSED' : 'FAILED'}: ${passed} of ${report.steps.length} steps in ${seconds} s`);
-  return report.ok ? 0 : 1;
+  io.out(`${ok ? 'PASSED' : 'FAILED'}: ${summary} in ${seconds} s`);
+  return ok ? 0 : 1;
 }
+
+/** Endpoints with tokens, or endpoints with the pool and client to create temporary users in. */
+type Resolved =
+  | SmokeTarget
+  | {
+      readonly httpUrl: string;
+      readonly wsUrl: string;
+      readonly pool: { userPoolId: string; clientId: string };
+    };
 
 function parse(argv: readonly string[]) {
   return parseArgs({
@@ -75,6 +130,7 @@ function parse(argv: readonly string[]) {
       'ws-url': { type: 'string' },
       'customer-token': { type: 'string' },
       'staff-token': { type: 'string' },
+      'staff-group': { type: 'string' },
       local: { type: 'boolean', default: false },
       'step-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -84,12 +140,17 @@ function parse(argv: readonly string[]) {
 
 type Values = ReturnType<typeof parse>['values'];
 
-async function resolveTarget(values: Values, io: CliIo): Promise<SmokeTarget> {
+async function resolveTarget(values: Values, io: CliIo): Promise<Resolved> {
   const given = values['http-url'] !== undefined || values['ws-url'] !== undefined;
   if (values.stack !== undefined && given) throw new Error('give --stack or --http-url/--ws-url, not both');
   let endpoints: { httpUrl: string; wsUrl: string };
+  let pool: { userPoolId: string; clientId: string } | undefined;
   if (values.stack !== undefined) {
-    endpoints = await readStackEndpoints(values.stack, io.stackReader);
+    const outputs = await readStackEndpoints(values.stack, io.stackReader);
+    endpoints = { httpUrl: outputs.httpUrl, wsUrl: outputs.wsUrl };
+    if (outputs.userPoolId && outputs.smokeTestClientId) {
+      pool = { userPoolId: outputs.userPoolId, clientId: outputs.smokeTestClientId };
+    }
   } else if (values['http-url'] && values['ws-url']) {
     endpoints = { httpUrl: values['http-url'], wsUrl: values['ws-url'] };
   } else if (values.local && !given) {
@@ -110,10 +171,12 @@ async function resolveTarget(values: Values, io: CliIo): Promise<SmokeTarget> {
   }
   const customer = values['customer-token'] ?? io.env.SMOKE_CUSTOMER_TOKEN;
   const staff = values['staff-token'] ?? io.env.SMOKE_STAFF_TOKEN;
+  if (!customer && !staff && pool) return { ...endpoints, pool };
   if (!customer || !staff) {
     throw new Error(
       'needs a customer token and a staff token: --customer-token and --staff-token, or SMOKE_CUSTOMER_TOKEN ' +
-        'and SMOKE_STAFF_TOKEN (see docs/deploy.md, "After a deploy")',
+        'and SMOKE_STAFF_TOKEN, or --stack with a stack deployed with -c smokeTestClient=true (see ' +
+        'docs/deploy.md, "After a deploy")',
     );
   }
   return { ...endpoints, customerToken: () => customer, staffToken: () => staff };

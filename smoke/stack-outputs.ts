@@ -11,10 +11,14 @@ export interface StackReader {
 export interface StackEndpoints {
   readonly httpUrl: string;
   readonly wsUrl: string;
+  /** Cognito stacks only. */
+  readonly userPoolId?: string;
+  /** Only when the stack was deployed with `-c smokeTestClient=true`. */
+  readonly smokeTestClientId?: string;
 }
 
 /**
- * Reads `HttpApiUrl` and `WebSocketUrl` from the outputs of the stack `stackName` (`cdk deploy` prints the
+ * Reads `HttpApiUrl`, `WebSocketUrl` (and `UserPoolId`, `SmokeTestClientId` where present) from the outputs of the stack `stackName` (`cdk deploy` prints the
  * same outputs), with the caller's AWS credentials and region unless a reader is given.
  */
 export async function readStackEndpoints(
@@ -30,5 +34,12 @@ export async function readStackEndpoints(
       `stack ${stackName} has no HttpApiUrl and WebSocketUrl outputs: is it a live chat stack?`,
     );
   }
-  return { httpUrl, wsUrl };
+  const userPoolId = outputs.get('UserPoolId');
+  const smokeTestClientId = outputs.get('SmokeTestClientId');
+  return {
+    httpUrl,
+    wsUrl,
+    ...(userPoolId ? { userPoolId } : {}),
+    ...(smokeTestClientId ? { smokeTestClientId } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../smoke/cli.js';
+import type { CognitoAdmin } from '../../smoke/cognito-users.js';
 import { SMOKE_STEPS } from '../../smoke/conversation.js';
 import { readStackEndpoints, type StackReader } from '../../smoke/stack-outputs.js';
 import { useLocalStack } from '../support/stack.js';
@@ -11,15 +12,75 @@ import { useLocalStack } from '../support/stack.js';
 const keyDir = await mkdtemp(path.join(tmpdir(), 'live-chat-keys-'));
 const stack = useLocalStack({ keyDir });
 
-const run = async (argv: string[], env: Record<string, string> = {}, stackReader?: StackReader) => {
+const run = async (
+  argv: string[],
+  env: Record<string, string> = {},
+  stackReader?: StackReader,
+  cognito?: CognitoAdmin,
+) => {
   const lines: string[] = [];
   const code = await main(argv, {
     out: (line) => lines.push(line),
     env,
     keyDir,
     ...(stackReader ? { stackReader } : {}),
+    ...(cognito ? { cognito } : {}),
   });
   return { code, lines };
+};
+
+/**
+ * A stand-in for Cognito's admin API (it cannot run here): it keeps users and groups, checks the password
+ * AdminInitiateAuth is given against the permanent one, and signs users in with tokens of the local issuer,
+ * staff when they were added to the group `staff`. `fail` names a command (and user role) to refuse.
+ */
+const fakeCognito = (fail?: { command: string; role?: 'customer' | 'staff' }) => {
+  const users = new Map<string, { password?: string; groups: string[] }>();
+  const calls: string[] = [];
+  const admin: CognitoAdmin = {
+    send: async (command) => {
+      const name = command.constructor.name.replace(/Command$/, '');
+      const input = command.input as Record<string, any>;
+      const username: string = input.Username ?? input.AuthParameters?.USERNAME;
+      calls.push(`${name} ${username}`);
+      if (fail && fail.command === name && (!fail.role || username.includes(`-${fail.role}@`))) {
+        throw Object.assign(new Error(`${name} refused`), { name: 'NotAuthorizedException' });
+      }
+      switch (name) {
+        case 'AdminCreateUser':
+          expect(input.MessageAction).toBe('SUPPRESS');
+          users.set(username, { groups: [] });
+          return {};
+        case 'AdminSetUserPassword':
+          expect(input.Permanent).toBe(true);
+          users.get(username)!.password = input.Password;
+          return {};
+        case 'AdminAddUserToGroup':
+          users.get(username)!.groups.push(input.GroupName);
+          return {};
+        case 'AdminInitiateAuth': {
+          expect(input).toMatchObject({
+            AuthFlow: 'ADMIN_USER_PASSWORD_AUTH',
+            ClientId: 'smoke-client',
+            UserPoolId: 'pool-1',
+          });
+          const user = users.get(username)!;
+          expect(input.AuthParameters.PASSWORD).toBe(user.password);
+          const token = await stack.current.issuer.mint({
+            userId: username,
+            staff: user.groups.includes('staff'),
+          });
+          return { AuthenticationResult: { AccessToken: token } };
+        }
+        case 'AdminDeleteUser':
+          users.delete(username);
+          return {};
+        default:
+          throw new Error(`unexpected ${name}`);
+      }
+    },
+  };
+  return { admin, users, calls };
 };
 
 /**
@@ -42,6 +103,14 @@ const fakeCloudFormation = (outputs: Record<string, string>) => {
   };
   return { reader, asked };
 };
+
+const cognitoStack = () =>
+  fakeCloudFormation({
+    HttpApiUrl: stack.current.httpUrl,
+    WebSocketUrl: stack.current.wsUrl,
+    UserPoolId: 'pool-1',
+    SmokeTestClientId: 'smoke-client',
+  }).reader;
 
 describe('npm run smoke', () => {
   it('runs against the endpoints and tokens it is given, one line per step, and exits 0', async () => {
@@ -76,6 +145,62 @@ describe('npm run smoke', () => {
     expect(cloudFormation.asked).toEqual([{ StackName: 'LiveChatTest' }]);
     expect(lines.at(-1)).toMatch(/^PASSED: /);
     expect(code).toBe(0);
+  });
+
+  it("creates a temporary customer and staff member through Cognito's admin API, and deletes them", async () => {
+    const cognito = fakeCognito();
+    const { code, lines } = await run(['--stack', 'LiveChat'], {}, cognitoStack(), cognito.admin);
+    expect(code).toBe(0);
+    const [customer, staff] = [...new Set(cognito.calls.map((c) => c.split(' ')[1]))];
+    expect(customer).toMatch(/^live-chat-smoke-[0-9a-f]{8}-customer@example\.invalid$/);
+    expect(cognito.calls).toEqual([
+      `AdminCreateUser ${customer}`,
+      `AdminSetUserPassword ${customer}`,
+      `AdminInitiateAuth ${customer}`,
+      `AdminCreateUser ${staff}`,
+      `AdminSetUserPassword ${staff}`,
+      `AdminAddUserToGroup ${staff}`,
+      `AdminInitiateAuth ${staff}`,
+      `AdminDeleteUser ${customer}`,
+      `AdminDeleteUser ${staff}`,
+    ]);
+    expect(cognito.users.size).toBe(0);
+    expect(lines).toContain(`Deleted temporary users ${customer} and ${staff}`);
+    expect(lines.at(-1)).toMatch(/^PASSED: 9 of 9 steps/);
+  });
+
+  it('deletes the temporary users when the conversation fails', async () => {
+    const cognito = fakeCognito();
+    // A group that does not make them staff: the staff member cannot see the queue.
+    const { code, lines } = await run(
+      ['--stack', 'LiveChat', '--staff-group', 'helpers'],
+      {},
+      cognitoStack(),
+      cognito.admin,
+    );
+    expect(code).toBe(1);
+    expect(lines.find((l) => l.startsWith('FAIL'))).toMatch(/^FAIL {2}staff sees the room in the queue/);
+    expect(cognito.users.size).toBe(0);
+    expect(cognito.calls.filter((c) => c.startsWith('AdminDeleteUser'))).toHaveLength(2);
+  });
+
+  it('deletes the user it created when creating the other fails, and runs no conversation', async () => {
+    const cognito = fakeCognito({ command: 'AdminInitiateAuth', role: 'staff' });
+    const { code, lines } = await run(['--stack', 'LiveChat'], {}, cognitoStack(), cognito.admin);
+    expect(code).toBe(1);
+    expect(lines).toContain('FAIL  create temporary users: AdminInitiateAuth refused');
+    expect(cognito.users.size).toBe(0);
+    expect(lines.some((l) => l.startsWith('PASS'))).toBe(false);
+  });
+
+  it('fails when a temporary user cannot be deleted, even after a passing conversation', async () => {
+    const cognito = fakeCognito({ command: 'AdminDeleteUser', role: 'staff' });
+    const { code, lines } = await run(['--stack', 'LiveChat'], {}, cognitoStack(), cognito.admin);
+    expect(lines.find((l) => l.startsWith('FAIL'))).toMatch(
+      /^FAIL {2}delete temporary users: could not delete/,
+    );
+    expect(lines.at(-1)).toMatch(/^FAILED: 9 of 9 steps/);
+    expect(code).toBe(1);
   });
 
   it('exits 1 when a step fails', async () => {
