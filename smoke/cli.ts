@@ -5,15 +5,16 @@ import { formatStep, runConversation, type SmokeTarget } from './conversation.js
 import { readStackEndpoints, type StackReader } from './stack-outputs.js';
 
 export const USAGE = `usage: npm run smoke -- --stack <name> | --http-url <url> --ws-url <url> | --local
-  --stack <name>           read HttpApiUrl and WebSocketUrl from the stack's outputs (AWS credentials and region
-                           from the environment, as for the AWS CLI); without tokens, and deployed with
+  --stack <name>           read PublicApiUrl and PublicWebSocketUrl (else HttpApiUrl and WebSocketUrl) from the
+                           stack's outputs (AWS credentials and region from the environment, as for the AWS
+                           CLI); without tokens, and deployed with
                            -c smokeTestClient=true, creates a temporary customer and staff member in its user
                            pool, and deletes them afterwards
   --staff-group <name>     the staff group of those users (default staff)
   --http-url, --ws-url     the endpoints themselves
   --customer-token <jwt>   a customer's token (default: $SMOKE_CUSTOMER_TOKEN)
   --staff-token <jwt>      a staff member's token (default: $SMOKE_STAFF_TOKEN)
-  --local                  against npm start: endpoints default to http://127.0.0.1:3000 and ws://127.0.0.1:3001,
+  --local                  against npm start: endpoints default to http://127.0.0.1:3000 and ws://127.0.0.1:3000/ws,
                            tokens are minted by the development issuer
   --step-timeout <ms>      how long one step may take (default 15000)
 `;
@@ -154,7 +155,8 @@ async function resolveTarget(values: Values, io: CliIo): Promise<Resolved> {
   } else if (values['http-url'] && values['ws-url']) {
     endpoints = { httpUrl: values['http-url'], wsUrl: values['ws-url'] };
   } else if (values.local && !given) {
-    endpoints = { httpUrl: 'http://127.0.0.1:3000', wsUrl: 'ws://127.0.0.1:3001' };
+    // npm start's public origin, as deployed clients use CloudFront's.
+    endpoints = { httpUrl: 'http://127.0.0.1:3000', wsUrl: 'ws://127.0.0.1:3000/ws' };
   } else {
     throw new Error('give --stack <name>, or both --http-url and --ws-url, or --local');
   }

@@ -18,8 +18,10 @@ export interface StackEndpoints {
 }
 
 /**
- * Reads `HttpApiUrl`, `WebSocketUrl` (and `UserPoolId`, `SmokeTestClientId` where present) from the outputs of the stack `stackName` (`cdk deploy` prints the
- * same outputs), with the caller's AWS credentials and region unless a reader is given.
+ * Reads the endpoints clients use from the outputs of the stack `stackName` (`cdk deploy` prints the same
+ * outputs): `PublicApiUrl` and `PublicWebSocketUrl`, or `HttpApiUrl` and `WebSocketUrl` for a stack without a
+ * public origin; and `UserPoolId` and `SmokeTestClientId` where present. With the caller's AWS credentials
+ * and region unless a reader is given.
  */
 export async function readStackEndpoints(
   stackName: string,
@@ -27,8 +29,10 @@ export async function readStackEndpoints(
 ): Promise<StackEndpoints> {
   const { Stacks } = await reader.send(new DescribeStacksCommand({ StackName: stackName }));
   const outputs = new Map((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-  const httpUrl = outputs.get('HttpApiUrl');
-  const wsUrl = outputs.get('WebSocketUrl');
+  // What clients use: the public origin (CloudFront) when the stack has one, else the APIs themselves.
+  const publicApi = outputs.get('PublicApiUrl');
+  const httpUrl = publicApi ? publicApi.replace(/\/?api\/chat\/?$/, '') : outputs.get('HttpApiUrl');
+  const wsUrl = outputs.get('PublicWebSocketUrl') ?? outputs.get('WebSocketUrl');
   if (!httpUrl || !wsUrl) {
     throw new Error(
       `stack ${stackName} has no HttpApiUrl and WebSocketUrl outputs: is it a live chat stack?`,

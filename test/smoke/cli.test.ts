@@ -11,6 +11,8 @@ import { useLocalStack } from '../support/stack.js';
 
 const keyDir = await mkdtemp(path.join(tmpdir(), 'live-chat-keys-'));
 const stack = useLocalStack({ keyDir });
+/** The socket on the public origin (the local edge), where deployed clients find it. */
+const publicWs = () => `${stack.current.httpUrl.replace(/^http/, 'ws')}/ws`;
 
 const run = async (
   argv: string[],
@@ -106,8 +108,11 @@ const fakeCloudFormation = (outputs: Record<string, string>) => {
 
 const cognitoStack = () =>
   fakeCloudFormation({
-    HttpApiUrl: stack.current.httpUrl,
-    WebSocketUrl: stack.current.wsUrl,
+    // The raw APIs' outputs are unreachable here: the public ones must be the ones used.
+    HttpApiUrl: 'http://127.0.0.1:1/',
+    WebSocketUrl: 'ws://127.0.0.1:1/prod',
+    PublicApiUrl: `${stack.current.httpUrl}/api/chat/`,
+    PublicWebSocketUrl: publicWs(),
     UserPoolId: 'pool-1',
     SmokeTestClientId: 'smoke-client',
   }).reader;
@@ -118,14 +123,11 @@ describe('npm run smoke', () => {
       stack.current.issuer.mint({ userId: 'cli-customer' }),
       stack.current.issuer.mint({ userId: 'cli-staff', staff: true }),
     ]);
-    const { code, lines } = await run(
-      ['--http-url', stack.current.httpUrl, '--ws-url', stack.current.wsUrl],
-      {
-        SMOKE_CUSTOMER_TOKEN: customer,
-        SMOKE_STAFF_TOKEN: staff,
-      },
-    );
-    expect(lines[0]).toBe(`Smoke test against ${stack.current.httpUrl} and ${stack.current.wsUrl}`);
+    const { code, lines } = await run(['--http-url', stack.current.httpUrl, '--ws-url', publicWs()], {
+      SMOKE_CUSTOMER_TOKEN: customer,
+      SMOKE_STAFF_TOKEN: staff,
+    });
+    expect(lines[0]).toBe(`Smoke test against ${stack.current.httpUrl} and ${publicWs()}`);
     expect(lines.slice(1, -1).map((line) => line.replace(/ {2}\(\d+ ms\)$/, ''))).toEqual(
       SMOKE_STEPS.map((name) => `PASS  ${name}`),
     );
@@ -135,8 +137,9 @@ describe('npm run smoke', () => {
     expect(code).toBe(0);
   });
 
-  it('reads the endpoints from the stack’s outputs with --stack, and mints local tokens with --local', async () => {
+  it('reads the APIs’ own endpoints from a stack without public ones, and mints local tokens with --local', async () => {
     const cloudFormation = fakeCloudFormation({
+      // A stack without a public origin: the APIs themselves.
       HttpApiUrl: `${stack.current.httpUrl}/`,
       WebSocketUrl: stack.current.wsUrl,
       TableName: 'x',
@@ -206,7 +209,7 @@ describe('npm run smoke', () => {
   it('exits 1 when a step fails', async () => {
     const customer = await stack.current.issuer.mint({ userId: 'cli-customer-2' });
     const { code, lines } = await run(
-      ['--http-url', stack.current.httpUrl, '--ws-url', stack.current.wsUrl, '--customer-token', customer],
+      ['--http-url', stack.current.httpUrl, '--ws-url', publicWs(), '--customer-token', customer],
       { SMOKE_STAFF_TOKEN: customer },
     );
     expect(lines.find((line) => line.startsWith('FAIL'))).toMatch(

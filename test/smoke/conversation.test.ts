@@ -3,6 +3,8 @@ import { formatStep, runConversation, SMOKE_STEPS } from '../../smoke/conversati
 import { api, useLocalStack } from '../support/stack.js';
 
 const stack = useLocalStack();
+/** The socket on the public origin (the local edge), where deployed clients find it. */
+const publicWs = () => `${stack.current.httpUrl.replace(/^http/, 'ws')}/ws`;
 
 const target = async (run: string, staff: boolean) => {
   const [customerToken, staffToken] = await Promise.all([
@@ -11,7 +13,7 @@ const target = async (run: string, staff: boolean) => {
   ]);
   return {
     httpUrl: stack.current.httpUrl,
-    wsUrl: stack.current.wsUrl,
+    wsUrl: publicWs(),
     customerToken: () => customerToken,
     staffToken: () => staffToken,
     customer: customerToken,
