@@ -11,6 +11,15 @@ import type { Message, Room, ServerFrame } from '../../client/wire.js';
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits for a condition, checking every few milliseconds, for at most 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition(); await sleep(5)) {
+    if (Date.now() - started > 5000) throw new Error('condition not met within 5 s');
+  }
+}
+/** Waits until the `n`-th socket is the current one and has sent its subscribe. */
+const untilSubscribing = (sockets: FakeServerSocket[], n: number) =>
+  until(() => sockets.length === n && sockets[n - 1]!.sent.some((f) => f.type === 'subscribe'));
 
 class FakeServerSocket implements WebSocketLike {
   readyState = 0;
@@ -443,17 +452,18 @@ describe('ChatSocket requests that get no answer', () => {
     await followed(t, 0, 0);
     const first = t.client.send(ROOM, 'never acked', 'c-1').catch((e: unknown) => e);
     const second = t.client.send(ROOM, 'next', 'c-2');
-    // Every missing ack drops the connection; the send goes again on the next one.
-    await sleep(50);
+    // Every missing ack drops the connection; the send goes again on the next one. Waited for, not timed:
+    // a loaded machine reconnects later.
+    await untilSubscribing(t.sockets, 2);
     t.ws().push(subscribed(0));
     const error = await first;
     expect(error).toBeInstanceOf(ChatTimeoutError);
     expect(error).toMatchObject({ code: 'timeout', attempts: 2, clientMessageId: 'c-1' });
     const written = t.sockets.flatMap((ws) => ws.sent.filter((f) => f.type === 'message'));
     expect(written.filter((f) => f.client_message_id === 'c-1')).toHaveLength(2);
-    await sleep(50);
+    await untilSubscribing(t.sockets, 3);
     t.ws().push(subscribed(0));
-    await sleep(5);
+    await until(() => t.ws().sent.some((f) => f.type === 'message' && f.client_message_id === 'c-2'));
     const stored = message(1, { sender_id: 'alice', client_message_id: 'c-2', content: 'next' });
     expect(
       t
