@@ -27,6 +27,8 @@ export const CLIENT_OPTIONS = {
   maxAttempts: 10,
   gapCheckMs: 300,
   roomCheckMs: 500,
+  // Inside the shortest presence window a test uses (kill.test.ts), so live staff sockets stay online.
+  heartbeatMs: 500,
 } as const;
 
 export interface Participant {

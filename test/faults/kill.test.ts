@@ -40,7 +40,7 @@ function start(): Promise<ChildProcess> {
         ...process.env,
         HTTP_PORT: String(ports.http),
         WS_PORT: String(ports.ws),
-        PRESENCE_WINDOW_SECONDS: '1',
+        PRESENCE_WINDOW_SECONDS: '2',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestSocket } from '../support/socket.js';
 import { api, useLocalStack } from '../support/stack.js';
 
-// The presence window shortened from 75 s to 1 s: a staff socket silent for longer is taken for dead.
-const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '1' } });
+// The presence window shortened from 75 s to 2 s: a staff socket silent for longer is taken for dead.
+const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2' } });
 const open: TestSocket[] = [];
 const timers: NodeJS.Timeout[] = [];
 
@@ -58,8 +58,8 @@ describe('online staff, checked against the sockets', () => {
   it('keeps a staff socket that pings online through many windows', async () => {
     const { socket, token } = await staffSocket('pinger-3');
     keepAlive(socket);
-    // Until the socket has pinged through three windows, every read lists it.
-    while (socket.all('pong').length < 16) {
+    // Until the socket has pinged through three windows (6 s), every read lists it.
+    while (socket.all('pong').length < 31) {
       expect(await onlineStaff(token)).toContain('pinger-3');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
