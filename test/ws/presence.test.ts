@@ -42,6 +42,24 @@ describe('online staff, checked against the sockets', () => {
     await watcher.next('presence', (data) => data.user_id === 'ghost-1' && data.is_online === false);
   });
 
+  it('forgets a staff socket whose $disconnect failed', async () => {
+    const { socket: watcher, token } = await staffSocket('watcher-4');
+    keepAlive(watcher);
+    const { socket: closing } = await staffSocket('failed-4');
+    // $disconnect starts by reading the connection item: refuse that read (not retried), so it fails.
+    const key = JSON.stringify({ S: `CONN#${closing.connectionId}` });
+    const failed = stack.current.dynamo.injectFault({
+      match: (operation, request) =>
+        operation === 'GetItem' && JSON.stringify((request.Key as { pk?: unknown }).pk) === key,
+      type: 'AccessDeniedException',
+    });
+    closing.ws.close();
+    await failed;
+    expect(await onlineStaff(token)).toContain('failed-4');
+    await eventually(async () => expect(await onlineStaff(token)).not.toContain('failed-4'), 10_000);
+    await watcher.next('presence', (data) => data.user_id === 'failed-4' && data.is_online === false);
+  });
+
   it('forgets and closes a staff socket that fell silent without a close frame', async () => {
     const { socket: watcher, token } = await staffSocket('watcher-2');
     keepAlive(watcher);
