@@ -13,6 +13,11 @@ export interface StaffPresenceOptions {
   readonly checksPerRead: number;
   /** Forgets a dead socket (its items, "offline" when it was the user's last), as the pusher's `onGone`. */
   readonly onDead: (target: Target) => Promise<void>;
+  /**
+   * A socket whose `$connect` is still running answers 410 too; one younger than this is not taken for gone.
+   * @default 30_000 (API Gateway gives `$connect` at most 29 s)
+   */
+  readonly connectGraceMs?: number;
   /** Questions to the management API in flight at once. @default 8 */
   readonly concurrency?: number;
   readonly now?: () => number;
@@ -77,6 +82,9 @@ export class StaffPresence implements StaffPresenceReader {
     }
     if (lastActiveAt !== 'gone' && now - lastActiveAt <= this.options.windowMs) {
       this.aliveUntil.set(connectionId, lastActiveAt + this.options.windowMs);
+      return false;
+    }
+    if (lastActiveAt === 'gone' && now - socket.connectedAt <= (this.options.connectGraceMs ?? 30_000)) {
       return false;
     }
     this.aliveUntil.delete(connectionId);

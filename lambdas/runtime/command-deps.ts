@@ -46,5 +46,6 @@ export const commandDeps: ChatCommandDeps = {
 export const staffPresence = new StaffPresence(store, pusher, {
   windowMs: config.presenceWindowMs,
   checksPerRead: config.presenceChecksPerRead,
+  connectGraceMs: config.goneGraceMs,
   onDead: forgetGone,
 });

@@ -41,6 +41,7 @@ function start(): Promise<ChildProcess> {
         HTTP_PORT: String(ports.http),
         WS_PORT: String(ports.ws),
         PRESENCE_WINDOW_SECONDS: '2',
+        GONE_GRACE_SECONDS: '0',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,7 +3,7 @@ import { eventually, TestSocket } from '../support/socket.js';
 import { api, useLocalStack } from '../support/stack.js';
 
 // The presence window shortened from 75 s to 2 s: a staff socket silent for longer is taken for dead.
-const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2' } });
+const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2', GONE_GRACE_SECONDS: '0' } });
 const open: TestSocket[] = [];
 const timers: NodeJS.Timeout[] = [];
 

@@ -31,6 +31,7 @@ function setup(sockets: Subscription[], lastActive: Record<string, number | 'gon
   const presence = new StaffPresence(store, probe, {
     windowMs: WINDOW,
     checksPerRead,
+    connectGraceMs: 30_000,
     now: () => clock,
     onDead: async (target) => {
       forgotten.push(target);
@@ -104,6 +105,14 @@ describe('StaffPresence', () => {
     expect(await users(t.presence)).toHaveLength(1);
     expect(await users(t.presence)).toHaveLength(0);
     expect(t.asked).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('does not take a socket that answers 410 for gone while its $connect may still run', async () => {
+    const t = setup([socket('connecting', 'sam', 100_000 - 20_000)], { connecting: 'gone' });
+    expect(await users(t.presence)).toEqual([['sam', 1]]);
+    expect(t.forgotten).toEqual([]);
+    t.advance(10_001);
+    expect(await users(t.presence)).toEqual([]);
   });
 
   it('counts a socket as online when the question fails', async () => {
