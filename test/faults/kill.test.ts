@@ -41,7 +41,7 @@ function start(): Promise<ChildProcess> {
         HTTP_PORT: String(ports.http),
         WS_PORT: String(ports.ws),
         PRESENCE_WINDOW_SECONDS: '2',
-        GONE_GRACE_SECONDS: '0',
+        GONE_GRACE_SECONDS: '1',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

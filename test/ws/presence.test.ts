@@ -2,8 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, TestSocket } from '../support/socket.js';
 import { api, useLocalStack } from '../support/stack.js';
 
-// The presence window shortened from 75 s to 2 s: a staff socket silent for longer is taken for dead.
-const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2', GONE_GRACE_SECONDS: '0' } });
+// The presence window shortened from 75 s to 2 s: a staff socket silent for longer is taken for dead. The
+// grace for sockets still in $connect shortened to 1 s (not 0: a fan-out racing a $connect would then forget
+// the socket that is opening).
+const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2', GONE_GRACE_SECONDS: '1' } });
 const open: TestSocket[] = [];
 const timers: NodeJS.Timeout[] = [];
 
