@@ -27,7 +27,10 @@ export interface ChatSocketOptions {
   readonly auth: () => Promise<SocketAuth>;
   /** @default globalThis.WebSocket (Node 20 has none: pass `ws`'s `WebSocket`) */
   readonly WebSocket?: WebSocketFactory;
-  /** Ping interval, below API Gateway's 10-minute idle cut. @default 300_000 */
+  /**
+   * Ping interval, below API Gateway's 10-minute idle cut and the server's 75 s presence window.
+   * @default 30_000
+   */
   readonly heartbeatMs?: number;
   /** A ping without any frame back for this long means the connection is dead. @default 20_000 */
   readonly pongTimeoutMs?: number;

@@ -35,7 +35,7 @@ export interface TransportOptions {
   readonly url: string;
   readonly auth: () => Promise<SocketAuth>;
   readonly WebSocket: WebSocketFactory;
-  /** @default 300_000 */
+  /** @default {@link HEARTBEAT_MS} */
   readonly heartbeatMs?: number | undefined;
   /** @default 20_000 */
   readonly pongTimeoutMs?: number | undefined;
@@ -64,6 +64,14 @@ export interface TransportHandlers {
 }
 
 const OPEN = 1;
+
+/**
+ * The default ping interval: well under API Gateway's 10-minute idle cut, and often enough that the server's
+ * presence check (a staff socket whose client has sent nothing for 75 s is taken for dead, see
+ * lambdas/push/presence.ts) never mistakes a live socket for a dead one. The ping is a two-way route that
+ * touches no table.
+ */
+export const HEARTBEAT_MS = 30_000;
 
 /**
  * One WebSocket at a time, kept alive: a fresh credential for every attempt, a handshake timeout, a ping
@@ -247,7 +255,7 @@ export class Transport {
       if (!ws || !this.write({ type: 'ping' })) return;
       clearTimeout(this.pongTimer);
       this.pongTimer = setTimeout(() => this.abandon(ws), this.options.pongTimeoutMs ?? 20_000);
-    }, this.options.heartbeatMs ?? 300_000);
+    }, this.options.heartbeatMs ?? HEARTBEAT_MS);
   }
 
   private setState(state: ConnectionState, retryInMs?: number): void {

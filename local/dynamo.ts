@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { tableSchema } from '../lambdas/contract/table-schema.js';
+import { type FaultKind, FaultPlan, type FaultSchedule } from './faults.js';
 
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 
@@ -24,6 +25,13 @@ export interface LocalDynamo {
    * one step of a multi-step change. Resolves once the last of them has been answered.
    */
   injectFault(fault: DynamoFault): Promise<void>;
+  /**
+   * Fails a seeded share of the requests from now on (see {@link FaultSchedule}), until called again;
+   * `undefined` stops it. One-shot faults from `injectFault` go first.
+   */
+  faults(schedule: FaultSchedule | undefined): void;
+  /** How many requests the current schedule has failed, per kind, and let through (`pass`). */
+  faultCounts(): Record<FaultKind | 'pass', number>;
   close(): Promise<void>;
 }
 
@@ -63,6 +71,10 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       units: () => ({ read: 0, write: 0 }),
       resetStats: () => undefined,
       injectFault: () => Promise.reject(new Error('Faults are injected only into the embedded DynamoDB')),
+      faults: () => {
+        throw new Error('Faults are injected only into the embedded DynamoDB');
+      },
+      faultCounts: () => ({ pass: 0, error: 0, throttle: 0, drop: 0, lost: 0 }),
       close: async () => {},
     };
   }
@@ -155,6 +167,10 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
     };
   };
 
+  let plan: FaultPlan | undefined;
+  const errorBody = (type: string) =>
+    JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'Injected fault' });
+
   const proxy = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -169,7 +185,31 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
           response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' }).end(fault.body);
           return;
         }
+        const scheduled =
+          operation && plan?.applies(operation, () => JSON.parse(requestBody.toString('utf8')))
+            ? plan.next()
+            : undefined;
+        if (scheduled && scheduled.delayMs > 0) await sleep(scheduled.delayMs);
+        switch (scheduled?.kind) {
+          case 'error':
+            response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+            response.end(errorBody('InternalServerError'));
+            return;
+          case 'throttle':
+            response.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+            response.end(errorBody('ProvisionedThroughputExceededException'));
+            return;
+          case 'drop':
+            request.socket.destroy();
+            return;
+          default:
+        }
         const result = await forward(request.headers, requestBody);
+        if (scheduled?.kind === 'lost') {
+          response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
+          response.end(errorBody('InternalServerError'));
+          return;
+        }
         let body = result.body.toString('utf8');
         if (operation && result.status === 200) tallyUnits(operation, body);
         if (operation && result.status === 400) {
@@ -201,6 +241,10 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       units.write = 0;
     },
     injectFault: (fault) => new Promise<void>((done) => faults.push({ fault, left: fault.times ?? 1, done })),
+    faults: (schedule) => {
+      plan = schedule ? new FaultPlan(schedule) : undefined;
+    },
+    faultCounts: () => plan?.counts() ?? { pass: 0, error: 0, throttle: 0, drop: 0, lost: 0 },
     // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
     close: async () => {
       await close(proxy);
@@ -209,6 +253,8 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function listen(server: Server): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -11,6 +11,7 @@ import {
 import { ENV } from '../lambdas/runtime/config.js';
 import { ensureTable, type LocalDynamo, startDynamo } from './dynamo.js';
 import { createViewerRequest } from './edge.js';
+import type { FaultSchedule } from './faults.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LambdaRuntime } from './lambda-runtime.js';
@@ -48,6 +49,11 @@ export interface LocalStackOptions {
   readonly environment?: Record<string, string>;
   /** Answers requests the HTTP API does not route (the web pages). */
   readonly fallback?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
+  /**
+   * Fails a seeded share of the handlers' DynamoDB requests once the stack is up (the table is created
+   * without faults); tests can change it later with `dynamo.faults()`. @default no faults
+   */
+  readonly faults?: FaultSchedule | undefined;
   /** One line per request and frame. @default silent */
   readonly log?: (line: string) => void;
 }
@@ -157,6 +163,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       return options.fallback ? options.fallback(request, response) : false;
     },
   });
+
+  if (options.faults) dynamo.faults(options.faults);
 
   return {
     httpUrl: http.url,

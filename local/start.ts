@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseFaults } from './faults.js';
 import { startLocalStack } from './stack.js';
 import { createLocalWeb } from './web.js';
 
@@ -8,19 +9,23 @@ import { createLocalWeb } from './web.js';
  *
  *   --data-dir <dir>   keep the data on disk (also DATA_DIR); in memory by default
  *   --verbose          print one line per request and frame
+ *   --faults <spec>    fail a seeded share of DynamoDB requests, e.g.
+ *                      seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20 (see local/faults.ts)
  * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       'data-dir': { type: 'string' },
+      faults: { type: 'string' },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm start -- [--data-dir <dir>] [--verbose]\n' +
+      'usage: npm start -- [--data-dir <dir>] [--verbose] [--faults <spec>]\n' +
+        '  --faults seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20\n' +
         'env: HTTP_PORT (3000), WS_PORT (3001), DATA_DIR, DYNAMODB_ENDPOINT, TABLE_NAME\n',
     );
     return;
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
       throw new Error(`${name} must be a port number`);
     return value;
   };
+  const faults = values.faults === undefined ? undefined : parseFaults(values.faults);
   const web = await createLocalWeb({ rebuildOnRequest: true });
   const stack = await startLocalStack({
     fallback: web.fallback,
@@ -40,6 +46,7 @@ async function main(): Promise<void> {
     wsPort: port('WS_PORT', 3001),
     dataDir: dataDir ? path.resolve(dataDir) : undefined,
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+    faults,
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
     ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
@@ -60,6 +67,7 @@ async function main(): Promise<void> {
             ? `data in ${path.resolve(dataDir)}`
             : 'in memory'
       })`,
+      ...(faults ? [`  Faults          ${values.faults} (DynamoDB requests)`] : []),
       '  Tokens          npm run token -- <user_id> [--staff]',
       'Press Ctrl-C to stop.',
       '',

@@ -119,7 +119,8 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/online-staff',
     handler: 'http/online-staff',
-    access: read,
+    // Forgets the dead sockets it finds (lambdas/push/presence.ts), so it writes and pushes.
+    access: writeAndPush,
     summary: 'Staff with a live socket',
   },
   {

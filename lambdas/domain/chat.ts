@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
-import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
+import type { ChatEvents, ChatStore, HistoryRequest, PageRequest, StaffPresenceReader } from './ports.js';
 import {
   type Actor,
   type FoundBy,
@@ -272,8 +272,15 @@ export async function markRead(
 // ---------------------------------------------------------------------------------------------------------------
 // Connections, subscriptions and presence
 
-export function onlineStaff(deps: ChatDeps): Promise<OnlineUser[]> {
-  return deps.store.onlineStaff();
+/**
+ * Staff with at least one live socket: checked against the WebSocket API when `presence` is given (a socket
+ * whose `$disconnect` never ran, or that died silently, stops counting within the presence window), else
+ * straight from the presence items.
+ */
+export function onlineStaff(
+  deps: ChatDeps & { readonly presence?: StaffPresenceReader },
+): Promise<OnlineUser[]> {
+  return deps.presence ? deps.presence.onlineStaff() : deps.store.onlineStaff();
 }
 
 export interface ConnectInput {

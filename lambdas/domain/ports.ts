@@ -132,6 +132,22 @@ export interface ChatEvents {
   ): Promise<void>;
 }
 
+/**
+ * What the WebSocket API itself knows about a socket (the management API's `GET @connections/{id}`): a socket
+ * that died without a close frame stays open there until its idle cut, but its client stops sending frames.
+ */
+export interface SocketProbe {
+  /** When the socket's client last sent a data frame (epoch ms), or `gone` if the API no longer knows it. */
+  lastActiveAt(connectionId: string): Promise<number | 'gone'>;
+  /** Closes the socket (`DELETE @connections/{id}`); one already gone is fine. */
+  disconnect(connectionId: string): Promise<void>;
+}
+
+/** Who of the staff is online, checked against the sockets themselves rather than their items alone. */
+export interface StaffPresenceReader {
+  onlineStaff(): Promise<OnlineUser[]>;
+}
+
 /** A window of a rate limit: at most `max` uses per `seconds`, in fixed windows aligned to the epoch. */
 export interface LimitWindow {
   readonly max: number;

@@ -1,7 +1,12 @@
 import { onlineStaff } from '../domain/chat.js';
 import { onlineStaffJson } from '../protocol/json.js';
-import { queryDeps } from '../runtime/deps.js';
+import { commandDeps, staffPresence } from '../runtime/command-deps.js';
 import { httpHandler, json } from '../runtime/http.js';
 
-/** GET /api/chat/online-staff/: staff members with at least one live socket. */
-export const handler = httpHandler(async () => json(200, onlineStaffJson(await onlineStaff(queryDeps))));
+/**
+ * GET /api/chat/online-staff/: staff members with at least one live socket. Pushes (and needs the management
+ * API) because it checks the sockets it lists and forgets the dead ones, announcing "offline" for them.
+ */
+export const handler = httpHandler(async () =>
+  json(200, onlineStaffJson(await onlineStaff({ ...commandDeps, presence: staffPresence }))),
+);

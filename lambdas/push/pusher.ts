@@ -1,10 +1,12 @@
 import {
   type ApiGatewayManagementApiClient,
   DeleteConnectionCommand,
+  GetConnectionCommand,
   GoneException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { FRAME_NOT_DELIVERED } from '../contract/log-lines.js';
+import type { SocketProbe } from '../domain/ports.js';
 import type { FoundBy } from '../domain/types.js';
 import type { Frame } from '../protocol/frames.js';
 import { logger } from '../runtime/logger.js';
@@ -71,7 +73,7 @@ export function isGone(error: unknown): boolean {
  * (`LimitExceededException`) is retried by the SDK's standard retry strategy with jittered backoff; a 410
  * deletes that socket (the target, never the sender) through `onGone`.
  */
-export class Pusher {
+export class Pusher implements SocketProbe {
   private readonly concurrency: number;
   private readonly connectGraceMs: number;
   private readonly now: () => number;
@@ -129,6 +131,21 @@ export class Pusher {
       });
     }
     return { delivered, gone: gone.map((target) => target.connectionId), failed };
+  }
+
+  /** `GET @connections/{id}`: when the socket's client last sent a frame, or `gone` (410). */
+  async lastActiveAt(connectionId: string): Promise<number | 'gone'> {
+    try {
+      const { LastActiveAt, ConnectedAt } = await this.client.send(
+        new GetConnectionCommand({ ConnectionId: connectionId }),
+      );
+      const at = LastActiveAt ?? ConnectedAt;
+      if (!at) throw new Error(`GetConnection answered no time for ${connectionId}`);
+      return at.getTime();
+    } catch (error) {
+      if (isGone(error)) return 'gone';
+      throw error;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagem
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type ChatCommandDeps, forgetGoneSocket } from '../domain/chat.js';
 import { PushEvents } from '../push/events.js';
+import { StaffPresence } from '../push/presence.js';
 import { Pusher, type Target } from '../push/pusher.js';
 import { SqsRedelivery } from '../push/redelivery.js';
 import { DynamoRateLimiter } from '../storage/rate-limiter.js';
@@ -40,3 +41,11 @@ export const commandDeps: ChatCommandDeps = {
   limiter: new DynamoRateLimiter(documentClient, config.tableName),
   limits: config.rateLimits,
 };
+
+/** Staff presence checked against the sockets, for `GET /api/chat/online-staff/`. */
+export const staffPresence = new StaffPresence(store, pusher, {
+  windowMs: config.presenceWindowMs,
+  checksPerRead: config.presenceChecksPerRead,
+  connectGraceMs: config.goneGraceMs,
+  onDead: forgetGone,
+});

@@ -27,6 +27,13 @@ export interface Config {
    * running answers 410 too (API Gateway gives `$connect` up to 29 s).
    */
   readonly goneGraceMs: number;
+  /**
+   * A staff socket whose client has sent nothing for this long is taken for dead when presence is read
+   * (clients ping every 30 s): see lambdas/push/presence.ts.
+   */
+  readonly presenceWindowMs: number;
+  /** Sockets a presence read asks the management API about, at most. */
+  readonly presenceChecksPerRead: number;
   /** Per-user limits (`RATE_LIMITS`, JSON; see limits-config.ts). */
   readonly rateLimits: RateLimits;
   /**
@@ -50,6 +57,8 @@ export const ENV = {
   rateLimits: 'RATE_LIMITS',
   originVerify: 'ORIGIN_VERIFY',
   redeliveryQueueUrl: 'REDELIVERY_QUEUE_URL',
+  presenceWindowSeconds: 'PRESENCE_WINDOW_SECONDS',
+  presenceChecksPerRead: 'PRESENCE_CHECKS_PER_READ',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -63,6 +72,9 @@ export const DEFAULTS = {
   maxMessageLength: 4000,
   openRoomShards: 1,
   goneGraceSeconds: 30,
+  /** Two missed 30 s heartbeats and some slack. */
+  presenceWindowSeconds: 75,
+  presenceChecksPerRead: 20,
 } as const;
 
 function integer(name: string, fallback: number, min: number, env: NodeJS.ProcessEnv): number {
@@ -86,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxMessageLength: integer(ENV.maxMessageLength, DEFAULTS.maxMessageLength, 1, env),
     openRoomShards: integer(ENV.openRoomShards, DEFAULTS.openRoomShards, 1, env),
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
+    presenceWindowMs: integer(ENV.presenceWindowSeconds, DEFAULTS.presenceWindowSeconds, 1, env) * 1000,
+    presenceChecksPerRead: integer(ENV.presenceChecksPerRead, DEFAULTS.presenceChecksPerRead, 0, env),
     rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
     originVerify: env[ENV.originVerify] || undefined,
     redeliveryQueueUrl: env[ENV.redeliveryQueueUrl] || undefined,
