@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
+import { AppError, BadRequest, Conflict, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest } from './ports.js';
 import {
@@ -204,15 +204,13 @@ export async function sendMessage(
       throw roomNotFound();
     case 'closed':
       throw roomClosed();
-    case 'duplicate':
-      return { message: result.message, created: false };
-    case 'completed':
-      await deps.events.messageCreated(result.message);
-      return { message: result.message, created: true };
-    case 'created':
-      if (result.joinedStaff) await deps.events.roomChanged('joined', result.room, actor.userId);
-      await deps.events.messageCreated(result.message);
-      return { message: result.message, created: true };
+    case 'in_progress':
+      throw new Conflict('This message is still being sent; try again shortly', 'send_in_progress');
+    default:
+      if (result.joinedStaff && result.room)
+        await deps.events.roomChanged('joined', result.room, actor.userId);
+      if (result.kind !== 'duplicate') await deps.events.messageCreated(result.message);
+      return { message: result.message, created: result.kind !== 'duplicate' };
   }
 }
 

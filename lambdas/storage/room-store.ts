@@ -180,7 +180,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const result = await this.updateRoom(roomId, {
       UpdateExpression: 'SET #reads.#me = :n',
       ConditionExpression:
-        'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+        // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
+        'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
+        ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
       ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
@@ -189,8 +191,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const { seen } = result;
     if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
       return { kind: 'not_found' };
-    if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
-    return { kind: 'unchanged', room: toRoom(seen) };
+    const room = toRoom(seen);
+    if (messageId > room.lastMessageId) return { kind: 'beyond', lastMessageId: room.lastMessageId };
+    return { kind: 'unchanged', room };
   }
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
@@ -305,6 +308,14 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     );
     const room = await this.getRoom(roomId);
     if (room?.status !== 'open') await this.unlistMember(roomId, staffId);
+  }
+
+  /** Whether the staff member's membership is recorded and listed under their open rooms. */
+  async isListedMember(roomId: string, staffId: string): Promise<boolean> {
+    const { Item } = await this.table.db.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.member(roomId, staffId), ConsistentRead: true }),
+    );
+    return Item?.gsi1pk !== undefined;
   }
 
   /** Takes a membership off the staff member's list of open rooms (the item stays, for the record). */

@@ -531,6 +531,25 @@ describe('HTTP API cost per request', () => {
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'counted' });
     expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
+    expect(stack.current.dynamo.units()).toEqual({ read: 0, write: 3 });
+  });
+
+  it('sends a message with a client_message_id with two more writes (the claim, then its id) and a resend with a refused claim and one read', async () => {
+    const room = await openRoom('cost-cmid');
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'counted',
+      client_message_id: 'cost-c',
+    });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 3, PutItem: 2, Query: 2 });
+    expect(stack.current.dynamo.units()).toEqual({ read: 0, write: 5 });
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'counted',
+      client_message_id: 'cost-c',
+    });
+    // The limit, the refused claim, the stored message.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, GetItem: 1 });
   });
 
   it('lists the staff queue with one Query per open-room shard and no per-room reads', async () => {

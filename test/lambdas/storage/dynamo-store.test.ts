@@ -87,15 +87,22 @@ describe('DynamoStore messages', () => {
     expect(meter.take().calls).toEqual({ UpdateItem: 1, PutItem: 1 });
   });
 
-  it('costs one read and three writes for a first send with a client_message_id, no write for a resend', async () => {
+  it('costs four writes and no read for a first send with a client_message_id, one refused write and one read for a resend', async () => {
     const room = await roomWith(0);
     meter.take();
     const first = await send(room.id, alice, 'c-1');
-    expect(meter.take().calls).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 2 });
+    // The claim (IN_PROGRESS), the room's sequence, the claim's id (COMPLETED), the message.
+    expect(meter.take().calls).toEqual({ PutItem: 2, UpdateItem: 2 });
     const again = await send(room.id, alice, 'c-1');
-    expect(meter.take().calls).toEqual({ GetItem: 2 });
+    // The refused claim reports the claim it found; then the stored message.
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 1 });
     expect(first.kind).toBe('created');
-    expect(again).toEqual({ kind: 'duplicate', message: first.kind === 'created' ? first.message : null });
+    expect(again).toEqual({
+      kind: 'duplicate',
+      message: first.kind === 'created' ? first.message : null,
+      joinedStaff: false,
+      room: null,
+    });
     expect((await store.listMessages(room.id, { limit: 10 })).items).toHaveLength(1);
   });
 
@@ -193,6 +200,99 @@ describe('DynamoStore messages', () => {
     const page = await store.listMessages(room.id, { limit: 300, after: 0 });
     expect(page.items.map((m) => m.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(meter.take().calls.Query).toBeGreaterThan(1);
+  });
+});
+
+const isMessagePut = (operation: string, request: Record<string, unknown>) =>
+  operation === 'PutItem' &&
+  String((request.Item as Record<string, { S?: string }> | undefined)?.sk?.S).startsWith('MSG#');
+const isSeqUpdate = (operation: string, request: Record<string, unknown>) =>
+  operation === 'UpdateItem' && String(request.UpdateExpression).includes('seq = seq +');
+
+async function historyIds(roomId: string): Promise<number[]> {
+  return (await store.listMessages(roomId, { limit: 5000, after: 0 })).items.map((m) => m.id);
+}
+
+describe('DynamoStore gap-free ids', () => {
+  it('numbers 500 messages from 20 concurrent senders 1..500 even when every other one is sent twice', async () => {
+    const room = await roomWith(0);
+    const senders = Array.from({ length: 20 }, (_, i): Actor => ({ userId: `staff-${i}`, role: 'staff' }));
+    await Promise.all(
+      senders.map(async (sender) => {
+        for (let i = 0; i < 25; i++) {
+          const copies = i % 2 === 0 ? 2 : 1;
+          const results = await Promise.all(
+            Array.from({ length: copies }, () => send(room.id, sender, `${sender.userId}-${i}`)),
+          );
+          for (const result of results) expect(['created', 'duplicate']).toContain(result.kind);
+        }
+      }),
+    );
+    const ids = await historyIds(room.id);
+    expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect((await store.getRoom(room.id))?.lastMessageId).toBe(500);
+    // A resend long after, with hundreds of messages in between, still finds its message.
+    const late = await send(room.id, senders[0]!, 'staff-0-0');
+    expect(late.kind).toBe('duplicate');
+    expect(await historyIds(room.id)).toHaveLength(500);
+  }, 120_000);
+
+  it.each([
+    ['without', null],
+    ['with', 'after-1'],
+  ])(
+    'takes one id when the sequence update applies but its answer is lost (%s a client_message_id)',
+    async (_, cmid) => {
+      const room = await roomWith(1);
+      const fired = dynamo.injectFault({ match: isSeqUpdate, after: true });
+      const result = await send(room.id, alice, cmid, 'alice');
+      await fired;
+      expect(result.kind).toBe('created');
+      expect(result.kind === 'created' && result.message.id).toBe(2);
+      expect(await historyIds(room.id)).toEqual([1, 2]);
+      expect((await store.getRoom(room.id))?.lastMessageId).toBe(2);
+      expect((await send(room.id, alice, null, 'alice')).kind).toBe('created');
+      expect(await historyIds(room.id)).toEqual([1, 2, 3]);
+    },
+  );
+
+  it('stores a message once when its put applies but the answer is lost', async () => {
+    const room = await roomWith(0);
+    const fired = dynamo.injectFault({ match: isMessagePut, after: true });
+    const result = await send(room.id, alice, null, 'alice');
+    await fired;
+    expect(result.kind).toBe('created');
+    expect(await historyIds(room.id)).toEqual([1]);
+  });
+
+  it('completes a message whose put failed with the same id when it is resent, and previews only stored messages', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'lost-put', 'alice')).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    await fired;
+    // Another message arrives before the resend: the failed one keeps its id, history has no hole for long.
+    const other = await send(room.id, sam, 'sam-1');
+    expect(other.kind === 'created' && other.message.id).toBe(3);
+    const resent = await send(room.id, alice, 'lost-put', 'alice');
+    expect(resent.kind).toBe('completed');
+    expect(resent.kind === 'completed' && resent.message.id).toBe(2);
+    expect(await historyIds(room.id)).toEqual([1, 2, 3]);
+    const stored = await store.getRoom(room.id);
+    expect(stored?.lastMessageId).toBe(3);
+    expect(stored?.lastMessage?.senderId).toBe('sam');
+  });
+
+  it('never previews a message that a failed put left unstored', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'no-resend', 'alice')).rejects.toBeDefined();
+    await fired;
+    const stored = await store.getRoom(room.id);
+    const ids = await historyIds(room.id);
+    expect(stored?.lastMessage?.id ?? 0).toBe(ids.at(-1));
+    expect(stored?.lastMessageId).toBe(ids.at(-1));
   });
 });
 
