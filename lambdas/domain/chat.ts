@@ -181,7 +181,8 @@ export interface SendResult {
 
 /**
  * Appends a message to an open room. A staff member who writes in a room joins it. A resend with the same
- * `client_message_id` returns the stored message and stores nothing.
+ * `client_message_id` returns the stored message, stores nothing, and pushes it again (recipients drop an id
+ * they already have), so recipients that a failed or timed-out first attempt skipped get it live.
  */
 export async function sendMessage(
   deps: ChatCommandDeps,
@@ -209,7 +210,9 @@ export async function sendMessage(
     default:
       if (result.joinedStaff && result.room)
         await deps.events.roomChanged('joined', result.room, actor.userId);
-      if (result.kind !== 'duplicate') await deps.events.messageCreated(result.message);
+      // A resend is pushed again: the copy that stored it may have failed or timed out before (or while) it
+      // pushed, and recipients drop a message id they already have.
+      await deps.events.messageCreated(result.message);
       return { message: result.message, created: result.kind !== 'duplicate' };
   }
 }

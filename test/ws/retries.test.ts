@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TestSocket } from '../support/socket.js';
+import { api, people, useLocalStack } from '../support/stack.js';
+
+// A client retries a write that answered 500. Whatever the first attempt left done or undone, the retry must
+// converge on the state (and the frames) of one success.
+
+const stack = useLocalStack();
+let tokens: Awaited<ReturnType<typeof people>>;
+
+beforeAll(async () => {
+  tokens = await people(stack.current);
+});
+
+const as = (who: keyof typeof tokens) => api(stack.current, tokens[who]);
+const open = (who: keyof typeof tokens, query: Record<string, string> = {}) =>
+  TestSocket.open(stack.current, { token: tokens[who], ...query });
+
+async function openRoom(): Promise<string> {
+  const response = await as('alice').post('/rooms/', { subject: 'Where is my order?' });
+  expect(response.status).toBe(201);
+  return response.body.id;
+}
+
+/** DynamoDB refuses the next matching request (AccessDenied is not retried by the SDK). */
+const refuse = (match: (operation: string, request: Record<string, unknown>) => boolean) =>
+  stack.current.dynamo.injectFault({ match, type: 'AccessDeniedException' });
+const has = (request: Record<string, unknown>, text: string) => JSON.stringify(request).includes(text);
+const fanOutOf = (room: string) => (operation: string, request: Record<string, unknown>) =>
+  operation === 'Query' && has(request, `SUB#${room}`);
+const messagePutIn = (room: string) => (operation: string, request: Record<string, unknown>) =>
+  operation === 'PutItem' && has(request, `ROOM#${room}`) && has(request, '"MSG#');
+
+describe('resending a message', () => {
+  it('pushes a resent message again when the send that stored it failed before pushing', async () => {
+    const room = await openRoom();
+    const sam = await open('sam', { room_id: room });
+    const failed = refuse(fanOutOf(room));
+    const first = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'Hello?',
+      client_message_id: 'fan-out-1',
+    });
+    await failed;
+    expect(first.status).toBe(500);
+    const again = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'Hello?',
+      client_message_id: 'fan-out-1',
+    });
+    expect([again.status, again.body.id]).toEqual([200, 1]);
+    expect((await sam.next('message')).data).toMatchObject({ id: 1, content: 'Hello?' });
+    await sam.close();
+  });
+
+  it('pushes a message whose put failed once a resend stores it, even when that resend failed to push', async () => {
+    const room = await openRoom();
+    const sam = await open('sam', { room_id: room });
+    const putFailed = refuse(messagePutIn(room));
+    const first = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'Anyone?',
+      client_message_id: 'put-1',
+    });
+    await putFailed;
+    expect(first.status).toBe(500);
+    const pushFailed = refuse(fanOutOf(room));
+    const second = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'Anyone?',
+      client_message_id: 'put-1',
+    });
+    await pushFailed;
+    expect(second.status).toBe(500);
+    const third = await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'Anyone?',
+      client_message_id: 'put-1',
+    });
+    expect([third.status, third.body.id]).toEqual([200, 1]);
+    expect((await sam.next('message')).data).toMatchObject({ id: 1, content: 'Anyone?' });
+    const { body: history } = await as('alice').get(`/rooms/${room}/messages/`);
+    expect(history.results.map((m: { id: number }) => m.id)).toEqual([1]);
+    await sam.close();
+  });
+
+  it('pushes a resend over the socket again, and acks it as a duplicate', async () => {
+    const room = await openRoom();
+    const sam = await open('sam', { room_id: room });
+    const alice = await open('alice', { room_id: room });
+    await sam.next('presence', (d) => d.user_id === 'alice');
+    const failed = refuse(fanOutOf(room));
+    alice.send({ type: 'message', content: 'Hi', client_message_id: 'ws-1' });
+    await failed;
+    expect((await alice.next('error')).data).toMatchObject({
+      code: 'internal_error',
+      client_message_id: 'ws-1',
+    });
+    alice.send({ type: 'message', content: 'Hi', client_message_id: 'ws-1' });
+    expect((await alice.next('ack')).data).toMatchObject({ client_message_id: 'ws-1', duplicate: true });
+    expect((await sam.next('message')).data).toMatchObject({ id: 1, client_message_id: 'ws-1' });
+    await alice.close();
+    await sam.close();
+  });
+});
