@@ -98,3 +98,74 @@ describe('resending a message', () => {
     await sam.close();
   });
 });
+
+const memberWrite =
+  (room: string, operation: 'PutItem' | 'UpdateItem' | 'DeleteItem') =>
+  (op: string, request: Record<string, unknown>) =>
+    op === operation && has(request, `ROOM#${room}`) && has(request, '"MEMBER#');
+const roomsOf = async (who: keyof typeof tokens) =>
+  (await as(who).get('/rooms/')).body.results.map((r: { id: string }) => r.id);
+
+describe('retrying a change of membership', () => {
+  it('finishes a staff member’s implicit join when their reply is resent after a 500', async () => {
+    const room = await openRoom();
+    const alice = await open('alice', { room_id: room });
+    const failed = refuse(memberWrite(room, 'PutItem'));
+    const reply = { content: 'On it', client_message_id: 'join-by-reply' };
+    expect((await as('sam').post(`/rooms/${room}/send_message/`, reply)).status).toBe(500);
+    await failed;
+    const again = await as('sam').post(`/rooms/${room}/send_message/`, reply);
+    expect([again.status, again.body.id]).toEqual([201, 1]);
+    expect(await roomsOf('sam')).toContain(room);
+    expect((await alice.next('room', (d) => d.event === 'joined')).data).toMatchObject({
+      room_id: room,
+      user_id: 'sam',
+      room: { staff_ids: ['sam'] },
+    });
+    expect((await alice.next('message')).data).toMatchObject({ id: 1, content: 'On it' });
+    const { body: history } = await as('alice').get(`/rooms/${room}/messages/`);
+    expect(history.results.map((m: { id: number }) => m.id)).toEqual([1]);
+    await alice.close();
+  });
+
+  it('finishes a join retried after a 500', async () => {
+    const room = await openRoom();
+    const alice = await open('alice', { room_id: room });
+    const failed = refuse(memberWrite(room, 'PutItem'));
+    expect((await as('sam').post(`/rooms/${room}/join/`)).status).toBe(500);
+    await failed;
+    const again = await as('sam').post(`/rooms/${room}/join/`);
+    expect([again.status, again.body.staff_ids]).toEqual([200, ['sam']]);
+    expect(await roomsOf('sam')).toContain(room);
+    expect((await alice.next('room', (d) => d.event === 'joined')).data).toMatchObject({ user_id: 'sam' });
+    await alice.close();
+  });
+
+  it('finishes a leave retried after a 500', async () => {
+    const room = await openRoom();
+    await as('sam').post(`/rooms/${room}/join/`);
+    const alice = await open('alice', { room_id: room });
+    const failed = refuse(memberWrite(room, 'DeleteItem'));
+    expect((await as('sam').post(`/rooms/${room}/leave/`)).status).toBe(500);
+    await failed;
+    const again = await as('sam').post(`/rooms/${room}/leave/`);
+    expect([again.status, again.body.staff_ids]).toEqual([200, []]);
+    expect(await roomsOf('sam')).not.toContain(room);
+    expect((await alice.next('room', (d) => d.event === 'left')).data).toMatchObject({ user_id: 'sam' });
+    await alice.close();
+  });
+
+  it('takes a closed room off its staff members’ rooms when the close is retried after a 500', async () => {
+    const room = await openRoom();
+    await as('sam').post(`/rooms/${room}/join/`);
+    const alice = await open('alice', { room_id: room });
+    const failed = refuse(memberWrite(room, 'UpdateItem'));
+    expect((await as('sam').post(`/rooms/${room}/close/`)).status).toBe(500);
+    await failed;
+    const again = await as('sam').post(`/rooms/${room}/close/`);
+    expect([again.status, again.body.status]).toEqual([200, 'closed']);
+    expect(await roomsOf('sam')).not.toContain(room);
+    expect((await alice.next('room', (d) => d.event === 'closed')).data).toMatchObject({ user_id: 'sam' });
+    await alice.close();
+  });
+});
