@@ -25,7 +25,9 @@ type Taken =
       readonly old: Item | null;
     }
   | { readonly kind: 'not_found' }
-  | { readonly kind: 'closed' };
+  | { readonly kind: 'closed' }
+  /** Every attempt failed; `unapplied` when the room item shows none of them took an id. */
+  | { readonly kind: 'failed'; readonly error: unknown; readonly unapplied: boolean };
 
 /**
  * Sends, after Powertools' idempotency flow: claim the `client_message_id` (a conditional put, `IN_PROGRESS`),
@@ -78,6 +80,12 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
   ): Promise<AppendResult> {
     const { roomId, sender } = input;
     const taken = await this.takeSeq(input, token);
+    if (taken.kind === 'failed') {
+      // No id was taken: free the claim so a resend need not wait out the lease (best effort; the lease
+      // covers a failure here too).
+      if (claimKey && taken.unapplied) await this.claims.release(claimKey, token).catch(() => undefined);
+      throw taken.error;
+    }
     if (taken.kind !== 'taken') {
       if (claimKey) await this.claims.release(claimKey, token);
       return taken;
@@ -271,9 +279,9 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     } catch (error) {
       if (!conditionFailed(error)) {
         // Every attempt failed, yet one may have applied: the room item says so if it did.
-        const seen = await this.roomItem(roomId).catch(() => null);
+        const seen = await this.roomItem(roomId).catch(() => undefined);
         const seq = seen ? seqOfClaim(seen, token) : null;
-        if (seq === null) throw error;
+        if (seq === null) return { kind: 'failed', error, unapplied: seen !== undefined };
         return { kind: 'taken', seq, old: null };
       }
       const seen = await this.table.itemSeenBy(error, keys.room(roomId));

@@ -296,6 +296,56 @@ describe('DynamoStore gap-free ids', () => {
   });
 });
 
+describe('DynamoStore claims whose holder failed', () => {
+  let clock = Date.now();
+  const timed = () =>
+    new DynamoStore(createDocumentClient(new DynamoMeter()), {
+      tableName: 'store-test',
+      openRoomShards: 3,
+      now: () => clock,
+    });
+  const denied = (match: (operation: string, request: Record<string, unknown>) => boolean) =>
+    dynamo.injectFault({ match, type: 'AccessDeniedException' });
+  const roomRead = (roomId: string) => (operation: string, request: Record<string, unknown>) =>
+    operation === 'GetItem' &&
+    JSON.stringify(request.Key) === JSON.stringify({ pk: { S: `ROOM#${roomId}` }, sk: { S: 'ROOM' } });
+
+  it('frees the claim when the sequence update fails without applying, so a resend is stored at once', async () => {
+    const room = await roomWith(1);
+    const failed = denied(isSeqUpdate);
+    await expect(send(room.id, alice, 'unapplied', 'alice')).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    await failed;
+    const resent = await send(room.id, alice, 'unapplied', 'alice');
+    expect(resent.kind === 'created' && resent.message.id).toBe(2);
+    expect(await historyIds(room.id)).toEqual([1, 2]);
+  });
+
+  it('answers in_progress while the holder may still run, and takes the claim over once its lease ran out', async () => {
+    const store = timed();
+    const room = await roomWith(1);
+    const input = {
+      roomId: room.id,
+      sender: alice,
+      content: 'hello',
+      createdAt: new Date(clock).toISOString(),
+      clientMessageId: 'holder-died',
+      ownerId: 'alice',
+    };
+    // The holder's update fails and so does the read that would tell it nothing applied: it keeps the claim.
+    const failed = Promise.all([denied(isSeqUpdate), denied(roomRead(room.id))]);
+    await expect(store.appendMessage(input)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await failed;
+    expect(await store.appendMessage(input)).toEqual({ kind: 'in_progress' });
+    clock += 31_000;
+    const resent = await store.appendMessage(input);
+    expect(resent.kind === 'created' && resent.message.id).toBe(2);
+    expect(await store.appendMessage(input)).toMatchObject({ kind: 'duplicate', message: { id: 2 } });
+    expect(await historyIds(room.id)).toEqual([1, 2]);
+  });
+});
+
 describe('DynamoStore rooms', () => {
   it('lists a customer’s rooms newest first, page by page', async () => {
     const customer = `pager-${counter}`;
