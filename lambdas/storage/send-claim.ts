@@ -3,9 +3,11 @@ import { keys } from './keys.js';
 import { conditionFailed, type Item, type Table } from './table.js';
 
 /**
- * The claim on a `client_message_id`, after Powertools' idempotency record: `IN_PROGRESS` while its send has
- * no id yet, `COMPLETED` once the room's sequence gave it one (whether or not the message is stored yet: a
- * resend finds the id here and stores the message under it if it is missing).
+ * The claim on a `client_message_id`, after Powertools' idempotency record. It is written once, `IN_PROGRESS`,
+ * and a send that succeeds never writes it again (that would be a write unit per message): the id it took is
+ * found from its token, which the room item keeps for its last sends and the message item carries. It
+ * becomes `COMPLETED`, with the id, when a send fails after taking its id (so a resend stores the message
+ * under it) or when a resend had to look the id up (so the next one need not).
  */
 export const ClaimStatus = { inProgress: 'IN_PROGRESS', completed: 'COMPLETED' } as const;
 export type ClaimStatus = (typeof ClaimStatus)[keyof typeof ClaimStatus];
@@ -18,6 +20,8 @@ export interface SendClaim {
   readonly seq: number | null;
   /** Epoch seconds until which an `IN_PROGRESS` holder may still be running. */
   readonly leaseUntil: number;
+  /** The holder's `created_at`, which its message carries too: where a search for that message may stop. */
+  readonly createdAt: string;
 }
 
 export interface ClaimKey {
@@ -40,7 +44,7 @@ export class ClaimStore {
    * Claims the id for `token`, unless an unexpired claim exists: then that claim is returned and nothing is
    * written. Nothing is consumed before this is won.
    */
-  async claim(key: ClaimKey, token: string): Promise<SendClaim | null> {
+  async claim(key: ClaimKey, token: string, createdAt: string): Promise<SendClaim | null> {
     const now = this.table.nowSeconds();
     try {
       await this.table.db.send(
@@ -52,6 +56,7 @@ export class ClaimStore {
             token,
             status: ClaimStatus.inProgress,
             lease_until: now + this.lease,
+            created_at: createdAt,
             ttl: now + this.lifetime,
           },
           // Reads check ttl because DynamoDB deletes expired items late.
@@ -65,7 +70,7 @@ export class ClaimStore {
     } catch (error) {
       const seen = await this.table.itemSeenBy(error, this.key(key));
       // Gone between the refusal and the read (expired and deleted): claim again.
-      return seen ? toClaim(seen) : this.claim(key, token);
+      return seen ? toClaim(seen) : this.claim(key, token, createdAt);
     }
   }
 
@@ -76,20 +81,25 @@ export class ClaimStore {
     return Item ? toClaim(Item) : null;
   }
 
-  /** Records the id the holder took. Repeating it is harmless; another holder's claim is left alone. */
-  async complete(key: ClaimKey, token: string, seq: number): Promise<void> {
+  /**
+   * Records the id the holder took; `stopped`: the holder failed and stops, so a resend need not wait out its
+   * lease before storing the message under that id. Repeating it is harmless; another holder's claim is left
+   * alone.
+   */
+  async complete(key: ClaimKey, token: string, seq: number, stopped = false): Promise<void> {
     await this.table.db
       .send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: this.key(key),
-          UpdateExpression: 'SET #status = :completed, seq = :seq',
+          UpdateExpression: `SET #status = :completed, seq = :seq${stopped ? ', lease_until = :zero' : ''}`,
           ConditionExpression: 'attribute_exists(pk) AND #token = :token',
           ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
           ExpressionAttributeValues: {
             ':completed': ClaimStatus.completed,
             ':seq': seq,
             ':token': token,
+            ...(stopped ? { ':zero': 0 } : {}),
           },
         }),
       )
@@ -102,20 +112,21 @@ export class ClaimStore {
    * Takes over an `IN_PROGRESS` claim whose holder's lease ran out before it took an id (it died): true when
    * this caller now holds it under `token`.
    */
-  async takeOver(key: ClaimKey, from: string, token: string): Promise<boolean> {
+  async takeOver(key: ClaimKey, from: string, token: string, createdAt: string): Promise<boolean> {
     const now = this.table.nowSeconds();
     try {
       await this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: this.key(key),
-          UpdateExpression: 'SET #token = :token, lease_until = :lease',
+          UpdateExpression: 'SET #token = :token, lease_until = :lease, created_at = :at',
           ConditionExpression: '#token = :from AND #status = :inProgress',
           ExpressionAttributeNames: { '#token': 'token', '#status': 'status' },
           ExpressionAttributeValues: {
             ':token': token,
             ':from': from,
             ':lease': now + this.lease,
+            ':at': createdAt,
             ':inProgress': ClaimStatus.inProgress,
           },
         }),
@@ -125,27 +136,6 @@ export class ClaimStore {
       if (!conditionFailed(error)) throw error;
       return false;
     }
-  }
-
-  /**
-   * The holder failed after taking its id and stops: a resend need not wait out its lease before storing the
-   * message under that id.
-   */
-  async abandon(key: ClaimKey, token: string): Promise<void> {
-    await this.table.db
-      .send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: this.key(key),
-          UpdateExpression: 'SET lease_until = :zero',
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#token': 'token' },
-          ExpressionAttributeValues: { ':zero': 0, ':token': token },
-        }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
   }
 
   /** Gives up a claim that took no id (the room refused the send), so the id can be used again. */
@@ -178,5 +168,6 @@ function toClaim(item: Item): SendClaim {
     status: completed ? ClaimStatus.completed : ClaimStatus.inProgress,
     seq: item.seq === undefined ? null : Number(item.seq),
     leaseUntil: Number(item.lease_until ?? 0),
+    createdAt: String(item.created_at ?? ''),
   };
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, AppendResult, ChatStore } from '../domain/ports.js';
 import type { Message, Room } from '../domain/types.js';
 import { messageItem, preview, shardOfRoom, toMessage, toRoom, toStringArray } from './items.js';
@@ -15,6 +15,9 @@ import { conditionFailed, type Item, type Table } from './table.js';
 const RECENT_CLAIMS = 4;
 const recentClaim = (i: number) => `claim_${i}`;
 const NO_CLAIM = '-';
+/** How far a search for a claimed message looks past the claim's time (a send takes its id within this). */
+const SEARCH_MARGIN_MS = 60_000;
+const SEARCH_PAGE = 25;
 /** How long a concurrent copy of a send waits for the copy that holds the claim, before answering "in progress". */
 const WAIT_FOR_HOLDER_MS = [20, 40, 80, 160, 320, 640] as const;
 
@@ -32,7 +35,9 @@ type Taken =
 /**
  * Sends, after Powertools' idempotency flow: claim the `client_message_id` (a conditional put, `IN_PROGRESS`),
  * take the room's next id with an update that is idempotent per claim (the claim's token on the room item),
- * record the id on the claim (`COMPLETED`), store the message. Nothing is consumed before the claim is won,
+ * store the message carrying the token. A resend finds the id on the room item (its last sends' tokens), or
+ * from the message that carries the token; so a send that succeeds writes its claim once. Nothing is
+ * consumed before the claim is won,
  * so a resent copy never burns an id; a send without a `client_message_id` has a token of its own, so the
  * SDK's retry of an update that applied does not burn one either.
  *
@@ -66,7 +71,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
         ? null
         : { roomId: input.roomId, senderId: input.sender.userId, clientMessageId: input.clientMessageId };
     if (claimKey) {
-      const held = await this.claims.claim(claimKey, token);
+      const held = await this.claims.claim(claimKey, token, input.createdAt);
       if (held) return this.resume(input, claimKey, held, token);
     }
     return this.send(input, claimKey, token);
@@ -104,7 +109,6 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     let joinedStaff = false;
     let stored: Message;
     try {
-      if (claimKey) await this.claims.complete(claimKey, token, seq);
       // Without the room as it was (a retry found the update applied), the member item tells whether the join
       // was finished.
       joinedStaff =
@@ -115,10 +119,11 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       if (joinedStaff) await this.rooms.putMember(roomId, sender.userId, input.createdAt);
       stored = (await this.putMessage(message, token)).message;
     } catch (error) {
-      // The error that counts is the one above; the rest is best effort while DynamoDB is failing.
+      // The error that counts is the one above; the rest is best effort while DynamoDB is failing: the claim
+      // keeps the id for a resend, and the room counts it as a hole until then.
       await Promise.allSettled([
         this.markHole(message, token, old),
-        claimKey ? this.claims.abandon(claimKey, token) : undefined,
+        claimKey ? this.claims.complete(claimKey, token, seq, true) : undefined,
       ]);
       throw error;
     }
@@ -154,13 +159,20 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           return { kind: 'not_found' };
         }
         seq = seqOfClaim(roomItem, claim.token);
-        if (seq !== null) await this.claims.complete(claimKey, claim.token, seq);
+        if (seq === null) {
+          seq = await this.findByToken(roomItem, claim);
+          // Searched for once: the next resend finds it on the claim.
+          if (seq !== null) await this.claims.complete(claimKey, claim.token, seq);
+        }
       }
       const holderStopped = claim.leaseUntil < this.table.nowSeconds();
       if (seq !== null) {
         const finished = await this.finish(input, claim.token, seq, holderStopped);
         if (finished) return finished;
-      } else if (holderStopped && (await this.claims.takeOver(claimKey, claim.token, token))) {
+      } else if (
+        holderStopped &&
+        (await this.claims.takeOver(claimKey, claim.token, token, input.createdAt))
+      ) {
         return this.send(input, claimKey, token);
       }
       if (wait === null) break;
@@ -397,6 +409,38 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       UpdateExpression: 'DELETE holes :hole',
       ExpressionAttributeValues: { ':hole': hole },
     });
+  }
+
+  /**
+   * The id of the message that carries the claim's token, searched newest first. A send stamps its
+   * `created_at` before it takes its id and takes it within its Lambda's timeout, so once the search meets a
+   * message stamped well before the claim's, the claimed message is not further down: the search reads only
+   * what was sent since. On the resend path only, and only when the room item no longer remembers the token.
+   */
+  private async findByToken(roomItem: Item, claim: SendClaim): Promise<number | null> {
+    const roomId = String(roomItem.id);
+    const stopBefore = new Date(Date.parse(claim.createdAt) - SEARCH_MARGIN_MS).toISOString();
+    let start: Item | undefined;
+    do {
+      const page = await this.table.db.send(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': keys.room(roomId).pk, ':prefix': keys.messagePrefix },
+          ProjectionExpression: 'id, claim, created_at',
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          Limit: SEARCH_PAGE,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.claim === claim.token) return Number(item.id);
+        if (String(item.created_at) < stopBefore) return null;
+      }
+      start = page.LastEvaluatedKey as Item | undefined;
+    } while (start);
+    return null;
   }
 
   private async roomItem(roomId: string): Promise<Item | null> {

@@ -87,15 +87,15 @@ describe('DynamoStore messages', () => {
     expect(meter.take().calls).toEqual({ UpdateItem: 1, PutItem: 1 });
   });
 
-  it('costs four writes and no read for a first send with a client_message_id, one refused write and one read for a resend', async () => {
+  it('costs three writes and no read for a first send with a client_message_id, one refused write and two reads for a resend', async () => {
     const room = await roomWith(0);
     meter.take();
     const first = await send(room.id, alice, 'c-1');
-    // The claim (IN_PROGRESS), the room's sequence, the claim's id (COMPLETED), the message.
-    expect(meter.take().calls).toEqual({ PutItem: 2, UpdateItem: 2 });
+    // The claim, the room's sequence, the message: a send that succeeds writes its claim once.
+    expect(meter.take().calls).toEqual({ PutItem: 2, UpdateItem: 1 });
     const again = await send(room.id, alice, 'c-1');
-    // The refused claim reports the claim it found; then the stored message.
-    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 1 });
+    // The refused claim reports the claim it found; the room item knows its id; then the stored message.
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 2 });
     expect(first.kind).toBe('created');
     expect(again).toEqual({
       kind: 'duplicate',
@@ -282,6 +282,36 @@ describe('DynamoStore gap-free ids', () => {
     const stored = await store.getRoom(room.id);
     expect(stored?.lastMessageId).toBe(3);
     expect(stored?.lastMessage?.senderId).toBe('sam');
+  });
+
+  it('finds a resent message from its token once the room no longer remembers it, and records its id for the next resend', async () => {
+    const room = await roomWith(0);
+    const first = await send(room.id, alice, 'searched', 'alice');
+    for (let i = 0; i < 6; i++) await send(room.id, sam, null);
+    meter.take();
+    const again = await send(room.id, alice, 'searched', 'alice');
+    expect(again).toMatchObject({ kind: 'duplicate', message: { id: 1 } });
+    expect(first.kind === 'created' && first.message.id).toBe(1);
+    // The refused claim, the room item, one page of the messages since, the claim's id, the message.
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 2, Query: 1, UpdateItem: 1 });
+    await send(room.id, alice, 'searched', 'alice');
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 1 });
+    expect(await historyIds(room.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('completes a failed put under its id after more sends than the room remembers', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'lost-then-busy', 'alice')).rejects.toBeDefined();
+    await fired;
+    for (let i = 0; i < 6; i++) await send(room.id, sam, null);
+    expect(await send(room.id, alice, 'lost-then-busy', 'alice')).toMatchObject({
+      kind: 'completed',
+      message: { id: 2 },
+    });
+    expect(await historyIds(room.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const stored = await store.getRoom(room.id);
+    expect([stored?.lastMessageId, stored?.holes ?? []]).toEqual([8, []]);
   });
 
   it('never previews a message that a failed put left unstored', async () => {
