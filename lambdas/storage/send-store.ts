@@ -77,7 +77,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     return this.send(input, claimKey, token);
   }
 
-  /** The claim is ours (or there is none): take the id, record it, store the message. */
+  /** The claim is ours (or there is none): take the id, store the message. */
   private async send(
     input: AppendMessageInput,
     claimKey: ClaimKey | null,

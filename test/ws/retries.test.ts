@@ -169,3 +169,52 @@ describe('retrying a change of membership', () => {
     await alice.close();
   });
 });
+
+describe('concurrent senders under resends and lost answers', () => {
+  const seqUpdateIn = (room: string) => (operation: string, request: Record<string, unknown>) =>
+    operation === 'UpdateItem' && has(request, `ROOM#${room}`) && has(request, 'seq = seq +');
+
+  /** Sends like the typed client: the same client_message_id again after a 409 in progress or a 500. */
+  async function sendUntilStored(who: keyof typeof tokens, room: string, body: object): Promise<number> {
+    for (;;) {
+      const response = await as(who).post(`/rooms/${room}/send_message/`, body);
+      if (response.status === 200 || response.status === 201) return response.body.id;
+      expect([409, 500]).toContain(response.status);
+    }
+  }
+
+  it('numbers three senders’ messages 1..60 with every other one sent twice and ten answers lost after applying', async () => {
+    const room = await openRoom();
+    const lost = Promise.all([
+      stack.current.dynamo.injectFault({ match: seqUpdateIn(room), after: true, times: 5 }),
+      stack.current.dynamo.injectFault({ match: messagePutIn(room), after: true, times: 5 }),
+    ]);
+    const senders = ['alice', 'sam', 'tess'] as const;
+    await Promise.all(
+      senders.map(async (who) => {
+        for (let i = 0; i < 20; i++) {
+          const body = { content: `${who} ${i}`, client_message_id: `${who}-${i}` };
+          const copies = await Promise.all(
+            Array.from({ length: i % 2 === 0 ? 2 : 1 }, () => sendUntilStored(who, room, body)),
+          );
+          expect(new Set(copies).size).toBe(1);
+        }
+      }),
+    );
+    await lost;
+    const { body: history } = await as('alice').get(`/rooms/${room}/messages/?limit=100`);
+    const ids = history.results.map((m: { id: number }) => m.id);
+    expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    const { body: view } = await as('alice').get(`/rooms/${room}/`);
+    const alicesLast = Math.max(
+      ...history.results
+        .filter((m: { sender_id: string }) => m.sender_id === 'alice')
+        .map((m: { id: number }) => m.id),
+    );
+    expect(view.last_message_id).toBe(60);
+    expect(view.last_message.id).toBe(60);
+    expect(view.unread_count).toBe(60 - alicesLast);
+    expect(view.staff_ids).toEqual(['sam', 'tess']);
+    for (const who of ['sam', 'tess'] as const) expect(await roomsOf(who)).toContain(room);
+  }, 120_000);
+});
