@@ -331,6 +331,18 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     if (room?.status !== 'open') await this.unlistMember(roomId, staffId);
   }
 
+  /**
+   * Takes a staff member out of `staff_ids` whose implicit join (by replying) failed to record the
+   * membership, unless it was recorded meanwhile, so their next message joins them again.
+   */
+  async undoJoin(roomId: string, staffId: string): Promise<void> {
+    if (await this.isListedMember(roomId, staffId)) return;
+    await this.table.updateIfExists(keys.room(roomId), {
+      UpdateExpression: 'DELETE staff_ids :me_set',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]) },
+    });
+  }
+
   /** Whether the staff member's membership is recorded and listed under their open rooms. */
   async isListedMember(roomId: string, staffId: string): Promise<boolean> {
     const { Item } = await this.table.db.send(

@@ -51,7 +51,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
   constructor(
     private readonly table: Table,
     /** A staff member who replies joins the room; their membership is the room store's. */
-    private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember'>,
+    private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember' | 'addStaff' | 'undoJoin'>,
     /** Partitions of the open-rooms index. */
     private readonly shards: number,
     /** How long a client_message_id claim is kept, in seconds. */
@@ -107,6 +107,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       clientMessageId: input.clientMessageId,
     };
     let joinedStaff = false;
+    let memberRecorded = false;
     let stored: Message;
     try {
       // Without the room as it was (a retry found the update applied), the member item tells whether the join
@@ -117,13 +118,16 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           ? !toStringArray(old.staff_ids).includes(sender.userId)
           : !(await this.rooms.isListedMember(roomId, sender.userId)));
       if (joinedStaff) await this.rooms.putMember(roomId, sender.userId, input.createdAt);
+      memberRecorded = true;
       stored = (await this.putMessage(message, token)).message;
     } catch (error) {
       // The error that counts is the one above; the rest is best effort while DynamoDB is failing: the claim
       // keeps the id for a resend, and the room counts it as a hole until then.
+      // A join whose membership was not recorded is undone, so the sender's next message joins again.
       await Promise.allSettled([
         this.markHole(message, token, old),
         claimKey ? this.claims.complete(claimKey, token, seq, true) : undefined,
+        joinedStaff && !memberRecorded ? this.rooms.undoJoin(roomId, sender.userId) : undefined,
       ]);
       throw error;
     }
@@ -218,13 +222,11 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
         await this.fillHole(message);
       }
     }
-    // A staff sender's first send may have failed before their membership was recorded: finish the join.
+    // A staff sender's first send may have failed before their membership was recorded (or undone the join):
+    // finish the join.
     if (sender.role === 'staff' && !(await this.rooms.isListedMember(roomId, sender.userId))) {
-      const room = await this.room(roomId);
-      if (room?.status === 'open' && room.staffIds.includes(sender.userId)) {
-        await this.rooms.putMember(roomId, sender.userId, input.createdAt);
-        return { kind, message, joinedStaff: true, room };
-      }
+      const joined = await this.rooms.addStaff(roomId, sender.userId, input.createdAt);
+      if (joined.kind === 'changed') return { kind, message, joinedStaff: true, room: joined.room };
     }
     return { kind, message, joinedStaff: false, room: null };
   }

@@ -128,6 +128,21 @@ describe('retrying a change of membership', () => {
     await alice.close();
   });
 
+  it('joins a staff member whose reply without client_message_id failed to record the join, when they send again', async () => {
+    const room = await openRoom();
+    const alice = await open('alice', { room_id: room });
+    const failed = refuse(memberWrite(room, 'PutItem'));
+    expect((await as('tess').post(`/rooms/${room}/send_message/`, { content: 'Hello' })).status).toBe(500);
+    await failed;
+    const again = await as('tess').post(`/rooms/${room}/send_message/`, { content: 'Hello' });
+    expect(again.status).toBe(201);
+    expect(await roomsOf('tess')).toContain(room);
+    expect((await alice.next('room', (d) => d.event === 'joined')).data).toMatchObject({ user_id: 'tess' });
+    const { body: view } = await as('alice').get(`/rooms/${room}/`);
+    expect([view.staff_ids, view.last_message_id, view.unread_count]).toEqual([['tess'], again.body.id, 1]);
+    await alice.close();
+  });
+
   it('finishes a join retried after a 500', async () => {
     const room = await openRoom();
     const alice = await open('alice', { room_id: room });
