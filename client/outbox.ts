@@ -18,8 +18,16 @@ export function newClientMessageId(): string {
   return `c-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
-/** Server error codes that mean "try again": the send is idempotent by its `client_message_id`. */
-export const RETRYABLE_CODES: ReadonlySet<string> = new Set(['internal_error', 'throttled', 'rate_limited']);
+/**
+ * Server error codes that mean "try again": the send is idempotent by its `client_message_id`.
+ * `send_in_progress`: another copy of this send holds its claim and has not stored it yet.
+ */
+export const RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  'internal_error',
+  'throttled',
+  'rate_limited',
+  'send_in_progress',
+]);
 
 export interface OutboxOptions {
   /** No ack for this long means the connection is dead. @default 15_000 */

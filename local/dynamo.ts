@@ -46,6 +46,12 @@ export interface DynamoFault {
   readonly type?: string;
   /** How many matching requests fail (the SDK retries a 500, not a 400). @default 1 */
   readonly times?: number;
+  /**
+   * Forward the request to the database first and answer the error anyway: the write applied but its response
+   * was lost (a 5xx or a dropped connection after the fact), which is what makes a retried write apply twice.
+   * @default false
+   */
+  readonly after?: boolean;
 }
 
 export interface LocalDynamoOptions {
@@ -162,6 +168,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
     }
     const type = entry.fault.type ?? 'InternalServerError';
     return {
+      after: entry.fault.after === true,
       status: type === 'InternalServerError' ? 500 : 400,
       body: JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'Injected fault' }),
     };
@@ -181,6 +188,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
         if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
         const requestBody = Buffer.concat(chunks);
         const fault = operation ? injected(operation, requestBody) : undefined;
+        if (fault?.after) await forward(request.headers, requestBody);
         if (fault) {
           response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' }).end(fault.body);
           return;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AppError, BadRequest, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
+import { AppError, BadRequest, Conflict, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest, StaffPresenceReader } from './ports.js';
 import {
@@ -181,7 +181,8 @@ export interface SendResult {
 
 /**
  * Appends a message to an open room. A staff member who writes in a room joins it. A resend with the same
- * `client_message_id` returns the stored message and stores nothing.
+ * `client_message_id` returns the stored message, stores nothing, and pushes it again (recipients drop an id
+ * they already have), so recipients that a failed or timed-out first attempt skipped get it live.
  */
 export async function sendMessage(
   deps: ChatCommandDeps,
@@ -204,15 +205,15 @@ export async function sendMessage(
       throw roomNotFound();
     case 'closed':
       throw roomClosed();
-    case 'duplicate':
-      return { message: result.message, created: false };
-    case 'completed':
+    case 'in_progress':
+      throw new Conflict('This message is still being sent; try again shortly', 'send_in_progress');
+    default:
+      if (result.joinedStaff && result.room)
+        await deps.events.roomChanged('joined', result.room, actor.userId);
+      // A resend is pushed again: the copy that stored it may have failed or timed out before (or while) it
+      // pushed, and recipients drop a message id they already have.
       await deps.events.messageCreated(result.message);
-      return { message: result.message, created: true };
-    case 'created':
-      if (result.joinedStaff) await deps.events.roomChanged('joined', result.room, actor.userId);
-      await deps.events.messageCreated(result.message);
-      return { message: result.message, created: true };
+      return { message: result.message, created: result.kind !== 'duplicate' };
   }
 }
 

@@ -42,14 +42,19 @@ export interface AppendMessageInput {
 
 export type AppendResult =
   | {
-      readonly kind: 'created';
+      /**
+       * `created`: stored now. `duplicate`: a resend (same client_message_id) of a stored message.
+       * `completed`: a resend stored the message under the id an earlier copy took but failed to store.
+       */
+      readonly kind: 'created' | 'duplicate' | 'completed';
       readonly message: Message;
+      /** This send made its staff sender a member (or finished a join an earlier copy left half done). */
       readonly joinedStaff: boolean;
-      readonly room: Room;
+      /** The room after the join; present when `joinedStaff`. */
+      readonly room: Room | null;
     }
-  | { readonly kind: 'duplicate'; readonly message: Message }
-  /** A resend stored the message that an earlier send claimed but died before storing. */
-  | { readonly kind: 'completed'; readonly message: Message }
+  /** Another copy of this send holds its claim and is still running. */
+  | { readonly kind: 'in_progress' }
   | { readonly kind: 'not_found' }
   | { readonly kind: 'closed' };
 

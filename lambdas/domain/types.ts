@@ -30,9 +30,14 @@ export interface Room {
   readonly lastActivityAt: string;
   readonly closedAt: string | null;
   readonly closedBy: string | null;
-  /** Sequence of the newest message; 0 for an empty room. */
+  /** Id of the newest stored message; 0 for an empty room. */
   readonly lastMessageId: number;
   readonly lastMessage: MessagePreview | null;
+  /**
+   * Ids at or below `lastMessageId` that a send took but could not store (its message put failed), until a
+   * resend with the same `client_message_id` stores it under that id. Usually empty.
+   */
+  readonly holes?: readonly number[];
   /** Read pointer per user: the id of the newest message they have read. */
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
   readonly reads: ReadonlyMap<string, number>;
@@ -121,7 +126,12 @@ export interface Ticket {
   readonly tokenExpiresAt: number;
 }
 
-/** Unread messages for one user: room sequence minus their read pointer, never a counting query. */
+/**
+ * Unread messages for one user: the stored messages after their read pointer, from the room item alone (never
+ * a counting query): the newest id minus the pointer, less the holes in between.
+ */
 export function unreadCount(room: Room, userId: string): number {
-  return Math.max(0, room.lastMessageId - (room.reads.get(userId) ?? 0));
+  const lastRead = room.reads.get(userId) ?? 0;
+  const holes = (room.holes ?? []).filter((id) => id > lastRead && id <= room.lastMessageId).length;
+  return Math.max(0, room.lastMessageId - lastRead - holes);
 }

@@ -43,6 +43,7 @@ export function roomItem(room: Room, shards: number): Item {
     created_at: room.createdAt,
     last_activity_at: room.lastActivityAt,
     seq: room.lastMessageId,
+    last_message_id: room.lastMessageId,
     reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
     gsi1pk: keys.customerRooms(room.customerId),
     gsi1sk: keys.timeOrdered(room.createdAt, room.id),
@@ -56,7 +57,9 @@ export function roomItem(room: Room, shards: number): Item {
 }
 
 export function toRoom(item: Item): Room {
-  const seq = Number(item.seq ?? 0);
+  // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.
+  const seq = Number(item.last_message_id ?? item.seq ?? 0);
+  const holes = toNumberArray(item.holes).filter((id) => id <= seq);
   const last = item.last_message as Item | undefined;
   return {
     id: String(item.id),
@@ -80,7 +83,13 @@ export function toRoom(item: Item): Room {
         }
       : null,
     reads: readPointers(item.reads),
+    ...(holes.length > 0 ? { holes } : {}),
   };
+}
+
+function toNumberArray(value: unknown): number[] {
+  if (value instanceof Set || Array.isArray(value)) return [...value].map(Number).sort((a, b) => a - b);
+  return [];
 }
 
 export function messageItem(message: Message): Item {

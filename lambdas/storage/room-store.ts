@@ -18,7 +18,7 @@ import type {
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
-import type { Item, Table } from './table.js';
+import { conditionFailed, type Item, type Table } from './table.js';
 
 type RoomPorts =
   | 'createRoom'
@@ -180,7 +180,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const result = await this.updateRoom(roomId, {
       UpdateExpression: 'SET #reads.#me = :n',
       ConditionExpression:
-        'attribute_exists(pk) AND :n <= seq AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+        // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
+        'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
+        ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
       ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
@@ -189,8 +191,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const { seen } = result;
     if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
       return { kind: 'not_found' };
-    if (messageId > Number(seen.seq)) return { kind: 'beyond', lastMessageId: Number(seen.seq) };
-    return { kind: 'unchanged', room: toRoom(seen) };
+    const room = toRoom(seen);
+    if (messageId > room.lastMessageId) return { kind: 'beyond', lastMessageId: room.lastMessageId };
+    return { kind: 'unchanged', room };
   }
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
@@ -208,7 +211,11 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     if ('seen' in result) {
       if (result.seen === null) return { kind: 'not_found' };
       if (result.seen.status !== 'open') return { kind: 'closed' };
-      return { kind: 'unchanged', room: toRoom(result.seen) };
+      const room = toRoom(result.seen);
+      // Joined, but a failure may have left the membership unrecorded: a retry finishes the join.
+      if (await this.isListedMember(roomId, staffId)) return { kind: 'unchanged', room };
+      await this.putMember(roomId, staffId, at);
+      return { kind: 'changed', room };
     }
     await this.putMember(roomId, staffId, at);
     return { kind: 'changed', room: result.room };
@@ -220,12 +227,26 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
       ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
     });
-    if ('seen' in result)
-      return result.seen === null ? { kind: 'not_found' } : { kind: 'unchanged', room: toRoom(result.seen) };
-    await this.table.db.send(
-      new DeleteCommand({ TableName: this.table.name, Key: keys.member(roomId, staffId) }),
-    );
+    if ('seen' in result) {
+      if (result.seen === null) return { kind: 'not_found' };
+      // Left, but a failure may have kept the member item: a retry finishes the leave.
+      const changed = await this.deleteMember(roomId, staffId);
+      return { kind: changed ? 'changed' : 'unchanged', room: toRoom(result.seen) };
+    }
+    await this.deleteMember(roomId, staffId);
     return { kind: 'changed', room: result.room };
+  }
+
+  /** Deletes a membership; true if there was one. */
+  private async deleteMember(roomId: string, staffId: string): Promise<boolean> {
+    const { Attributes } = await this.table.db.send(
+      new DeleteCommand({
+        TableName: this.table.name,
+        Key: keys.member(roomId, staffId),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes !== undefined;
   }
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
@@ -247,7 +268,10 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       const { seen } = result;
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
-      return { kind: 'unchanged', room: toRoom(seen) };
+      const room = toRoom(seen);
+      // Closed, but a failure may have left it in staff members' lists: a retry finishes the close.
+      const unlisted = await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
+      return { kind: unlisted.includes(true) ? 'changed' : 'unchanged', room };
     }
     const { room } = result;
     // A closed room leaves its staff members' lists of open rooms.
@@ -307,11 +331,45 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     if (room?.status !== 'open') await this.unlistMember(roomId, staffId);
   }
 
-  /** Takes a membership off the staff member's list of open rooms (the item stays, for the record). */
-  private async unlistMember(roomId: string, staffId: string): Promise<void> {
-    await this.table.updateIfExists(keys.member(roomId, staffId), {
-      UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+  /**
+   * Takes a staff member out of `staff_ids` whose implicit join (by replying) failed to record the
+   * membership, unless it was recorded meanwhile, so their next message joins them again.
+   */
+  async undoJoin(roomId: string, staffId: string): Promise<void> {
+    if (await this.isListedMember(roomId, staffId)) return;
+    await this.table.updateIfExists(keys.room(roomId), {
+      UpdateExpression: 'DELETE staff_ids :me_set',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]) },
     });
+  }
+
+  /** Whether the staff member's membership is recorded and listed under their open rooms. */
+  async isListedMember(roomId: string, staffId: string): Promise<boolean> {
+    const { Item } = await this.table.db.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.member(roomId, staffId), ConsistentRead: true }),
+    );
+    return Item?.gsi1pk !== undefined;
+  }
+
+  /**
+   * Takes a membership off the staff member's list of open rooms (the item stays, for the record); true if it
+   * was still listed.
+   */
+  private async unlistMember(roomId: string, staffId: string): Promise<boolean> {
+    try {
+      await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.member(roomId, staffId),
+          UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
+          ConditionExpression: 'attribute_exists(gsi1pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!conditionFailed(error)) throw error;
+      return false;
+    }
   }
 
   /** Rooms by id, in the order asked for; a room that is gone is left out. */

@@ -424,6 +424,28 @@ describe('ChatSocket requests that get no answer', () => {
     expect(t.sockets).toHaveLength(1);
   });
 
+  it('resends a send the server says another copy of is still in progress, with the same id', async () => {
+    const t = setup(() => [], { retry: { baseMs: 1, maxMs: 5 } });
+    await followed(t, 0, 0);
+    const sending = t.client.send(ROOM, 'hello', 'c-1');
+    t.ws().push({
+      type: 'error',
+      data: {
+        code: 'send_in_progress',
+        message: 'This message is still being sent; try again shortly',
+        frame_type: 'message',
+        room_id: ROOM,
+        client_message_id: 'c-1',
+      },
+    });
+    await sleep(30);
+    const sends = t.ws().sent.filter((f) => f.type === 'message');
+    expect(sends.map((f) => f.client_message_id)).toEqual(['c-1', 'c-1']);
+    const stored = message(1, { sender_id: 'alice', client_message_id: 'c-1', content: 'hello' });
+    t.ws().push({ type: 'ack', data: { client_message_id: 'c-1', duplicate: true, message: stored } });
+    await expect(sending).resolves.toEqual(stored);
+  });
+
   it('waits the retry_after of a rate_limited refusal before sending again', async () => {
     const t = setup(() => [], { retry: { baseMs: 1, maxMs: 5 } });
     await followed(t, 0, 0);

@@ -531,6 +531,26 @@ describe('HTTP API cost per request', () => {
     stack.current.dynamo.resetStats();
     await as('alice').post(`/rooms/${room}/send_message/`, { content: 'counted' });
     expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 2 });
+    expect(stack.current.dynamo.units()).toEqual({ read: 0, write: 3 });
+  });
+
+  it('sends a message with a client_message_id with one more write (the claim), and a resend with a refused claim and two reads', async () => {
+    const room = await openRoom('cost-cmid');
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'counted',
+      client_message_id: 'cost-c',
+    });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 2, Query: 2 });
+    expect(stack.current.dynamo.units()).toEqual({ read: 0, write: 4 });
+    stack.current.dynamo.resetStats();
+    await as('alice').post(`/rooms/${room}/send_message/`, {
+      content: 'counted',
+      client_message_id: 'cost-c',
+    });
+    // The limit, the refused claim, the room item (its last sends' tokens give the id), the stored message,
+    // and the fan-out again (a resend is pushed again).
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 1, PutItem: 1, GetItem: 2, Query: 2 });
   });
 
   it('lists the staff queue with one Query per open-room shard and no per-room reads', async () => {

@@ -1,4 +1,10 @@
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  ListTablesCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startDynamo } from '../../local/dynamo.js';
 
@@ -50,5 +56,27 @@ describe('local DynamoDB faults', () => {
     await fired;
     expect(dynamo.stats()).toEqual({ ListTables: 2 });
     retrying.destroy();
+  });
+});
+
+describe('local DynamoDB faults after the fact', () => {
+  it('applies the write and answers 500 anyway when asked to fail after it', async () => {
+    await client.send(
+      new CreateTableCommand({
+        TableName: 'after-faults',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
+    const fired = dynamo.injectFault({ match: (operation) => operation === 'PutItem', after: true });
+    await expect(
+      client.send(new PutItemCommand({ TableName: 'after-faults', Item: { pk: { S: 'applied' } } })),
+    ).rejects.toMatchObject({ name: 'InternalServerError', $metadata: { httpStatusCode: 500 } });
+    await fired;
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: 'after-faults', Key: { pk: { S: 'applied' } }, ConsistentRead: true }),
+    );
+    expect(Item).toEqual({ pk: { S: 'applied' } });
   });
 });

@@ -87,15 +87,22 @@ describe('DynamoStore messages', () => {
     expect(meter.take().calls).toEqual({ UpdateItem: 1, PutItem: 1 });
   });
 
-  it('costs one read and three writes for a first send with a client_message_id, no write for a resend', async () => {
+  it('costs three writes and no read for a first send with a client_message_id, one refused write and two reads for a resend', async () => {
     const room = await roomWith(0);
     meter.take();
     const first = await send(room.id, alice, 'c-1');
-    expect(meter.take().calls).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 2 });
+    // The claim, the room's sequence, the message: a send that succeeds writes its claim once.
+    expect(meter.take().calls).toEqual({ PutItem: 2, UpdateItem: 1 });
     const again = await send(room.id, alice, 'c-1');
-    expect(meter.take().calls).toEqual({ GetItem: 2 });
+    // The refused claim reports the claim it found; the room item knows its id; then the stored message.
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 2 });
     expect(first.kind).toBe('created');
-    expect(again).toEqual({ kind: 'duplicate', message: first.kind === 'created' ? first.message : null });
+    expect(again).toEqual({
+      kind: 'duplicate',
+      message: first.kind === 'created' ? first.message : null,
+      joinedStaff: false,
+      room: null,
+    });
     expect((await store.listMessages(room.id, { limit: 10 })).items).toHaveLength(1);
   });
 
@@ -193,6 +200,179 @@ describe('DynamoStore messages', () => {
     const page = await store.listMessages(room.id, { limit: 300, after: 0 });
     expect(page.items.map((m) => m.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(meter.take().calls.Query).toBeGreaterThan(1);
+  });
+});
+
+const isMessagePut = (operation: string, request: Record<string, unknown>) =>
+  operation === 'PutItem' &&
+  String((request.Item as Record<string, { S?: string }> | undefined)?.sk?.S).startsWith('MSG#');
+const isSeqUpdate = (operation: string, request: Record<string, unknown>) =>
+  operation === 'UpdateItem' && String(request.UpdateExpression).includes('seq = seq +');
+
+async function historyIds(roomId: string): Promise<number[]> {
+  return (await store.listMessages(roomId, { limit: 5000, after: 0 })).items.map((m) => m.id);
+}
+
+describe('DynamoStore gap-free ids', () => {
+  it('numbers 500 messages from 20 concurrent senders 1..500 even when every other one is sent twice', async () => {
+    const room = await roomWith(0);
+    const senders = Array.from({ length: 20 }, (_, i): Actor => ({ userId: `staff-${i}`, role: 'staff' }));
+    await Promise.all(
+      senders.map(async (sender) => {
+        for (let i = 0; i < 25; i++) {
+          const copies = i % 2 === 0 ? 2 : 1;
+          const results = await Promise.all(
+            Array.from({ length: copies }, () => send(room.id, sender, `${sender.userId}-${i}`)),
+          );
+          for (const result of results) expect(['created', 'duplicate']).toContain(result.kind);
+        }
+      }),
+    );
+    const ids = await historyIds(room.id);
+    expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect((await store.getRoom(room.id))?.lastMessageId).toBe(500);
+    // A resend long after, with hundreds of messages in between, still finds its message.
+    const late = await send(room.id, senders[0]!, 'staff-0-0');
+    expect(late.kind).toBe('duplicate');
+    expect(await historyIds(room.id)).toHaveLength(500);
+  }, 120_000);
+
+  it.each([
+    ['without', null],
+    ['with', 'after-1'],
+  ])(
+    'takes one id when the sequence update applies but its answer is lost (%s a client_message_id)',
+    async (_, cmid) => {
+      const room = await roomWith(1);
+      const fired = dynamo.injectFault({ match: isSeqUpdate, after: true });
+      const result = await send(room.id, alice, cmid, 'alice');
+      await fired;
+      expect(result.kind).toBe('created');
+      expect(result.kind === 'created' && result.message.id).toBe(2);
+      expect(await historyIds(room.id)).toEqual([1, 2]);
+      expect((await store.getRoom(room.id))?.lastMessageId).toBe(2);
+      expect((await send(room.id, alice, null, 'alice')).kind).toBe('created');
+      expect(await historyIds(room.id)).toEqual([1, 2, 3]);
+    },
+  );
+
+  it('stores a message once when its put applies but the answer is lost', async () => {
+    const room = await roomWith(0);
+    const fired = dynamo.injectFault({ match: isMessagePut, after: true });
+    const result = await send(room.id, alice, null, 'alice');
+    await fired;
+    expect(result.kind).toBe('created');
+    expect(await historyIds(room.id)).toEqual([1]);
+  });
+
+  it('completes a message whose put failed with the same id when it is resent, and previews only stored messages', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'lost-put', 'alice')).rejects.toMatchObject({
+      name: 'ValidationException',
+    });
+    await fired;
+    // Another message arrives before the resend: the failed one keeps its id, history has no hole for long.
+    const other = await send(room.id, sam, 'sam-1');
+    expect(other.kind === 'created' && other.message.id).toBe(3);
+    const resent = await send(room.id, alice, 'lost-put', 'alice');
+    expect(resent.kind).toBe('completed');
+    expect(resent.kind === 'completed' && resent.message.id).toBe(2);
+    expect(await historyIds(room.id)).toEqual([1, 2, 3]);
+    const stored = await store.getRoom(room.id);
+    expect(stored?.lastMessageId).toBe(3);
+    expect(stored?.lastMessage?.senderId).toBe('sam');
+  });
+
+  it('finds a resent message from its token once the room no longer remembers it, and records its id for the next resend', async () => {
+    const room = await roomWith(0);
+    const first = await send(room.id, alice, 'searched', 'alice');
+    for (let i = 0; i < 6; i++) await send(room.id, sam, null);
+    meter.take();
+    const again = await send(room.id, alice, 'searched', 'alice');
+    expect(again).toMatchObject({ kind: 'duplicate', message: { id: 1 } });
+    expect(first.kind === 'created' && first.message.id).toBe(1);
+    // The refused claim, the room item, one page of the messages since, the claim's id, the message.
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 2, Query: 1, UpdateItem: 1 });
+    await send(room.id, alice, 'searched', 'alice');
+    expect(meter.take().calls).toEqual({ PutItem: 1, GetItem: 1 });
+    expect(await historyIds(room.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('completes a failed put under its id after more sends than the room remembers', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'lost-then-busy', 'alice')).rejects.toBeDefined();
+    await fired;
+    for (let i = 0; i < 6; i++) await send(room.id, sam, null);
+    expect(await send(room.id, alice, 'lost-then-busy', 'alice')).toMatchObject({
+      kind: 'completed',
+      message: { id: 2 },
+    });
+    expect(await historyIds(room.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    const stored = await store.getRoom(room.id);
+    expect([stored?.lastMessageId, stored?.holes ?? []]).toEqual([8, []]);
+  });
+
+  it('never previews a message that a failed put left unstored', async () => {
+    const room = await roomWith(1);
+    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    await expect(send(room.id, alice, 'no-resend', 'alice')).rejects.toBeDefined();
+    await fired;
+    const stored = await store.getRoom(room.id);
+    const ids = await historyIds(room.id);
+    expect(stored?.lastMessage?.id ?? 0).toBe(ids.at(-1));
+    expect(stored?.lastMessageId).toBe(ids.at(-1));
+  });
+});
+
+describe('DynamoStore claims whose holder failed', () => {
+  let clock = Date.now();
+  const timed = () =>
+    new DynamoStore(createDocumentClient(new DynamoMeter()), {
+      tableName: 'store-test',
+      openRoomShards: 3,
+      now: () => clock,
+    });
+  const denied = (match: (operation: string, request: Record<string, unknown>) => boolean) =>
+    dynamo.injectFault({ match, type: 'AccessDeniedException' });
+  const roomRead = (roomId: string) => (operation: string, request: Record<string, unknown>) =>
+    operation === 'GetItem' &&
+    JSON.stringify(request.Key) === JSON.stringify({ pk: { S: `ROOM#${roomId}` }, sk: { S: 'ROOM' } });
+
+  it('frees the claim when the sequence update fails without applying, so a resend is stored at once', async () => {
+    const room = await roomWith(1);
+    const failed = denied(isSeqUpdate);
+    await expect(send(room.id, alice, 'unapplied', 'alice')).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+    });
+    await failed;
+    const resent = await send(room.id, alice, 'unapplied', 'alice');
+    expect(resent.kind === 'created' && resent.message.id).toBe(2);
+    expect(await historyIds(room.id)).toEqual([1, 2]);
+  });
+
+  it('answers in_progress while the holder may still run, and takes the claim over once its lease ran out', async () => {
+    const store = timed();
+    const room = await roomWith(1);
+    const input = {
+      roomId: room.id,
+      sender: alice,
+      content: 'hello',
+      createdAt: new Date(clock).toISOString(),
+      clientMessageId: 'holder-died',
+      ownerId: 'alice',
+    };
+    // The holder's update fails and so does the read that would tell it nothing applied: it keeps the claim.
+    const failed = Promise.all([denied(isSeqUpdate), denied(roomRead(room.id))]);
+    await expect(store.appendMessage(input)).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await failed;
+    expect(await store.appendMessage(input)).toEqual({ kind: 'in_progress' });
+    clock += 31_000;
+    const resent = await store.appendMessage(input);
+    expect(resent.kind === 'created' && resent.message.id).toBe(2);
+    expect(await store.appendMessage(input)).toMatchObject({ kind: 'duplicate', message: { id: 2 } });
+    expect(await historyIds(room.id)).toEqual([1, 2]);
   });
 });
 
