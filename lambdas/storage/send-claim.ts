@@ -70,7 +70,10 @@ export class ClaimStore {
     } catch (error) {
       const seen = await this.table.itemSeenBy(error, this.key(key));
       // Gone between the refusal and the read (expired and deleted): claim again.
-      return seen ? toClaim(seen) : this.claim(key, token, createdAt);
+      if (!seen) return this.claim(key, token, createdAt);
+      // Our own put, applied by an attempt whose answer was lost and refused when the SDK retried it: held.
+      if (seen.token === token) return null;
+      return toClaim(seen);
     }
   }
 

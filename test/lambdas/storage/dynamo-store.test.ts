@@ -256,6 +256,17 @@ describe('DynamoStore gap-free ids', () => {
     },
   );
 
+  it('holds its own claim when the claim put applies but its answer is lost, and stores the message at once', async () => {
+    const room = await roomWith(0);
+    const isClaimPut = (operation: string, request: Record<string, unknown>) =>
+      operation === 'PutItem' && JSON.stringify(request).includes('CMID#');
+    const fired = dynamo.injectFault({ match: isClaimPut, after: true });
+    const result = await send(room.id, alice, 'own-claim', 'alice');
+    await fired;
+    expect(result.kind).toBe('created');
+    expect(await historyIds(room.id)).toEqual([1]);
+  });
+
   it('stores a message once when its put applies but the answer is lost', async () => {
     const room = await roomWith(0);
     const fired = dynamo.injectFault({ match: isMessagePut, after: true });
