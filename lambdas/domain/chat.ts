@@ -290,6 +290,20 @@ export interface ConnectInput {
   readonly connectedAt: number;
   /** Room to follow from the start (`?room_id=`). */
   readonly roomId?: string | undefined;
+  /** When the socket's token expires (epoch seconds): its items expire then too, so no fan-out finds it. */
+  readonly sessionExpiresAt?: number | undefined;
+}
+
+/**
+ * When a socket's items expire (epoch seconds): at API Gateway's 2-hour cut, or when its token does if that
+ * is sooner, so a socket whose token expired is found by no fan-out even if it only ever pings.
+ */
+function socketExpiry(input: {
+  readonly connectedAt: number;
+  readonly sessionExpiresAt?: number | undefined;
+}) {
+  const cut = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
+  return input.sessionExpiresAt === undefined ? cut : Math.min(cut, input.sessionExpiresAt);
 }
 
 /**
@@ -299,7 +313,7 @@ export interface ConnectInput {
  */
 export async function connect(deps: ChatCommandDeps, actor: Actor, input: ConnectInput): Promise<void> {
   if (input.roomId !== undefined) await visibleRoom(deps, actor, input.roomId);
-  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
+  const expiresAt = socketExpiry(input);
   const rooms = input.roomId === undefined ? [] : [input.roomId];
   // The connection, its presence and its first subscription are written together.
   await deps.store.putConnection(
@@ -372,13 +386,14 @@ export interface SubscribeInput {
   readonly connectionId: string;
   readonly connectedAt: number;
   readonly roomId: string;
+  readonly sessionExpiresAt?: number | undefined;
 }
 
 /** Follows a room on one socket: customers their own rooms, staff any room. */
 export async function subscribe(deps: ChatDeps, actor: Actor, input: SubscribeInput): Promise<RoomView> {
   const room = await visibleRoom(deps, actor, input.roomId);
-  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
-  await deps.store.addSubscription({ ...actor, ...input }, expiresAt);
+  const { sessionExpiresAt: _, ...subscription } = input;
+  await deps.store.addSubscription({ ...actor, ...subscription }, socketExpiry(input));
   return view(room, actor);
 }
 
@@ -389,11 +404,15 @@ export async function subscribe(deps: ChatDeps, actor: Actor, input: SubscribeIn
 export async function followQueue(
   deps: ChatDeps,
   actor: Actor,
-  input: { readonly connectionId: string; readonly connectedAt: number },
+  input: {
+    readonly connectionId: string;
+    readonly connectedAt: number;
+    readonly sessionExpiresAt?: number | undefined;
+  },
 ): Promise<void> {
   requireStaff(actor);
-  const expiresAt = Math.floor(input.connectedAt / 1000) + CONNECTION_LIFETIME_SECONDS;
-  await deps.store.addQueueFollower({ ...actor, ...input, roomId: '' }, expiresAt);
+  const { sessionExpiresAt: _, ...socket } = input;
+  await deps.store.addQueueFollower({ ...actor, ...socket, roomId: '' }, socketExpiry(input));
 }
 
 export async function unfollowQueue(deps: ChatDeps, connectionId: string): Promise<void> {

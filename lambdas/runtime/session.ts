@@ -16,6 +16,12 @@ export function sessionEnded(event: AuthorizedEvent, nowMs: number = Date.now())
   return !Number.isFinite(expiresAt) || nowMs >= expiresAt * 1000;
 }
 
+/** When the socket's token expires (epoch seconds), as our authorizer handed it on; undefined if it did not. */
+export function sessionExpiresAt(event: AuthorizedEvent): number | undefined {
+  const expiresAt = Number(event.requestContext.authorizer?.expires_at);
+  return Number.isFinite(expiresAt) ? expiresAt : undefined;
+}
+
 /** The answer to every frame of a socket whose token expired; the typed client reconnects with a fresh one. */
 export const tokenExpiredFrame = (): Frame =>
   frames.error(

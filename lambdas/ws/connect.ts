@@ -4,6 +4,7 @@ import { AppError } from '../domain/errors.js';
 import { checkedRoomId } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { logger } from '../runtime/logger.js';
+import { sessionExpiresAt } from '../runtime/session.js';
 import { actorOf, type WebSocketEvent } from '../runtime/ws.js';
 
 /**
@@ -19,6 +20,7 @@ export const handler = async (event: WebSocketEvent): Promise<APIGatewayProxyRes
       connectionId,
       connectedAt,
       roomId: roomId === undefined ? undefined : checkedRoomId(roomId),
+      sessionExpiresAt: sessionExpiresAt(event),
     });
     return { statusCode: 200 };
   } catch (error) {

@@ -2,6 +2,7 @@ import { followQueue, subscribe } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
 import { checkedRoomId, subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
+import { sessionExpiresAt } from '../runtime/session.js';
 import { wsRoute } from '../runtime/ws.js';
 
 /**
@@ -12,7 +13,11 @@ import { wsRoute } from '../runtime/ws.js';
  */
 export const handler = wsRoute(async (request) => {
   const frame = request.frame(subscriptionFrame);
-  const socket = { connectionId: request.connectionId, connectedAt: request.connectedAt };
+  const socket = {
+    connectionId: request.connectionId,
+    connectedAt: request.connectedAt,
+    sessionExpiresAt: sessionExpiresAt(request.event),
+  };
   if (frame.queue) {
     await followQueue(commandDeps, request.actor, socket);
     await request.reply(frames.queue('subscribed', request.actor.userId));

@@ -52,6 +52,20 @@ describe('a socket outlives no token', () => {
     await socket.close();
   });
 
+  it('pushes nothing more to a socket whose token expired, even one that only listens', async () => {
+    const token = await stack.current.issuer.mint({ userId: `listener-${Math.random()}`, ttlSeconds: 2 });
+    const staff = await stack.current.issuer.mint({ userId: 'pusher-agent', staff: true });
+    const { body: room } = await api(stack.current, token).post('/rooms/', { subject: 'Listening' });
+    const socket = await TestSocket.open(stack.current, { token, room_id: room.id });
+    await api(stack.current, staff).post(`/rooms/${room.id}/send_message/`, { content: 'in time' });
+    await socket.next('message', (d) => d.content === 'in time');
+    await untilExpired(2);
+    await api(stack.current, staff).post(`/rooms/${room.id}/send_message/`, { content: 'after expiry' });
+    await settle(300);
+    expect(socket.all('message').map((f) => f.data.content)).toEqual(['in time']);
+    await socket.close();
+  });
+
   it('refuses a token without exp at $connect', async () => {
     const token = await stack.current.issuer.mint({ userId: 'forever', extraClaims: { exp: undefined } });
     await expect(TestSocket.open(stack.current, { token })).rejects.toMatchObject({ status: 401 });
