@@ -13,6 +13,9 @@ export const DEFAULT_LIMITS_SPEC = {
   staff_factor: 10,
 } as const satisfies LimitsSpec;
 
+/** Slots of a shorter window within the longest: 10 s in a minute is 6. */
+const MAX_SLOTS = 60;
+
 const windowSpec = v.pipe(
   v.tuple([v.pipe(v.number(), v.integer(), v.minValue(1)), v.pipe(v.number(), v.integer(), v.minValue(1))]),
   v.readonly(),
@@ -23,6 +26,16 @@ const windowsSpec = v.pipe(
   v.check(
     (windows) => windows.every(([, seconds]) => Math.max(...windows.map(([, s]) => s)) % seconds === 0),
     'every window must divide the longest one evenly (they share one counter item)',
+  ),
+  v.check(
+    (windows) => new Set(windows.map(([, seconds]) => seconds)).size === windows.length,
+    'two windows of one limit must not have the same length',
+  ),
+  // Each slot of a shorter window is an attribute of the one counter item: keep it small (one write unit).
+  v.check(
+    (windows) =>
+      windows.every(([, seconds]) => Math.max(...windows.map(([, s]) => s)) / seconds <= MAX_SLOTS),
+    `the longest window may be at most ${MAX_SLOTS} times a shorter one (its slots share one counter item)`,
   ),
 );
 

@@ -38,6 +38,12 @@ describe('parseLimits', () => {
     ['a zero max', '{"messages": [[0, 10]]}', /RATE_LIMITS messages/],
     ['a fraction', '{"sockets": 2.5}', /RATE_LIMITS sockets/],
     ['four windows', '{"messages": [[1, 1], [2, 2], [3, 4], [4, 8]]}', /at most 3 windows/],
+    ['two windows of one length', '{"messages": [[20, 10], [30, 10]]}', /same length/],
+    [
+      'a window with too many slots in the longest',
+      '{"messages": [[5, 1], [3600, 3600]]}',
+      /at most 60 times/,
+    ],
   ])('refuses %s', (_case, text, message) => {
     expect(() => parseLimits(text)).toThrow(message);
   });
