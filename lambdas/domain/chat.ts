@@ -441,8 +441,8 @@ export async function typing(
   isTyping: boolean,
   connectionId: string,
 ): Promise<void> {
-  // Per socket, and before anything else, so a flood of typing frames costs one write each.
-  await spend(deps, actor, Limit.typing, connectionId, now(deps).getTime());
+  // Per user (per socket, ten sockets would multiply it), and first, so a flood costs one write a frame.
+  await spend(deps, actor, Limit.typing, actor.userId, now(deps).getTime());
   await requireFollowing(deps, roomId, connectionId);
   await deps.events.typing(roomId, actor, isTyping, connectionId);
 }

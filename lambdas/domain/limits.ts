@@ -12,7 +12,7 @@ export const Limit = {
   roomsOpened: 'rooms_opened',
   /** Messages a user sends, over HTTP and the WebSocket together. */
   messages: 'messages',
-  /** Typing frames, per socket. */
+  /** Typing frames a user sends, over all their sockets. */
   typing: 'typing',
 } as const;
 export type Limit = (typeof Limit)[keyof typeof Limit];
