@@ -203,6 +203,9 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     let kind: 'duplicate' | 'completed' = 'duplicate';
     let message = Item ? toMessage(Item) : null;
     if (!message && !holderStopped) return null;
+    // The holder's put applied but every answer was lost, so it stopped and counted the id as a hole: the
+    // message is there, so it is no hole (idempotent; only on this rare path).
+    if (message && holderStopped && Item?.claim === token) await this.fillHole(message);
     if (!message) {
       const stored = await this.putMessage(
         {

@@ -276,6 +276,20 @@ describe('DynamoStore gap-free ids', () => {
     expect(await historyIds(room.id)).toEqual([1]);
   });
 
+  it('fills the hole when a message put applied but every answer was lost, and the resend finds it', async () => {
+    const room = await roomWith(1);
+    // Every one of the SDK's 4 attempts is answered 500; the first applied.
+    const fired = dynamo.injectFault({ match: isMessagePut, after: true, times: 4 });
+    await expect(send(room.id, alice, 'applied-lost', 'alice')).rejects.toThrow();
+    await fired;
+    const resent = await send(room.id, alice, 'applied-lost', 'alice');
+    expect(resent.kind).toBe('duplicate');
+    expect(await historyIds(room.id)).toEqual([1, 2]);
+    const after = await store.getRoom(room.id);
+    expect(after?.lastMessageId).toBe(2);
+    expect(after?.lastMessage?.senderId).toBe('alice');
+  });
+
   it('completes a message whose put failed with the same id when it is resent, and previews only stored messages', async () => {
     const room = await roomWith(1);
     const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
