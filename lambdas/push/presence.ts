@@ -1,7 +1,7 @@
 import type { ChatStore, SocketProbe, StaffPresenceReader } from '../domain/ports.js';
 import type { OnlineUser, Subscription } from '../domain/types.js';
 import { logger } from '../runtime/logger.js';
-import type { Target } from './pusher.js';
+import { forEachLimited, type Target } from './pusher.js';
 
 export interface StaffPresenceOptions {
   /**
@@ -116,16 +116,4 @@ export function onlineUsers(sockets: readonly Subscription[]): OnlineUser[] {
       onlineSince: new Date(since).toISOString(),
     }))
     .sort((a, b) => a.userId.localeCompare(b.userId));
-}
-
-/** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

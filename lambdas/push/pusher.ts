@@ -175,7 +175,11 @@ function dedupe(targets: readonly Target[]): Target[] {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */
-async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>) {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+) {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -18,7 +18,7 @@ import type {
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
-import { conditionFailed, type Item, type Table } from './table.js';
+import { applied, type Item, type Table } from './table.js';
 
 type RoomPorts =
   | 'createRoom'
@@ -356,20 +356,16 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
    * was still listed.
    */
   private async unlistMember(roomId: string, staffId: string): Promise<boolean> {
-    try {
-      await this.table.db.send(
+    return applied(
+      this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: keys.member(roomId, staffId),
           UpdateExpression: 'REMOVE gsi1pk, gsi1sk',
           ConditionExpression: 'attribute_exists(gsi1pk)',
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-      return false;
-    }
+      ),
+    );
   }
 
   /** Rooms by id, in the order asked for; a room that is gone is left out. */

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from './keys.js';
-import { conditionFailed, type Item, type Table } from './table.js';
+import { applied, type Item, type Table } from './table.js';
 
 /**
  * The claim on a `client_message_id`, after Powertools' idempotency record. It is written once, `IN_PROGRESS`,
@@ -90,8 +90,8 @@ export class ClaimStore {
    * alone.
    */
   async complete(key: ClaimKey, token: string, seq: number, stopped = false): Promise<void> {
-    await this.table.db
-      .send(
+    await applied(
+      this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: this.key(key),
@@ -105,10 +105,8 @@ export class ClaimStore {
             ...(stopped ? { ':zero': 0 } : {}),
           },
         }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
+      ),
+    );
   }
 
   /**
@@ -117,8 +115,8 @@ export class ClaimStore {
    */
   async takeOver(key: ClaimKey, from: string, token: string, createdAt: string): Promise<boolean> {
     const now = this.table.nowSeconds();
-    try {
-      await this.table.db.send(
+    return applied(
+      this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: this.key(key),
@@ -133,18 +131,14 @@ export class ClaimStore {
             ':inProgress': ClaimStatus.inProgress,
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (!conditionFailed(error)) throw error;
-      return false;
-    }
+      ),
+    );
   }
 
   /** Gives up a claim that took no id (the room refused the send), so the id can be used again. */
   async release(key: ClaimKey, token: string): Promise<void> {
-    await this.table.db
-      .send(
+    await applied(
+      this.table.db.send(
         new DeleteCommand({
           TableName: this.table.name,
           Key: this.key(key),
@@ -152,10 +146,8 @@ export class ClaimStore {
           ExpressionAttributeNames: { '#token': 'token', '#status': 'status' },
           ExpressionAttributeValues: { ':token': token, ':inProgress': ClaimStatus.inProgress },
         }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
+      ),
+    );
   }
 
   private key(key: ClaimKey) {

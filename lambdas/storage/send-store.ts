@@ -6,7 +6,7 @@ import { messageItem, preview, shardOfRoom, toMessage, toRoom, toStringArray } f
 import { keys } from './keys.js';
 import type { RoomStore } from './room-store.js';
 import { type ClaimKey, ClaimStore, type SendClaim } from './send-claim.js';
-import { conditionFailed, type Item, type Table } from './table.js';
+import { applied, conditionFailed, type Item, type Table } from './table.js';
 
 /**
  * The room item remembers the tokens of its last sends (`claim_0` oldest … `claim_3` newest), so a retried
@@ -342,8 +342,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     const hole = new Set([message.id]);
     if (old) {
       const hadPreview = old.last_message !== undefined;
-      const restored = await this.table.db
-        .send(
+      const restored = await applied(
+        this.table.db.send(
           new UpdateCommand({
             TableName: this.table.name,
             Key: key,
@@ -359,14 +359,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
               ...(hadPreview ? { ':previous': old.last_message } : {}),
             },
           }),
-        )
-        .then(
-          () => true,
-          (error: unknown) => {
-            if (!conditionFailed(error)) throw error;
-            return false;
-          },
-        );
+        ),
+      );
       if (restored) return;
     }
     await this.table.db.send(
@@ -383,8 +377,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
   private async fillHole(message: Message): Promise<void> {
     const key = keys.room(message.roomId);
     const hole = new Set([message.id]);
-    const previewed = await this.table.db
-      .send(
+    const previewed = await applied(
+      this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
@@ -401,14 +395,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             },
           },
         }),
-      )
-      .then(
-        () => true,
-        (error: unknown) => {
-          if (!conditionFailed(error)) throw error;
-          return false;
-        },
-      );
+      ),
+    );
     if (previewed) return;
     await this.table.updateIfExists(key, {
       UpdateExpression: 'DELETE holes :hole',

@@ -29,6 +29,21 @@ export function conditionFailed(error: unknown): error is ConditionalCheckFailed
 }
 
 /**
+ * Whether a conditional write applied: false when its condition refused it, any other failure thrown.
+ *
+ * @example `if (!(await applied(db.send(new UpdateCommand({ …, ConditionExpression }))))) …`
+ */
+export async function applied(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (!conditionFailed(error)) throw error;
+    return false;
+  }
+}
+
+/**
  * The chat table and the request patterns every part of the store shares: paging through
  * `LastEvaluatedKey`, batches that retry their unprocessed items, conditional updates and what a refused
  * one saw. It knows no item types; the stores beside it do.
@@ -61,18 +76,16 @@ export class Table {
 
   /** Updates an item unless it is gone, without creating it: a missing item is not an error here. */
   async updateIfExists(key: Item, update: UpdateParts): Promise<void> {
-    await this.db
-      .send(
+    await applied(
+      this.db.send(
         new UpdateCommand({
           ...update,
           TableName: this.name,
           Key: key,
           ConditionExpression: 'attribute_exists(pk)',
         }),
-      )
-      .catch((error: unknown) => {
-        if (!conditionFailed(error)) throw error;
-      });
+      ),
+    );
   }
 
   /** Follows LastEvaluatedKey until `max` items (or all of them) are read. */
