@@ -1,8 +1,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
+import { TestSocket } from './socket.js';
 
 /**
  * Starts one local stack for the test file (ephemeral ports, in-memory dynalite, its own signing key) and
@@ -66,4 +67,36 @@ export async function people(stack: LocalStack) {
     stack.issuer.mint({ userId: 'tess', staff: true }),
   ]);
   return { alice, carol, sam, tess };
+}
+
+export type Person = keyof Awaited<ReturnType<typeof people>>;
+
+/**
+ * The usual cast on a file's stack, minted once: `as('alice')` calls the HTTP API as that person,
+ * `open('sam', { room_id })` opens a socket, `openRoom()` opens a room as alice, and `tokens` holds the JWTs.
+ */
+export function useCast(stack: { readonly current: LocalStack }) {
+  let minted: Awaited<ReturnType<typeof people>> | undefined;
+  beforeAll(async () => {
+    minted = await people(stack.current);
+  });
+  const tokens = () => {
+    if (!minted) throw new Error('The cast is minted in beforeAll (use it inside a test)');
+    return minted;
+  };
+  return {
+    get tokens() {
+      return tokens();
+    },
+    as: (who: Person) => api(stack.current, tokens()[who]),
+    open: (who: Person, query: Record<string, string> = {}) =>
+      TestSocket.open(stack.current, { token: tokens()[who], ...query }),
+    async openRoom(): Promise<string> {
+      const response = await api(stack.current, tokens().alice).post('/rooms/', {
+        subject: 'Where is my order?',
+      });
+      expect(response.status).toBe(201);
+      return response.body.id;
+    },
+  };
 }

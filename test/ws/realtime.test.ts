@@ -10,25 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/storage/keys.js';
 import { BAD_TOKENS } from '../support/bad-tokens.js';
 import { eventually, HandshakeError, settle, TestSocket } from '../support/socket.js';
-import { api, people, useLocalStack } from '../support/stack.js';
+import { api, useCast, useLocalStack } from '../support/stack.js';
 
 // Gone sockets are forgotten after 1 s here; in AWS a socket must be 30 s old (its $connect may still run).
 const stack = useLocalStack({ environment: { GONE_GRACE_SECONDS: '1' } });
-let tokens: Awaited<ReturnType<typeof people>>;
-
-beforeAll(async () => {
-  tokens = await people(stack.current);
-});
-
-const as = (who: keyof typeof tokens) => api(stack.current, tokens[who]);
-const open = (who: keyof typeof tokens, query: Record<string, string> = {}) =>
-  TestSocket.open(stack.current, { token: tokens[who], ...query });
-
-async function openRoom(): Promise<string> {
-  const response = await as('alice').post('/rooms/', { subject: 'Where is my order?' });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
+const cast = useCast(stack);
+const { as, open, openRoom } = cast;
 
 async function refusal(query: Record<string, string>): Promise<number> {
   try {
@@ -70,9 +57,11 @@ describe('WebSocket handshake', () => {
 
   it('refuses to open a socket on another customer’s room or an unknown room with 404', async () => {
     const room = await openRoom();
-    expect(await refusal({ token: tokens.carol, room_id: room })).toBe(404);
-    expect(await refusal({ token: tokens.alice, room_id: '00000000-0000-4000-8000-000000000000' })).toBe(404);
-    expect(await refusal({ token: tokens.alice, room_id: 'nonsense' })).toBe(404);
+    expect(await refusal({ token: cast.tokens.carol, room_id: room })).toBe(404);
+    expect(await refusal({ token: cast.tokens.alice, room_id: '00000000-0000-4000-8000-000000000000' })).toBe(
+      404,
+    );
+    expect(await refusal({ token: cast.tokens.alice, room_id: 'nonsense' })).toBe(404);
   });
 });
 

@@ -1,26 +1,12 @@
-import { beforeAll, describe, expect, it } from 'vitest';
-import { TestSocket } from '../support/socket.js';
-import { api, people, useLocalStack } from '../support/stack.js';
+import { describe, expect, it } from 'vitest';
+import { type Person, useCast, useLocalStack } from '../support/stack.js';
 
 // A client retries a write that answered 500. Whatever the first attempt left done or undone, the retry must
 // converge on the state (and the frames) of one success.
 
 const stack = useLocalStack();
-let tokens: Awaited<ReturnType<typeof people>>;
-
-beforeAll(async () => {
-  tokens = await people(stack.current);
-});
-
-const as = (who: keyof typeof tokens) => api(stack.current, tokens[who]);
-const open = (who: keyof typeof tokens, query: Record<string, string> = {}) =>
-  TestSocket.open(stack.current, { token: tokens[who], ...query });
-
-async function openRoom(): Promise<string> {
-  const response = await as('alice').post('/rooms/', { subject: 'Where is my order?' });
-  expect(response.status).toBe(201);
-  return response.body.id;
-}
+const cast = useCast(stack);
+const { as, open, openRoom } = cast;
 
 /** DynamoDB refuses the next matching request (AccessDenied is not retried by the SDK). */
 const refuse = (match: (operation: string, request: Record<string, unknown>) => boolean) =>
@@ -103,7 +89,7 @@ const memberWrite =
   (room: string, operation: 'PutItem' | 'UpdateItem' | 'DeleteItem') =>
   (op: string, request: Record<string, unknown>) =>
     op === operation && has(request, `ROOM#${room}`) && has(request, '"MEMBER#');
-const roomsOf = async (who: keyof typeof tokens) =>
+const roomsOf = async (who: Person) =>
   (await as(who).get('/rooms/')).body.results.map((r: { id: string }) => r.id);
 
 describe('retrying a change of membership', () => {
@@ -190,7 +176,7 @@ describe('concurrent senders under resends and lost answers', () => {
     operation === 'UpdateItem' && has(request, `ROOM#${room}`) && has(request, 'seq = seq +');
 
   /** Sends like the typed client: the same client_message_id again after a 409 in progress or a 500. */
-  async function sendUntilStored(who: keyof typeof tokens, room: string, body: object): Promise<number> {
+  async function sendUntilStored(who: Person, room: string, body: object): Promise<number> {
     for (;;) {
       const response = await as(who).post(`/rooms/${room}/send_message/`, body);
       if (response.status === 200 || response.status === 201) return response.body.id;
