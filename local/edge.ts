@@ -69,6 +69,21 @@ export function createViewerRequest(
   };
 }
 
+/** Runs a Node request through the viewer-request function, as CloudFront sees it (the peer is the viewer). */
+export function viewedAtEdge(
+  req: IncomingMessage,
+  viewerRequest: (request: EdgeRequest, viewerIp: string) => EdgeRequest,
+): EdgeRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  return viewerRequest(
+    { method: req.method ?? 'GET', url: req.url ?? '/', headers },
+    (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+  );
+}
+
 export interface WebSocketEdgeOptions {
   readonly viewerRequest: (request: EdgeRequest, viewerIp: string) => EdgeRequest;
   /** The local WebSocket API (host and port) that `/ws…` upgrades are forwarded to. */
@@ -89,14 +104,7 @@ export function attachWebSocketEdge(server: Server, options: WebSocketEdgeOption
       client.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
       return;
     }
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(req.headers)) {
-      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-    }
-    const edged = options.viewerRequest(
-      { method: req.method ?? 'GET', url: req.url ?? '/', headers },
-      (client.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-    );
+    const edged = viewedAtEdge(req, options.viewerRequest);
     const upstream = connect(options.target.port, options.target.host, () => {
       const lines = [`${edged.method} ${edged.url} HTTP/1.1`];
       const out: Record<string, string> = {

@@ -6,7 +6,7 @@ import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EDGE_HEADERS } from '../lambdas/contract/edge-headers.js';
 import type { HttpRoute } from '../lambdas/contract/routes.js';
-import { attachWebSocketEdge, type WebSocketEdgeOptions } from './edge.js';
+import { attachWebSocketEdge, viewedAtEdge, type WebSocketEdgeOptions } from './edge.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 
 /** What API Gateway's native JWT authorizer is configured with. */
@@ -325,14 +325,7 @@ function writeResult(response: ServerResponse, value: unknown): void {
 
 /** What CloudFront does to a request before the HTTP API sees it: the viewer-request function, the origin header. */
 function throughEdge(request: IncomingMessage, edge: WebSocketEdgeOptions): void {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
-  }
-  const edged = edge.viewerRequest(
-    { method: request.method ?? 'GET', url: request.url ?? '/', headers },
-    (request.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-  );
+  const edged = viewedAtEdge(request, edge.viewerRequest);
   request.url = edged.url;
   request.headers = { ...edged.headers, [EDGE_HEADERS.originVerify]: edge.originVerify };
 }

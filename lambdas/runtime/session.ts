@@ -12,8 +12,8 @@ interface AuthorizedEvent {
  * allows one) counts as expired.
  */
 export function sessionEnded(event: AuthorizedEvent, nowMs: number = Date.now()): boolean {
-  const expiresAt = Number(event.requestContext.authorizer?.expires_at);
-  return !Number.isFinite(expiresAt) || nowMs >= expiresAt * 1000;
+  const expiresAt = sessionExpiresAt(event);
+  return expiresAt === undefined || nowMs >= expiresAt * 1000;
 }
 
 /** When the socket's token expires (epoch seconds), as our authorizer handed it on; undefined if it did not. */
