@@ -1,3 +1,5 @@
+import type { AppError } from '../domain/errors.js';
+import { RateLimited } from '../domain/limits.js';
 import type { Message, MessagePage, OnlineUser, Page, RoomDetail, RoomView } from '../domain/types.js';
 
 /**
@@ -81,5 +83,19 @@ export function onlineStaffJson(users: readonly OnlineUser[]) {
     })),
     // The whole list in one page; the field keeps the shape every other list has.
     next_cursor: null,
+  };
+}
+
+/**
+ * A typed error as both APIs show it: the HTTP body's `error` and the `error` frame's data (which adds the
+ * offending frame's fields). `retry_after` (seconds) comes with `rate_limited`.
+ */
+export function errorJson(error: AppError) {
+  const retryAfter = error instanceof RateLimited ? error.retryAfterSeconds : undefined;
+  return {
+    code: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+    ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
   };
 }

@@ -5,8 +5,8 @@ import type {
 } from 'aws-lambda';
 import type * as v from 'valibot';
 import { AppError } from '../domain/errors.js';
-import { RateLimited } from '../domain/limits.js';
 import type { Actor } from '../domain/types.js';
+import { errorJson } from '../protocol/json.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import { config, meter } from './deps.js';
 import { clientAddress } from './edge.js';
@@ -86,18 +86,11 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     } catch (error) {
       if (error instanceof AppError) {
         status = error.status;
-        const retryAfter = error instanceof RateLimited ? error.retryAfterSeconds : undefined;
+        const shown = errorJson(error);
         return respond(
           error.status,
-          {
-            error: {
-              code: error.code,
-              message: error.message,
-              ...(error.details ? { details: error.details } : {}),
-              ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
-            },
-          },
-          retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {},
+          { error: shown },
+          shown.retry_after !== undefined ? { 'retry-after': String(shown.retry_after) } : {},
         );
       }
       logger.error('Unhandled error', { error });

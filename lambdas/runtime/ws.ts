@@ -1,9 +1,9 @@
 import type { APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import type * as v from 'valibot';
 import { AppError, BadRequest } from '../domain/errors.js';
-import { RateLimited } from '../domain/limits.js';
 import { type Actor, Role } from '../domain/types.js';
 import { type Frame, frames } from '../protocol/frames.js';
+import { errorJson } from '../protocol/json.js';
 import { checkedRoomId, parse, parseJson } from '../protocol/schemas.js';
 import type { Target } from '../push/pusher.js';
 import { pusher } from './command-deps.js';
@@ -102,20 +102,17 @@ export function wsRoute(route: (request: WsRequest) => Promise<void>) {
       await route(request);
     } catch (error) {
       const echo = echoOf(body);
-      const frame =
-        error instanceof AppError
-          ? frames.error(error.code, error.message, {
-              ...echo,
-              ...(error.details ? { details: error.details } : {}),
-              ...(error instanceof RateLimited && error.retryAfterSeconds !== undefined
-                ? { retry_after: error.retryAfterSeconds }
-                : {}),
-            })
-          : frames.error('internal_error', 'Something went wrong on our side', {
-              ...echo,
-              request_id: requestId,
-            });
-      if (!(error instanceof AppError)) logger.error('Unhandled error', { error });
+      let frame: Frame;
+      if (error instanceof AppError) {
+        const { code, message, ...shown } = errorJson(error);
+        frame = frames.error(code, message, { ...echo, ...shown });
+      } else {
+        logger.error('Unhandled error', { error });
+        frame = frames.error('internal_error', 'Something went wrong on our side', {
+          ...echo,
+          request_id: requestId,
+        });
+      }
       const user = event.requestContext.authorizer?.user_id ?? '';
       await pusher.send([{ connectionId, connectedAt, userId: user, role: Role.customer }], frame);
     } finally {
