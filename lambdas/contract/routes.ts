@@ -184,6 +184,17 @@ export const queueConsumers = [
   },
 ] as const;
 
+/** A function fed by the chat table's DynamoDB stream, through an event source mapping. */
+export interface StreamConsumer {
+  readonly stream: 'table';
+  readonly handler: string;
+  readonly access: RouteAccess;
+  readonly summary: string;
+}
+
+/** Functions fed by the table's stream (locally: the stream emulation of `local/stream.ts`). */
+export const streamConsumers: readonly StreamConsumer[] = [];
+
 /** Route selection expression of the WebSocket API: frames route by their own `type`. */
 export const webSocketRouteSelectionExpression = '$request.body.type';
 
@@ -195,6 +206,7 @@ export function allHandlers(): string[] {
       webSocketAuthorizer.handler,
       ...webSocketRoutes.map((r) => r.handler),
       ...queueConsumers.map((c) => c.handler),
+      ...streamConsumers.map((c) => c.handler),
     ]),
   ];
 }
