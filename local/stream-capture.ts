@@ -26,6 +26,8 @@ interface Target {
   readonly tableName: string;
   readonly key: WireItem;
   readonly lock: string;
+  /** A delete that answered 200 left no item: no need to read it again. */
+  readonly removes: boolean;
 }
 
 /**
@@ -76,7 +78,7 @@ export class ChangeCapture {
       const before = await Promise.all(targets.map((t) => read(t.tableName, t.key)));
       const result = await write();
       if (result.status !== 200) return result;
-      const after = await Promise.all(targets.map((t) => read(t.tableName, t.key)));
+      const after = await Promise.all(targets.map((t) => (t.removes ? undefined : read(t.tableName, t.key))));
       targets.forEach((target, i) => {
         const change = {
           tableName: target.tableName,
@@ -117,18 +119,25 @@ export class ChangeCapture {
 /** The items a write names, by table, with the chat table's key attributes (the table with the stream). */
 export function targetsOf(operation: string, request: Record<string, unknown>): Target[] {
   const targets: Target[] = [];
-  const add = (tableName: unknown, key: unknown) => {
+  const add = (tableName: unknown, key: unknown, removes = false) => {
     if (typeof tableName !== 'string' || !key || typeof key !== 'object') return;
     const item = keyOf(key as WireItem);
-    targets.push({ tableName, key: item, lock: `${tableName}\u0000${JSON.stringify(Object.values(item))}` });
+    targets.push({
+      tableName,
+      key: item,
+      lock: `${tableName}\u0000${JSON.stringify(Object.values(item))}`,
+      removes,
+    });
   };
   switch (operation) {
     case 'PutItem':
       add(request.TableName, request.Item);
       break;
     case 'UpdateItem':
-    case 'DeleteItem':
       add(request.TableName, request.Key);
+      break;
+    case 'DeleteItem':
+      add(request.TableName, request.Key, true);
       break;
     case 'BatchWriteItem':
       for (const [tableName, writes] of Object.entries(
@@ -139,6 +148,7 @@ export function targetsOf(operation: string, request: Record<string, unknown>): 
             PutRequest?: { Item?: unknown };
             DeleteRequest?: { Key?: unknown };
           };
+          // Not `removes`: a batch may answer 200 and leave a delete unprocessed.
           add(tableName, PutRequest?.Item ?? DeleteRequest?.Key);
         }
       }
@@ -151,7 +161,7 @@ export function targetsOf(operation: string, request: Record<string, unknown>): 
         >;
         if (Put) add(Put.TableName, Put.Item);
         if (Update) add(Update.TableName, Update.Key);
-        if (Delete) add(Delete.TableName, Delete.Key);
+        if (Delete) add(Delete.TableName, Delete.Key, true);
       }
       break;
     default:
