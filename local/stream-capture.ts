@@ -75,7 +75,14 @@ export class ChangeCapture {
     const release = this.lock(targets.map((t) => t.lock));
     try {
       await release.ready;
-      const before = await Promise.all(targets.map((t) => read(t.tableName, t.key)));
+      let before: (WireItem | undefined)[];
+      try {
+        before = await Promise.all(targets.map((t) => read(t.tableName, t.key)));
+      } catch {
+        // The engine refuses to read a key the write names (a key attribute missing or of the wrong type):
+        // it refuses the write alike, with the error the caller should see, and nothing changes.
+        return write();
+      }
       const result = await write();
       if (result.status !== 200) return result;
       const after = await Promise.all(targets.map((t) => (t.removes ? undefined : read(t.tableName, t.key))));

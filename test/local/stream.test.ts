@@ -214,6 +214,7 @@ describe('local stream records', () => {
         new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: newKey() } }] }),
       ),
     ).rejects.toThrow();
+    await expect(put({ pk: { S: 'NO-SORT-KEY' } })).rejects.toMatchObject({ name: 'ValidationException' });
     await put(newKey(), OTHER_TABLE);
     await stream.flush();
 
