@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
+import { STREAM } from '../lambdas/contract/stream.js';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
 import { parseLimits } from '../lambdas/runtime/limits-config.js';
 
@@ -41,6 +42,8 @@ export interface ChatConfig {
   readonly webDir: string | undefined;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
+  /** Seconds the table stream's records gather before the queue's consumer gets a batch (0-300). */
+  readonly queueBatchWindowSeconds: number;
   /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
   readonly rateLimits: string | undefined;
   /** Retention of every log group the stack creates, in days. */
@@ -91,6 +94,7 @@ export const CONTEXT = {
   webDir: 'webDir',
   maxMessageLength: 'maxMessageLength',
   openRoomShards: 'openRoomShards',
+  queueBatchWindowSeconds: 'queueBatchWindowSeconds',
   rateLimits: 'rateLimits',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
@@ -175,6 +179,19 @@ function int(raw: Raw, key: string, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`context ${key} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Lambda takes a batching window of 0 to 300 whole seconds. */
+function batchWindow(raw: Raw): number {
+  const value = str(raw, CONTEXT.queueBatchWindowSeconds);
+  if (value === undefined) return STREAM.batchWindowSeconds;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 300) {
+    throw new Error(
+      `context ${CONTEXT.queueBatchWindowSeconds} must be a whole number of seconds 0-300, got "${value}"`,
+    );
+  }
   return n;
 }
 
@@ -316,6 +333,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
+    queueBatchWindowSeconds: batchWindow(raw),
     rateLimits: rateLimits(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),

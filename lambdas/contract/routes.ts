@@ -193,7 +193,15 @@ export interface StreamConsumer {
 }
 
 /** Functions fed by the table's stream (locally: the stream emulation of `local/stream.ts`). */
-export const streamConsumers: readonly StreamConsumer[] = [];
+export const streamConsumers: readonly StreamConsumer[] = [
+  {
+    stream: 'table',
+    handler: 'stream/queue-summaries',
+    // Reads the followers and typing-only rooms; forgets gone sockets (writes) and posts the summaries.
+    access: writeAndPush,
+    summary: 'Turns a batch of the table stream into one queue frame per console that follows the queue',
+  },
+];
 
 /** Route selection expression of the WebSocket API: frames route by their own `type`. */
 export const webSocketRouteSelectionExpression = '$request.body.type';

@@ -23,4 +23,21 @@ export const STREAM_MAPPING = {
   startingPosition: 'LATEST',
   /** The table's `StreamViewType`. */
   viewType: 'NEW_AND_OLD_IMAGES',
+  /**
+   * `MaximumRecordAgeInSeconds`: a record older than this goes to the on-failure queue unprocessed; a console
+   * that far behind has refreshed over HTTP long since. (Not emulated: local batches are never that old.)
+   */
+  maxRecordAgeSeconds: 3600,
+} as const;
+
+/**
+ * The records the queue's consumer reads: room items and typing items (see `lambdas/storage/keys.ts`),
+ * added or changed. The deployed mapping's filter drops every other record before Lambda is invoked; the
+ * handler skips them too (`lambdas/storage/stream-changes.ts`), so the emulation needs no filter to behave
+ * the same, only to invoke it more often.
+ */
+export const QUEUE_RECORD_FILTER = {
+  eventNames: ['INSERT', 'MODIFY'],
+  sortKeyEquals: 'ROOM',
+  sortKeyPrefix: 'TYPING#',
 } as const;

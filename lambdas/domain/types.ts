@@ -38,7 +38,8 @@ export interface Room {
    * resend with the same `client_message_id` stores it under that id. Usually empty.
    */
   readonly holes?: readonly number[];
-  /** Read pointer per user: the id of the newest message they have read. */
+  /** Bumped by every write of the room: of two states of one room, the higher version is the newer. */
+  readonly version?: number;
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
   readonly reads: ReadonlyMap<string, number>;
 }

@@ -6,6 +6,7 @@ import { RoomStore } from './room-store.js';
 import { SendStore } from './send-store.js';
 import { Table } from './table.js';
 import { TicketStore } from './ticket-store.js';
+import { TypingStore } from './typing-store.js';
 
 export interface DynamoStoreOptions {
   readonly tableName: string;
@@ -24,6 +25,7 @@ export interface DynamoStoreOptions {
  * - `SendStore`: sends, with the sequence number and the idempotency claim;
  * - `ConnectionStore`: connections, presence, subscriptions and queue following;
  * - `TicketStore`: one-time WebSocket tickets;
+ * - `TypingStore`: who is typing, written for the table's stream;
  * - `Table`: paging, batches and conditional updates, shared by all of them.
  *
  * Rules they keep: no Scan, no transactions; a change that must be checked against current state is a single
@@ -35,6 +37,7 @@ export class DynamoStore implements ChatStore {
   private readonly sends: SendStore;
   private readonly connections: ConnectionStore;
   private readonly tickets: TicketStore;
+  private readonly typing: TypingStore;
 
   constructor(db: DynamoDBDocumentClient, options: DynamoStoreOptions) {
     const table = new Table(db, options.tableName, options.now ?? Date.now);
@@ -47,6 +50,7 @@ export class DynamoStore implements ChatStore {
     );
     this.connections = new ConnectionStore(table);
     this.tickets = new TicketStore(table);
+    this.typing = new TypingStore(table);
   }
 
   // Rooms, history, membership, read pointers
@@ -88,6 +92,10 @@ export class DynamoStore implements ChatStore {
   removePresence = (userId: string, role: Role, connectionId: string) =>
     this.connections.removePresence(userId, role, connectionId);
   queueFollowers = () => this.connections.queueFollowers();
+
+  // Typing, for the stream
+  putTyping = (roomId: string, actor: Actor, isTyping: boolean, at: string) =>
+    this.typing.putTyping(roomId, actor, isTyping, at);
 
   // Tickets
   putTicket = (ticketHash: string, ticket: Ticket, expiresAt: number) =>

@@ -24,6 +24,7 @@ export function shardOf(value: string, shards: number): number {
 
 export const keys = {
   room: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' }),
+  roomSortKey: 'ROOM',
   message: (roomId: string, seq: number) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${pad(seq)}` }),
   messagePrefix: 'MSG#',
   /** Claims a client_message_id for one sender in one room, so a resend cannot store a second copy. */
@@ -31,6 +32,9 @@ export const keys = {
     pk: `ROOM#${roomId}`,
     sk: `CMID#${enc(senderId)}#${clientMessageId}`,
   }),
+  /** Who is typing in a room, one item per user: written so the table's stream carries it to the queue. */
+  typing: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `TYPING#${enc(userId)}` }),
+  typingPrefix: 'TYPING#',
   member: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `MEMBER#${enc(userId)}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),

@@ -1,6 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { STREAM } from '../../lambdas/contract/stream.js';
 import { tableSchema } from '../../lambdas/contract/table-schema.js';
 
 const attributeTypes = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
@@ -38,6 +46,8 @@ export class Data extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // The staff queue's summaries are made from it (lib/constructs/queue-feed.ts).
+      stream: StreamViewType[STREAM.viewType],
     });
     for (const index of tableSchema.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -15,6 +15,7 @@ import {
   httpRoutes,
   queueConsumers,
   type RouteAccess,
+  streamConsumers,
   webSocketAuthorizer,
   webSocketRoutes,
 } from '../../lambdas/contract/routes.js';
@@ -72,6 +73,7 @@ export function handlerAccess(): Map<string, RouteAccess> {
     webSocketAuthorizer,
     ...webSocketRoutes,
     ...queueConsumers,
+    ...streamConsumers,
   ]) {
     const seen = access.get(handler);
     // `tickets` is not part of `read`: the union of the two has no level of its own.

@@ -10,6 +10,15 @@ const read = (context: Record<string, unknown>, root = emptyRoot) =>
   readConfig(new App({ context }).node, root);
 
 describe('readConfig', () => {
+  it('reads the queue batching window: whole seconds 0-300, 1 by default', () => {
+    expect(read({}).queueBatchWindowSeconds).toBe(1);
+    expect(read({ queueBatchWindowSeconds: '0' }).queueBatchWindowSeconds).toBe(0);
+    expect(read({ queueBatchWindowSeconds: 300 }).queueBatchWindowSeconds).toBe(300);
+    for (const bad of ['301', '-1', '1.5', 'soon']) {
+      expect(() => read({ queueBatchWindowSeconds: bad })).toThrow(/context queueBatchWindowSeconds/);
+    }
+  });
+
   it('defaults to a Cognito deployment on stage prod that keeps its data', () => {
     expect(read({})).toMatchObject({
       stageName: 'prod',
