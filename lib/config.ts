@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
-import { STREAM } from '../lambdas/contract/stream.js';
+import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
 import { parseLimits } from '../lambdas/runtime/limits-config.js';
 
@@ -185,7 +185,7 @@ function int(raw: Raw, key: string, fallback: number): number {
 /** Lambda takes a batching window of 0 to 300 whole seconds. */
 function batchWindow(raw: Raw): number {
   const value = str(raw, CONTEXT.queueBatchWindowSeconds);
-  if (value === undefined) return STREAM.batchWindowSeconds;
+  if (value === undefined) return STREAM_MAPPING.batchWindowSeconds;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 300) {
     throw new Error(

@@ -8,7 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { STREAM } from '../../lambdas/contract/stream.js';
+import { STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 import { tableSchema } from '../../lambdas/contract/table-schema.js';
 
 const attributeTypes = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
@@ -47,7 +47,7 @@ export class Data extends Construct {
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       // The staff queue's summaries are made from it (lib/constructs/queue-feed.ts).
-      stream: StreamViewType[STREAM.viewType],
+      stream: StreamViewType[STREAM_MAPPING.viewType],
     });
     for (const index of tableSchema.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

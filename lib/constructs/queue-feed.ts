@@ -4,7 +4,7 @@ import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aw
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_RECORD_FILTER, STREAM } from '../../lambdas/contract/stream.js';
+import { QUEUE_RECORD_FILTER, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 
 export interface QueueFeedProps {
   readonly table: ITable;
@@ -17,7 +17,7 @@ export interface QueueFeedProps {
 /**
  * The staff queue's feed: the table's DynamoDB stream, read by one event source mapping in batches, filtered
  * to room and typing records before Lambda is invoked. A failing batch is split in two and retried, up to
- * `STREAM.maxRetries` times; what still fails is not dropped in silence but sent (its shard and sequence
+ * `STREAM_MAPPING.maxRetries` times; what still fails is not dropped in silence but sent (its shard and sequence
  * numbers) to an on-failure queue, which the `QueueSummaryFailures` alarm watches (a consumer falling behind
  * shows as its iterator age, `QueueSummariesBehind`; both in `observability.ts`).
  */
@@ -39,12 +39,13 @@ export class QueueFeed extends Construct {
     });
     props.consumer.addEventSource(
       new DynamoEventSource(props.table, {
-        startingPosition: StartingPosition.LATEST,
-        batchSize: STREAM.batchSize,
+        startingPosition: StartingPosition[STREAM_MAPPING.startingPosition],
+        parallelizationFactor: STREAM_MAPPING.parallelizationFactor,
+        batchSize: STREAM_MAPPING.batchSize,
         maxBatchingWindow: Duration.seconds(props.batchWindowSeconds),
-        bisectBatchOnError: STREAM.bisectOnError,
-        retryAttempts: STREAM.maxRetries,
-        maxRecordAge: Duration.seconds(STREAM.maxRecordAgeSeconds),
+        bisectBatchOnError: STREAM_MAPPING.bisectOnError,
+        retryAttempts: STREAM_MAPPING.maxRetries,
+        maxRecordAge: Duration.seconds(STREAM_MAPPING.maxRecordAgeSeconds),
         onFailure: new SqsDlq(this.failures),
         filters: [
           FilterCriteria.filter({

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUEUE_RECORD_FILTER, STREAM } from '../../lambdas/contract/stream.js';
+import { QUEUE_RECORD_FILTER, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 import { ALARM_THRESHOLDS } from '../../lib/constructs/observability.js';
 import { logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
 
@@ -23,18 +23,18 @@ const mappingOf = (synth: Synthesized) => {
 describe('queue feed', () => {
   it('gives the table a stream of new and old images', () => {
     const table = resourcesOfType(s.json, 'AWS::DynamoDB::Table')[logicalId(s.stack.data.table)];
-    expect(table?.Properties.StreamSpecification).toEqual({ StreamViewType: STREAM.viewType });
+    expect(table?.Properties.StreamSpecification).toEqual({ StreamViewType: STREAM_MAPPING.viewType });
   });
 
   it('feeds stream/queue-summaries in batches: window, size, bisect, bounded retries, record age, from now on', () => {
     expect(mappingOf(s)).toMatchObject({
       FunctionName: { Ref: logicalId(s.stack.functions.of('stream/queue-summaries')) },
       StartingPosition: 'LATEST',
-      BatchSize: STREAM.batchSize,
-      MaximumBatchingWindowInSeconds: STREAM.batchWindowSeconds,
+      BatchSize: STREAM_MAPPING.batchSize,
+      MaximumBatchingWindowInSeconds: STREAM_MAPPING.batchWindowSeconds,
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: STREAM.maxRetries,
-      MaximumRecordAgeInSeconds: STREAM.maxRecordAgeSeconds,
+      MaximumRetryAttempts: STREAM_MAPPING.maxRetries,
+      MaximumRecordAgeInSeconds: STREAM_MAPPING.maxRecordAgeSeconds,
       DestinationConfig: {
         OnFailure: { Destination: { 'Fn::GetAtt': [logicalId(s.stack.queueFeed.failures), 'Arn'] } },
       },
