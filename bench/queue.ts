@@ -122,7 +122,10 @@ async function rooms(count: number, prefix: string): Promise<Room[]> {
       const http = new ChatHttp({ baseUrl: stack.httpUrl, getToken: () => token });
       const id = (await http.createRoom({ subject: `${prefix} ${i}` })).id;
       const socket = await Recorder.open(token);
-      await socket.send({ type: 'subscribe', room_id: id }, (f) => f.type === 'room' && f.data.room_id === id);
+      await socket.send(
+        { type: 'subscribe', room_id: id },
+        (f) => f.type === 'room' && f.data.room_id === id,
+      );
       return { id, http, socket };
     }),
   );
@@ -157,7 +160,9 @@ function newestSeen(socket: Recorder): Map<string, number> {
 
 /** Most queue frames one console received within any one-second span. */
 function peakPerSecond(socket: Recorder, from: number): number {
-  const times = socket.frames.filter(({ at, frame }) => at >= from && frame.type === 'queue').map((f) => f.at);
+  const times = socket.frames
+    .filter(({ at, frame }) => at >= from && frame.type === 'queue')
+    .map((f) => f.at);
   let peak = 0;
   for (let i = 0, j = 0; i < times.length; i++) {
     while ((times[i] as number) - (times[j] as number) >= 1000) j++;
@@ -217,7 +222,6 @@ async function followersRow(count: number) {
   await sleep(1500);
   const seconds = (performance.now() - started) / 1000;
   const messages = ROOMS * PER_ROOM;
-  const roomSockets = new Set(all.map((room) => room.socket.ws && room.socket));
   const roomPosts = all.reduce((sum, room) => sum + room.socket.count('message', started), 0);
   const queueFrames = followers.reduce((sum, socket) => sum + socket.count('queue', started), 0);
   const framesPerConsolePerSecond = queueFrames / count / seconds;
@@ -225,7 +229,7 @@ async function followersRow(count: number) {
   // Per second at this rate: the send requests, the posts to the rooms' sockets, the queue frames.
   const used = RATE * (1 + roomPosts / messages) + count * framesPerConsolePerSecond;
   const before = RATE * (1 + roomPosts / messages + count);
-  for (const socket of [...followers, ...roomSockets]) socket.close();
+  for (const socket of [...followers, ...all.map((room) => room.socket)]) socket.close();
   return [
     String(count),
     String(RATE),

@@ -128,6 +128,7 @@ export class ChatStack extends Stack {
     this.queueFeed = new QueueFeed(this, 'QueueFeed', {
       table: this.data.table,
       consumer: this.functions.of(queueSummaries.handler),
+      filter: queueSummaries.filter,
       batchWindowSeconds: config.queueBatchWindowSeconds,
     });
 

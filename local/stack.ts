@@ -49,7 +49,7 @@ export interface LocalStackOptions {
   readonly redelivery?: { readonly timeScale?: number };
   /**
    * The table stream's mappings (`lambdas/contract/stream.ts` has the deployed ones): tests pass
-   * `batchWindowMs: 'manual'` and call `stack.stream.flush()`. @default the deployed settings, 4 shards
+   * `batchWindowMs: 'manual'` and call `stack.stream.flush()`. @default the deployed settings, 2 shards
    */
   readonly stream?: LocalStreamSettings;
   /** Extra environment for the handlers (MAX_MESSAGE_LENGTH, OPEN_ROOM_SHARDS, ...). */
@@ -156,7 +156,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await runtime.preload(allHandlers());
 
   const stream = new LocalStream({ runtime, tableName, log, ...options.stream });
-  for (const consumer of streamConsumers) stream.consume(consumer.handler);
+  for (const consumer of streamConsumers) stream.consume(consumer.handler, consumer.filter);
   // Nothing reads a stream without a consumer: leave the proxy as it is (no per-item serialization).
   const unwatch =
     streamConsumers.length > 0 && !options.dynamoEndpoint

@@ -11,7 +11,7 @@ import { createLocalWeb } from './web.js';
  *   --verbose          print one line per request and frame
  *   --faults <spec>    fail a seeded share of DynamoDB requests, e.g.
  *                      seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20 (see local/faults.ts)
- *   --stream-shards N  shards of the table's stream (default 4); its consumers get the deployed 1 s window
+ *   --stream-shards N  shards of the table's stream (default 2); its consumers get the deployed 1 s window
  * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database.
  */
 async function main(): Promise<void> {

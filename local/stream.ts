@@ -14,7 +14,7 @@
  * // ...writes...
  * await stream.flush(); // one batch per shard that has records, every invocation done
  */
-import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
+import { passesFilter, type RecordFilter, STREAM_MAPPING } from '../lambdas/contract/stream.js';
 import { tableSchema } from '../lambdas/contract/table-schema.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import { LocalQueue } from './queue.js';
@@ -41,8 +41,9 @@ export interface LocalStreamSettings {
   readonly batchWindowMs?: number | 'manual';
   /**
    * Shards of the stream. Several by default, so code that assumes one global order of all changes fails
-   * here as it would in AWS (only one item's, or one partition's, changes are in order).
-   * @default 4
+   * here as it would in AWS (only one item's, or one partition's, changes are in order). Two, as a small
+   * table has a few: each shard is its own batch, so a console gets up to one queue frame per shard a window.
+   * @default 2
    */
   readonly shards?: number;
   /** @default STREAM_MAPPING.batchSize */
@@ -75,7 +76,7 @@ export interface StreamStats {
   readonly shards: readonly StreamShardStats[];
 }
 
-export const DEFAULT_STREAM_SHARDS = 4;
+export const DEFAULT_STREAM_SHARDS = 2;
 
 export class LocalStream {
   readonly streamArn: string;
@@ -86,6 +87,8 @@ export class LocalStream {
   private readonly settings: Required<LocalStreamSettings>;
   /** Per consumer, one reader per shard. */
   private readonly readers = new Map<string, ShardReader[]>();
+  /** Per consumer, the records its mapping lets through (all when absent). */
+  private readonly filters = new Map<string, (record: StreamRecord) => boolean>();
   private written = 0;
   private readonly ownsOnFailure: boolean;
 
@@ -123,9 +126,17 @@ export class LocalStream {
     return [...this.readers.keys()];
   }
 
-  /** Adds an event source mapping that invokes `handler`; it reads the records written from now on. */
-  consume(handler: string): void {
+  /**
+   * Adds an event source mapping that invokes `handler`; it reads the records written from now on, those
+   * that pass `filter` when one is given (dropped before batching, as Lambda's event filtering does).
+   */
+  consume(handler: string, filter?: RecordFilter): void {
     if (this.readers.has(handler)) throw new Error(`${handler} already consumes the stream`);
+    if (filter) {
+      this.filters.set(handler, (record) =>
+        passesFilter(filter, record.eventName, record.dynamodb.Keys[tableSchema.sortKey.name]?.S),
+      );
+    }
     const functionArn = `arn:aws:lambda:${this.region}:000000000000:function:local-${handler.replace(/\W+/g, '-')}`;
     const readers = this.shardIds.map(
       (shardId) =>
@@ -155,7 +166,10 @@ export class LocalStream {
     if (!record) return undefined;
     this.written += 1;
     const shard = shardOf(record.dynamodb.Keys, tableSchema.partitionKey.name, this.settings.shards);
-    for (const readers of this.readers.values()) readers[shard]?.push({ record, arrivedAt: at });
+    for (const [handler, readers] of this.readers) {
+      if (this.filters.get(handler)?.(record) === false) continue;
+      readers[shard]?.push({ record, arrivedAt: at });
+    }
     return record;
   }
 

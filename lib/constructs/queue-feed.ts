@@ -4,12 +4,14 @@ import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aw
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { QUEUE_RECORD_FILTER, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
+import { type RecordFilter, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 
 export interface QueueFeedProps {
   readonly table: ITable;
   /** The stream's consumer (`lambdas/stream/queue-summaries.ts`). */
   readonly consumer: IFunction;
+  /** The records that invoke it (the route table's `filter`). */
+  readonly filter: RecordFilter;
   /** How long records gather before a batch is cut: about one `queue` frame per console per window. */
   readonly batchWindowSeconds: number;
 }
@@ -49,13 +51,13 @@ export class QueueFeed extends Construct {
         onFailure: new SqsDlq(this.failures),
         filters: [
           FilterCriteria.filter({
-            eventName: FilterRule.or(...QUEUE_RECORD_FILTER.eventNames),
+            eventName: FilterRule.or(...props.filter.eventNames),
             dynamodb: {
               Keys: {
                 sk: {
                   S: [
-                    ...FilterRule.isEqual(QUEUE_RECORD_FILTER.sortKeyEquals),
-                    ...FilterRule.beginsWith(QUEUE_RECORD_FILTER.sortKeyPrefix),
+                    ...FilterRule.isEqual(props.filter.sortKeyEquals),
+                    ...FilterRule.beginsWith(props.filter.sortKeyPrefix),
                   ],
                 },
               },

@@ -13,7 +13,7 @@ import {
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamConsumers } from '../../lambdas/contract/routes.js';
-import { STREAM_MAPPING } from '../../lambdas/contract/stream.js';
+import { QUEUE_RECORD_FILTER, type RecordFilter, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 import { ensureTable, type LocalDynamo, startDynamo } from '../../local/dynamo.js';
 import { LambdaRuntime } from '../../local/lambda-runtime.js';
 import { LocalStream, type LocalStreamSettings } from '../../local/stream.js';
@@ -74,7 +74,7 @@ afterAll(async () => {
 
 /** The stream under test: a fresh one per test, fed by the real proxy, read by the recorder fixture. */
 let current: { stream: LocalStream; unwatch: () => void } | undefined;
-function openStream(settings: LocalStreamSettings = {}): LocalStream {
+function openStream(settings: LocalStreamSettings = {}, filter?: RecordFilter): LocalStream {
   const stream = new LocalStream({
     runtime,
     tableName: TABLE,
@@ -82,7 +82,7 @@ function openStream(settings: LocalStreamSettings = {}): LocalStream {
     batchWindowMs: 'manual',
     ...settings,
   });
-  stream.consume('recorder');
+  stream.consume('recorder', filter);
   current = { stream, unwatch: dynamo.watchChanges(TABLE, (change) => stream.publish(change)) };
   return stream;
 }
@@ -220,6 +220,25 @@ describe('local stream records', () => {
 
     expect(invocations).toEqual([]);
     expect(stream.stats()).toMatchObject({ records: 1, batches: 1, invocations: 1 });
+  });
+
+  it("drops the records its mapping's filter refuses before batching", async () => {
+    const stream = openStream({ batchSize: 2 }, QUEUE_RECORD_FILTER);
+    const room = newKey('ROOM');
+    await put({ ...room, sk: { S: 'ROOM' }, v: { N: '1' } });
+    await put({ pk: room.pk, sk: { S: 'MSG#000000000001' } });
+    await put({ pk: room.pk, sk: { S: 'CMID#alice#c-1' } });
+    await put({ pk: room.pk, sk: { S: 'TYPING#alice' }, is_typing: { BOOL: true } });
+    await put({ ...room, sk: { S: 'ROOM' }, v: { N: '2' } });
+    await client.send(new DeleteItemCommand({ TableName: TABLE, Key: { pk: room.pk, sk: { S: 'ROOM' } } }));
+    await stream.flush();
+    // Three records pass (two room writes and the typing item; not the removal): two batches of at most 2.
+    expect(recordsSeen().map((r) => [r.eventName, r.dynamodb?.Keys?.sk?.S])).toEqual([
+      ['INSERT', 'ROOM'],
+      ['INSERT', 'TYPING#alice'],
+      ['MODIFY', 'ROOM'],
+    ]);
+    expect(sizes().map(([size]) => size)).toEqual([2, 1]);
   });
 
   it('records every item of a BatchWriteItem, puts and deletes', async () => {
@@ -403,11 +422,11 @@ describe('local stream batching', () => {
       batchWindowMs: STREAM_MAPPING.batchWindowSeconds * 1000,
       batchSize: STREAM_MAPPING.batchSize,
       maxRetries: STREAM_MAPPING.maxRetries,
-      shards: 4,
+      shards: 2,
     });
     expect(STREAM_MAPPING).toMatchObject({
       batchWindowSeconds: 1,
-      batchSize: 100,
+      batchSize: 1000,
       maxRetries: 2,
       bisectOnError: true,
     });
