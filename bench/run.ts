@@ -5,12 +5,15 @@
  *    table grow 10 -> 1,000 -> 10,000 (written straight to the table), beside the baseline that fans out by
  *    scanning every connection, as AWS's well-known simple-websockets-chat-app sample does.
  * 2. Delivery time of one message to a room followed by 1 / 10 / 100 / 1,000 sockets on the local stack.
+ * 3. The staff queue at scale (bench/queue.ts): queue followers 1 / 10 / 100, stream shards 1 / 2 / 4.
  *
  * Not part of `npm test`: it takes a few minutes and its times depend on the machine.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -26,7 +29,9 @@ import { startLocalStack } from '../local/stack.js';
 const SIZES = [10, 1_000, 10_000];
 const ROOM_SIZES = [1, 10, 100, 1_000];
 const MESSAGES_PER_SIZE = 20;
+const QUEUE_SHARDS = [1, 2, 4];
 
+const run = promisify(execFile);
 const keyDir = await mkdtemp(path.join(tmpdir(), 'live-chat-bench-'));
 // PostToConnection calls, counted off the local management API's request log.
 let posts = 0;
@@ -34,6 +39,9 @@ const stack = await startLocalStack({
   httpPort: 0,
   wsPort: 0,
   keyDir,
+  // The staff queue's stream consumer is measured by bench/queue.ts; here no batch is cut, so the counts
+  // are the sends' alone.
+  stream: { batchWindowMs: 'manual' },
   // One customer sends every message: limits far above that, still counted (one write per message).
   environment: {
     RATE_LIMITS: JSON.stringify({
@@ -237,6 +245,39 @@ async function deliveryTimes() {
   return rows;
 }
 
+/**
+ * The staff queue's tables (bench/queue.ts), each stream shard count in a process of its own: the handlers
+ * read their settings from the environment, so one process holds one stack.
+ */
+async function queueSection(): Promise<string> {
+  const parts: string[] = [];
+  for (const shards of QUEUE_SHARDS) {
+    console.log(`Measuring the staff queue with ${shards} stream shard(s)...`);
+    const { stdout } = await run(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'bench', 'queue.ts'),
+      '--shards',
+      String(shards),
+    ]);
+    parts.push(stdout.trim());
+  }
+  return `## The staff queue at scale (local stack)
+
+Consoles follow the queue (\`{"type":"subscribe","queue":true}\`); each room's customer follows their room. The
+first table of each run is the scale issue's scenario: 20 consoles, 10 customers sending 300 messages (30 per
+room) as fast as 100 a second. The second sends 200 messages at 50 a second across 10 rooms. Units are what
+dynalite reports for every call of the sends *and* the stream's consumer, per message (base table only; the
+index counts are in the cost table above). API Gateway requests per second are the send requests, the posts
+to the rooms' sockets and the queue frames at that rate; "before" is the same with one frame per console per
+message, as the queue worked until the stream fed it. Frames per console grow with the stream's shards (one
+batch per shard per 1 s window), not with messages; docs/operations.md has the budget at 100 and 1,000
+messages a second.
+
+${parts.join('\n\n')}
+`;
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
@@ -295,6 +336,8 @@ frame's arrival on each socket, 5 messages per row, on this machine; AWS adds ne
 ${deliveryTable}
 `;
 console.log(`\n${costTable}\n\n${deliveryTable}\n`);
-await writeFile(path.join(repoRoot, 'docs', 'bench.md'), report);
+const queue = await queueSection();
+console.log(queue);
+await writeFile(path.join(repoRoot, 'docs', 'bench.md'), `${report}\n${queue}`);
 console.log('Wrote docs/bench.md');
 process.exit(0);
