@@ -45,6 +45,7 @@ export function roomItem(room: Room, shards: number): Item {
     seq: room.lastMessageId,
     last_message_id: room.lastMessageId,
     reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
+    version: room.version,
     gsi1pk: keys.customerRooms(room.customerId),
     gsi1sk: keys.timeOrdered(room.createdAt, room.id),
     ...(room.status === 'open'
@@ -83,6 +84,7 @@ export function toRoom(item: Item): Room {
         }
       : null,
     reads: readPointers(item.reads),
+    version: Number(item.version ?? 0),
     ...(holes.length > 0 ? { holes } : {}),
   };
 }

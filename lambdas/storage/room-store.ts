@@ -178,14 +178,18 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     ownerId?: string,
   ): Promise<MarkReadResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'SET #reads.#me = :n',
+      UpdateExpression: 'SET #reads.#me = :n ADD version :one',
       ConditionExpression:
         // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
         'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
         ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
-      ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
+      ExpressionAttributeValues: {
+        ':n': messageId,
+        ':one': 1,
+        ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+      },
     });
     if ('room' in result) return { kind: 'updated', room: result.room };
     const { seen } = result;
@@ -198,13 +202,15 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
+      UpdateExpression:
+        'ADD staff_ids :me_set, version :one SET #reads.#me = if_not_exists(#reads.#me, :zero)',
       ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(staffId), '#status': 'status' },
       ExpressionAttributeValues: {
         ':me_set': new Set([staffId]),
         ':me': staffId,
         ':zero': 0,
+        ':one': 1,
         ':open': 'open',
       },
     });
@@ -223,9 +229,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async removeStaff(roomId: string, staffId: string): Promise<MembershipResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'DELETE staff_ids :me_set',
+      UpdateExpression: 'DELETE staff_ids :me_set ADD version :one',
       ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
-      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId, ':one': 1 },
     });
     if ('seen' in result) {
       if (result.seen === null) return { kind: 'not_found' };
@@ -251,7 +257,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
+      UpdateExpression:
+        'SET #status = :closed, closed_at = :at, closed_by = :by ADD version :one REMOVE gsi2pk, gsi2sk',
       ConditionExpression:
         'attribute_exists(pk) AND #status = :open' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
@@ -259,6 +266,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ExpressionAttributeValues: {
         ':closed': 'closed',
         ':open': 'open',
+        ':one': 1,
         ':at': at,
         ':by': by,
         ...(ownerId === undefined ? {} : { ':owner': ownerId }),
@@ -338,8 +346,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   async undoJoin(roomId: string, staffId: string): Promise<void> {
     if (await this.isListedMember(roomId, staffId)) return;
     await this.table.updateIfExists(keys.room(roomId), {
-      UpdateExpression: 'DELETE staff_ids :me_set',
-      ExpressionAttributeValues: { ':me_set': new Set([staffId]) },
+      UpdateExpression: 'DELETE staff_ids :me_set ADD version :one',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':one': 1 },
     });
   }
 

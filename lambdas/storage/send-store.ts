@@ -263,7 +263,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
               'SET seq = seq + :one, last_message_id = seq + :one, #reads.#me = seq + :one',
               'last_activity_at = :at, last_message = :preview, gsi2pk = :shard, gsi2sk = :activity',
               ...shift,
-            ].join(', ') + (isStaff ? ' ADD staff_ids :me_set' : ''),
+            ].join(', ') + (isStaff ? ' ADD version :one, staff_ids :me_set' : ' ADD version :one'),
           ConditionExpression:
             'attribute_exists(pk) AND #status = :open' +
             (input.ownerId === undefined ? '' : ' AND customer_id = :owner') +
@@ -348,12 +348,13 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             TableName: this.table.name,
             Key: key,
             UpdateExpression: hadPreview
-              ? 'ADD holes :hole SET last_message_id = :previousId, last_message = :previous'
-              : 'ADD holes :hole SET last_message_id = :previousId REMOVE last_message',
+              ? 'ADD holes :hole, version :one SET last_message_id = :previousId, last_message = :previous'
+              : 'ADD holes :hole, version :one SET last_message_id = :previousId REMOVE last_message',
             ConditionExpression: '#newest = :token',
             ExpressionAttributeNames: { '#newest': recentClaim(RECENT_CLAIMS - 1) },
             ExpressionAttributeValues: {
               ':hole': hole,
+              ':one': 1,
               ':token': token,
               ':previousId': Number(old.last_message_id ?? old.seq ?? 0),
               ...(hadPreview ? { ':previous': old.last_message } : {}),
@@ -367,8 +368,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       new UpdateCommand({
         TableName: this.table.name,
         Key: key,
-        UpdateExpression: 'ADD holes :hole',
-        ExpressionAttributeValues: { ':hole': hole },
+        UpdateExpression: 'ADD holes :hole, version :one',
+        ExpressionAttributeValues: { ':hole': hole, ':one': 1 },
       }),
     );
   }
@@ -382,10 +383,12 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
-          UpdateExpression: 'DELETE holes :hole SET last_message_id = :id, last_message = :preview',
+          UpdateExpression:
+            'DELETE holes :hole SET last_message_id = :id, last_message = :preview ADD version :one',
           ConditionExpression: 'attribute_exists(pk) AND last_message_id < :id',
           ExpressionAttributeValues: {
             ':hole': hole,
+            ':one': 1,
             ':id': message.id,
             ':preview': {
               sender_id: message.senderId,
@@ -398,10 +401,19 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       ),
     );
     if (previewed) return;
-    await this.table.updateIfExists(key, {
-      UpdateExpression: 'DELETE holes :hole',
-      ExpressionAttributeValues: { ':hole': hole },
-    });
+    // Only when there is a hole to fill: a message that was never counted as one leaves the room (and its
+    // version) alone.
+    await applied(
+      this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: 'DELETE holes :hole ADD version :one',
+          ConditionExpression: 'contains(holes, :id)',
+          ExpressionAttributeValues: { ':hole': hole, ':one': 1, ':id': message.id },
+        }),
+      ),
+    );
   }
 
   /**
@@ -463,6 +475,7 @@ function roomAfter(old: Item, message: Message): Room {
   const staff = toStringArray(old.staff_ids);
   return {
     ...before,
+    version: before.version + 1,
     lastMessageId: message.id,
     lastActivityAt: message.createdAt,
     staffIds:

@@ -41,6 +41,7 @@ function newRoom(overrides: Partial<Room> = {}): Room {
     lastMessageId: 0,
     lastMessage: null,
     reads: new Map([['alice', 0]]),
+    version: 1,
     ...overrides,
   };
 }
