@@ -41,6 +41,11 @@ export interface ChatConfig {
   readonly webDir: string | undefined;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
+  /**
+   * Keep the legacy open-rooms index (gsi2) beside gsi3 and list from it: the first of the two deploys that move
+   * a stack from before gsi3 onto it (docs/deploy.md).
+   */
+  readonly legacyOpenRoomsIndex: boolean;
   /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
   readonly rateLimits: string | undefined;
   /** Retention of every log group the stack creates, in days. */
@@ -91,6 +96,7 @@ export const CONTEXT = {
   webDir: 'webDir',
   maxMessageLength: 'maxMessageLength',
   openRoomShards: 'openRoomShards',
+  legacyOpenRoomsIndex: 'legacyOpenRoomsIndex',
   rateLimits: 'rateLimits',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
@@ -316,6 +322,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
+    legacyOpenRoomsIndex: bool(raw, CONTEXT.legacyOpenRoomsIndex, false),
     rateLimits: rateLimits(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),

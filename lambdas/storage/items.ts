@@ -9,13 +9,6 @@ import type { Item } from './table.js';
 
 const PREVIEW_LENGTH = 140;
 
-/** The open-rooms shard a room lives in. */
-export function shardOfRoom(roomId: string, shards: number): number {
-  let hash = 0;
-  for (let i = 0; i < roomId.length; i++) hash = (hash * 31 + roomId.charCodeAt(i)) >>> 0;
-  return hash % shards;
-}
-
 export function preview(content: string): string {
   const chars = [...content];
   return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
@@ -30,7 +23,8 @@ export function toStringArray(value: unknown): string[] {
   return [];
 }
 
-export function roomItem(room: Room, shards: number): Item {
+/** A room as an item; `openRoomKeys` are its open-rooms index attributes (`OpenRooms.attributes`). */
+export function roomItem(room: Room, openRoomKeys: Item): Item {
   return {
     ...keys.room(room.id),
     type: 'room',
@@ -48,12 +42,7 @@ export function roomItem(room: Room, shards: number): Item {
     version: room.version,
     gsi1pk: keys.customerRooms(room.customerId),
     gsi1sk: keys.timeOrdered(room.createdAt, room.id),
-    ...(room.status === 'open'
-      ? {
-          gsi2pk: keys.openRooms(shardOfRoom(room.id, shards)),
-          gsi2sk: keys.timeOrdered(room.lastActivityAt, room.id),
-        }
-      : {}),
+    ...(room.status === 'open' ? openRoomKeys : {}),
   };
 }
 

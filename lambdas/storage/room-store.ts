@@ -6,7 +6,6 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { BadRequest } from '../domain/errors.js';
 import type {
   ChatStore,
   CloseResult,
@@ -18,6 +17,7 @@ import type {
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
+import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
 import { applied, type Item, type Table } from './table.js';
 
 type RoomPorts =
@@ -41,15 +41,15 @@ type RoomPorts =
 export class RoomStore implements Pick<ChatStore, RoomPorts> {
   constructor(
     private readonly table: Table,
-    /** Partitions of the open-rooms index. */
-    private readonly shards: number,
+    /** The open-rooms index: its attributes and the list. */
+    private readonly openRooms: OpenRooms,
   ) {}
 
   async createRoom(room: Room): Promise<void> {
     await this.table.db.send(
       new PutCommand({
         TableName: this.table.name,
-        Item: roomItem(room, this.shards),
+        Item: roomItem(room, this.openRooms.attributes(room.id, room.lastActivityAt)),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -87,34 +87,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     );
   }
 
-  /**
-   * The open rooms of every shard, merged newest activity first. The cursor is the sort key of the last room
-   * returned, which is unique (`time#id`), so each shard resumes strictly after it.
-   */
-  async listOpenRooms(page: PageRequest): Promise<Page<Room>> {
-    const after = page.cursor === undefined ? undefined : decodeOpenRoomsCursor(page.cursor);
-    const perShard = await Promise.all(
-      Array.from({ length: this.shards }, (_, shard) =>
-        this.table.queryAll(
-          {
-            IndexName: 'gsi2',
-            KeyConditionExpression: after === undefined ? 'gsi2pk = :pk' : 'gsi2pk = :pk AND gsi2sk < :after',
-            ExpressionAttributeValues: {
-              ':pk': keys.openRooms(shard),
-              ...(after === undefined ? {} : { ':after': after }),
-            },
-            ScanIndexForward: false,
-          },
-          page.limit + 1,
-        ),
-      ),
-    );
-    const merged = perShard.flat().sort((a, b) => String(b.gsi2sk).localeCompare(String(a.gsi2sk)));
-    const items = merged.slice(0, page.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      merged.length > page.limit && last ? Buffer.from(String(last.gsi2sk)).toString('base64url') : null;
-    return { items: items.map(toRoom), nextCursor };
+  /** The open rooms, newest activity first: see `OpenRooms.list`. */
+  listOpenRooms(page: PageRequest): Promise<Page<Room>> {
+    return this.openRooms.list(page);
   }
 
   async openRoomIdsOf(actor: Actor): Promise<string[]> {
@@ -257,8 +232,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression:
-        'SET #status = :closed, closed_at = :at, closed_by = :by ADD version :one REMOVE gsi2pk, gsi2sk',
+      UpdateExpression: `SET #status = :closed, closed_at = :at, closed_by = :by ADD version :one REMOVE ${OPEN_ROOM_INDEX_ATTRIBUTES}`,
       ConditionExpression:
         'attribute_exists(pk) AND #status = :open' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
@@ -384,11 +358,4 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     }
     return roomIds.flatMap((id) => found.get(id) ?? []);
   }
-}
-
-function decodeOpenRoomsCursor(cursor: string): string {
-  const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value))
-    throw new BadRequest('Invalid cursor', 'invalid_cursor');
-  return value;
 }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, AppendResult, ChatStore } from '../domain/ports.js';
 import type { Message, Room } from '../domain/types.js';
-import { messageItem, preview, shardOfRoom, toMessage, toRoom, toStringArray } from './items.js';
+import { messageItem, preview, toMessage, toRoom, toStringArray } from './items.js';
 import { keys } from './keys.js';
+import type { OpenRooms } from './open-rooms.js';
 import type { RoomStore } from './room-store.js';
 import { type ClaimKey, ClaimStore, type SendClaim } from './send-claim.js';
 import { applied, conditionFailed, type Item, type Table } from './table.js';
@@ -52,8 +53,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     private readonly table: Table,
     /** A staff member who replies joins the room; their membership is the room store's. */
     private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember' | 'addStaff' | 'undoJoin'>,
-    /** Partitions of the open-rooms index. */
-    private readonly shards: number,
+    /** The open-rooms index, whose attributes a send re-states. */
+    private readonly openRooms: OpenRooms,
     /** How long a client_message_id claim is kept, in seconds. */
     claimLifetime: number,
     /** How long a claim's holder may still be running, in seconds. @default 30 */
@@ -249,6 +250,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       '#status': 'status',
       ...Object.fromEntries(ring.map((i) => [`#c${i}`, recentClaim(i)])),
     };
+    const index = this.openRooms.restated(roomId, input.createdAt);
     const shift = ring
       .slice(0, -1)
       .map((i) => `#c${i} = if_not_exists(#c${i + 1}, :none)`)
@@ -261,7 +263,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           UpdateExpression:
             [
               'SET seq = seq + :one, last_message_id = seq + :one, #reads.#me = seq + :one',
-              'last_activity_at = :at, last_message = :preview, gsi2pk = :shard, gsi2sk = :activity',
+              'last_activity_at = :at, last_message = :preview',
+              ...index.clauses,
               ...shift,
             ].join(', ') + (isStaff ? ' ADD version :one, staff_ids :me_set' : ' ADD version :one'),
           ConditionExpression:
@@ -275,9 +278,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             ':open': 'open',
             ':token': token,
             ':none': NO_CLAIM,
-            // Re-states the shard, so a room moves to its shard under a raised OPEN_ROOM_SHARDS on its next message.
-            ':shard': keys.openRooms(shardOfRoom(roomId, this.shards)),
-            ':activity': keys.timeOrdered(input.createdAt, roomId),
+            ...index.values,
             ':preview': {
               sender_id: sender.userId,
               sender_role: sender.role,

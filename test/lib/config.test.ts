@@ -19,6 +19,7 @@ describe('readConfig', () => {
       staffGroup: 'staff',
       webDir: undefined,
       openRoomShards: 1,
+      legacyOpenRoomsIndex: false,
       logRetentionDays: 30,
       apiGatewayAccountRole: true,
     });
