@@ -40,11 +40,25 @@ export function roomItem(room: Room, openRoomKeys: Item): Item {
     last_message_id: room.lastMessageId,
     reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
     version: room.version,
-    gsi1pk: keys.customerRooms(room.customerId),
-    gsi1sk: keys.timeOrdered(room.createdAt, room.id),
     ...(room.status === 'open' ? openRoomKeys : {}),
   };
 }
+
+/** The room's entry in its customer's list of rooms (gsi1), with the status their open rooms are found by. */
+export function customerRoomItem(room: Room): Item {
+  return {
+    ...keys.customerRoom(room.id),
+    type: 'customer_room',
+    room_id: room.id,
+    customer_id: room.customerId,
+    status: room.status,
+    gsi1pk: keys.customerRooms(room.customerId),
+    gsi1sk: keys.timeOrdered(room.createdAt, room.id),
+  };
+}
+
+/** The room a customer's list entry stands for: a `customer_room` item, or a room item listed before them. */
+export const roomIdOfListing = (item: Item): string => String(item.room_id ?? item.id);
 
 export function toRoom(item: Item): Room {
   // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.

@@ -33,6 +33,11 @@ export const keys = {
     pk: `ROOM#${roomId}`,
     sk: `CMID#${enc(senderId)}#${clientMessageId}`,
   }),
+  /**
+   * The room's entry in its customer's list (gsi1): an item of its own, so that the room item, written by every
+   * message, is in no index that projects it.
+   */
+  customerRoom: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CUSTOMER' }),
   member: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `MEMBER#${enc(userId)}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),

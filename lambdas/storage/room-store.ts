@@ -15,7 +15,7 @@ import type {
   PageRequest,
 } from '../domain/ports.js';
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
-import { roomItem, toMessage, toRoom } from './items.js';
+import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
 import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
 import { applied, type Item, type Table } from './table.js';
@@ -45,7 +45,12 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     private readonly openRooms: OpenRooms,
   ) {}
 
+  /**
+   * The customer's list entry first, then the room: an entry whose room never came is left out of the list,
+   * while a room without its entry would be missing from it.
+   */
   async createRoom(room: Room): Promise<void> {
+    await this.table.db.send(new PutCommand({ TableName: this.table.name, Item: customerRoomItem(room) }));
     await this.table.db.send(
       new PutCommand({
         TableName: this.table.name,
@@ -64,7 +69,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>> {
     const { items, next } = await this.newestFirstInGsi1(keys.customerRooms(customerId), page);
-    return { items: items.map(toRoom), nextCursor: next };
+    const rooms = await this.getRooms(items.map(roomIdOfListing));
+    return { items: rooms, nextCursor: next };
   }
 
   /** Member items of the open rooms the staff member joined, then the rooms themselves in one batch. */
@@ -108,7 +114,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pk': keys.customerRooms(actor.userId), ':open': 'open' },
     });
-    return rooms.map((room) => String(room.id));
+    return rooms.map(roomIdOfListing);
   }
 
   async listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
@@ -251,14 +257,36 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
       const room = toRoom(seen);
-      // Closed, but a failure may have left it in staff members' lists: a retry finishes the close.
-      const unlisted = await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
-      return { kind: unlisted.includes(true) ? 'changed' : 'unchanged', room };
+      // Closed, but a failure may have left it open in its lists: a retry finishes the close.
+      const unlisted = await this.closeListings(room);
+      return { kind: unlisted ? 'changed' : 'unchanged', room };
     }
     const { room } = result;
-    // A closed room leaves its staff members' lists of open rooms.
-    await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
+    await this.closeListings(room);
     return { kind: 'changed', room };
+  }
+
+  /**
+   * A closed room leaves its staff members' lists of open rooms, and its customer's entry says closed; true if
+   * any of them still had it open.
+   */
+  private async closeListings(room: Room): Promise<boolean> {
+    const changed = await Promise.all([
+      ...room.staffIds.map((staffId) => this.unlistMember(room.id, staffId)),
+      applied(
+        this.table.db.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: keys.customerRoom(room.id),
+            UpdateExpression: 'SET #status = :closed',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':closed': 'closed', ':open': 'open' },
+          }),
+        ),
+      ),
+    ]);
+    return changed.includes(true);
   }
 
   /**
