@@ -22,6 +22,7 @@ import { ChatHttp, ChatSocket, type ChatSocketOptions, tokenAuth } from '../clie
 import { keys } from '../lambdas/storage/keys.js';
 import { repoRoot } from '../local/lambda-runtime.js';
 import { startLocalStack } from '../local/stack.js';
+import { type IndexCost, indexCostRows, measureIndexCost } from './index-cost.js';
 
 const SIZES = [10, 1_000, 10_000];
 const ROOM_SIZES = [1, 10, 100, 1_000];
@@ -244,6 +245,35 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const started = new Date();
+console.log('Measuring DynamoDB units per message and per mark_read, every index counted...');
+const INDEX_COST_MESSAGES = 20;
+const MESSAGE_CHARS = 200;
+const indexCost = await measureIndexCost({
+  stack,
+  db,
+  customer: asCustomer,
+  staff: asStaff,
+  messages: INDEX_COST_MESSAGES,
+  length: MESSAGE_CHARS,
+  follow: (who, roomId) =>
+    who === 'customer' ? follower(asCustomer, customer, roomId) : follower(asStaff, staff, roomId),
+});
+const indexCostTable = (() => {
+  const { header, rows } = indexCostRows(indexCost);
+  return table(header, rows);
+})();
+const sizes = (cost: IndexCost) =>
+  `room item ${cost.roomItemBytes} bytes; its index entries (keys, table key, projection, 100 bytes overhead): ${Object.entries(
+    cost.entryBytes,
+  )
+    .map(([name, bytes]) => `${name} ${bytes} bytes`)
+    .join(', ')}`;
+// `npm run bench -- --index-units`: this table alone, printed, docs/bench.md left as it is.
+if (process.argv.includes('--index-units')) {
+  console.log(`\n${indexCostTable}\n\n${sizes(indexCost)}\n`);
+  await stack.stop();
+  process.exit(0);
+}
 console.log('Measuring cost per message as live connections grow...');
 const cost = await costPerMessage();
 console.log('Measuring delivery time by room size...');

@@ -8,10 +8,26 @@ import type { Item } from './table.js';
  */
 
 const PREVIEW_LENGTH = 140;
+/**
+ * The preview's bound in UTF-8 bytes, which is what DynamoDB counts: 140 accented or CJK characters would take
+ * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit.
+ */
+const PREVIEW_BYTES = 200;
+const ELLIPSIS = '…';
 
+/** The room's preview of a message: at most 140 characters and 200 bytes, cut with an ellipsis. */
 export function preview(content: string): string {
   const chars = [...content];
-  return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
+  if (chars.length <= PREVIEW_LENGTH && Buffer.byteLength(content, 'utf8') <= PREVIEW_BYTES) return content;
+  let bytes = Buffer.byteLength(ELLIPSIS, 'utf8');
+  let kept = 0;
+  for (const char of chars) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (kept === PREVIEW_LENGTH - 1 || bytes + size > PREVIEW_BYTES) break;
+    bytes += size;
+    kept += 1;
+  }
+  return `${chars.slice(0, kept).join('')}${ELLIPSIS}`;
 }
 
 /** Roles are stored as written; anything but staff reads as a customer, the role with less power. */
