@@ -312,9 +312,26 @@ ${costTable}
 
 Each message queries the room's subscriptions and the staff-queue followers; dynalite reports nothing for a
 Query that finds no item, where DynamoDB charges its minimum (0.5 unit, eventually consistent), so count 0.5
-more read units when no console follows the queue. dynalite also reports base-table units only. In DynamoDB each message also updates the open-rooms index (\`gsi2\`: the
-room's last-activity sort key changes, a delete and a put of a ~1 KB index entry, 2 write units), so count
-~2 more write units per message there; the figure is the same at every size.
+more read units when no console follows the queue. dynalite also reports base-table units only: the index
+units are in the next table. The figure is the same at every size.
+
+## DynamoDB units per message and per \`mark_read\`, every index counted
+
+A 2-person room (a customer and a staff member, each with a socket following it); ${INDEX_COST_MESSAGES} messages of
+${MESSAGE_CHARS} characters over HTTP, alternating sender, each with a \`client_message_id\` (the gap-free send's claim)
+and through the sender's limit counter; after each, the other person marks it read. Table units are what
+dynalite reports; index units are computed from the items before and after each operation the way DynamoDB
+bills them (\`bench/index-units.ts\`): an index write when an entry is put, deleted or has a projected attribute
+changed, a delete and a put when its key changes, each one unit per started KB of the entry (keys, the table's
+key, the projection, 100 bytes of overhead). The last column is what the open-rooms index before it (\`gsi2\`,
+projection ALL, keyed by exact last activity) cost on the same writes. Read units as dynalite reports them: add
+0.5 for the empty queue-followers Query (DynamoDB's minimum), which the push path stops making.
+
+${indexCostTable}
+
+Sizes at the end: ${sizes(indexCost)}. The room's \`gsi3\` entry moves when the hour of its last activity
+changes: a delete and a put of that entry, 2 write units, at most once per room per hour (none in this run
+unless it crossed an hour), so a room that exchanges *n* messages in an hour pays 2/*n* more per message.
 
 ## Delivery time by room size (local stack)
 
