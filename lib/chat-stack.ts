@@ -67,7 +67,7 @@ export class ChatStack extends Stack {
 
     this.data = new Data(this, 'Data', {
       retain: config.retainData,
-      legacyOpenRoomsIndex: config.legacyOpenRoomsIndex,
+      legacyOpenRoomsIndex: config.legacyOpenRoomsIndex !== 'none',
     });
 
     const hosting = config.webDir

@@ -34,7 +34,7 @@ export const tableSchema = {
 
 /**
  * The open-rooms index this one replaced (projection ALL, rewritten by every write of a room). A deployed stack
- * keeps it for one deploy while the new one is filled (`legacyOpenRoomsIndex`, docs/deploy.md): CloudFormation
+ * keeps it while the new one is filled (context `legacyOpenRoomsIndex`, docs/deploy.md): CloudFormation
  * creates or deletes one index per update, and cannot change a projection in place.
  */
 export const legacyOpenRoomsIndex = {

@@ -41,8 +41,8 @@ export interface HandlerSettings {
   readonly staffGroup: string;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
-  /** List open rooms from the legacy index (OPEN_ROOMS_LEGACY_INDEX), for one deploy: docs/deploy.md. */
-  readonly legacyOpenRoomsIndex: boolean;
+  /** `list`: keep the legacy open-rooms index up and list from it (OPEN_ROOMS_LEGACY_INDEX); docs/deploy.md. */
+  readonly legacyOpenRoomsIndex: 'list' | 'keep' | 'none';
   /** RATE_LIMITS (JSON); absent: the functions' defaults. */
   readonly rateLimits: string | undefined;
   /** POWERTOOLS_LOG_LEVEL. */
@@ -161,7 +161,7 @@ export class Functions extends Construct {
       [ENV.staffGroup]: props.settings.staffGroup,
       [ENV.maxMessageLength]: String(props.settings.maxMessageLength),
       [ENV.openRoomShards]: String(props.settings.openRoomShards),
-      ...(props.settings.legacyOpenRoomsIndex ? { [ENV.legacyOpenRoomsIndex]: 'true' } : {}),
+      ...(props.settings.legacyOpenRoomsIndex === 'list' ? { [ENV.legacyOpenRoomsIndex]: 'true' } : {}),
       ...(props.settings.rateLimits ? { [ENV.rateLimits]: props.settings.rateLimits } : {}),
       [ENV.originVerify]: props.originVerify,
       POWERTOOLS_SERVICE_NAME: 'live-chat',

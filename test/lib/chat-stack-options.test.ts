@@ -239,7 +239,7 @@ describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
         staffClaim: 'groups',
         staffGroup: 'support',
         openRoomShards: '4',
-        legacyOpenRoomsIndex: 'true',
+        legacyOpenRoomsIndex: 'list',
         retainData: 'false',
         stageName: 'live',
         apiGatewayAccountRole: 'false',
