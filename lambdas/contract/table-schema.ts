@@ -18,9 +18,9 @@ export const tableSchema = {
     },
     {
       /**
-       * Open rooms (`OPEN#shard`) by the hour of their last activity, then id: a message moves its room's entry
-       * only when the hour changes, and the entry holds the keys alone (the list reads the rooms in a batch).
-       * The keys are removed when a room closes.
+       * Open rooms (`OPEN#shard`) by the hour of their last activity (each room's hours start at a minute of its
+       * own), then id: a message moves its room's entry only when that hour changes, and the entry holds the keys
+       * alone (the list reads the rooms in a batch). The keys are removed when a room closes.
        */
       indexName: 'gsi3',
       partitionKey: { name: 'gsi3pk', type: 'S' },

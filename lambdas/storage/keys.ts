@@ -75,9 +75,14 @@ export const keys = {
   openRoomsOf: (roomId: string, shards: number) => keys.openRooms(shardOf(roomId, shards)),
   /**
    * gsi3's sort key: the hour of the room's last activity, then its id. Coarser than the activity itself on
-   * purpose: the entry moves when the hour changes, not with every message.
+   * purpose: the entry moves when the hour changes, not with every message. Each room's hours start at a
+   * minute of its own (0-59, by its id), so busy rooms' entries move spread over the hour rather than all in
+   * the first seconds after it: a room's hour is that of its last activity less its offset.
    */
-  openRoomsSort: (isoTime: string, roomId: string) => `${isoTime.slice(0, ACTIVITY_BUCKET_CHARS)}#${roomId}`,
+  openRoomsSort: (isoTime: string, roomId: string) => {
+    const shifted = new Date(Date.parse(isoTime) - shardOf(roomId, 60) * 60_000).toISOString();
+    return `${shifted.slice(0, ACTIVITY_BUCKET_CHARS)}#${roomId}`;
+  },
   /** Sort keys that order by time and stay unique. */
   timeOrdered: (isoTime: string, roomId: string) => `${isoTime}#${roomId}`,
 } as const;

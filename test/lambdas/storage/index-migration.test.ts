@@ -67,7 +67,7 @@ describe('migrateRoomIndexes', () => {
     const item = await raw(keys.room(open));
     expect(item).toMatchObject({
       gsi3pk: keys.openRoomsOf(open, SHARDS),
-      gsi3sk: `2026-02-01T10#${open}`,
+      gsi3sk: keys.openRoomsSort('2026-02-01T10:15:00.000Z', open),
       version: 2,
     });
     expect(item.gsi1pk).toBeUndefined();

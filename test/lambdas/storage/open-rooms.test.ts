@@ -108,13 +108,18 @@ async function allPages(store: DynamoStore, limit: number): Promise<Room[][]> {
   return pages;
 }
 
-const hour = (iso: string) => iso.slice(0, 13);
+/** The room's hour in the index: its last activity less the room's own offset (0-59 minutes). */
+const hourOf = (room: Room) => keys.openRoomsSort(room.lastActivityAt, room.id).split('#')[0]!;
+const offsetMs = (roomId: string) => shardOf(roomId, 60) * 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('open-rooms index keys', () => {
   it('keys an open room by its shard and the hour of its last activity, and no longer by gsi2', async () => {
     const { store, tableName } = await freshStore();
-    const room = newRoom('2026-03-04T05:06:07.890Z');
-    await store.createRoom(room);
+    const room = newRoom('');
+    // Five minutes into the room's own hour 05.
+    const at = iso(Date.parse('2026-03-04T05:05:00.000Z') + offsetMs(room.id));
+    await store.createRoom({ ...room, createdAt: at, lastActivityAt: at });
     const item = await rawRoom(tableName, room.id);
     expect(item.gsi3pk).toBe(`OPEN#${shardOf(room.id, SHARDS)}`);
     expect(item.gsi3sk).toBe(`2026-03-04T05#${room.id}`);
@@ -124,14 +129,29 @@ describe('open-rooms index keys', () => {
 
   it('leaves the entry where it is for a message in the same hour and moves it in the next one', async () => {
     const { store, tableName } = await freshStore();
-    const room = newRoom('2026-03-04T05:00:00.000Z');
-    await store.createRoom(room);
-    await sendAt(store, room.id, '2026-03-04T05:59:59.999Z');
+    const room = newRoom('');
+    const start = Date.parse('2026-03-04T05:00:00.000Z') + offsetMs(room.id);
+    await store.createRoom({ ...room, createdAt: iso(start), lastActivityAt: iso(start) });
+    await sendAt(store, room.id, iso(start + 3_600_000 - 1));
     const sameHour = await rawRoom(tableName, room.id);
     expect(sameHour.gsi3sk).toBe(`2026-03-04T05#${room.id}`);
-    expect(sameHour.last_activity_at).toBe('2026-03-04T05:59:59.999Z');
-    await sendAt(store, room.id, '2026-03-04T06:00:00.000Z');
+    expect(sameHour.last_activity_at).toBe(iso(start + 3_600_000 - 1));
+    await sendAt(store, room.id, iso(start + 3_600_000));
     expect((await rawRoom(tableName, room.id)).gsi3sk).toBe(`2026-03-04T06#${room.id}`);
+  });
+
+  it('starts each room’s hour at a minute of its own, so entries do not all move at the top of the hour', () => {
+    const ids = Array.from(
+      { length: 200 },
+      (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    );
+    const movedAt = new Set(ids.map((id) => shardOf(id, 60)));
+    expect(movedAt.size).toBeGreaterThan(50);
+    for (const id of ids) {
+      const start = Date.parse('2026-03-04T05:00:00.000Z') + offsetMs(id);
+      expect(keys.openRoomsSort(iso(start - 1), id)).toBe(`2026-03-04T04#${id}`);
+      expect(keys.openRoomsSort(iso(start), id)).toBe(`2026-03-04T05#${id}`);
+    }
   });
 
   it('takes the room out of the index when it closes', async () => {
@@ -179,8 +199,8 @@ describe('open-rooms list', () => {
       }
       // Across pages, by hour: no room of a later page is in a newer hour than one of an earlier page.
       for (let i = 1; i < pages.length; i++) {
-        const oldestBefore = pages[i - 1]!.map((r) => hour(r.lastActivityAt)).sort()[0]!;
-        for (const room of pages[i]!) expect(hour(room.lastActivityAt) <= oldestBefore).toBe(true);
+        const oldestBefore = pages[i - 1]!.map(hourOf).sort()[0]!;
+        for (const room of pages[i]!) expect(hourOf(room) <= oldestBefore).toBe(true);
       }
     },
   );
@@ -220,7 +240,7 @@ describe('open-rooms while a stack moves onto gsi3 (legacyOpenRoomsIndex)', () =
       gsi2pk: `OPEN#${shardOf(rooms[0]!.id, SHARDS)}`,
       gsi2sk: `2026-03-04T05:20:00.000Z#${rooms[0]!.id}`,
       gsi3pk: `OPEN#${shardOf(rooms[0]!.id, SHARDS)}`,
-      gsi3sk: `2026-03-04T05#${rooms[0]!.id}`,
+      gsi3sk: keys.openRoomsSort('2026-03-04T05:20:00.000Z', rooms[0]!.id),
     });
     const pages = await allPages(store, 1);
     expect(pages.flat().map((r) => r.id)).toEqual([rooms[0]!.id, rooms[1]!.id]);
