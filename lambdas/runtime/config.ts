@@ -20,7 +20,7 @@ export interface Config {
   readonly staffGroup: string;
   /** Upper bound of a message's length, in characters (code points). */
   readonly maxMessageLength: number;
-  /** Partitions of the open-rooms index; raise it (never lower it) past ~1,000 messages a second. */
+  /** Partitions of the open-rooms index; raise it (never lower it): docs/operations.md, "How to scale". */
   readonly openRoomShards: number;
   /** List open rooms from the legacy index gsi2, kept up beside gsi3, for one deploy (docs/deploy.md). */
   readonly legacyOpenRoomsIndex: boolean;
