@@ -25,6 +25,7 @@ import { ChatHttp, ChatSocket, type ChatSocketOptions, tokenAuth } from '../clie
 import { keys } from '../lambdas/storage/keys.js';
 import { repoRoot } from '../local/lambda-runtime.js';
 import { startLocalStack } from '../local/stack.js';
+import { type IndexCost, indexCostRows, measureIndexCost } from './index-cost.js';
 
 const SIZES = [10, 1_000, 10_000];
 const ROOM_SIZES = [1, 10, 100, 1_000];
@@ -285,6 +286,35 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const started = new Date();
+console.log('Measuring DynamoDB units per message and per mark_read, every index counted...');
+const INDEX_COST_MESSAGES = 20;
+const MESSAGE_CHARS = 200;
+const indexCost = await measureIndexCost({
+  stack,
+  db,
+  customer: asCustomer,
+  staff: asStaff,
+  messages: INDEX_COST_MESSAGES,
+  length: MESSAGE_CHARS,
+  follow: (who, roomId) =>
+    who === 'customer' ? follower(asCustomer, customer, roomId) : follower(asStaff, staff, roomId),
+});
+const indexCostTable = (() => {
+  const { header, rows } = indexCostRows(indexCost);
+  return table(header, rows);
+})();
+const sizes = (cost: IndexCost) =>
+  `room item ${cost.roomItemBytes} bytes; its index entries (keys, table key, projection, 100 bytes overhead): ${Object.entries(
+    cost.entryBytes,
+  )
+    .map(([name, bytes]) => `${name} ${bytes} bytes`)
+    .join(', ')}`;
+// `npm run bench -- --index-units`: this table alone, printed, docs/bench.md left as it is.
+if (process.argv.includes('--index-units')) {
+  console.log(`\n${indexCostTable}\n\n${sizes(indexCost)}\n`);
+  await stack.stop();
+  process.exit(0);
+}
 console.log('Measuring cost per message as live connections grow...');
 const cost = await costPerMessage();
 console.log('Measuring delivery time by room size...');
@@ -323,9 +353,26 @@ ${costTable}
 
 Each message queries the room's subscriptions and the staff-queue followers; dynalite reports nothing for a
 Query that finds no item, where DynamoDB charges its minimum (0.5 unit, eventually consistent), so count 0.5
-more read units when no console follows the queue. dynalite also reports base-table units only. In DynamoDB each message also updates the open-rooms index (\`gsi2\`: the
-room's last-activity sort key changes, a delete and a put of a ~1 KB index entry, 2 write units), so count
-~2 more write units per message there; the figure is the same at every size.
+more read units when no console follows the queue. dynalite also reports base-table units only: the index
+units are in the next table. The figure is the same at every size.
+
+## DynamoDB units per message and per \`mark_read\`, every index counted
+
+A 2-person room (a customer and a staff member, each with a socket following it); ${INDEX_COST_MESSAGES} messages of
+${MESSAGE_CHARS} characters over HTTP, alternating sender, each with a \`client_message_id\` (the gap-free send's claim)
+and through the sender's limit counter; after each, the other person marks it read. Table units are what
+dynalite reports; index units are computed from the items before and after each operation the way DynamoDB
+bills them (\`bench/index-units.ts\`): an index write when an entry is put, deleted or has a projected attribute
+changed, a delete and a put when its key changes, each one unit per started KB of the entry (keys, the table's
+key, the projection, 100 bytes of overhead). The last column is what the open-rooms index before it (\`gsi2\`,
+projection ALL, keyed by exact last activity) cost on the same writes. Read units as dynalite reports them: add
+0.5 for the empty queue-followers Query (DynamoDB's minimum), which the push path stops making.
+
+${indexCostTable}
+
+Sizes at the end: ${sizes(indexCost)}. The room's \`gsi3\` entry moves when the hour of its last activity
+changes: a delete and a put of that entry, 2 write units, at most once per room per hour (none in this run
+unless it crossed an hour), so a room that exchanges *n* messages in an hour pays 2/*n* more per message.
 
 ## Delivery time by room size (local stack)
 

@@ -67,7 +67,10 @@ export class ChatStack extends Stack {
     const { config } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
 
-    this.data = new Data(this, 'Data', { retain: config.retainData });
+    this.data = new Data(this, 'Data', {
+      retain: config.retainData,
+      legacyOpenRoomsIndex: config.legacyOpenRoomsIndex !== 'none',
+    });
 
     const hosting = config.webDir
       ? new Hosting(this, 'Hosting', { webDir: config.webDir, logRetention })
@@ -116,6 +119,7 @@ export class ChatStack extends Stack {
       redeliveryQueue: this.redelivery.queue,
       originVerify: originVerify.secretValue.unsafeUnwrap(),
       table: this.data.table,
+      indexNames: this.data.indexNames,
       webSocketStage: this.realtime.stage,
       jwt: this.identity.jwt,
       settings: config,

@@ -44,6 +44,12 @@ export interface ChatConfig {
   readonly openRoomShards: number;
   /** Seconds the table stream's records gather before the queue's consumer gets a batch (0-300). */
   readonly queueBatchWindowSeconds: number;
+  /**
+   * The legacy open-rooms index (gsi2) while a stack from before gsi3 moves onto it (docs/deploy.md): `list`
+   * keeps it beside gsi3 and the functions keep it up and list from it; `keep` keeps it while the functions use
+   * gsi3 alone; `none` (the default) drops it.
+   */
+  readonly legacyOpenRoomsIndex: LegacyOpenRoomsIndex;
   /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
   readonly rateLimits: string | undefined;
   /** Retention of every log group the stack creates, in days. */
@@ -53,6 +59,9 @@ export interface ChatConfig {
   /** POWERTOOLS_LOG_LEVEL of every function. */
   readonly logLevel: string;
 }
+
+export const LEGACY_OPEN_ROOMS_INDEX = ['list', 'keep', 'none'] as const;
+export type LegacyOpenRoomsIndex = (typeof LEGACY_OPEN_ROOMS_INDEX)[number];
 
 export interface OidcConfig {
   /** `iss` of the tokens, e.g. `https://example.eu.auth0.com/` (kept exactly as given). */
@@ -95,6 +104,7 @@ export const CONTEXT = {
   maxMessageLength: 'maxMessageLength',
   openRoomShards: 'openRoomShards',
   queueBatchWindowSeconds: 'queueBatchWindowSeconds',
+  legacyOpenRoomsIndex: 'legacyOpenRoomsIndex',
   rateLimits: 'rateLimits',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
@@ -171,6 +181,13 @@ function bool(raw: Raw, key: string, fallback: boolean): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new Error(`context ${key} must be true or false, got "${value}"`);
+}
+
+function legacyIndex(raw: Raw): LegacyOpenRoomsIndex {
+  const value = str(raw, CONTEXT.legacyOpenRoomsIndex) ?? 'none';
+  const known = LEGACY_OPEN_ROOMS_INDEX.find((option) => option === value);
+  if (!known) throw new Error(`context legacyOpenRoomsIndex must be list, keep or none, got "${value}"`);
+  return known;
 }
 
 function int(raw: Raw, key: string, fallback: number): number {
@@ -334,6 +351,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
     queueBatchWindowSeconds: batchWindow(raw),
+    legacyOpenRoomsIndex: legacyIndex(raw),
     rateLimits: rateLimits(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),

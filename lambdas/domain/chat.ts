@@ -94,6 +94,7 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     lastMessageId: 0,
     lastMessage: null,
     reads: new Map([[actor.userId, 0]]),
+    version: 1,
   };
   await deps.store.createRoom(room);
   await deps.events.roomChanged('created', room, actor.userId);

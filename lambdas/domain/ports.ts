@@ -79,6 +79,8 @@ export type CloseResult =
 export interface ChatStore {
   createRoom(room: Room): Promise<void>;
   getRoom(roomId: string): Promise<Room | null>;
+  /** Rooms by id (one batch read), in the order asked for; a room that does not exist is left out. */
+  getRooms(roomIds: readonly string[]): Promise<Room[]>;
   listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;
   listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>>;
   listOpenRooms(page: PageRequest): Promise<Page<Room>>;

@@ -61,7 +61,7 @@ export function roomJson(room: RoomView) {
 export function queueSummaryJson(room: RoomView, typing: readonly string[]) {
   return {
     ...roomJson(room),
-    version: room.version ?? 0,
+    version: room.version,
     reads: Object.fromEntries(room.reads),
     typing: [...typing],
   };

@@ -20,7 +20,7 @@ export interface QueueReport extends PushReport {
 /**
  * The staff queue, off the request path: turns what one batch of the table's stream says about rooms into
  * one `queue` frame per socket that follows the queue (more only when the summaries would not fit in one
- * post). A batch costs one Query of the followers, a read of each room that only saw typing, and one post
+ * post). A batch costs one Query of the followers, one batch read of the rooms that only saw typing, and one post
  * per follower, whatever the number of messages in it; a message itself costs nothing per console.
  */
 export class QueueSummaries {
@@ -61,8 +61,8 @@ export class QueueSummaries {
   /** Every room the batch touched, newest state first from the stream, the rest (typing only) read. */
   private async roomsOf(changes: RoomChanges): Promise<Room[]> {
     const unread = [...changes.typing.keys()].filter((roomId) => !changes.rooms.has(roomId));
-    const read = await Promise.all(unread.map((roomId) => this.store.getRoom(roomId)));
-    return [...changes.rooms.values(), ...read.filter((room): room is Room => room !== null)];
+    const read = unread.length > 0 ? await this.store.getRooms(unread) : [];
+    return [...changes.rooms.values(), ...read];
   }
 }
 

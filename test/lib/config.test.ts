@@ -28,6 +28,7 @@ describe('readConfig', () => {
       staffGroup: 'staff',
       webDir: undefined,
       openRoomShards: 1,
+      legacyOpenRoomsIndex: 'none',
       logRetentionDays: 30,
       apiGatewayAccountRole: true,
     });
@@ -41,6 +42,10 @@ describe('readConfig', () => {
       openRoomShards: 8,
       corsOrigins: ['https://a.example', 'https://b.example'],
     });
+  });
+
+  it.each(['list', 'keep', 'none'] as const)('takes legacyOpenRoomsIndex=%s', (value) => {
+    expect(read({ legacyOpenRoomsIndex: value }).legacyOpenRoomsIndex).toBe(value);
   });
 
   it('accepts origins with a port, and log levels in any case', () => {
@@ -130,6 +135,7 @@ describe('readConfig', () => {
   it.each([
     [{ retainData: 'yes' }, /retainData must be true or false/],
     [{ openRoomShards: '0' }, /openRoomShards must be a positive integer/],
+    [{ legacyOpenRoomsIndex: 'true' }, /legacyOpenRoomsIndex must be list, keep or none/],
     [{ maxMessageLength: 'many' }, /maxMessageLength must be a positive integer/],
     [{ oidcIssuer: 'https://id.example.com/' }, /go together/],
     [{ oidcIssuer: 'http://id.example.com/', oidcAudience: 'api' }, /must be an https URL/],

@@ -23,6 +23,7 @@ const room = (id: string, lastMessageId: number, reads: [string, number][] = [])
   lastMessageId,
   lastMessage: null,
   reads: new Map(reads),
+  version: lastMessageId + 1,
 });
 
 let sequence = 0;
@@ -51,10 +52,10 @@ const typingItem = (roomId: string, userId: string, isTyping: boolean) => ({
 describe('roomChangesOf', () => {
   it('keeps the newest image of each room the batch changed', () => {
     const changes = roomChangesOf([
-      record('INSERT', roomItem(room('r1', 0), 4)),
-      record('MODIFY', roomItem(room('r1', 1), 4)),
-      record('MODIFY', roomItem(room('r2', 7, [['__proto__', 3]]), 4)),
-      record('MODIFY', roomItem(room('r1', 2, [['cust-1', 2]]), 4)),
+      record('INSERT', roomItem(room('r1', 0), {})),
+      record('MODIFY', roomItem(room('r1', 1), {})),
+      record('MODIFY', roomItem(room('r2', 7, [['__proto__', 3]]), {})),
+      record('MODIFY', roomItem(room('r1', 2, [['cust-1', 2]]), {})),
     ]);
     expect([...changes.rooms.keys()]).toEqual(['r1', 'r2']);
     expect(changes.rooms.get('r1')).toMatchObject({ lastMessageId: 2, reads: new Map([['cust-1', 2]]) });
@@ -81,7 +82,7 @@ describe('roomChangesOf', () => {
       record('INSERT', { ...keys.claim('r1', 'cust-1', 'c-1'), state: 'IN_PROGRESS' }),
       record('INSERT', { ...keys.queueFollower('conn-1'), user_id: 'staff-1' }),
       record('INSERT', { ...keys.member('r1', 'staff-1'), user_id: 'staff-1' }),
-      record('REMOVE', roomItem(room('r9', 1), 4)),
+      record('REMOVE', roomItem(room('r9', 1), {})),
       record('REMOVE', typingItem('r9', 'a', true)),
     ]);
     expect(changes.rooms.size).toBe(0);
