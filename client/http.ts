@@ -4,6 +4,7 @@ import type {
   MessagePage,
   NewRoom,
   OnlineStaffMember,
+  OnlineStaffPage,
   ReadState,
   Room,
   RoomDetail,
@@ -129,8 +130,12 @@ export class ChatHttp {
 
   /** Staff members with at least one live socket. */
   async onlineStaff(): Promise<OnlineStaffMember[]> {
-    const page = await this.request<{ results: OnlineStaffMember[] }>('GET', '/api/chat/online-staff');
-    return page.results;
+    return [...(await this.onlineStaffPage()).results];
+  }
+
+  /** Staff members with at least one live socket, and when that was read (`checked_at`). */
+  onlineStaffPage(): Promise<OnlineStaffPage> {
+    return this.request('GET', '/api/chat/online-staff');
   }
 
   /** Every open room, newest activity first (staff only). */

@@ -5,6 +5,7 @@ import type {
   MessagePage,
   OnlineUser,
   Page,
+  PresenceChange,
   Role,
   Room,
   Subscription,
@@ -111,6 +112,11 @@ export interface ChatStore {
   removePresence(userId: string, role: Role, connectionId: string): Promise<void>;
   /** Live sockets that follow the staff queue. */
   queueFollowers(): Promise<Subscription[]>;
+  /**
+   * Counts one change of a user's sockets and returns the user's next presence version: strictly greater than
+   * every version returned before for that user, whichever container asks (one atomic counter per user).
+   */
+  nextPresenceVersion(actor: Actor, nowMs: number): Promise<number>;
 
   putTicket(ticketHash: string, ticket: Ticket, expiresAt: number): Promise<void>;
   /** Deletes the ticket and returns it, if it existed and had not expired: a ticket works once. */
@@ -131,7 +137,7 @@ export interface ChatEvents {
   /** `exceptConnectionId`: the socket whose arrival caused it, which cannot receive frames during `$connect`. */
   presenceChanged(
     actor: Actor,
-    isOnline: boolean,
+    change: PresenceChange,
     roomIds: readonly string[],
     exceptConnectionId?: string,
   ): Promise<void>;

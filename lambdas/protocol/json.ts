@@ -73,7 +73,8 @@ export function messagePageJson(page: MessagePage) {
   return { results: page.items.map(messageJson), has_more: page.hasMore };
 }
 
-export function onlineStaffJson(users: readonly OnlineUser[]) {
+/** `checkedAt`: when the list was read (epoch ms), so a client can tell which presence frames are newer. */
+export function onlineStaffJson(users: readonly OnlineUser[], checkedAt: number) {
   return {
     results: users.map((user) => ({
       user_id: user.userId,
@@ -83,6 +84,7 @@ export function onlineStaffJson(users: readonly OnlineUser[]) {
     })),
     // The whole list in one page; the field keeps the shape every other list has.
     next_cursor: null,
+    checked_at: new Date(checkedAt).toISOString(),
   };
 }
 

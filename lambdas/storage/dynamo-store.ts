@@ -88,6 +88,7 @@ export class DynamoStore implements ChatStore {
   removePresence = (userId: string, role: Role, connectionId: string) =>
     this.connections.removePresence(userId, role, connectionId);
   queueFollowers = () => this.connections.queueFollowers();
+  nextPresenceVersion = (actor: Actor, nowMs: number) => this.connections.nextPresenceVersion(actor, nowMs);
 
   // Tickets
   putTicket = (ticketHash: string, ticket: Ticket, expiresAt: number) =>

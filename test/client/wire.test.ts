@@ -4,6 +4,7 @@ import type {
   Message,
   MessagePage,
   OnlineStaffMember,
+  OnlineStaffPage,
   PresenceData,
   QueueEventData,
   ReadReceiptData,
@@ -35,6 +36,7 @@ describe('client wire types', () => {
     expectTypeOf<ReturnType<typeof messagePageJson>['results'][number]>().toExtend<{ id: number }>();
     expectTypeOf<keyof MessagePage>().toEqualTypeOf<keyof ReturnType<typeof messagePageJson>>();
     expectTypeOf<ReturnType<typeof onlineStaffJson>['results'][number]>().toExtend<OnlineStaffMember>();
+    expectTypeOf<keyof OnlineStaffPage>().toEqualTypeOf<keyof ReturnType<typeof onlineStaffJson>>();
     expectTypeOf<RoomEvent | 'subscribed'>().toEqualTypeOf<RoomEventName>();
   });
 
@@ -71,8 +73,11 @@ describe('client wire types', () => {
     ],
     [
       'presence',
-      frames.presence(actor, true).data,
-      { user_id: '', role: '', is_online: true } satisfies Record<keyof PresenceData, unknown>,
+      frames.presence(actor, { isOnline: true, version: 3, at: 0 }).data,
+      { user_id: '', role: '', is_online: true, version: 0, at: '' } satisfies Record<
+        keyof PresenceData,
+        unknown
+      >,
     ],
   ])('agree with the server on the fields of a %s frame', (_type, server, client) => {
     expect(keys(server)).toEqual(keys(client));
