@@ -9,6 +9,7 @@ import type {
   Room,
   RoomDetail,
   RoomPage,
+  SupportStatus,
   WsTicket,
 } from './wire.js';
 
@@ -138,6 +139,14 @@ export class ChatHttp {
     return this.request('GET', '/api/chat/online-staff');
   }
 
+  /**
+   * Whether anyone from support is online (no ids, no count). Public: sent without a token, so a visitor
+   * without a session may ask, and a shared cache may answer.
+   */
+  supportStatus(): Promise<SupportStatus> {
+    return this.request('GET', '/api/chat/support-status', undefined, false);
+  }
+
   /** Every open room, newest activity first (staff only). */
   activeRooms(page: PageOptions = {}): Promise<RoomPage> {
     return this.request('GET', `/api/chat/active-rooms${query(page)}`);
@@ -148,17 +157,18 @@ export class ChatHttp {
     return this.request('POST', '/api/chat/ws-ticket');
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    return (await this.exchange<T>(method, path, body)).json;
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, auth = true): Promise<T> {
+    return (await this.exchange<T>(method, path, body, auth)).json;
   }
 
   private async exchange<T>(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    auth = true,
   ): Promise<{ status: number; json: T }> {
-    const token = await this.options.getToken();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth) headers.authorization = `Bearer ${await this.options.getToken()}`;
     if (method === 'POST') headers['content-type'] = 'application/json';
     let response: Response;
     try {

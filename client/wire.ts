@@ -84,6 +84,16 @@ export interface OnlineStaffPage {
   readonly checked_at: string;
 }
 
+/**
+ * `GET /api/chat/support-status/`: whether anyone from support is online, for customers and visitors (no ids,
+ * no count). Public and shared: the same answer for everyone, cached for a few seconds.
+ */
+export interface SupportStatus {
+  readonly online: boolean;
+  /** When the answer was read (ISO-8601, ms): presence frames with a later `at` are newer than it. */
+  readonly checked_at: string;
+}
+
 export interface ReadState {
   readonly room_id: string;
   readonly user_id: string;

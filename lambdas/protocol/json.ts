@@ -88,6 +88,11 @@ export function onlineStaffJson(users: readonly OnlineUser[], checkedAt: number)
   };
 }
 
+/** "Is support online" for customers and visitors: a yes or no, no ids and no count. */
+export function supportStatusJson(status: { readonly online: boolean; readonly checkedAt: number }) {
+  return { online: status.online, checked_at: new Date(status.checkedAt).toISOString() };
+}
+
 /**
  * A typed error as both APIs show it: the HTTP body's `error` and the `error` frame's data (which adds the
  * offending frame's fields). `retry_after` (seconds) comes with `rate_limited`.

@@ -11,6 +11,7 @@ import type {
   Room,
   RoomDetail,
   RoomEventName,
+  SupportStatus,
   TypingData,
 } from '../../client/wire.js';
 import type { RoomEvent } from '../../lambdas/domain/ports.js';
@@ -22,6 +23,7 @@ import type {
   onlineStaffJson,
   roomDetailJson,
   roomJson,
+  supportStatusJson,
 } from '../../lambdas/protocol/json.js';
 
 // The client's wire types are written out for readers of the client; these checks keep them equal to what
@@ -37,6 +39,8 @@ describe('client wire types', () => {
     expectTypeOf<keyof MessagePage>().toEqualTypeOf<keyof ReturnType<typeof messagePageJson>>();
     expectTypeOf<ReturnType<typeof onlineStaffJson>['results'][number]>().toExtend<OnlineStaffMember>();
     expectTypeOf<keyof OnlineStaffPage>().toEqualTypeOf<keyof ReturnType<typeof onlineStaffJson>>();
+    expectTypeOf<ReturnType<typeof supportStatusJson>>().toExtend<SupportStatus>();
+    expectTypeOf<keyof SupportStatus>().toEqualTypeOf<keyof ReturnType<typeof supportStatusJson>>();
     expectTypeOf<RoomEvent | 'subscribed'>().toEqualTypeOf<RoomEventName>();
   });
 
