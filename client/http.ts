@@ -4,10 +4,12 @@ import type {
   MessagePage,
   NewRoom,
   OnlineStaffMember,
+  OnlineStaffPage,
   ReadState,
   Room,
   RoomDetail,
   RoomPage,
+  SupportStatus,
   WsTicket,
 } from './wire.js';
 
@@ -129,8 +131,20 @@ export class ChatHttp {
 
   /** Staff members with at least one live socket. */
   async onlineStaff(): Promise<OnlineStaffMember[]> {
-    const page = await this.request<{ results: OnlineStaffMember[] }>('GET', '/api/chat/online-staff');
-    return page.results;
+    return [...(await this.onlineStaffPage()).results];
+  }
+
+  /** Staff members with at least one live socket, and when that was read (`checked_at`). */
+  onlineStaffPage(): Promise<OnlineStaffPage> {
+    return this.request('GET', '/api/chat/online-staff');
+  }
+
+  /**
+   * Whether anyone from support is online (no ids, no count). Public: sent without a token, so a visitor
+   * without a session may ask, and a shared cache may answer.
+   */
+  supportStatus(): Promise<SupportStatus> {
+    return this.request('GET', '/api/chat/support-status', undefined, false);
   }
 
   /** Every open room, newest activity first (staff only). */
@@ -143,17 +157,18 @@ export class ChatHttp {
     return this.request('POST', '/api/chat/ws-ticket');
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    return (await this.exchange<T>(method, path, body)).json;
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, auth = true): Promise<T> {
+    return (await this.exchange<T>(method, path, body, auth)).json;
   }
 
   private async exchange<T>(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    auth = true,
   ): Promise<{ status: number; json: T }> {
-    const token = await this.options.getToken();
-    const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (auth) headers.authorization = `Bearer ${await this.options.getToken()}`;
     if (method === 'POST') headers['content-type'] = 'application/json';
     let response: Response;
     try {

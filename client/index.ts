@@ -13,6 +13,7 @@ export {
   type PageOptions,
   type SendResult,
 } from './http.js';
+export { isNewer, PresenceBook, type PresenceEntry, type PresenceSnapshot } from './presence.js';
 export {
   ChatSocket,
   type ChatSocketEvents,

@@ -86,6 +86,7 @@ export interface ChatSocketEvents {
   outbox: { readonly roomId: string; readonly pending: readonly PendingSend[] };
   typing: TypingData;
   read_receipt: ReadReceiptData;
+  /** A user came online or went offline: only frames newer than any taken before for that user. */
   presence: PresenceData;
   /** Room lifecycle (created, joined, left, closed) and this socket's own subscribed / unsubscribed. */
   room: RoomEventData;

@@ -4,6 +4,7 @@ import { ChatClosedError, ChatError, type ChatGatewayError, ChatSocketError } fr
 import { FollowedRoom, type RoomHost } from './followed-room.js';
 import { readFrame } from './frames.js';
 import { newClientMessageId, type PendingSend } from './outbox.js';
+import { PresenceBook } from './presence.js';
 import {
   type ChatSocketEvents,
   type ChatSocketOptions,
@@ -61,6 +62,11 @@ export class ChatSocket {
   private readonly rooms = new Map<string, FollowedRoom>();
   private readonly host: RoomHost;
   private readonly queue: StaffQueue;
+  /**
+   * Who is online, from the presence frames this socket received (the newest per user) and whatever HTTP
+   * readings the page adds with `takeSnapshot`; `presence` events carry only the frames it took.
+   */
+  readonly presence = new PresenceBook();
   /** `room_id#id` of delivered messages, oldest first: a message of a queue-only room is emitted once. */
   private readonly delivered = new Set<string>();
   /** This socket's user, as the server names it in its `subscribed` answers. */
@@ -307,7 +313,8 @@ export class ChatSocket {
         this.emit('read_receipt', frame.data);
         return;
       case 'presence':
-        this.emit('presence', frame.data);
+        // A frame older than one already taken for its user (a late "offline") is not news.
+        if (this.presence.takeFrame(frame.data)) this.emit('presence', frame.data);
         return;
       case 'error':
         this.onError(frame.data);

@@ -76,6 +76,24 @@ export interface OnlineStaffMember {
   readonly online_since: string;
 }
 
+/** `GET /api/chat/online-staff/`: the staff with a live socket, as read at `checked_at`. */
+export interface OnlineStaffPage {
+  readonly results: readonly OnlineStaffMember[];
+  readonly next_cursor: null;
+  /** When the answer was read (ISO-8601, ms): presence frames with a later `at` are newer than it. */
+  readonly checked_at: string;
+}
+
+/**
+ * `GET /api/chat/support-status/`: whether anyone from support is online, for customers and visitors (no ids,
+ * no count). Public and shared: the same answer for everyone, cached for a few seconds.
+ */
+export interface SupportStatus {
+  readonly online: boolean;
+  /** When the answer was read (ISO-8601, ms): presence frames with a later `at` are newer than it. */
+  readonly checked_at: string;
+}
+
 export interface ReadState {
   readonly room_id: string;
   readonly user_id: string;
@@ -125,6 +143,13 @@ export interface PresenceData {
   readonly user_id: string;
   readonly role: Role;
   readonly is_online: boolean;
+  /**
+   * Orders one user's presence frames: a frame with a version at or below one already seen for that user is
+   * older news (a late "offline" behind a newer "online") and is ignored. Per user, not comparable across users.
+   */
+  readonly version: number;
+  /** When the server decided the change (ISO-8601, ms): newer than an HTTP snapshot whose `checked_at` is earlier. */
+  readonly at: string;
 }
 
 export type RoomEventName = 'created' | 'joined' | 'left' | 'closed' | 'subscribed';

@@ -135,13 +135,14 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       send(response, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const jwt = await authorize(request.headers.authorization);
-    if (!jwt) {
+    const isPublic = found.candidate.route.auth === 'none';
+    const jwt = isPublic ? undefined : await authorize(request.headers.authorization);
+    if (!isPublic && !jwt) {
       response.setHeader('www-authenticate', 'Bearer');
       send(response, 401, { message: 'Unauthorized' });
       return;
     }
-    const event = buildEvent(request, url, found.candidate, found.match, jwt, body);
+    const event = buildEvent(request, url, found.candidate, found.match, jwt ?? undefined, body);
     const result = await options.runtime.invoke(found.candidate.route.handler, event);
     if (result.timedOut) {
       // What a deployed HTTP API answers when its Lambda integration does not return in time: 503 with this
@@ -251,7 +252,7 @@ function buildEvent(
   url: URL,
   { route, params }: CompiledRoute,
   match: RegExpExecArray,
-  jwt: VerifiedJwt,
+  jwt: VerifiedJwt | undefined,
   body: Buffer,
 ): APIGatewayProxyEventV2WithJWTAuthorizer {
   const headers: Record<string, string> = {};
@@ -281,7 +282,16 @@ function buildEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: jwt.claims, scopes: jwt.scopes } },
+      // A public route's event has no authorizer at all, as API Gateway sends it.
+      ...(jwt
+        ? {
+            authorizer: {
+              principalId: '',
+              integrationLatency: 0,
+              jwt: { claims: jwt.claims, scopes: jwt.scopes },
+            },
+          }
+        : {}),
       domainName: headers.host ?? 'localhost',
       domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
       http: {
@@ -296,7 +306,7 @@ function buildEvent(
       stage: '$default',
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
-    },
+    } as APIGatewayProxyEventV2WithJWTAuthorizer['requestContext'],
     ...(body.length > 0
       ? { body: isText ? text : body.toString('base64'), isBase64Encoded: !isText }
       : { isBase64Encoded: false }),

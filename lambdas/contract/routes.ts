@@ -30,6 +30,13 @@ export interface HttpRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly handler: string;
+  /**
+   * `jwt`: behind API Gateway's JWT authorizer. `none`: public, for an answer that is the same for everyone
+   * and may be kept by a shared cache (a cached answer is served without asking any authorizer, so a route
+   * whose answer needs a caller could not be cached that way).
+   * @default 'jwt'
+   */
+  readonly auth?: 'jwt' | 'none';
   readonly access: RouteAccess;
   /** One line for docs and the API Gateway console. */
   readonly summary: string;
@@ -124,6 +131,16 @@ export const httpRoutes: readonly HttpRoute[] = [
     // Forgets the dead sockets it finds (lambdas/push/presence.ts), so it writes and pushes.
     access: writeAndPush,
     summary: 'Staff with a live socket',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/support-status',
+    handler: 'http/support-status',
+    auth: 'none',
+    // The same checked reading as online-staff (it forgets the dead sockets it finds), shared for a few
+    // seconds by every caller of a container; the request carries nothing that could steer it.
+    access: writeAndPush,
+    summary: 'Whether anyone from support is online (public, cached a few seconds)',
   },
   {
     method: 'GET',

@@ -322,6 +322,7 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
     expiresAt,
   );
   try {
+    const version = await nextPresenceVersion(deps, actor);
     const live = await deps.store.userConnections(actor.userId, actor.role);
     // Each socket reads after its own write, so of sockets opening together exactly the oldest `max` stay.
     const position = live.findIndex((c) => c.connectionId === input.connectionId);
@@ -331,7 +332,7 @@ export async function connect(deps: ChatCommandDeps, actor: Actor, input: Connec
     const oldest = live[0];
     if (oldest?.connectionId === input.connectionId) {
       const roomIds = await deps.store.openRoomIdsOf(actor);
-      await deps.events.presenceChanged(actor, true, roomIds, input.connectionId);
+      await deps.events.presenceChanged(actor, { isOnline: true, ...version }, roomIds, input.connectionId);
     }
   } catch (error) {
     await deps.store.deleteConnection(input.connectionId);
@@ -350,8 +351,27 @@ export async function disconnect(deps: ChatCommandDeps, connectionId: string): P
 
 async function announceOfflineIfLast(deps: ChatCommandDeps, who: Actor): Promise<void> {
   const actor = { userId: who.userId, role: who.role };
+  const version = await nextPresenceVersion(deps, actor);
   if ((await deps.store.userConnections(actor.userId, actor.role)).length > 0) return;
-  await deps.events.presenceChanged(actor, false, await deps.store.openRoomIdsOf(actor));
+  await deps.events.presenceChanged(
+    actor,
+    { isOnline: false, ...version },
+    await deps.store.openRoomIdsOf(actor),
+  );
+}
+
+/**
+ * The version and time of a presence decision, taken after the socket's own write and before the read that
+ * decides. Of two decisions that disagree, one read did not see the other's write, so it read before that
+ * write, whose version and time come after it: the newer truth carries the higher version. Versions come from
+ * one counter per user in the table, because clocks of two containers may tie or disagree by a few ms.
+ */
+async function nextPresenceVersion(
+  deps: ChatDeps,
+  actor: Actor,
+): Promise<{ readonly version: number; readonly at: number }> {
+  const version = await deps.store.nextPresenceVersion(actor, now(deps).getTime());
+  return { version, at: now(deps).getTime() };
 }
 
 /** A socket the management API no longer knows, with the items that led a fan-out to it. */

@@ -5,6 +5,7 @@ import type {
   MessagePage,
   OnlineUser,
   Page,
+  PresenceChange,
   Role,
   Room,
   Subscription,
@@ -113,6 +114,11 @@ export interface ChatStore {
   removePresence(userId: string, role: Role, connectionId: string): Promise<void>;
   /** Live sockets that follow the staff queue. */
   queueFollowers(): Promise<Subscription[]>;
+  /**
+   * Counts one change of a user's sockets and returns the user's next presence version: strictly greater than
+   * every version returned before for that user, whichever container asks (one atomic counter per user).
+   */
+  nextPresenceVersion(actor: Actor, nowMs: number): Promise<number>;
 
   /** Records that a user started or stopped typing in a room (for the queue's "typing…" hint). */
   putTyping(roomId: string, actor: Actor, isTyping: boolean, at: string): Promise<void>;
@@ -144,7 +150,7 @@ export interface ChatEvents {
   /** `exceptConnectionId`: the socket whose arrival caused it, which cannot receive frames during `$connect`. */
   presenceChanged(
     actor: Actor,
-    isOnline: boolean,
+    change: PresenceChange,
     roomIds: readonly string[],
     exceptConnectionId?: string,
   ): Promise<void>;

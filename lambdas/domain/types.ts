@@ -116,6 +116,18 @@ export type FoundBy =
   | { readonly kind: 'queue' }
   | { readonly kind: 'presence' };
 
+/**
+ * One announced change of a user's presence. `version` orders a user's changes (a client keeps the highest
+ * it has seen and ignores lower ones); `at` (epoch ms) says when it was decided, to compare with a snapshot
+ * read over HTTP at its own `checked_at`. Both are taken after the socket's own write and before the read
+ * that decides, so a decision that did not see another's write is the older of the two by both.
+ */
+export interface PresenceChange {
+  readonly isOnline: boolean;
+  readonly version: number;
+  readonly at: number;
+}
+
 export interface OnlineUser {
   readonly userId: string;
   readonly role: Role;

@@ -1,5 +1,5 @@
 import type { RoomEvent } from '../domain/ports.js';
-import type { Actor, Message, RoomView } from '../domain/types.js';
+import type { Actor, Message, PresenceChange, RoomView } from '../domain/types.js';
 import { messageJson, type queueSummaryJson, roomJson } from './json.js';
 
 /**
@@ -33,9 +33,16 @@ export const frames = {
     },
   }),
 
-  presence: (actor: Actor, isOnline: boolean): Frame => ({
+  /** `version` orders one user's frames (keep the highest); `at` is when the change was decided. */
+  presence: (actor: Actor, change: PresenceChange): Frame => ({
     type: 'presence',
-    data: { user_id: actor.userId, role: actor.role, is_online: isOnline },
+    data: {
+      user_id: actor.userId,
+      role: actor.role,
+      is_online: change.isOnline,
+      version: change.version,
+      at: new Date(change.at).toISOString(),
+    },
   }),
 
   /** Room lifecycle: created, joined, left, closed; and subscribed / unsubscribed for the socket itself. */

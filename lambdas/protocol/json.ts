@@ -87,7 +87,8 @@ export function messagePageJson(page: MessagePage) {
   return { results: page.items.map(messageJson), has_more: page.hasMore };
 }
 
-export function onlineStaffJson(users: readonly OnlineUser[]) {
+/** `checkedAt`: when the list was read (epoch ms), so a client can tell which presence frames are newer. */
+export function onlineStaffJson(users: readonly OnlineUser[], checkedAt: number) {
   return {
     results: users.map((user) => ({
       user_id: user.userId,
@@ -97,7 +98,13 @@ export function onlineStaffJson(users: readonly OnlineUser[]) {
     })),
     // The whole list in one page; the field keeps the shape every other list has.
     next_cursor: null,
+    checked_at: new Date(checkedAt).toISOString(),
   };
+}
+
+/** "Is support online" for customers and visitors: a yes or no, no ids and no count. */
+export function supportStatusJson(status: { readonly online: boolean; readonly checkedAt: number }) {
+  return { online: status.online, checked_at: new Date(status.checkedAt).toISOString() };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { view } from '../domain/chat.js';
 import type { ChatEvents, ChatStore, RoomEvent } from '../domain/ports.js';
-import type { Actor, FoundBy, Message, Room, Subscription } from '../domain/types.js';
+import type { Actor, FoundBy, Message, PresenceChange, Room, Subscription } from '../domain/types.js';
 import { frames } from '../protocol/frames.js';
 import type { Pusher, Target } from './pusher.js';
 
@@ -55,7 +55,7 @@ export class PushEvents implements ChatEvents {
 
   async presenceChanged(
     actor: Actor,
-    isOnline: boolean,
+    change: PresenceChange,
     roomIds: readonly string[],
     exceptConnectionId?: string,
   ): Promise<void> {
@@ -64,7 +64,7 @@ export class PushEvents implements ChatEvents {
     const targets = (await Promise.all(audiences)).flat();
     await this.pusher.send(
       targets.filter((target) => target.connectionId !== exceptConnectionId),
-      frames.presence(actor, isOnline),
+      frames.presence(actor, change),
     );
   }
 }

@@ -5,6 +5,7 @@ import { PushEvents } from '../push/events.js';
 import { StaffPresence } from '../push/presence.js';
 import { Pusher, type Target } from '../push/pusher.js';
 import { SqsRedelivery } from '../push/redelivery.js';
+import { SupportStatus } from '../push/support-status.js';
 import { DynamoRateLimiter } from '../storage/rate-limiter.js';
 import { ENV } from './config.js';
 import { config, documentClient, queryDeps, store } from './deps.js';
@@ -49,3 +50,6 @@ export const staffPresence = new StaffPresence(store, pusher, {
   connectGraceMs: config.goneGraceMs,
   onDead: forgetGone,
 });
+
+/** "Is support online", one shared reading of {@link staffPresence} per few seconds per container. */
+export const supportStatus = new SupportStatus(staffPresence, { ttlMs: config.supportStatusCacheMs });

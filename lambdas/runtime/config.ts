@@ -36,6 +36,11 @@ export interface Config {
   readonly presenceWindowMs: number;
   /** Sockets a presence read asks the management API about, at most. */
   readonly presenceChecksPerRead: number;
+  /**
+   * How long one reading of "is support online" answers every caller of a container, and (as `max-age`) how
+   * long the edge may keep it: see lambdas/push/support-status.ts.
+   */
+  readonly supportStatusCacheMs: number;
   /** Per-user limits (`RATE_LIMITS`, JSON; see limits-config.ts). */
   readonly rateLimits: RateLimits;
   /**
@@ -62,6 +67,7 @@ export const ENV = {
   redeliveryQueueUrl: 'REDELIVERY_QUEUE_URL',
   presenceWindowSeconds: 'PRESENCE_WINDOW_SECONDS',
   presenceChecksPerRead: 'PRESENCE_CHECKS_PER_READ',
+  supportStatusCacheSeconds: 'SUPPORT_STATUS_CACHE_SECONDS',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -78,6 +84,8 @@ export const DEFAULTS = {
   /** Two missed 30 s heartbeats and some slack. */
   presenceWindowSeconds: 75,
   presenceChecksPerRead: 20,
+  /** A widget polls every 10 s: a 5 s reading keeps what it shows at most 15 s old. */
+  supportStatusCacheSeconds: 5,
 } as const;
 
 function integer(name: string, fallback: number, min: number, env: NodeJS.ProcessEnv): number {
@@ -104,6 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
     presenceWindowMs: integer(ENV.presenceWindowSeconds, DEFAULTS.presenceWindowSeconds, 1, env) * 1000,
     presenceChecksPerRead: integer(ENV.presenceChecksPerRead, DEFAULTS.presenceChecksPerRead, 0, env),
+    supportStatusCacheMs:
+      integer(ENV.supportStatusCacheSeconds, DEFAULTS.supportStatusCacheSeconds, 0, env) * 1000,
     rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
     originVerify: env[ENV.originVerify] || undefined,
     redeliveryQueueUrl: env[ENV.redeliveryQueueUrl] || undefined,

@@ -34,6 +34,8 @@ export interface HttpRequest {
 export interface HttpResult {
   readonly status: number;
   readonly body: unknown;
+  /** Extra response headers; `cache-control` replaces the default `no-store`. */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const json = (status: number, body: unknown): HttpResult => ({ status, body });
@@ -56,6 +58,34 @@ function respond(
  * unexpected is logged with its request id and answered with a 500 that shows no internals.
  */
 export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>) {
+  return wrap(async (event, address) => {
+    const actor = actorFromHttpAuthorizer(
+      event.headers.authorization,
+      event.requestContext.authorizer?.jwt?.claims,
+      config,
+    );
+    if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a usable user');
+    return route({
+      event,
+      actor,
+      tokenExpiresAt: Number(event.requestContext.authorizer.jwt.claims.exp),
+      clientAddress: address,
+      roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
+      body: (schema) => parse(schema, parseJson(decodeBody(event))),
+      query: (schema) => parse(schema, event.queryStringParameters ?? {}),
+    });
+  });
+}
+
+/**
+ * Wraps a public route (`auth: 'none'` in the route table): no caller, no input, the same answer for
+ * everyone, so that a shared cache may keep it. Errors are shaped as for every other route.
+ */
+export function publicHttpHandler(route: () => Promise<HttpResult>) {
+  return wrap(() => route());
+}
+
+function wrap(run: (event: HttpEvent, clientAddress: string) => Promise<HttpResult>) {
   return async (event: HttpEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
     logger.addContext(context);
     logger.appendKeys({ requestId: event.requestContext.requestId, routeKey: event.requestContext.routeKey });
@@ -65,24 +95,9 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
     logger.appendKeys({ clientAddress: address });
     let status = 500;
     try {
-      const actor = actorFromHttpAuthorizer(
-        event.headers.authorization,
-        event.requestContext.authorizer?.jwt?.claims,
-        config,
-      );
-      if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a usable user');
-      const request: HttpRequest = {
-        event,
-        actor,
-        tokenExpiresAt: Number(event.requestContext.authorizer.jwt.claims.exp),
-        clientAddress: address,
-        roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
-        body: (schema) => parse(schema, parseJson(decodeBody(event))),
-        query: (schema) => parse(schema, event.queryStringParameters ?? {}),
-      };
-      const result = await route(request);
+      const result = await run(event, address);
       status = result.status;
-      return respond(result.status, result.body);
+      return respond(result.status, result.body, result.headers);
     } catch (error) {
       if (error instanceof AppError) {
         status = error.status;

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { ChatStore, LiveConnection } from '../domain/ports.js';
-import type { Connection, OnlineUser, Role, Subscription } from '../domain/types.js';
+import type { Actor, Connection, OnlineUser, Role, Subscription } from '../domain/types.js';
 import { subscriptionItem, toConnection, toSubscription } from './items.js';
 import { keys } from './keys.js';
 import type { Item, Table, UpdateParts } from './table.js';
@@ -18,7 +18,15 @@ type ConnectionPorts =
   | 'addQueueFollower'
   | 'removeQueueFollower'
   | 'removePresence'
-  | 'queueFollowers';
+  | 'queueFollowers'
+  | 'nextPresenceVersion';
+
+/**
+ * How long a presence version counter outlives its user's last change. When it expires the next one starts
+ * from the clock (epoch ms), above every value the old one reached unless it counted more than one change per
+ * millisecond of its life, so a client holding an old version still takes the new ones.
+ */
+const PRESENCE_VERSION_SECONDS = 24 * 60 * 60;
 
 /**
  * Sockets and what they follow: the connection item, its presence item, a subscription item per room and a
@@ -144,6 +152,24 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
       // queue reloads it over HTTP anyway.
     });
     return items.map((item) => toSubscription({ ...item, room_id: '' }));
+  }
+
+  async nextPresenceVersion(actor: Actor, nowMs: number): Promise<number> {
+    const { Attributes } = await this.table.db.send(
+      new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.presenceVersion(actor.role, actor.userId),
+        UpdateExpression: 'SET #version = if_not_exists(#version, :start) + :one, #ttl = :ttl',
+        ExpressionAttributeNames: { '#version': 'version', '#ttl': 'ttl' },
+        ExpressionAttributeValues: {
+          ':start': nowMs,
+          ':one': 1,
+          ':ttl': Math.floor(nowMs / 1000) + PRESENCE_VERSION_SECONDS,
+        },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(Attributes?.version);
   }
 
   /**

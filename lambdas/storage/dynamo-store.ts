@@ -95,6 +95,7 @@ export class DynamoStore implements ChatStore {
   removePresence = (userId: string, role: Role, connectionId: string) =>
     this.connections.removePresence(userId, role, connectionId);
   queueFollowers = () => this.connections.queueFollowers();
+  nextPresenceVersion = (actor: Actor, nowMs: number) => this.connections.nextPresenceVersion(actor, nowMs);
 
   // Typing, for the stream
   putTyping = (roomId: string, actor: Actor, isTyping: boolean, at: string) =>

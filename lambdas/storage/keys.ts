@@ -56,6 +56,11 @@ export const keys = {
     sk: `${enc(userId)}#${connectionId}`,
   }),
   presenceOfUser: (userId: string) => `${enc(userId)}#`,
+  /** A user's presence version, the counter that orders their online / offline announcements. */
+  presenceVersion: (role: 'customer' | 'staff', userId: string) => ({
+    pk: `PVERSION#${role}#${enc(userId)}`,
+    sk: 'PVERSION',
+  }),
   /** One fixed window of a rate limit; `windowStart` is in epoch seconds. */
   limit: (name: string, subject: string, windowStart: number) => ({
     pk: `LIMIT#${name}#${enc(subject)}`,

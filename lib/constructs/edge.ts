@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Aws, Duration, Validations } from 'aws-cdk-lib';
 import type { HttpApi, WebSocketApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import {
   AllowedMethods,
   type BehaviorOptions,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
   CachePolicy,
+  CacheQueryStringBehavior,
   Function as CloudFrontFunction,
   Distribution,
   FunctionCode,
@@ -41,6 +44,12 @@ export function createOriginVerifySecret(scope: Construct, id: string): Secret {
   return secret;
 }
 
+/**
+ * The longest CloudFront keeps a support-status answer, whatever the function says: its `max-age` is what is
+ * left of the container's shared reading (a few seconds), so this only bounds a misconfiguration.
+ */
+export const SUPPORT_STATUS_MAX_TTL = Duration.seconds(10);
+
 /** The viewer-request function's source; the local gateway runs the same file (local/edge.ts). */
 const VIEWER_REQUEST_FILE = new URL('../edge/viewer-request.js', import.meta.url);
 
@@ -63,6 +72,7 @@ export interface EdgeProps {
  *
  * | path | origin |
  * | --- | --- |
+ * | `/api/chat/support-status*` | the HTTP API, cached: one answer for everyone, kept for the `max-age` the function gives (at most {@link SUPPORT_STATUS_MAX_TTL}) |
  * | `/api/*` | the HTTP API, with `/x/` normalized to `/x` (an HTTP API routes neither `/x/` to `/x` nor a route key ending in `/`) |
  * | `/ws*` | the WebSocket API's stage: `/ws`, the seed's `/ws/chat/{room_id}/` (as `?room_id=`) and `/ws/presence/` |
  * | everything else | the pages (or the HTTP API without pages) |
@@ -105,6 +115,24 @@ export class Edge extends Construct {
       customHeaders: secretHeader,
     });
     const apis = apiBehavior(httpOrigin, AllowedMethods.ALLOW_ALL);
+    // "Is support online" is public and the same for everyone, so every widget behind an edge location
+    // shares one answer: nothing of the viewer is in the cache key or sent on (no Authorization, so a cached
+    // answer is never one that needed a caller), and the function's `max-age` says how long it holds.
+    const supportStatus: BehaviorOptions = {
+      ...apiBehavior(httpOrigin, AllowedMethods.ALLOW_GET_HEAD),
+      cachePolicy: new CachePolicy(this, 'SupportStatusCache', {
+        comment: 'Support status: one shared answer, kept for the max-age the function gives',
+        minTtl: Duration.seconds(0),
+        defaultTtl: Duration.seconds(0),
+        maxTtl: SUPPORT_STATUS_MAX_TTL,
+        headerBehavior: CacheHeaderBehavior.none(),
+        cookieBehavior: CacheCookieBehavior.none(),
+        queryStringBehavior: CacheQueryStringBehavior.none(),
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+      }),
+      originRequestPolicy: undefined,
+    };
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Live chat: web pages, HTTP API and WebSocket API',
       httpVersion: HttpVersion.HTTP2_AND_3,
@@ -117,7 +145,9 @@ export class Edge extends Construct {
             responseHeadersPolicy: ResponseHeadersPolicy.SECURITY_HEADERS,
           }
         : apis,
+      // In order of precedence: the first pattern that matches a path takes it.
       additionalBehaviors: {
+        '/api/chat/support-status*': supportStatus,
         '/api/*': apis,
         '/ws*': apiBehavior(webSocketOrigin, AllowedMethods.ALLOW_GET_HEAD),
       },

@@ -204,7 +204,7 @@ describe('ChatSocket', () => {
     const eve = await user(stack, 'eve', true);
     const online = next(watcher, 'presence', (e) => e.user_id === 'eve');
     track(eve.socket());
-    expect(await online).toEqual({ user_id: 'eve', role: 'staff', is_online: true });
+    expect(await online).toMatchObject({ user_id: 'eve', role: 'staff', is_online: true });
     const created = next(watcher, 'room', (e) => e.event === 'created');
     const room = await bob.http.createRoom({ subject: 'new here' });
     expect(await created).toMatchObject({ event: 'created', room_id: room.id, user_id: 'bob' });

@@ -4,12 +4,14 @@ import type {
   Message,
   MessagePage,
   OnlineStaffMember,
+  OnlineStaffPage,
   PresenceData,
   QueueEventData,
   ReadReceiptData,
   Room,
   RoomDetail,
   RoomEventName,
+  SupportStatus,
   TypingData,
 } from '../../client/wire.js';
 import type { RoomEvent } from '../../lambdas/domain/ports.js';
@@ -21,6 +23,7 @@ import type {
   onlineStaffJson,
   roomDetailJson,
   roomJson,
+  supportStatusJson,
 } from '../../lambdas/protocol/json.js';
 
 // The client's wire types are written out for readers of the client; these checks keep them equal to what
@@ -35,6 +38,9 @@ describe('client wire types', () => {
     expectTypeOf<ReturnType<typeof messagePageJson>['results'][number]>().toExtend<{ id: number }>();
     expectTypeOf<keyof MessagePage>().toEqualTypeOf<keyof ReturnType<typeof messagePageJson>>();
     expectTypeOf<ReturnType<typeof onlineStaffJson>['results'][number]>().toExtend<OnlineStaffMember>();
+    expectTypeOf<keyof OnlineStaffPage>().toEqualTypeOf<keyof ReturnType<typeof onlineStaffJson>>();
+    expectTypeOf<ReturnType<typeof supportStatusJson>>().toExtend<SupportStatus>();
+    expectTypeOf<keyof SupportStatus>().toEqualTypeOf<keyof ReturnType<typeof supportStatusJson>>();
     expectTypeOf<RoomEvent | 'subscribed'>().toEqualTypeOf<RoomEventName>();
   });
 
@@ -71,8 +77,11 @@ describe('client wire types', () => {
     ],
     [
       'presence',
-      frames.presence(actor, true).data,
-      { user_id: '', role: '', is_online: true } satisfies Record<keyof PresenceData, unknown>,
+      frames.presence(actor, { isOnline: true, version: 3, at: 0 }).data,
+      { user_id: '', role: '', is_online: true, version: 0, at: '' } satisfies Record<
+        keyof PresenceData,
+        unknown
+      >,
     ],
   ])('agree with the server on the fields of a %s frame', (_type, server, client) => {
     expect(keys(server)).toEqual(keys(client));

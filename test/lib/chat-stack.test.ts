@@ -97,7 +97,7 @@ describe('HTTP API', () => {
     return id;
   };
 
-  it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r.handler]))(
+  it.each(httpRoutes.filter((r) => r.auth !== 'none').map((r) => [`${r.method} ${r.path}`, r.handler]))(
     'routes %s to the function of %s behind the JWT authorizer',
     (routeKey, handler) => {
       const found = routesOf(apiId()).filter(([, r]) => r.Properties.RouteKey === routeKey);
@@ -112,12 +112,15 @@ describe('HTTP API', () => {
     },
   );
 
-  it('has exactly the routes of the route table, every non-OPTIONS one behind the JWT authorizer', () => {
+  it('has exactly the routes of the route table, every one behind the JWT authorizer but the public ones', () => {
     const keys = routesOf(apiId()).map(([, r]) => r.Properties.RouteKey as string);
     expect(keys.sort()).toEqual(httpRoutes.map((r) => `${r.method} ${r.path}`).sort());
+    const publicKeys = httpRoutes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.path}`);
+    expect(publicKeys).toEqual(['GET /api/chat/support-status']);
     for (const [, route] of routesOf(apiId())) {
-      if ((route.Properties.RouteKey as string).startsWith('OPTIONS ')) continue;
-      expect(route.Properties.AuthorizationType).toBe('JWT');
+      const key = route.Properties.RouteKey as string;
+      if (key.startsWith('OPTIONS ')) continue;
+      expect(route.Properties.AuthorizationType).toBe(publicKeys.includes(key) ? 'NONE' : 'JWT');
     }
   });
 
@@ -754,6 +757,30 @@ describe('edge (the public origin)', () => {
       ]);
     },
   );
+
+  it('caches the public support status, before /api/*, keyed on nothing of the viewer', () => {
+    const behaviors = config().CacheBehaviors;
+    const index = behaviors.findIndex((b) => b.PathPattern === '/api/chat/support-status*');
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(index).toBeLessThan(behaviors.findIndex((b) => b.PathPattern === '/api/*'));
+    const behavior = behaviors[index]!;
+    expect(behavior.TargetOriginId).toBe(behaviors.find((b) => b.PathPattern === '/api/*')?.TargetOriginId);
+    expect(behavior.OriginRequestPolicyId).toBeUndefined();
+    expect(behavior).toMatchObject({
+      AllowedMethods: ['GET', 'HEAD'],
+      FunctionAssociations: [{ EventType: 'viewer-request' }],
+    });
+    expect(props(refId(behavior.CachePolicyId)).CachePolicyConfig).toMatchObject({
+      MinTTL: 0,
+      DefaultTTL: 0,
+      MaxTTL: 10,
+      ParametersInCacheKeyAndForwardedToOrigin: {
+        HeadersConfig: { HeaderBehavior: 'none' },
+        CookiesConfig: { CookieBehavior: 'none' },
+        QueryStringsConfig: { QueryStringBehavior: 'none' },
+      },
+    });
+  });
 
   it('sends the rest to the HTTP API when it hosts no pages', () => {
     const api = config().CacheBehaviors.find((b) => b.PathPattern === '/api/*');

@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatSocket } from '../../client/socket.js';
+import type { PresenceData } from '../../client/wire.js';
+import { next, user, wiretap } from '../client/support.js';
 import { eventually, TestSocket } from '../support/socket.js';
 import { api, useLocalStack } from '../support/stack.js';
 
@@ -7,11 +10,13 @@ import { api, useLocalStack } from '../support/stack.js';
 // the socket that is opening).
 const stack = useLocalStack({ environment: { PRESENCE_WINDOW_SECONDS: '2', GONE_GRACE_SECONDS: '1' } });
 const open: TestSocket[] = [];
+const clients: ChatSocket[] = [];
 const timers: NodeJS.Timeout[] = [];
 
 afterEach(() => {
   for (const timer of timers.splice(0)) clearInterval(timer);
   for (const socket of open.splice(0)) socket.ws.terminate();
+  for (const client of clients.splice(0)) client.close();
 });
 
 async function staffSocket(userId: string): Promise<{ socket: TestSocket; token: string }> {
@@ -84,5 +89,65 @@ describe('online staff, checked against the sockets', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(stack.current.webSocket.connectionIds()).toContain(socket.connectionId);
+  });
+});
+
+describe('presence frames, in order', () => {
+  it('stamps each frame with a version that grows with every change, and the time it was decided', async () => {
+    const { socket: watcher } = await staffSocket('watcher-6');
+    keepAlive(watcher);
+    const before = Date.now();
+    const { socket: tab } = await staffSocket('stamped-6');
+    const online = (await watcher.next('presence', (d) => d.user_id === 'stamped-6')).data;
+    await tab.close();
+    const offline = (await watcher.next('presence', (d) => d.user_id === 'stamped-6' && !d.is_online)).data;
+    expect(online).toEqual({
+      user_id: 'stamped-6',
+      role: 'staff',
+      is_online: true,
+      version: expect.any(Number),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    // The socket's $disconnect is the user's next change after its $connect.
+    expect(offline.version).toBe(online.version + 1);
+    expect(Date.parse(online.at)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(offline.at)).toBeGreaterThanOrEqual(Date.parse(online.at));
+  });
+
+  it('does not turn a user offline for an "offline" delivered after a newer "online"', async () => {
+    // The first "offline" of flip-5 reaches the watcher's client 1.5 s late, as a slow or retried post does.
+    let held: PresenceData | undefined;
+    const tap = wiretap((frame) => {
+      if (frame.type !== 'presence' || frame.data.user_id !== 'flip-5' || frame.data.is_online)
+        return 'deliver';
+      if (held) return 'deliver';
+      held = frame.data;
+      return 1_500;
+    });
+    const watcherUser = await user(stack.current, 'watcher-5', true);
+    // Pings well inside this file's 2 s presence window.
+    const watcher = watcherUser.socket({ WebSocket: tap.WebSocket, heartbeatMs: 300 });
+    clients.push(watcher);
+    const seen: PresenceData[] = [];
+    watcher.on('presence', (data) => {
+      if (data.user_id === 'flip-5') seen.push(data);
+    });
+    watcher.connect();
+    await next(watcher, 'state', (e) => e.state === 'open');
+
+    const { socket: first } = await staffSocket('flip-5');
+    await eventually(() => expect(seen).toHaveLength(1));
+    await first.close();
+    await eventually(() => expect(held).toBeDefined());
+    const { socket: second } = await staffSocket('flip-5');
+    await eventually(() => expect(seen).toHaveLength(2));
+    // The late "offline" reaches the client now, after the newer "online".
+    await new Promise((resolve) => setTimeout(resolve, 1_700));
+
+    expect(held?.version).toBeLessThan(seen[1]?.version ?? 0);
+    expect(seen.map((data) => data.is_online)).toEqual([true, true]);
+    expect(watcher.presence.isOnline('flip-5')).toBe(true);
+    expect(watcher.presence.onlineStaff()).toContain('flip-5');
+    second.ws.terminate();
   });
 });

@@ -392,6 +392,8 @@ describe('presence', () => {
       user_id: 'tess',
       role: 'staff',
       is_online: true,
+      version: expect.any(Number),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     await colleague.next('presence', (d) => d.user_id === 'tess' && d.is_online);
     const tab2 = await open('tess');
@@ -429,6 +431,8 @@ describe('presence', () => {
       user_id: 'alice',
       role: 'customer',
       is_online: true,
+      version: expect.any(Number),
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
     });
     expect((await as('sam').get(`/rooms/${room}/`)).body.members[0]).toMatchObject({
       user_id: 'alice',

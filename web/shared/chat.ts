@@ -188,7 +188,10 @@ export class ChatApp {
   readonly maxMessageLength: number;
   readonly connection = signal<ConnectionState>('idle');
   readonly conversations = signal<ReadonlyMap<string, Conversation>>(new Map());
+  /** Staff online, as far as this page knows (the console: all of them; a customer: those in their rooms). */
   readonly onlineStaff = signal<ReadonlySet<string>>(new Set());
+  /** Whether anyone from support is online (the widget's "We are online"). */
+  readonly supportOnline = signal(false);
   /** Room lifecycle events, for pages that keep a list of rooms. */
   onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
     () => {};
@@ -231,7 +234,10 @@ export class ChatApp {
 
   /** A phone that comes back to the page should not wait out a long backoff delay. */
   private readonly onVisible = () => {
-    if (document.visibilityState === 'visible') this.socket.reconnectNow();
+    if (document.visibilityState !== 'visible') return;
+    this.socket.reconnectNow();
+    // The widget skips its polls while hidden: catch up at once.
+    if (this.me.role === 'customer') void this.refreshOnlineStaff();
   };
 
   conversation(roomId: string): Conversation | undefined {
@@ -358,13 +364,39 @@ export class ChatApp {
     this.socket.markRead(conversation.room.value.id, newest.id);
   }
 
+  /**
+   * Reads who is online over HTTP: staff the list of online staff, customers only whether anyone from support
+   * is (`/support-status/`, public and cached for a few seconds, so every widget shares one reading). Either
+   * answer says when it was read, and the socket's {@link PresenceBook} keeps whichever is newer, the answer
+   * or a presence frame, so a slow answer cannot undo a newer frame, nor a late frame a newer answer.
+   */
   async refreshOnlineStaff(): Promise<void> {
     try {
-      const staff = await this.http.onlineStaff();
-      this.onlineStaff.value = new Set(staff.map((s) => s.user_id));
+      const book = this.socket.presence;
+      if (this.me.role === 'staff') {
+        const page = await this.http.onlineStaffPage();
+        const staff = new Set(page.results.map((s) => s.user_id));
+        book.takeSnapshot({ staff, checkedAt: Date.parse(page.checked_at) });
+      } else {
+        const status = await this.http.supportStatus();
+        book.takeSnapshot({ anyone: status.online, checkedAt: Date.parse(status.checked_at) });
+      }
+      this.showPresence();
     } catch (error) {
       this.report(error);
     }
+  }
+
+  private showPresence(): void {
+    const book = this.socket.presence;
+    const staff = book.onlineStaff();
+    const current = this.onlineStaff.value;
+    batch(() => {
+      if (staff.length !== current.size || staff.some((id) => !current.has(id))) {
+        this.onlineStaff.value = new Set(staff);
+      }
+      this.supportOnline.value = book.anyStaffOnline();
+    });
   }
 
   /** Errors nobody awaits: an expired session signs out; the rest go to the console for whoever debugs. */
@@ -386,9 +418,10 @@ export class ChatApp {
     socket.on('message', (message) => {
       // A room only the queue follows gets no catch-up: keep its preview and count, not its list.
       this.conversation(message.room_id)?.add([message], socket.follows(message.room_id));
-      // Whoever from support just wrote is online, whatever the last poll said.
-      if (message.sender_role === 'staff' && !this.onlineStaff.value.has(message.sender_id)) {
-        this.onlineStaff.value = new Set([...this.onlineStaff.value, message.sender_id]);
+      // Whoever from support just wrote is online, unless something newer says otherwise.
+      if (message.sender_role === 'staff') {
+        this.socket.presence.sawOnline(message.sender_id, 'staff', Date.parse(message.created_at));
+        this.showPresence();
       }
     });
     socket.on('outbox', ({ roomId, pending }) => {
@@ -402,12 +435,9 @@ export class ChatApp {
     socket.on('read_receipt', (event) =>
       this.conversation(event.room_id)?.read(event.user_id, event.role, event.message_id),
     );
+    // Only frames newer than what the socket's book had for that user come here; the book has taken it.
     socket.on('presence', (event) => {
-      if (event.role !== 'staff') return;
-      const next = new Set(this.onlineStaff.value);
-      if (event.is_online) next.add(event.user_id);
-      else next.delete(event.user_id);
-      this.onlineStaff.value = next;
+      if (event.role === 'staff') this.showPresence();
     });
     socket.on('room', (event) => {
       if (event.event === 'unsubscribed') return;

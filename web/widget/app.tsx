@@ -12,9 +12,13 @@ const ROOM_TYPES = [
   { value: 'technical', label: 'Technical problem' },
 ] as const;
 
-/** How often the customer's page asks whether anyone from support is online (presence frames only cover
- * staff who are in the customer's own rooms). */
-const ONLINE_POLL_MS = 60_000;
+/**
+ * How often the customer's page asks whether anyone from support is online, while it is visible. Presence
+ * frames only come from staff in the customer's own rooms (a frame to every widget would grow with them);
+ * the answer is shared by every widget for a few seconds (docs/operations.md, "Presence at scale"), so
+ * asking often costs the table nothing per widget.
+ */
+const ONLINE_POLL_MS = 10_000;
 
 export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) {
   const app = useMemo(() => new ChatApp({ config, session, onExpired }), []);
@@ -37,7 +41,9 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
       .finally(() => {
         starting.value = false;
       });
-    const poll = setInterval(() => void app.refreshOnlineStaff(), ONLINE_POLL_MS);
+    const poll = setInterval(() => {
+      if (document.visibilityState === 'visible') void app.refreshOnlineStaff();
+    }, ONLINE_POLL_MS);
     return () => {
       clearInterval(poll);
       app.stop();
@@ -49,7 +55,7 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
     await app.load(conversation);
   };
 
-  const staffOnline = app.onlineStaff.value.size > 0;
+  const staffOnline = app.supportOnline.value;
   const conversation = current.value;
 
   return (
