@@ -13,6 +13,8 @@ let page: Page;
 const log: string[] = [];
 /** Every frame the console's page sent, per WebSocket it opened. */
 const sockets: Record<string, unknown>[][] = [];
+/** Every frame the console's page received, all its WebSockets together. */
+const received: { type: string; data: Record<string, unknown> }[] = [];
 let rooms: Room[] = [];
 let customers: ChatHttp[] = [];
 let consoleConnection = '';
@@ -41,8 +43,14 @@ function item(subject: string) {
   return page.locator('.queue-item', { hasText: subject });
 }
 
+/** The types of the frames the page received about a room, other than its queue summaries. */
+const framesAbout = (roomId: string) =>
+  received
+    .filter((f) => f.type !== 'queue' && (f.data.room_id === roomId || f.data.id === roomId))
+    .map((f) => (f.type === 'room' ? `room:${String(f.data.event)}` : f.type));
+
 describe('the console keeps its queue live with one subscription', () => {
-  it('sends one queue subscription, not one per room, and still counts unread messages live', async () => {
+  it('sends one queue subscription, not one per room, and counts unread messages live from summaries', async () => {
     customers = await Promise.all(Array.from({ length: ROOMS }, (_, i) => customer(`cust${i}`)));
     rooms = await Promise.all(customers.map((http, i) => http.createRoom({ subject: `Room ${i}` })));
     for (const [i, room] of rooms.entries()) await customers[i]?.sendMessage(room.id, `hello from ${i}`);
@@ -54,6 +62,7 @@ describe('the console keeps its queue live with one subscription', () => {
       ws.on('framesent', (event) =>
         frames.push(JSON.parse(String(event.payload)) as Record<string, unknown>),
       );
+      ws.on('framereceived', (event) => received.push(JSON.parse(String(event.payload))));
     });
     await signIn(page, 'sam', 'staff');
     for (let i = 0; i < ROOMS; i++)
@@ -81,6 +90,10 @@ describe('the console keeps its queue live with one subscription', () => {
     await expect.poll(() => item('Room 1').locator('.preview').textContent()).toBe('hello from 1');
     typist.close();
 
+    // All of it came in queue summaries: not one frame of the rooms themselves.
+    expect(received.filter((f) => f.type === 'queue').length).toBeGreaterThan(0);
+    for (const room of rooms) expect(framesAbout(room.id)).toEqual([]);
+
     expect(subscribes(sockets[0] ?? [])).toEqual([{ type: 'subscribe', queue: true }]);
     expect(subscribeCalls(consoleConnection)).toBe(1);
   });
@@ -107,6 +120,19 @@ describe('the console keeps its queue live with one subscription', () => {
       .poll(() => page.$$eval('[data-message-id] .bubble', (items) => items.map((i) => i.textContent)))
       .toEqual(['hello from 0', 'are you there?', 'still waiting']);
     await expect.poll(() => item('Room 0').getByTestId('unread').count()).toBe(0);
+  });
+
+  it('adds a room created and drops a room closed while it watches, from summaries alone', async () => {
+    const newcomer = await customer('newcomer');
+    const fresh = await newcomer.createRoom({ subject: 'Room fresh' });
+    await item('Room fresh').waitFor();
+    expect(await item('Room fresh').locator('.tag.waiting').count()).toBe(1);
+    await newcomer.sendMessage(fresh.id, 'first words');
+    await expect.poll(() => item('Room fresh').getByTestId('unread').textContent()).toBe('1');
+    await expect.poll(() => item('Room fresh').locator('.preview').textContent()).toBe('first words');
+    await newcomer.closeRoom(fresh.id);
+    await expect.poll(() => item('Room fresh').count()).toBe(0);
+    expect(framesAbout(fresh.id)).toEqual([]);
   });
 
   it('after a reconnect, subscribes to the queue and the open room only, and reads the queue again', async () => {
