@@ -13,7 +13,7 @@ export {
   type PageOptions,
   type SendResult,
 } from './http.js';
-export { isNewer, QUEUE_TYPING_MS, summaryRoom } from './queue-summaries.js';
+export { isNewer, isStale, QUEUE_TYPING_MS, summaryRoom } from './queue-summaries.js';
 export {
   ChatSocket,
   type ChatSocketEvents,

@@ -2,9 +2,13 @@ import type { Room, RoomSummary } from './wire.js';
 
 /**
  * The staff queue's room summaries (`{"type":"queue","data":{"rooms":[…]}}`), as a client keeps them: per
- * room only what is newer than anything before it, and a "typing…" that lasts no longer than
+ * room nothing older than what came before it, and a "typing…" that lasts no longer than
  * {@link QUEUE_TYPING_MS} after the summary that listed the typists. The rules are pure functions; the
  * class only keeps their state and the typing timers.
+ *
+ * `version` counts the writes of the room item. Typing is kept in items of its own, so a summary that only
+ * says who types has the version of the one before it: a summary at the room's known version is current
+ * (its room is the same, its typing list may be newer), only a lower version is stale.
  */
 
 /** How long a summary's `typing` list stands, unless the room's next summary replaces it first. */
@@ -13,27 +17,37 @@ export const QUEUE_TYPING_MS = 6_000;
 export const REMEMBERED_ROOMS = 10_000;
 
 /**
- * Whether a snapshot with `version` is newer than the newest one known of its room (`known` undefined: none
- * yet). Equal is not newer: it is the same write, delivered again (a redelivered or retried frame).
+ * Whether a room snapshot with `version` is newer than the newest one known of that room (`known` undefined:
+ * none yet). Equal is not newer: the same write of the room, seen again.
  */
 export function isNewer(version: number, known: number | undefined): boolean {
   return known === undefined || version > known;
 }
 
 /**
- * The summaries of one frame that are newer than what is known of their room, in frame order: one per room
- * (its highest version, should a frame list a room twice).
+ * Whether a summary with `version` is older than the newest known of its room: a write already superseded,
+ * delivered late (a retried batch). One at the known version is not stale: its typing list may be news.
  */
-export function newerSummaries(
+export function isStale(version: number, known: number | undefined): boolean {
+  return known !== undefined && version < known;
+}
+
+/**
+ * The summaries of one frame that are not stale, in frame order: one per room (its highest version, the later
+ * entry of equal ones, should a frame list a room twice).
+ */
+export function currentSummaries(
   rooms: readonly RoomSummary[],
   known: (roomId: string) => number | undefined,
 ): RoomSummary[] {
-  const newest = new Map<string, RoomSummary>();
+  const current = new Map<string, RoomSummary>();
   for (const room of rooms) {
-    const seen = newest.get(room.id);
-    if (seen ? room.version > seen.version : isNewer(room.version, known(room.id))) newest.set(room.id, room);
+    const seen = current.get(room.id);
+    if (seen ? room.version >= seen.version : !isStale(room.version, known(room.id))) {
+      current.set(room.id, room);
+    }
   }
-  return [...newest.values()];
+  return [...current.values()];
 }
 
 /** Who a summary says is typing: nobody in a closed room. */
@@ -49,7 +63,7 @@ export function summaryRoom(summary: RoomSummary): Room {
 
 /** What {@link QueueSummaries} reports. */
 export interface QueueSummariesHost {
-  /** Summaries newer than any before them of their room (the `queue_rooms` event). */
+  /** Summaries no older than any before them of their room (the `queue_rooms` event). */
   rooms(rooms: readonly RoomSummary[]): void;
   /** Who types in a room changed: a summary said so, or its list expired (the `queue_typing` event). */
   typing(roomId: string, userIds: readonly string[]): void;
@@ -73,9 +87,9 @@ export class QueueSummaries {
     return this.versions.get(roomId);
   }
 
-  /** Takes one `queue` frame's summaries: reports the newer ones, then their typing lists. */
+  /** Takes one `queue` frame's summaries: reports those not stale, then their typing lists. */
   receive(rooms: readonly RoomSummary[]): void {
-    const fresh = newerSummaries(rooms, (roomId) => this.versions.get(roomId));
+    const fresh = currentSummaries(rooms, (roomId) => this.versions.get(roomId));
     if (fresh.length === 0) return;
     for (const summary of fresh) this.remember(summary.id, summary.version);
     this.host.rooms(fresh);

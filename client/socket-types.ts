@@ -98,8 +98,9 @@ export interface ChatSocketEvents {
   queue: QueueEventData;
   /**
    * Rooms of the staff queue that changed (created, message, read, joined, left, closed, typing), from one
-   * `queue` frame: each summary newer (`version`) than any before it of its room, so a redelivered or
-   * retried frame reports nothing twice. A summary with `status: "closed"` means the room left the queue.
+   * `queue` frame, one per room: none older (`version`) than one before it of its room, so a late retried
+   * batch never rolls a room back. One at the same version (a typing change, or the same frame delivered
+   * again) carries the same room. A summary with `status: "closed"` means the room left the queue.
    */
   queue_rooms: { readonly rooms: readonly RoomSummary[] };
   /**

@@ -163,7 +163,7 @@ export class ChatSocket {
   /**
    * Follows the staff queue (staff only), now and after every reconnect: the server then sends, about once a
    * second, one summary of every room that changed (created, message, read, joined, left, closed, typing),
-   * emitted as `queue_rooms` (newer versions only) and `queue_typing`, and no longer a room's `message`,
+   * emitted as `queue_rooms` (never an older version) and `queue_typing`, and no longer a room's `message`,
    * `typing`, `read_receipt` or `room` frames unless that room is followed too (which keeps its
    * exactly-once, caught-up delivery). Summaries are not caught up after a reconnect: on each `queue` event
    * `subscribed`, refresh from `GET /api/chat/active-rooms` and keep, per room, the higher `version`.

@@ -10,7 +10,7 @@ export interface StaffQueueHost {
   error(error: ChatError): void;
   /** The queue's subscription was confirmed or ended (the `queue` event). */
   event(data: QueueEventData): void;
-  /** Summaries newer than any before them of their room (the `queue_rooms` event). */
+  /** Summaries no older than any before them of their room (the `queue_rooms` event). */
   rooms(rooms: readonly RoomSummary[]): void;
   /** Who types in a room of the queue changed (the `queue_typing` event). */
   typing(roomId: string, userIds: readonly string[]): void;

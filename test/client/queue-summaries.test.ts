@@ -1,7 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ChatError } from '../../client/errors.js';
 import { readFrame } from '../../client/frames.js';
-import { isNewer, newerSummaries, QUEUE_TYPING_MS, summaryRoom } from '../../client/queue-summaries.js';
+import {
+  currentSummaries,
+  isNewer,
+  isStale,
+  QUEUE_TYPING_MS,
+  summaryRoom,
+} from '../../client/queue-summaries.js';
 import type { ChatSocketEvents } from '../../client/socket.js';
 import type { RoomSummary, ServerFrame } from '../../client/wire.js';
 import { closeClients, message, room, setup } from './fake-server.js';
@@ -20,7 +26,9 @@ function summary(id: string, version: number, overrides: Partial<RoomSummary> = 
 }
 
 const queueFrame = (...rooms: RoomSummary[]): ServerFrame => ({ type: 'queue', data: { rooms } });
-const versions = (rooms: readonly RoomSummary[]) => rooms.map((r) => `${r.id}@${r.version}`);
+/** `id@version`, and `:typists` when someone types. */
+const versions = (rooms: readonly RoomSummary[]) =>
+  rooms.map((r) => `${r.id}@${r.version}${r.typing.length > 0 ? `:${r.typing.join(',')}` : ''}`);
 
 describe('isNewer', () => {
   it.each([
@@ -34,14 +42,25 @@ describe('isNewer', () => {
   });
 });
 
-describe('newerSummaries', () => {
+describe('isStale', () => {
+  it.each([
+    { version: 1, known: undefined, stale: false, why: 'the first summary of a room' },
+    { version: 5, known: 4, stale: false, why: 'a later write' },
+    { version: 4, known: 4, stale: false, why: 'the same room, perhaps a new typing list' },
+    { version: 3, known: 4, stale: true, why: 'an older write (a retried batch)' },
+  ])('says $stale for version $version when $known is known: $why', ({ version, known, stale }) => {
+    expect(isStale(version, known)).toBe(stale);
+  });
+});
+
+describe('currentSummaries', () => {
   const known = new Map([
     ['a', 3],
     ['b', 7],
   ]);
   it.each([
     { name: 'keeps a newer summary', rooms: [summary('a', 4)], kept: ['a@4'] },
-    { name: 'drops a redelivered one', rooms: [summary('a', 3)], kept: [] },
+    { name: 'keeps one at the known version (typing only)', rooms: [summary('a', 3)], kept: ['a@3'] },
     { name: 'drops an older one', rooms: [summary('b', 6)], kept: [] },
     { name: 'keeps a room never seen', rooms: [summary('c', 1)], kept: ['c@1'] },
     {
@@ -50,12 +69,17 @@ describe('newerSummaries', () => {
       kept: ['a@9'],
     },
     {
+      name: 'keeps the later of equal versions',
+      rooms: [summary('a', 5), summary('a', 5, { typing: ['x'] })],
+      kept: ['a@5:x'],
+    },
+    {
       name: 'keeps frame order across rooms',
       rooms: [summary('c', 1), summary('b', 6), summary('a', 4)],
       kept: ['c@1', 'a@4'],
     },
   ])('$name', ({ rooms, kept }) => {
-    expect(versions(newerSummaries(rooms, (id) => known.get(id)))).toEqual(kept);
+    expect(versions(currentSummaries(rooms, (id) => known.get(id)))).toEqual(kept);
   });
 
   it('strips the queue’s extras off the room', () => {
@@ -130,14 +154,23 @@ describe('ChatSocket following the queue, against a scripted server', () => {
     return { ...t, rooms, typing, errors };
   }
 
-  it('reports each room’s summaries in version order, a redelivered or older one never', async () => {
+  it('reports each room’s summaries in version order, an older one never', async () => {
     const t = await following();
     t.ws().push(queueFrame(summary('a', 2), summary('b', 5)));
-    t.ws().push(queueFrame(summary('a', 2), summary('b', 5))); // the same batch, retried
-    t.ws().push(queueFrame(summary('a', 1), summary('b', 6))); // a's older write came late
+    t.ws().push(queueFrame(summary('a', 1), summary('b', 6))); // a's older write came late, in a retried batch
     t.ws().push(queueFrame(summary('a', 3)));
+    t.ws().push(queueFrame(summary('b', 4), summary('a', 2)));
     expect(t.rooms).toEqual([['a@2', 'b@5'], ['b@6'], ['a@3']]);
     expect(t.errors).toEqual([]);
+  });
+
+  it('takes a typing change, which leaves the room’s version as it was', async () => {
+    const t = await following();
+    t.ws().push(queueFrame(summary('a', 2)));
+    t.ws().push(queueFrame(summary('a', 2, { typing: ['alice'] })));
+    t.ws().push(queueFrame(summary('a', 2)));
+    expect(t.rooms).toEqual([['a@2'], ['a@2:alice'], ['a@2']]);
+    expect(t.typing).toEqual(['a:alice', 'a:']);
   });
 
   it('shows who types until the room’s next summary, or for 6 s at most', async () => {
@@ -167,7 +200,7 @@ describe('ChatSocket following the queue, against a scripted server', () => {
     t.ws().push(queueFrame(summary('new', 3, { status: 'closed', closed_by: 'sam', typing: ['alice'] })));
     // A retried batch from before the close.
     t.ws().push(queueFrame(summary('new', 2)));
-    expect(t.rooms).toEqual([['new@1'], ['new@3']]);
+    expect(t.rooms).toEqual([['new@1:alice'], ['new@3:alice']]);
     // Nobody types in a closed room.
     expect(t.typing).toEqual(['new:alice', 'new:']);
   });
@@ -178,7 +211,7 @@ describe('ChatSocket following the queue, against a scripted server', () => {
     t.client.unfollowQueue();
     expect(t.typing).toEqual(['a:alice', 'a:']);
     t.ws().push(queueFrame(summary('a', 2)));
-    expect(t.rooms).toEqual([['a@1']]);
+    expect(t.rooms).toEqual([['a@1:alice']]);
     await vi.advanceTimersByTimeAsync(QUEUE_TYPING_MS);
     expect(t.typing).toHaveLength(2);
   });

@@ -222,8 +222,8 @@ export class ChatApp {
   onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
     () => {};
   /**
-   * With `queue`: each summary newer than any before it of its room, before its conversation (if any) takes
-   * it: a page that keeps a list of rooms starts or drops one here.
+   * With `queue`: each summary of the queue (none older than one before it of its room), before its
+   * conversation (if any) takes it: a page that keeps a list of rooms starts or drops one here.
    */
   onQueueRoom: (summary: RoomSummary) => void = () => {};
   private readonly options: ChatAppOptions;
