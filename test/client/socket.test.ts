@@ -199,16 +199,27 @@ describe('ChatSocket', () => {
     expect(detail.members.find((m) => m.user_id === 'sam')?.last_read).toBe(2);
   });
 
-  it('tells staff about other staff coming online and about new rooms', async () => {
+  it('tells staff about other staff coming online, and the queue about new rooms', async () => {
     const watcher = track(sam.socket());
     await next(watcher, 'state', (e) => e.state === 'open');
     const eve = await user(stack, 'eve', true);
     const online = next(watcher, 'presence', (e) => e.user_id === 'eve');
     track(eve.socket());
     expect(await online).toEqual({ user_id: 'eve', role: 'staff', is_online: true });
-    const created = next(watcher, 'room', (e) => e.event === 'created');
+    // Room lifecycle frames go to a room's followers only: staff hear of a new room from the queue.
+    const rooms: string[] = [];
+    watcher.on('room', (e) => rooms.push(e.event));
+    await watcher.followQueue();
     const room = await bob.http.createRoom({ subject: 'new here' });
-    expect(await created).toMatchObject({ event: 'created', room_id: room.id, user_id: 'bob' });
+    const created = await next(watcher, 'queue_rooms', (e) => e.rooms.some((r) => r.id === room.id));
+    expect(created.rooms.find((r) => r.id === room.id)).toMatchObject({
+      status: 'open',
+      subject: 'new here',
+      customer_id: 'bob',
+      staff_ids: [],
+      last_message_id: 0,
+    });
+    expect(rooms).toEqual([]);
   });
 
   it('refuses to follow a room the user may not see, and rejects sends to a closed room', async () => {
