@@ -5,12 +5,15 @@
  *    table grow 10 -> 1,000 -> 10,000 (written straight to the table), beside the baseline that fans out by
  *    scanning every connection, as AWS's well-known simple-websockets-chat-app sample does.
  * 2. Delivery time of one message to a room followed by 1 / 10 / 100 / 1,000 sockets on the local stack.
+ * 3. The staff queue at scale (bench/queue.ts): queue followers 1 / 10 / 100, stream shards 1 / 2 / 4.
  *
  * Not part of `npm test`: it takes a few minutes and its times depend on the machine.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -22,11 +25,14 @@ import { ChatHttp, ChatSocket, type ChatSocketOptions, tokenAuth } from '../clie
 import { keys } from '../lambdas/storage/keys.js';
 import { repoRoot } from '../local/lambda-runtime.js';
 import { startLocalStack } from '../local/stack.js';
+import { type IndexCost, indexCostRows, measureIndexCost } from './index-cost.js';
 
 const SIZES = [10, 1_000, 10_000];
 const ROOM_SIZES = [1, 10, 100, 1_000];
 const MESSAGES_PER_SIZE = 20;
+const QUEUE_SHARDS = [1, 2, 4];
 
+const run = promisify(execFile);
 const keyDir = await mkdtemp(path.join(tmpdir(), 'live-chat-bench-'));
 // PostToConnection calls, counted off the local management API's request log.
 let posts = 0;
@@ -34,6 +40,9 @@ const stack = await startLocalStack({
   httpPort: 0,
   wsPort: 0,
   keyDir,
+  // The staff queue's stream consumer is measured by bench/queue.ts; here no batch is cut, so the counts
+  // are the sends' alone.
+  stream: { batchWindowMs: 'manual' },
   // One customer sends every message: limits far above that, still counted (one write per message).
   environment: {
     RATE_LIMITS: JSON.stringify({
@@ -237,6 +246,39 @@ async function deliveryTimes() {
   return rows;
 }
 
+/**
+ * The staff queue's tables (bench/queue.ts), each stream shard count in a process of its own: the handlers
+ * read their settings from the environment, so one process holds one stack.
+ */
+async function queueSection(): Promise<string> {
+  const parts: string[] = [];
+  for (const shards of QUEUE_SHARDS) {
+    console.log(`Measuring the staff queue with ${shards} stream shard(s)...`);
+    const { stdout } = await run(process.execPath, [
+      '--import',
+      'tsx',
+      path.join(repoRoot, 'bench', 'queue.ts'),
+      '--shards',
+      String(shards),
+    ]);
+    parts.push(stdout.trim());
+  }
+  return `## The staff queue at scale (local stack)
+
+Consoles follow the queue (\`{"type":"subscribe","queue":true}\`); each room's customer follows their room. The
+first table of each run is the scale issue's scenario: 20 consoles, 10 customers sending 300 messages (30 per
+room) as fast as 100 a second. The second sends 200 messages at 50 a second across 10 rooms. Units are what
+dynalite reports for every call of the sends *and* the stream's consumer, per message (base table only; the
+index counts are in the cost table above). API Gateway requests per second are the send requests, the posts
+to the rooms' sockets and the queue frames at that rate; "before" is the same with one frame per console per
+message, as the queue worked until the stream fed it. Frames per console grow with the stream's shards (one
+batch per shard per 1 s window), not with messages; docs/operations.md has the budget at 100 and 1,000
+messages a second.
+
+${parts.join('\n\n')}
+`;
+}
+
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
@@ -244,6 +286,35 @@ function table(header: string[], rows: string[][]): string {
 }
 
 const started = new Date();
+console.log('Measuring DynamoDB units per message and per mark_read, every index counted...');
+const INDEX_COST_MESSAGES = 20;
+const MESSAGE_CHARS = 200;
+const indexCost = await measureIndexCost({
+  stack,
+  db,
+  customer: asCustomer,
+  staff: asStaff,
+  messages: INDEX_COST_MESSAGES,
+  length: MESSAGE_CHARS,
+  follow: (who, roomId) =>
+    who === 'customer' ? follower(asCustomer, customer, roomId) : follower(asStaff, staff, roomId),
+});
+const indexCostTable = (() => {
+  const { header, rows } = indexCostRows(indexCost);
+  return table(header, rows);
+})();
+const sizes = (cost: IndexCost) =>
+  `room item ${cost.roomItemBytes} bytes; its index entries (keys, table key, projection, 100 bytes overhead): ${Object.entries(
+    cost.entryBytes,
+  )
+    .map(([name, bytes]) => `${name} ${bytes} bytes`)
+    .join(', ')}`;
+// `npm run bench -- --index-units`: this table alone, printed, docs/bench.md left as it is.
+if (process.argv.includes('--index-units')) {
+  console.log(`\n${indexCostTable}\n\n${sizes(indexCost)}\n`);
+  await stack.stop();
+  process.exit(0);
+}
 console.log('Measuring cost per message as live connections grow...');
 const cost = await costPerMessage();
 console.log('Measuring delivery time by room size...');
@@ -282,9 +353,26 @@ ${costTable}
 
 Each message queries the room's subscriptions and the staff-queue followers; dynalite reports nothing for a
 Query that finds no item, where DynamoDB charges its minimum (0.5 unit, eventually consistent), so count 0.5
-more read units when no console follows the queue. dynalite also reports base-table units only. In DynamoDB each message also updates the open-rooms index (\`gsi2\`: the
-room's last-activity sort key changes, a delete and a put of a ~1 KB index entry, 2 write units), so count
-~2 more write units per message there; the figure is the same at every size.
+more read units when no console follows the queue. dynalite also reports base-table units only: the index
+units are in the next table. The figure is the same at every size.
+
+## DynamoDB units per message and per \`mark_read\`, every index counted
+
+A 2-person room (a customer and a staff member, each with a socket following it); ${INDEX_COST_MESSAGES} messages of
+${MESSAGE_CHARS} characters over HTTP, alternating sender, each with a \`client_message_id\` (the gap-free send's claim)
+and through the sender's limit counter; after each, the other person marks it read. Table units are what
+dynalite reports; index units are computed from the items before and after each operation the way DynamoDB
+bills them (\`bench/index-units.ts\`): an index write when an entry is put, deleted or has a projected attribute
+changed, a delete and a put when its key changes, each one unit per started KB of the entry (keys, the table's
+key, the projection, 100 bytes of overhead). The last column is what the open-rooms index before it (\`gsi2\`,
+projection ALL, keyed by exact last activity) cost on the same writes. Read units as dynalite reports them: add
+0.5 for the empty queue-followers Query (DynamoDB's minimum), which the push path stops making.
+
+${indexCostTable}
+
+Sizes at the end: ${sizes(indexCost)}. The room's \`gsi3\` entry moves when the hour of its last activity
+changes: a delete and a put of that entry, 2 write units, at most once per room per hour (none in this run
+unless it crossed an hour), so a room that exchanges *n* messages in an hour pays 2/*n* more per message.
 
 ## Delivery time by room size (local stack)
 
@@ -295,6 +383,8 @@ frame's arrival on each socket, 5 messages per row, on this machine; AWS adds ne
 ${deliveryTable}
 `;
 console.log(`\n${costTable}\n\n${deliveryTable}\n`);
-await writeFile(path.join(repoRoot, 'docs', 'bench.md'), report);
+const queue = await queueSection();
+console.log(queue);
+await writeFile(path.join(repoRoot, 'docs', 'bench.md'), `${report}\n${queue}`);
 console.log('Wrote docs/bench.md');
 process.exit(0);

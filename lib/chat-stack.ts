@@ -2,7 +2,7 @@ import { Annotations, Aws, CfnOutput, Lazy, Stack, type StackProps } from 'aws-c
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { queueConsumers } from '../lambdas/contract/routes.js';
+import { queueConsumers, streamConsumers } from '../lambdas/contract/routes.js';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
 import { createOriginVerifySecret, Edge } from './constructs/edge.js';
@@ -11,6 +11,7 @@ import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
 import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
+import { QueueFeed } from './constructs/queue-feed.js';
 import { Redelivery } from './constructs/redelivery.js';
 import { RealtimeApi, type WebSocketThrottling } from './constructs/websocket-api.js';
 
@@ -59,13 +60,17 @@ export class ChatStack extends Stack {
   public readonly hosting?: Hosting;
   public readonly edge: Edge;
   public readonly redelivery: Redelivery;
+  public readonly queueFeed: QueueFeed;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
     const { config } = props;
     const logRetention = config.logRetentionDays as RetentionDays;
 
-    this.data = new Data(this, 'Data', { retain: config.retainData });
+    this.data = new Data(this, 'Data', {
+      retain: config.retainData,
+      legacyOpenRoomsIndex: config.legacyOpenRoomsIndex !== 'none',
+    });
 
     const hosting = config.webDir
       ? new Hosting(this, 'Hosting', { webDir: config.webDir, logRetention })
@@ -114,6 +119,7 @@ export class ChatStack extends Stack {
       redeliveryQueue: this.redelivery.queue,
       originVerify: originVerify.secretValue.unsafeUnwrap(),
       table: this.data.table,
+      indexNames: this.data.indexNames,
       webSocketStage: this.realtime.stage,
       jwt: this.identity.jwt,
       settings: config,
@@ -121,6 +127,14 @@ export class ChatStack extends Stack {
     });
     this.realtime.addRoutes(this.functions);
     for (const consumer of queueConsumers) this.redelivery.feed(this.functions.of(consumer.handler));
+    const [queueSummaries] = streamConsumers;
+    if (!queueSummaries || streamConsumers.length !== 1) throw new Error('Expected one stream consumer');
+    this.queueFeed = new QueueFeed(this, 'QueueFeed', {
+      table: this.data.table,
+      consumer: this.functions.of(queueSummaries.handler),
+      filter: queueSummaries.filter,
+      batchWindowSeconds: config.queueBatchWindowSeconds,
+    });
 
     this.http = new ChatHttpApi(this, 'Http', {
       functions: this.functions,
@@ -137,6 +151,10 @@ export class ChatStack extends Stack {
       webSocketStage: this.realtime.stage,
       table: this.data.table,
       deadLetters: this.redelivery.deadLetters,
+      queueFeed: {
+        consumer: this.functions.of(queueSummaries.handler),
+        failures: this.queueFeed.failures,
+      },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
+import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
 import { parseLimits } from '../lambdas/runtime/limits-config.js';
 
@@ -41,6 +42,14 @@ export interface ChatConfig {
   readonly webDir: string | undefined;
   readonly maxMessageLength: number;
   readonly openRoomShards: number;
+  /** Seconds the table stream's records gather before the queue's consumer gets a batch (0-300). */
+  readonly queueBatchWindowSeconds: number;
+  /**
+   * The legacy open-rooms index (gsi2) while a stack from before gsi3 moves onto it (docs/deploy.md): `list`
+   * keeps it beside gsi3 and the functions keep it up and list from it; `keep` keeps it while the functions use
+   * gsi3 alone; `none` (the default) drops it.
+   */
+  readonly legacyOpenRoomsIndex: LegacyOpenRoomsIndex;
   /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
   readonly rateLimits: string | undefined;
   /** Retention of every log group the stack creates, in days. */
@@ -50,6 +59,9 @@ export interface ChatConfig {
   /** POWERTOOLS_LOG_LEVEL of every function. */
   readonly logLevel: string;
 }
+
+export const LEGACY_OPEN_ROOMS_INDEX = ['list', 'keep', 'none'] as const;
+export type LegacyOpenRoomsIndex = (typeof LEGACY_OPEN_ROOMS_INDEX)[number];
 
 export interface OidcConfig {
   /** `iss` of the tokens, e.g. `https://example.eu.auth0.com/` (kept exactly as given). */
@@ -91,6 +103,8 @@ export const CONTEXT = {
   webDir: 'webDir',
   maxMessageLength: 'maxMessageLength',
   openRoomShards: 'openRoomShards',
+  queueBatchWindowSeconds: 'queueBatchWindowSeconds',
+  legacyOpenRoomsIndex: 'legacyOpenRoomsIndex',
   rateLimits: 'rateLimits',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
@@ -169,12 +183,32 @@ function bool(raw: Raw, key: string, fallback: boolean): boolean {
   throw new Error(`context ${key} must be true or false, got "${value}"`);
 }
 
+function legacyIndex(raw: Raw): LegacyOpenRoomsIndex {
+  const value = str(raw, CONTEXT.legacyOpenRoomsIndex) ?? 'none';
+  const known = LEGACY_OPEN_ROOMS_INDEX.find((option) => option === value);
+  if (!known) throw new Error(`context legacyOpenRoomsIndex must be list, keep or none, got "${value}"`);
+  return known;
+}
+
 function int(raw: Raw, key: string, fallback: number): number {
   const value = str(raw, key);
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`context ${key} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+/** Lambda takes a batching window of 0 to 300 whole seconds. */
+function batchWindow(raw: Raw): number {
+  const value = str(raw, CONTEXT.queueBatchWindowSeconds);
+  if (value === undefined) return STREAM_MAPPING.batchWindowSeconds;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 300) {
+    throw new Error(
+      `context ${CONTEXT.queueBatchWindowSeconds} must be a whole number of seconds 0-300, got "${value}"`,
+    );
+  }
   return n;
 }
 
@@ -316,6 +350,8 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
+    queueBatchWindowSeconds: batchWindow(raw),
+    legacyOpenRoomsIndex: legacyIndex(raw),
     rateLimits: rateLimits(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),

@@ -10,6 +10,8 @@ import {
 import dynalite from 'dynalite';
 import { tableSchema } from '../lambdas/contract/table-schema.js';
 import { type FaultKind, FaultPlan, type FaultSchedule } from './faults.js';
+import { ChangeCapture, WRITE_OPERATIONS } from './stream-capture.js';
+import type { ItemChange, WireItem } from './stream-records.js';
 
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan']);
 
@@ -32,6 +34,12 @@ export interface LocalDynamo {
   faults(schedule: FaultSchedule | undefined): void;
   /** How many requests the current schedule has failed, per kind, and let through (`pass`). */
   faultCounts(): Record<FaultKind | 'pass', number>;
+  /**
+   * Calls `listener` with every change a write applies to an item of `tableName`, in the order applied, with
+   * the item before and after (the local stream's source, `local/stream.ts`); returns a function that stops
+   * it. Writes of a watched table's items are serialized per item; with nothing watched the proxy is as before.
+   */
+  watchChanges(tableName: string, listener: (change: ItemChange) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -65,7 +73,9 @@ export interface LocalDynamoOptions {
  * Starts dynalite behind a small proxy on an ephemeral loopback port (or uses `endpoint`). The proxy counts
  * requests and consumed capacity by operation, so tests and the bench see exactly what the handlers asked of
  * DynamoDB, and fills in what dynalite leaves out but DynamoDB does: the item a refused conditional write saw
- * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the code path that AWS exercises runs here too.
+ * (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so the code path that AWS exercises runs here too, and
+ * the item changes a table's stream would carry (`watchChanges`, read around each write, see
+ * `stream-capture.ts`), which dynalite has no stream for.
  */
 export async function startDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
   const counts: Record<string, number> = {};
@@ -81,6 +91,9 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
         throw new Error('Faults are injected only into the embedded DynamoDB');
       },
       faultCounts: () => ({ pass: 0, error: 0, throttle: 0, drop: 0, lost: 0 }),
+      watchChanges: () => {
+        throw new Error('Changes are seen only in the embedded DynamoDB');
+      },
       close: async () => {},
     };
   }
@@ -174,6 +187,27 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
     };
   };
 
+  const capture = new ChangeCapture();
+  /** Forwards a request; a write of a watched table goes through the capture, which reads around it. */
+  const apply = (operation: string, headers: IncomingMessage['headers'], body: Buffer) => {
+    if (!capture.watching || !WRITE_OPERATIONS.has(operation)) return forward(headers, body);
+    const read = async (tableName: string, key: WireItem) => {
+      const get = await forward(
+        { ...headers, 'x-amz-target': 'DynamoDB_20120810.GetItem' },
+        Buffer.from(JSON.stringify({ TableName: tableName, Key: key, ConsistentRead: true })),
+      );
+      if (get.status !== 200)
+        throw new Error(`Reading ${tableName} for the stream: ${get.body.toString('utf8')}`);
+      return (JSON.parse(get.body.toString('utf8')) as { Item?: WireItem }).Item;
+    };
+    return capture.around(
+      operation,
+      JSON.parse(body.toString('utf8')) as Record<string, unknown>,
+      () => forward(headers, body),
+      read,
+    );
+  };
+
   let plan: FaultPlan | undefined;
   const errorBody = (type: string) =>
     JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${type}`, message: 'Injected fault' });
@@ -188,7 +222,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
         if (operation) counts[operation] = (counts[operation] ?? 0) + 1;
         const requestBody = Buffer.concat(chunks);
         const fault = operation ? injected(operation, requestBody) : undefined;
-        if (fault?.after) await forward(request.headers, requestBody);
+        if (fault?.after) await apply(operation, request.headers, requestBody);
         if (fault) {
           response.writeHead(fault.status, { 'content-type': 'application/x-amz-json-1.0' }).end(fault.body);
           return;
@@ -212,7 +246,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
             return;
           default:
         }
-        const result = await forward(request.headers, requestBody);
+        const result = await apply(operation, request.headers, requestBody);
         if (scheduled?.kind === 'lost') {
           response.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
           response.end(errorBody('InternalServerError'));
@@ -253,6 +287,7 @@ export async function startDynamo(options: LocalDynamoOptions = {}): Promise<Loc
       plan = schedule ? new FaultPlan(schedule) : undefined;
     },
     faultCounts: () => plan?.counts() ?? { pass: 0, error: 0, throttle: 0, drop: 0, lost: 0 },
+    watchChanges: (tableName, listener) => capture.watch(tableName, listener),
     // Idempotent: a test may stop the database to cause an outage before the stack stops it again.
     close: async () => {
       await close(proxy);

@@ -4,10 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { LambdaRuntime } from './lambda-runtime.js';
 
-export interface LocalQueueOptions {
-  readonly runtime: LambdaRuntime;
-  /** The consumer, as the stack's event source mapping invokes it. */
-  readonly handler: string;
+/**
+ * The consumer, as the stack's event source mapping invokes it; without one the queue only keeps what it is
+ * sent (see {@link LocalQueue.messages}), as a queue that nothing polls (an on-failure destination).
+ */
+export type LocalQueueConsumer =
+  | { readonly runtime: LambdaRuntime; readonly handler: string }
+  | { readonly runtime?: undefined; readonly handler?: undefined };
+
+export type LocalQueueOptions = LocalQueueConsumer & {
   readonly name?: string;
   /** Seconds until a message that failed is offered again, as SQS's visibility timeout. @default 60 */
   readonly visibilityTimeoutSeconds?: number;
@@ -17,7 +22,7 @@ export interface LocalQueueOptions {
   readonly timeScale?: number;
   readonly host?: string;
   readonly log?: (line: string) => void;
-}
+};
 
 interface Stored {
   readonly messageId: string;
@@ -37,6 +42,7 @@ export class LocalQueue {
   private readonly server: Server;
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly dead: Stored[] = [];
+  private readonly kept: Stored[] = [];
   private readonly pending = new Set<Promise<void>>();
   private endpoint = '';
   private sentCount = 0;
@@ -69,6 +75,16 @@ export class LocalQueue {
   /** Messages sent to the queue so far. */
   sent(): number {
     return this.sentCount;
+  }
+
+  /** Bodies a queue without a consumer holds, oldest first (a consumer's queue hands them on instead). */
+  messages(): string[] {
+    return this.kept.map((m) => m.body);
+  }
+
+  /** Sends a message as another AWS service does (an event source mapping's on-failure destination). */
+  sendMessage(body: string, delaySeconds = 0): string {
+    return this.accept(body, delaySeconds).messageId;
   }
 
   /** Bodies that exhausted their receives, oldest first, as the dead-letter queue holds them. */
@@ -120,6 +136,11 @@ export class LocalQueue {
   }
 
   private schedule(stored: Stored, seconds: number): void {
+    // Nothing polls a queue without a consumer: a message is there as soon as it is visible.
+    if (!this.options.runtime && seconds <= 0) {
+      this.kept.push(stored);
+      return;
+    }
     const timer = setTimeout(
       () => {
         this.timers.delete(timer);
@@ -133,9 +154,14 @@ export class LocalQueue {
 
   /** One receive: the consumer gets a batch of this one message, as an event source mapping sends it. */
   private async deliver(stored: Stored): Promise<void> {
+    const { runtime, handler } = this.options;
+    if (!runtime) {
+      this.kept.push(stored);
+      return;
+    }
     stored.receives += 1;
     const event: SQSEvent = { Records: [record(stored, this.name)] };
-    const result = await this.options.runtime.invoke(this.options.handler, event);
+    const result = await runtime.invoke(handler, event);
     const failures = result.error ? [stored.messageId] : failedIds(result.value);
     if (!failures.includes(stored.messageId)) return;
     if (stored.receives >= (this.options.maxReceiveCount ?? 3)) {

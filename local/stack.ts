@@ -5,6 +5,7 @@ import {
   allHandlers,
   httpRoutes,
   queueConsumers,
+  streamConsumers,
   webSocketAuthorizer,
   webSocketRoutes,
 } from '../lambdas/contract/routes.js';
@@ -16,6 +17,7 @@ import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { LocalQueue } from './queue.js';
+import { LocalStream, type LocalStreamSettings } from './stream.js';
 import { startWebSocketGateway, type WebSocketGateway } from './ws-gateway.js';
 
 export interface LocalStackOptions {
@@ -45,6 +47,11 @@ export interface LocalStackOptions {
    * multiplied by `timeScale`, so tests wait milliseconds. @default real time
    */
   readonly redelivery?: { readonly timeScale?: number };
+  /**
+   * The table stream's mappings (`lambdas/contract/stream.ts` has the deployed ones): tests pass
+   * `batchWindowMs: 'manual'` and call `stack.stream.flush()`. @default the deployed settings, 2 shards
+   */
+  readonly stream?: LocalStreamSettings;
   /** Extra environment for the handlers (MAX_MESSAGE_LENGTH, OPEN_ROOM_SHARDS, ...). */
   readonly environment?: Record<string, string>;
   /** Answers requests the HTTP API does not route (the web pages). */
@@ -70,6 +77,11 @@ export interface LocalStack {
   readonly http: HttpGateway;
   /** The SQS queue of frames to post again, with its consumer. */
   readonly redelivery: LocalQueue;
+  /**
+   * The table's stream, with a mapping for each of `streamConsumers`. It sees the table's changes only when
+   * there is a consumer and the database is the embedded one (dynalite behind the proxy).
+   */
+  readonly stream: LocalStream;
   /** Runs the handler files, for a test that puts another gateway in front of them. */
   readonly runtime: LambdaRuntime;
   stop(): Promise<void>;
@@ -143,6 +155,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   await runtime.preload(allHandlers());
 
+  const stream = new LocalStream({ runtime, tableName, log, ...options.stream });
+  for (const consumer of streamConsumers) stream.consume(consumer.handler, consumer.filter);
+  // Nothing reads a stream without a consumer: leave the proxy as it is (no per-item serialization).
+  const unwatch =
+    streamConsumers.length > 0 && !options.dynamoEndpoint
+      ? dynamo.watchChanges(tableName, (change) => stream.publish(change))
+      : undefined;
+
   const http = await startHttpGateway({
     runtime,
     routes: httpRoutes,
@@ -177,7 +197,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     http,
     runtime,
     redelivery,
+    stream,
     async stop() {
+      // The stream first: its consumers post to the gateways, which stop next.
+      unwatch?.();
+      await stream.close();
       await redelivery.close();
       await http.close();
       await webSocket.close();

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseFaults } from './faults.js';
-import { startLocalStack } from './stack.js';
+import { type LocalStack, startLocalStack } from './stack.js';
 import { createLocalWeb } from './web.js';
 
 /**
@@ -11,6 +11,7 @@ import { createLocalWeb } from './web.js';
  *   --verbose          print one line per request and frame
  *   --faults <spec>    fail a seeded share of DynamoDB requests, e.g.
  *                      seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20 (see local/faults.ts)
+ *   --stream-shards N  shards of the table's stream (default 2); its consumers get the deployed 1 s window
  * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database.
  */
 async function main(): Promise<void> {
@@ -18,13 +19,14 @@ async function main(): Promise<void> {
     options: {
       'data-dir': { type: 'string' },
       faults: { type: 'string' },
+      'stream-shards': { type: 'string' },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
     process.stdout.write(
-      'usage: npm start -- [--data-dir <dir>] [--verbose] [--faults <spec>]\n' +
+      'usage: npm start -- [--data-dir <dir>] [--verbose] [--faults <spec>] [--stream-shards N]\n' +
         '  --faults seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20\n' +
         'env: HTTP_PORT (3000), WS_PORT (3001), DATA_DIR, DYNAMODB_ENDPOINT, TABLE_NAME\n',
     );
@@ -39,6 +41,10 @@ async function main(): Promise<void> {
     return value;
   };
   const faults = values.faults === undefined ? undefined : parseFaults(values.faults);
+  const shards = values['stream-shards'] === undefined ? undefined : Number(values['stream-shards']);
+  if (shards !== undefined && (!Number.isInteger(shards) || shards < 1)) {
+    throw new Error('--stream-shards must be a positive integer');
+  }
   const web = await createLocalWeb({ rebuildOnRequest: true });
   const stack = await startLocalStack({
     fallback: web.fallback,
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
     dataDir: dataDir ? path.resolve(dataDir) : undefined,
     dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
     faults,
+    ...(shards === undefined ? {} : { stream: { shards } }),
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
     ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
@@ -67,6 +74,7 @@ async function main(): Promise<void> {
             ? `data in ${path.resolve(dataDir)}`
             : 'in memory'
       })`,
+      `  Stream          ${streamLine(stack)}`,
       ...(faults ? [`  Faults          ${values.faults} (DynamoDB requests)`] : []),
       '  Tokens          npm run token -- <user_id> [--staff]',
       'Press Ctrl-C to stop.',
@@ -84,6 +92,15 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** What the table's stream does here: who reads it and how, or why nothing does. */
+function streamLine(stack: LocalStack): string {
+  const { consumers, config } = stack.stream;
+  if (process.env.DYNAMODB_ENDPOINT) return 'not emulated (external DynamoDB)';
+  if (consumers.length === 0) return 'no consumers';
+  const window = config.batchWindowMs === 'manual' ? 'manual' : `${config.batchWindowMs} ms`;
+  return `${consumers.join(', ')} (${config.shards} shards, window ${window}, batch ${config.batchSize})`;
 }
 
 main().catch((error: unknown) => {

@@ -12,6 +12,8 @@
  * sees it, and the local gateway runs that same function in front of a raw API that answers 404 for `/x/`.
  */
 
+import { QUEUE_RECORD_FILTER, type RecordFilter } from './stream.js';
+
 /** What a function may touch; the stack turns it into IAM grants, nothing more. */
 export interface RouteAccess {
   /**
@@ -188,12 +190,23 @@ export const queueConsumers = [
 export interface StreamConsumer {
   readonly stream: 'table';
   readonly handler: string;
+  /** The records its mapping lets through; the rest never invoke it. */
+  readonly filter: RecordFilter;
   readonly access: RouteAccess;
   readonly summary: string;
 }
 
 /** Functions fed by the table's stream (locally: the stream emulation of `local/stream.ts`). */
-export const streamConsumers: readonly StreamConsumer[] = [];
+export const streamConsumers: readonly StreamConsumer[] = [
+  {
+    stream: 'table',
+    handler: 'stream/queue-summaries',
+    filter: QUEUE_RECORD_FILTER,
+    // Reads the followers and typing-only rooms; forgets gone sockets (writes) and posts the summaries.
+    access: writeAndPush,
+    summary: 'Turns a batch of the table stream into one queue frame per console that follows the queue',
+  },
+];
 
 /** Route selection expression of the WebSocket API: frames route by their own `type`. */
 export const webSocketRouteSelectionExpression = '$request.body.type';

@@ -17,15 +17,31 @@ export const tableSchema = {
       projection: 'ALL',
     },
     {
-      /** Open rooms by last activity (`OPEN#shard`); the keys are removed when a room closes. */
-      indexName: 'gsi2',
-      partitionKey: { name: 'gsi2pk', type: 'S' },
-      sortKey: { name: 'gsi2sk', type: 'S' },
-      projection: 'ALL',
+      /**
+       * Open rooms (`OPEN#shard`) by the hour of their last activity (each room's hours start at a minute of its
+       * own), then id: a message moves its room's entry only when that hour changes, and the entry holds the keys
+       * alone (the list reads the rooms in a batch). The keys are removed when a room closes.
+       */
+      indexName: 'gsi3',
+      partitionKey: { name: 'gsi3pk', type: 'S' },
+      sortKey: { name: 'gsi3sk', type: 'S' },
+      projection: 'KEYS_ONLY',
     },
   ],
   /** Epoch seconds; connection, subscription, presence, ticket and idempotency items carry it. */
   timeToLiveAttribute: 'ttl',
+} as const;
+
+/**
+ * The open-rooms index this one replaced (projection ALL, rewritten by every write of a room). A deployed stack
+ * keeps it while the new one is filled (context `legacyOpenRoomsIndex`, docs/deploy.md): CloudFormation
+ * creates or deletes one index per update, and cannot change a projection in place.
+ */
+export const legacyOpenRoomsIndex = {
+  indexName: 'gsi2',
+  partitionKey: { name: 'gsi2pk', type: 'S' },
+  sortKey: { name: 'gsi2sk', type: 'S' },
+  projection: 'ALL',
 } as const;
 
 export type TableSchema = typeof tableSchema;

@@ -94,6 +94,7 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     lastMessageId: 0,
     lastMessage: null,
     reads: new Map([[actor.userId, 0]]),
+    version: 1,
   };
   await deps.store.createRoom(room);
   await deps.events.roomChanged('created', room, actor.userId);
@@ -398,8 +399,9 @@ export async function subscribe(deps: ChatDeps, actor: Actor, input: SubscribeIn
 }
 
 /**
- * Follows the staff queue on one socket: the messages, typing and read receipts of every open room, so a
- * console keeps its whole queue live with one subscription instead of one per room.
+ * Follows the staff queue on one socket: a `queue` frame about once a second with a summary of each open
+ * room that changed (`lambdas/stream/queue-summaries.ts`), so a console keeps its whole queue live with one
+ * subscription, and a message costs nothing per console.
  */
 export async function followQueue(
   deps: ChatDeps,
@@ -444,7 +446,11 @@ export async function typing(
   // Per user (per socket, ten sockets would multiply it), and first, so a flood costs one write a frame.
   await spend(deps, actor, Limit.typing, actor.userId, now(deps).getTime());
   await requireFollowing(deps, roomId, connectionId);
-  await deps.events.typing(roomId, actor, isTyping, connectionId);
+  // The room's sockets hear it now; the queue's consoles through the stream, in their next summary.
+  await Promise.all([
+    deps.store.putTyping(roomId, actor, isTyping, now(deps).toISOString()),
+    deps.events.typing(roomId, actor, isTyping, connectionId),
+  ]);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -38,9 +38,13 @@ export interface Room {
    * resend with the same `client_message_id` stores it under that id. Usually empty.
    */
   readonly holes?: readonly number[];
-  /** Read pointer per user: the id of the newest message they have read. */
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
   readonly reads: ReadonlyMap<string, number>;
+  /**
+   * Goes up by one with every write of the room (created: 1; each message, read, join, leave, close, …), so of
+   * two copies of a room the one with the higher version is the newer, whatever order they arrived in.
+   */
+  readonly version: number;
 }
 
 export interface Message {

@@ -1,6 +1,6 @@
 import type { RoomEvent } from '../domain/ports.js';
 import type { Actor, Message, RoomView } from '../domain/types.js';
-import { messageJson, roomJson } from './json.js';
+import { messageJson, type queueSummaryJson, roomJson } from './json.js';
 
 /**
  * Server-to-client frames. Every frame is `{"type": ..., "data": {...}}`; `message`, `typing`,
@@ -47,6 +47,12 @@ export const frames = {
   unsubscribed: (roomId: string, userId: string): Frame => ({
     type: 'room',
     data: { event: 'unsubscribed', room_id: roomId, user_id: userId },
+  }),
+
+  /** What changed in the open rooms since this socket's previous `queue` frame, one summary per room. */
+  queueSummaries: (summaries: readonly ReturnType<typeof queueSummaryJson>[]): Frame => ({
+    type: 'queue',
+    data: { rooms: summaries },
   }),
 
   /** Answers a socket that started or stopped following the staff queue. */

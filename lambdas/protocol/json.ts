@@ -53,6 +53,20 @@ export function roomJson(room: RoomView) {
   };
 }
 
+/**
+ * One room of a `queue` frame: the room as the follower sees it (the JSON of the active-rooms list, with the
+ * follower's own unread count), plus what a console needs to keep it without other frames: `version` (keep
+ * the highest; a redelivered or retried frame may carry an older one), every read pointer, and who is typing.
+ */
+export function queueSummaryJson(room: RoomView, typing: readonly string[]) {
+  return {
+    ...roomJson(room),
+    version: room.version,
+    reads: Object.fromEntries(room.reads),
+    typing: [...typing],
+  };
+}
+
 export function roomDetailJson(room: RoomDetail) {
   return {
     ...roomJson(room),

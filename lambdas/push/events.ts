@@ -5,9 +5,11 @@ import { frames } from '../protocol/frames.js';
 import type { Pusher, Target } from './pusher.js';
 
 /**
- * Turns domain events into frames and picks who gets them. A room's frames go to the sockets that follow it
- * and to the staff sockets that follow the queue (one Query of each, whatever the size of the system); room
- * lifecycle changes and staff presence go to every staff socket, so every console's queue stays current.
+ * Turns domain events into frames and picks who gets them: the sockets that follow the room (one Query of
+ * its subscriptions, whatever the size of the system). Consoles that follow the staff queue hear about every
+ * room from the table's stream instead, one coalesced `queue` frame a batch (`queue-summaries.ts`), so
+ * nothing here costs anything per online staff member. Staff presence still goes to every staff socket: it
+ * changes per sign-in, not per message.
  */
 export class PushEvents implements ChatEvents {
   constructor(
@@ -17,21 +19,19 @@ export class PushEvents implements ChatEvents {
   ) {}
 
   async roomChanged(event: RoomEvent, room: Room, userId: string): Promise<void> {
-    const [followers, staff] = await Promise.all([
-      event === 'created' ? [] : this.roomFollowers(room.id),
-      this.staffSockets(),
-    ]);
-    await this.pusher.send([...followers, ...staff], (target) =>
+    // Nobody follows a room that was just created; the queue learns of it from the stream.
+    if (event === 'created') return;
+    await this.pusher.send(await this.roomFollowers(room.id), (target) =>
       frames.room(event, view(room, { userId: target.userId, role: target.role }), userId),
     );
   }
 
   async messageCreated(message: Message): Promise<void> {
-    await this.pusher.send(await this.audienceOf(message.roomId), frames.message(message));
+    await this.pusher.send(await this.roomFollowers(message.roomId), frames.message(message));
   }
 
   async typing(roomId: string, actor: Actor, isTyping: boolean, fromConnectionId: string): Promise<void> {
-    const audience = await this.audienceOf(roomId);
+    const audience = await this.roomFollowers(roomId);
     await this.pusher.send(
       audience.filter((target) => target.connectionId !== fromConnectionId),
       frames.typing(roomId, actor, isTyping),
@@ -40,18 +40,9 @@ export class PushEvents implements ChatEvents {
 
   async readReceipt(roomId: string, actor: Actor, messageId: number): Promise<void> {
     await this.pusher.send(
-      await this.audienceOf(roomId),
+      await this.roomFollowers(roomId),
       frames.readReceipt(roomId, actor, messageId, this.now().toISOString()),
     );
-  }
-
-  /** The sockets following the room, and the staff sockets following the whole queue. */
-  private async audienceOf(roomId: string): Promise<Target[]> {
-    const [followers, queue] = await Promise.all([
-      this.roomFollowers(roomId),
-      this.store.queueFollowers().then(foundBy({ kind: 'queue' })),
-    ]);
-    return [...followers, ...queue];
   }
 
   private roomFollowers(roomId: string): Promise<Target[]> {

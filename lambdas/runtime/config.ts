@@ -20,8 +20,10 @@ export interface Config {
   readonly staffGroup: string;
   /** Upper bound of a message's length, in characters (code points). */
   readonly maxMessageLength: number;
-  /** Partitions of the open-rooms index; raise it (never lower it) past ~1,000 messages a second. */
+  /** Partitions of the open-rooms index; raise it (never lower it): docs/operations.md, "How to scale". */
   readonly openRoomShards: number;
+  /** List open rooms from the legacy index gsi2, kept up beside gsi3, for one deploy (docs/deploy.md). */
+  readonly legacyOpenRoomsIndex: boolean;
   /**
    * A socket that answers 410 is forgotten only once it is older than this: one whose `$connect` is still
    * running answers 410 too (API Gateway gives `$connect` up to 29 s).
@@ -53,6 +55,7 @@ export const ENV = {
   staffGroup: 'STAFF_GROUP',
   maxMessageLength: 'MAX_MESSAGE_LENGTH',
   openRoomShards: 'OPEN_ROOM_SHARDS',
+  legacyOpenRoomsIndex: 'OPEN_ROOMS_LEGACY_INDEX',
   goneGraceSeconds: 'GONE_GRACE_SECONDS',
   rateLimits: 'RATE_LIMITS',
   originVerify: 'ORIGIN_VERIFY',
@@ -97,6 +100,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     staffGroup: env[ENV.staffGroup] || DEFAULTS.staffGroup,
     maxMessageLength: integer(ENV.maxMessageLength, DEFAULTS.maxMessageLength, 1, env),
     openRoomShards: integer(ENV.openRoomShards, DEFAULTS.openRoomShards, 1, env),
+    legacyOpenRoomsIndex: env[ENV.legacyOpenRoomsIndex] === 'true',
     goneGraceMs: integer(ENV.goneGraceSeconds, DEFAULTS.goneGraceSeconds, 0, env) * 1000,
     presenceWindowMs: integer(ENV.presenceWindowSeconds, DEFAULTS.presenceWindowSeconds, 1, env) * 1000,
     presenceChecksPerRead: integer(ENV.presenceChecksPerRead, DEFAULTS.presenceChecksPerRead, 0, env),

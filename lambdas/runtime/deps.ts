@@ -14,5 +14,6 @@ export const documentClient = createDocumentClient(meter);
 export const store = new DynamoStore(documentClient, {
   tableName: config.tableName,
   openRoomShards: config.openRoomShards,
+  legacyOpenRoomsIndex: config.legacyOpenRoomsIndex,
 });
 export const queryDeps: ChatDeps = { store };

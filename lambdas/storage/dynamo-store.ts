@@ -2,15 +2,22 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, ChatStore, HistoryRequest, PageRequest } from '../domain/ports.js';
 import type { Actor, Connection, Role, Room, Subscription, Ticket } from '../domain/types.js';
 import { ConnectionStore } from './connection-store.js';
+import { OpenRooms } from './open-rooms.js';
 import { RoomStore } from './room-store.js';
 import { SendStore } from './send-store.js';
 import { Table } from './table.js';
 import { TicketStore } from './ticket-store.js';
+import { TypingStore } from './typing-store.js';
 
 export interface DynamoStoreOptions {
   readonly tableName: string;
   /** Partitions of the open-rooms index. */
   readonly openRoomShards: number;
+  /**
+   * Keep the legacy open-rooms index (gsi2) up and list from it: only for the deploy that moves a stack onto
+   * gsi3 (docs/deploy.md). @default false
+   */
+  readonly legacyOpenRoomsIndex?: boolean;
   /** How long a client_message_id claim is kept, in seconds. @default 7 days */
   readonly claimLifetimeSeconds?: number;
   readonly now?: () => number;
@@ -24,6 +31,7 @@ export interface DynamoStoreOptions {
  * - `SendStore`: sends, with the sequence number and the idempotency claim;
  * - `ConnectionStore`: connections, presence, subscriptions and queue following;
  * - `TicketStore`: one-time WebSocket tickets;
+ * - `TypingStore`: who is typing, written for the table's stream;
  * - `Table`: paging, batches and conditional updates, shared by all of them.
  *
  * Rules they keep: no Scan, no transactions; a change that must be checked against current state is a single
@@ -35,23 +43,22 @@ export class DynamoStore implements ChatStore {
   private readonly sends: SendStore;
   private readonly connections: ConnectionStore;
   private readonly tickets: TicketStore;
+  private readonly typing: TypingStore;
 
   constructor(db: DynamoDBDocumentClient, options: DynamoStoreOptions) {
     const table = new Table(db, options.tableName, options.now ?? Date.now);
-    this.rooms = new RoomStore(table, options.openRoomShards);
-    this.sends = new SendStore(
-      table,
-      this.rooms,
-      options.openRoomShards,
-      options.claimLifetimeSeconds ?? 7 * 24 * 3600,
-    );
+    const openRooms = new OpenRooms(table, options.openRoomShards, options.legacyOpenRoomsIndex ?? false);
+    this.rooms = new RoomStore(table, openRooms);
+    this.sends = new SendStore(table, this.rooms, openRooms, options.claimLifetimeSeconds ?? 7 * 24 * 3600);
     this.connections = new ConnectionStore(table);
     this.tickets = new TicketStore(table);
+    this.typing = new TypingStore(table);
   }
 
   // Rooms, history, membership, read pointers
   createRoom = (room: Room) => this.rooms.createRoom(room);
   getRoom = (roomId: string) => this.rooms.getRoom(roomId);
+  getRooms = (roomIds: readonly string[]) => this.rooms.getRooms(roomIds);
   listCustomerRooms = (customerId: string, page: PageRequest) =>
     this.rooms.listCustomerRooms(customerId, page);
   listStaffRooms = (staffId: string, page: PageRequest) => this.rooms.listStaffRooms(staffId, page);
@@ -88,6 +95,10 @@ export class DynamoStore implements ChatStore {
   removePresence = (userId: string, role: Role, connectionId: string) =>
     this.connections.removePresence(userId, role, connectionId);
   queueFollowers = () => this.connections.queueFollowers();
+
+  // Typing, for the stream
+  putTyping = (roomId: string, actor: Actor, isTyping: boolean, at: string) =>
+    this.typing.putTyping(roomId, actor, isTyping, at);
 
   // Tickets
   putTicket = (ticketHash: string, ticket: Ticket, expiresAt: number) =>

@@ -8,17 +8,26 @@ import type { Item } from './table.js';
  */
 
 const PREVIEW_LENGTH = 140;
+/**
+ * The preview's bound in UTF-8 bytes, which is what DynamoDB counts: 140 accented or CJK characters would take
+ * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit.
+ */
+const PREVIEW_BYTES = 200;
+const ELLIPSIS = '…';
 
-/** The open-rooms shard a room lives in. */
-export function shardOfRoom(roomId: string, shards: number): number {
-  let hash = 0;
-  for (let i = 0; i < roomId.length; i++) hash = (hash * 31 + roomId.charCodeAt(i)) >>> 0;
-  return hash % shards;
-}
-
+/** The room's preview of a message: at most 140 characters and 200 bytes, cut with an ellipsis. */
 export function preview(content: string): string {
   const chars = [...content];
-  return chars.length <= PREVIEW_LENGTH ? content : `${chars.slice(0, PREVIEW_LENGTH - 1).join('')}…`;
+  if (chars.length <= PREVIEW_LENGTH && Buffer.byteLength(content, 'utf8') <= PREVIEW_BYTES) return content;
+  let bytes = Buffer.byteLength(ELLIPSIS, 'utf8');
+  let kept = 0;
+  for (const char of chars) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (kept === PREVIEW_LENGTH - 1 || bytes + size > PREVIEW_BYTES) break;
+    bytes += size;
+    kept += 1;
+  }
+  return `${chars.slice(0, kept).join('')}${ELLIPSIS}`;
 }
 
 /** Roles are stored as written; anything but staff reads as a customer, the role with less power. */
@@ -30,7 +39,8 @@ export function toStringArray(value: unknown): string[] {
   return [];
 }
 
-export function roomItem(room: Room, shards: number): Item {
+/** A room as an item; `openRoomKeys` are its open-rooms index attributes (`OpenRooms.attributes`). */
+export function roomItem(room: Room, openRoomKeys: Item): Item {
   return {
     ...keys.room(room.id),
     type: 'room',
@@ -45,16 +55,26 @@ export function roomItem(room: Room, shards: number): Item {
     seq: room.lastMessageId,
     last_message_id: room.lastMessageId,
     reads: new Map([...room.reads].map(([userId, lastRead]) => [keys.reader(userId), lastRead])),
-    gsi1pk: keys.customerRooms(room.customerId),
-    gsi1sk: keys.timeOrdered(room.createdAt, room.id),
-    ...(room.status === 'open'
-      ? {
-          gsi2pk: keys.openRooms(shardOfRoom(room.id, shards)),
-          gsi2sk: keys.timeOrdered(room.lastActivityAt, room.id),
-        }
-      : {}),
+    version: room.version,
+    ...(room.status === 'open' ? openRoomKeys : {}),
   };
 }
+
+/** The room's entry in its customer's list of rooms (gsi1), with the status their open rooms are found by. */
+export function customerRoomItem(room: Room): Item {
+  return {
+    ...keys.customerRoom(room.id),
+    type: 'customer_room',
+    room_id: room.id,
+    customer_id: room.customerId,
+    status: room.status,
+    gsi1pk: keys.customerRooms(room.customerId),
+    gsi1sk: keys.timeOrdered(room.createdAt, room.id),
+  };
+}
+
+/** The room a customer's list entry stands for: a `customer_room` item, or a room item listed before them. */
+export const roomIdOfListing = (item: Item): string => String(item.room_id ?? item.id);
 
 export function toRoom(item: Item): Room {
   // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.
@@ -83,6 +103,7 @@ export function toRoom(item: Item): Room {
         }
       : null,
     reads: readPointers(item.reads),
+    version: Number(item.version ?? 0),
     ...(holes.length > 0 ? { holes } : {}),
   };
 }

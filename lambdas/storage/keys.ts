@@ -11,6 +11,8 @@ export const pad = (seq: number) => String(seq).padStart(SEQ_DIGITS, '0');
 export const MAX_SEQ = 10 ** SEQ_DIGITS - 1;
 /** Customer presence is spread over this many partitions (by user), so sign-in storms have no hot key. */
 export const CUSTOMER_PRESENCE_SHARDS = 16;
+/** `YYYY-MM-DDTHH` of an ISO time: the open-rooms index orders rooms by the hour of their last activity. */
+const ACTIVITY_BUCKET_CHARS = 13;
 
 /** FNV-1a: a stable, well-spread hash for picking a shard. */
 export function shardOf(value: string, shards: number): number {
@@ -24,6 +26,7 @@ export function shardOf(value: string, shards: number): number {
 
 export const keys = {
   room: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' }),
+  roomSortKey: 'ROOM',
   message: (roomId: string, seq: number) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${pad(seq)}` }),
   messagePrefix: 'MSG#',
   /** Claims a client_message_id for one sender in one room, so a resend cannot store a second copy. */
@@ -31,6 +34,14 @@ export const keys = {
     pk: `ROOM#${roomId}`,
     sk: `CMID#${enc(senderId)}#${clientMessageId}`,
   }),
+  /** Who is typing in a room, one item per user: written so the table's stream carries it to the queue. */
+  typing: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `TYPING#${enc(userId)}` }),
+  typingPrefix: 'TYPING#',
+  /**
+   * The room's entry in its customer's list (gsi1): an item of its own, so that the room item, written by every
+   * message, is in no index that projects it.
+   */
+  customerRoom: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CUSTOMER' }),
   member: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `MEMBER#${enc(userId)}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),
@@ -62,8 +73,20 @@ export const keys = {
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,
   /** gsi1: the open rooms a staff member has joined (member items). */
   staffRooms: (staffId: string) => `STAFF#${enc(staffId)}`,
-  /** gsi2: open rooms, sharded. */
+  /** gsi3 (and the legacy gsi2): open rooms, sharded. */
   openRooms: (shard: number) => `OPEN#${shard}`,
+  /** The open-rooms partition a room lives in. */
+  openRoomsOf: (roomId: string, shards: number) => keys.openRooms(shardOf(roomId, shards)),
+  /**
+   * gsi3's sort key: the hour of the room's last activity, then its id. Coarser than the activity itself on
+   * purpose: the entry moves when the hour changes, not with every message. Each room's hours start at a
+   * minute of its own (0-59, by its id), so busy rooms' entries move spread over the hour rather than all in
+   * the first seconds after it: a room's hour is that of its last activity less its offset.
+   */
+  openRoomsSort: (isoTime: string, roomId: string) => {
+    const shifted = new Date(Date.parse(isoTime) - shardOf(roomId, 60) * 60_000).toISOString();
+    return `${shifted.slice(0, ACTIVITY_BUCKET_CHARS)}#${roomId}`;
+  },
   /** Sort keys that order by time and stay unique. */
   timeOrdered: (isoTime: string, roomId: string) => `${isoTime}#${roomId}`,
 } as const;

@@ -6,7 +6,6 @@ import {
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { BadRequest } from '../domain/errors.js';
 import type {
   ChatStore,
   CloseResult,
@@ -16,13 +15,15 @@ import type {
   PageRequest,
 } from '../domain/ports.js';
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
-import { roomItem, toMessage, toRoom } from './items.js';
+import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
+import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
 import { applied, type Item, type Table } from './table.js';
 
 type RoomPorts =
   | 'createRoom'
   | 'getRoom'
+  | 'getRooms'
   | 'listCustomerRooms'
   | 'listStaffRooms'
   | 'listOpenRooms'
@@ -41,15 +42,20 @@ type RoomPorts =
 export class RoomStore implements Pick<ChatStore, RoomPorts> {
   constructor(
     private readonly table: Table,
-    /** Partitions of the open-rooms index. */
-    private readonly shards: number,
+    /** The open-rooms index: its attributes and the list. */
+    private readonly openRooms: OpenRooms,
   ) {}
 
+  /**
+   * The customer's list entry first, then the room: an entry whose room never came is left out of the list,
+   * while a room without its entry would be missing from it.
+   */
   async createRoom(room: Room): Promise<void> {
+    await this.table.db.send(new PutCommand({ TableName: this.table.name, Item: customerRoomItem(room) }));
     await this.table.db.send(
       new PutCommand({
         TableName: this.table.name,
-        Item: roomItem(room, this.shards),
+        Item: roomItem(room, this.openRooms.attributes(room.id, room.lastActivityAt)),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -64,7 +70,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>> {
     const { items, next } = await this.newestFirstInGsi1(keys.customerRooms(customerId), page);
-    return { items: items.map(toRoom), nextCursor: next };
+    const rooms = await this.getRooms(items.map(roomIdOfListing));
+    return { items: rooms, nextCursor: next };
   }
 
   /** Member items of the open rooms the staff member joined, then the rooms themselves in one batch. */
@@ -87,34 +94,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     );
   }
 
-  /**
-   * The open rooms of every shard, merged newest activity first. The cursor is the sort key of the last room
-   * returned, which is unique (`time#id`), so each shard resumes strictly after it.
-   */
-  async listOpenRooms(page: PageRequest): Promise<Page<Room>> {
-    const after = page.cursor === undefined ? undefined : decodeOpenRoomsCursor(page.cursor);
-    const perShard = await Promise.all(
-      Array.from({ length: this.shards }, (_, shard) =>
-        this.table.queryAll(
-          {
-            IndexName: 'gsi2',
-            KeyConditionExpression: after === undefined ? 'gsi2pk = :pk' : 'gsi2pk = :pk AND gsi2sk < :after',
-            ExpressionAttributeValues: {
-              ':pk': keys.openRooms(shard),
-              ...(after === undefined ? {} : { ':after': after }),
-            },
-            ScanIndexForward: false,
-          },
-          page.limit + 1,
-        ),
-      ),
-    );
-    const merged = perShard.flat().sort((a, b) => String(b.gsi2sk).localeCompare(String(a.gsi2sk)));
-    const items = merged.slice(0, page.limit);
-    const last = items.at(-1);
-    const nextCursor =
-      merged.length > page.limit && last ? Buffer.from(String(last.gsi2sk)).toString('base64url') : null;
-    return { items: items.map(toRoom), nextCursor };
+  /** The open rooms, newest activity first: see `OpenRooms.list`. */
+  listOpenRooms(page: PageRequest): Promise<Page<Room>> {
+    return this.openRooms.list(page);
   }
 
   async openRoomIdsOf(actor: Actor): Promise<string[]> {
@@ -133,7 +115,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pk': keys.customerRooms(actor.userId), ':open': 'open' },
     });
-    return rooms.map((room) => String(room.id));
+    return rooms.map(roomIdOfListing);
   }
 
   async listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
@@ -178,14 +160,18 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     ownerId?: string,
   ): Promise<MarkReadResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'SET #reads.#me = :n',
+      UpdateExpression: 'SET #reads.#me = :n ADD version :one',
       ConditionExpression:
         // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
         'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
         ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
-      ExpressionAttributeValues: { ':n': messageId, ...(ownerId === undefined ? {} : { ':owner': ownerId }) },
+      ExpressionAttributeValues: {
+        ':n': messageId,
+        ':one': 1,
+        ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+      },
     });
     if ('room' in result) return { kind: 'updated', room: result.room };
     const { seen } = result;
@@ -198,13 +184,15 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'ADD staff_ids :me_set SET #reads.#me = if_not_exists(#reads.#me, :zero)',
+      UpdateExpression:
+        'ADD staff_ids :me_set, version :one SET #reads.#me = if_not_exists(#reads.#me, :zero)',
       ConditionExpression: 'attribute_exists(pk) AND #status = :open AND NOT contains(staff_ids, :me)',
       ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(staffId), '#status': 'status' },
       ExpressionAttributeValues: {
         ':me_set': new Set([staffId]),
         ':me': staffId,
         ':zero': 0,
+        ':one': 1,
         ':open': 'open',
       },
     });
@@ -223,9 +211,9 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async removeStaff(roomId: string, staffId: string): Promise<MembershipResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'DELETE staff_ids :me_set',
+      UpdateExpression: 'DELETE staff_ids :me_set ADD version :one',
       ConditionExpression: 'attribute_exists(pk) AND contains(staff_ids, :me)',
-      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId },
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':me': staffId, ':one': 1 },
     });
     if ('seen' in result) {
       if (result.seen === null) return { kind: 'not_found' };
@@ -251,7 +239,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'SET #status = :closed, closed_at = :at, closed_by = :by REMOVE gsi2pk, gsi2sk',
+      UpdateExpression: `SET #status = :closed, closed_at = :at, closed_by = :by ADD version :one REMOVE ${OPEN_ROOM_INDEX_ATTRIBUTES}`,
       ConditionExpression:
         'attribute_exists(pk) AND #status = :open' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
@@ -259,6 +247,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       ExpressionAttributeValues: {
         ':closed': 'closed',
         ':open': 'open',
+        ':one': 1,
         ':at': at,
         ':by': by,
         ...(ownerId === undefined ? {} : { ':owner': ownerId }),
@@ -269,14 +258,36 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
       if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
         return { kind: 'not_found' };
       const room = toRoom(seen);
-      // Closed, but a failure may have left it in staff members' lists: a retry finishes the close.
-      const unlisted = await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
-      return { kind: unlisted.includes(true) ? 'changed' : 'unchanged', room };
+      // Closed, but a failure may have left it open in its lists: a retry finishes the close.
+      const unlisted = await this.closeListings(room);
+      return { kind: unlisted ? 'changed' : 'unchanged', room };
     }
     const { room } = result;
-    // A closed room leaves its staff members' lists of open rooms.
-    await Promise.all(room.staffIds.map((staffId) => this.unlistMember(roomId, staffId)));
+    await this.closeListings(room);
     return { kind: 'changed', room };
+  }
+
+  /**
+   * A closed room leaves its staff members' lists of open rooms, and its customer's entry says closed; true if
+   * any of them still had it open.
+   */
+  private async closeListings(room: Room): Promise<boolean> {
+    const changed = await Promise.all([
+      ...room.staffIds.map((staffId) => this.unlistMember(room.id, staffId)),
+      applied(
+        this.table.db.send(
+          new UpdateCommand({
+            TableName: this.table.name,
+            Key: keys.customerRoom(room.id),
+            UpdateExpression: 'SET #status = :closed',
+            ConditionExpression: '#status = :open',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':closed': 'closed', ':open': 'open' },
+          }),
+        ),
+      ),
+    ]);
+    return changed.includes(true);
   }
 
   /**
@@ -338,8 +349,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   async undoJoin(roomId: string, staffId: string): Promise<void> {
     if (await this.isListedMember(roomId, staffId)) return;
     await this.table.updateIfExists(keys.room(roomId), {
-      UpdateExpression: 'DELETE staff_ids :me_set',
-      ExpressionAttributeValues: { ':me_set': new Set([staffId]) },
+      UpdateExpression: 'DELETE staff_ids :me_set ADD version :one',
+      ExpressionAttributeValues: { ':me_set': new Set([staffId]), ':one': 1 },
     });
   }
 
@@ -369,18 +380,11 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   }
 
   /** Rooms by id, in the order asked for; a room that is gone is left out. */
-  private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
+  async getRooms(roomIds: readonly string[]): Promise<Room[]> {
     const found = new Map<string, Room>();
     for (const item of await this.table.batchGet(roomIds.map((id) => keys.room(id)))) {
       found.set(String(item.id), toRoom(item));
     }
     return roomIds.flatMap((id) => found.get(id) ?? []);
   }
-}
-
-function decodeOpenRoomsCursor(cursor: string): string {
-  const value = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{4}-\d\d-\d\dT[\d:.]+Z#[\w-]+$/.test(value))
-    throw new BadRequest('Invalid cursor', 'invalid_cursor');
-  return value;
 }

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, AppendResult, ChatStore } from '../domain/ports.js';
 import type { Message, Room } from '../domain/types.js';
-import { messageItem, preview, shardOfRoom, toMessage, toRoom, toStringArray } from './items.js';
+import { messageItem, preview, toMessage, toRoom, toStringArray } from './items.js';
 import { keys } from './keys.js';
+import type { OpenRooms } from './open-rooms.js';
 import type { RoomStore } from './room-store.js';
 import { type ClaimKey, ClaimStore, type SendClaim } from './send-claim.js';
 import { applied, conditionFailed, type Item, type Table } from './table.js';
@@ -52,8 +53,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     private readonly table: Table,
     /** A staff member who replies joins the room; their membership is the room store's. */
     private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember' | 'addStaff' | 'undoJoin'>,
-    /** Partitions of the open-rooms index. */
-    private readonly shards: number,
+    /** The open-rooms index, whose attributes a send re-states. */
+    private readonly openRooms: OpenRooms,
     /** How long a client_message_id claim is kept, in seconds. */
     claimLifetime: number,
     /** How long a claim's holder may still be running, in seconds. @default 30 */
@@ -249,6 +250,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       '#status': 'status',
       ...Object.fromEntries(ring.map((i) => [`#c${i}`, recentClaim(i)])),
     };
+    const index = this.openRooms.restated(roomId, input.createdAt);
     const shift = ring
       .slice(0, -1)
       .map((i) => `#c${i} = if_not_exists(#c${i + 1}, :none)`)
@@ -261,9 +263,10 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           UpdateExpression:
             [
               'SET seq = seq + :one, last_message_id = seq + :one, #reads.#me = seq + :one',
-              'last_activity_at = :at, last_message = :preview, gsi2pk = :shard, gsi2sk = :activity',
+              'last_activity_at = :at, last_message = :preview',
+              ...index.clauses,
               ...shift,
-            ].join(', ') + (isStaff ? ' ADD staff_ids :me_set' : ''),
+            ].join(', ') + (isStaff ? ' ADD version :one, staff_ids :me_set' : ' ADD version :one'),
           ConditionExpression:
             'attribute_exists(pk) AND #status = :open' +
             (input.ownerId === undefined ? '' : ' AND customer_id = :owner') +
@@ -275,9 +278,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             ':open': 'open',
             ':token': token,
             ':none': NO_CLAIM,
-            // Re-states the shard, so a room moves to its shard under a raised OPEN_ROOM_SHARDS on its next message.
-            ':shard': keys.openRooms(shardOfRoom(roomId, this.shards)),
-            ':activity': keys.timeOrdered(input.createdAt, roomId),
+            ...index.values,
             ':preview': {
               sender_id: sender.userId,
               sender_role: sender.role,
@@ -348,12 +349,13 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             TableName: this.table.name,
             Key: key,
             UpdateExpression: hadPreview
-              ? 'ADD holes :hole SET last_message_id = :previousId, last_message = :previous'
-              : 'ADD holes :hole SET last_message_id = :previousId REMOVE last_message',
+              ? 'ADD holes :hole, version :one SET last_message_id = :previousId, last_message = :previous'
+              : 'ADD holes :hole, version :one SET last_message_id = :previousId REMOVE last_message',
             ConditionExpression: '#newest = :token',
             ExpressionAttributeNames: { '#newest': recentClaim(RECENT_CLAIMS - 1) },
             ExpressionAttributeValues: {
               ':hole': hole,
+              ':one': 1,
               ':token': token,
               ':previousId': Number(old.last_message_id ?? old.seq ?? 0),
               ...(hadPreview ? { ':previous': old.last_message } : {}),
@@ -367,8 +369,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       new UpdateCommand({
         TableName: this.table.name,
         Key: key,
-        UpdateExpression: 'ADD holes :hole',
-        ExpressionAttributeValues: { ':hole': hole },
+        UpdateExpression: 'ADD holes :hole, version :one',
+        ExpressionAttributeValues: { ':hole': hole, ':one': 1 },
       }),
     );
   }
@@ -382,10 +384,12 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
-          UpdateExpression: 'DELETE holes :hole SET last_message_id = :id, last_message = :preview',
+          UpdateExpression:
+            'DELETE holes :hole SET last_message_id = :id, last_message = :preview ADD version :one',
           ConditionExpression: 'attribute_exists(pk) AND last_message_id < :id',
           ExpressionAttributeValues: {
             ':hole': hole,
+            ':one': 1,
             ':id': message.id,
             ':preview': {
               sender_id: message.senderId,
@@ -398,10 +402,19 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       ),
     );
     if (previewed) return;
-    await this.table.updateIfExists(key, {
-      UpdateExpression: 'DELETE holes :hole',
-      ExpressionAttributeValues: { ':hole': hole },
-    });
+    // Only when there is a hole to fill: a message that was never counted as one leaves the room (and its
+    // version) alone.
+    await applied(
+      this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: key,
+          UpdateExpression: 'DELETE holes :hole ADD version :one',
+          ConditionExpression: 'contains(holes, :id)',
+          ExpressionAttributeValues: { ':hole': hole, ':one': 1, ':id': message.id },
+        }),
+      ),
+    );
   }
 
   /**
@@ -463,6 +476,7 @@ function roomAfter(old: Item, message: Message): Room {
   const staff = toStringArray(old.staff_ids);
   return {
     ...before,
+    version: before.version + 1,
     lastMessageId: message.id,
     lastActivityAt: message.createdAt,
     staffIds:

@@ -1,7 +1,15 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { tableSchema } from '../../lambdas/contract/table-schema.js';
+import { STREAM_MAPPING } from '../../lambdas/contract/stream.js';
+import { legacyOpenRoomsIndex, tableSchema } from '../../lambdas/contract/table-schema.js';
 
 const attributeTypes = { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY } as const;
 
@@ -16,7 +24,18 @@ export interface DataProps {
    * @default true
    */
   readonly retain?: boolean;
+  /**
+   * Keep the open-rooms index gsi3 replaced (gsi2) for one more deploy, while gsi3 is created and filled:
+   * CloudFormation creates or deletes one index per update (docs/deploy.md).
+   * @default false
+   */
+  readonly legacyOpenRoomsIndex?: boolean;
 }
+
+const projections = {
+  ALL: ProjectionType.ALL,
+  KEYS_ONLY: ProjectionType.KEYS_ONLY,
+} as const;
 
 /**
  * The chat table, built from the shared schema (`lambdas/contract/table-schema.ts`), the same one the local
@@ -25,6 +44,8 @@ export interface DataProps {
  */
 export class Data extends Construct {
   public readonly table: Table;
+  /** The table's global secondary indexes, which the reading functions may query. */
+  public readonly indexNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: DataProps = {}) {
     super(scope, id);
@@ -38,14 +59,21 @@ export class Data extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: retain,
       removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // The staff queue's summaries are made from it (lib/constructs/queue-feed.ts).
+      stream: StreamViewType[STREAM_MAPPING.viewType],
     });
-    for (const index of tableSchema.globalSecondaryIndexes) {
+    const indexes = [
+      ...tableSchema.globalSecondaryIndexes,
+      ...(props.legacyOpenRoomsIndex ? [legacyOpenRoomsIndex] : []),
+    ];
+    for (const index of indexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.indexName,
         partitionKey: key(index.partitionKey),
         sortKey: key(index.sortKey),
-        projectionType: ProjectionType.ALL,
+        projectionType: projections[index.projection],
       });
     }
+    this.indexNames = indexes.map((index) => index.indexName);
   }
 }

@@ -53,6 +53,10 @@ export const ALARM_THRESHOLDS = {
   undeliveredFrames: 5,
   /** Any frame given up on after every redelivery attempt. */
   redeliveryDeadLetters: 1,
+  /** Any batch of the table stream the queue's consumer gave up on: consoles missed its summaries. */
+  queueSummaryFailures: 1,
+  /** Milliseconds the queue's consumer is behind the stream: consoles see the queue late. */
+  queueSummariesIteratorAgeMs: 30_000,
 } as const;
 
 /** The stack's own metrics, counted off log lines by metric filters. */
@@ -111,6 +115,8 @@ export interface ObservabilityProps {
   readonly table: Table;
   /** The redelivery queue's dead letters: frames given up on. */
   readonly deadLetters: IQueue;
+  /** The staff queue's feed: its consumer and the on-failure queue of its event source mapping. */
+  readonly queueFeed: { readonly consumer: NodejsFunction; readonly failures: IQueue };
   /**
    * Subscribed to the alarm topic by e-mail (the address must confirm the subscription).
    * @default - no subscription; subscribe anything to the topic later
@@ -218,6 +224,23 @@ export class Observability extends Construct {
       ALARM_THRESHOLDS.redeliveryDeadLetters,
       'Frames that could not be delivered even after the redelivery queue tried them again are kept in its ' +
         'dead-letter queue.',
+    );
+    alarm(
+      'QueueSummaryFailures',
+      props.queueFeed.failures.metricApproximateNumberOfMessagesVisible({
+        period: ALARM_PERIOD,
+        statistic: Stats.MAXIMUM,
+      }),
+      ALARM_THRESHOLDS.queueSummaryFailures,
+      'The queue-summaries function gave up on a batch of the table stream after its retries: consoles ' +
+        'missed those summaries until their next refresh. The on-failure queue holds the batch positions.',
+    );
+    alarm(
+      'QueueSummariesBehind',
+      props.queueFeed.consumer.metric('IteratorAge', { period: ALARM_PERIOD, statistic: Stats.MAXIMUM }),
+      ALARM_THRESHOLDS.queueSummariesIteratorAgeMs,
+      `The queue-summaries function is ${ALARM_THRESHOLDS.queueSummariesIteratorAgeMs / 1000}+ s behind the ` +
+        'table stream: consoles see the queue late (failing batches being retried, or throttled).',
     );
     alarm(
       'HttpApi5xx',

@@ -239,6 +239,7 @@ describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
         staffClaim: 'groups',
         staffGroup: 'support',
         openRoomShards: '4',
+        legacyOpenRoomsIndex: 'list',
         retainData: 'false',
         stageName: 'live',
         apiGatewayAccountRole: 'false',
@@ -274,6 +275,20 @@ describe('bring-your-own OIDC issuer, throw-away data, another stage', () => {
       [ENV.staffGroup]: 'support',
       [ENV.openRoomShards]: '4',
     });
+  });
+
+  it('keeps the legacy open-rooms index beside gsi3, lists from it and lets the readers query it', () => {
+    s.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1', Projection: { ProjectionType: 'ALL' } }),
+        Match.objectLike({ IndexName: 'gsi3', Projection: { ProjectionType: 'KEYS_ONLY' } }),
+        Match.objectLike({ IndexName: 'gsi2', Projection: { ProjectionType: 'ALL' } }),
+      ],
+    });
+    expect(env('http/active-rooms')).toMatchObject({ [ENV.legacyOpenRoomsIndex]: 'true' });
+    const policies = JSON.stringify(resourcesOfType(s.json, 'AWS::IAM::Policy'));
+    expect(policies).toContain('/index/gsi2');
+    expect(policies).toContain('/index/gsi3');
   });
 
   it('lets the table go with the stack', () => {

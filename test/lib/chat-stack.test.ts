@@ -7,6 +7,7 @@ import {
   httpRoutes,
   queueConsumers,
   type RouteAccess,
+  streamConsumers,
   webSocketAuthorizer,
   webSocketRouteSelectionExpression,
   webSocketRoutes,
@@ -288,6 +289,7 @@ describe('functions', () => {
       POWERTOOLS_LOG_LEVEL: 'INFO',
       NODE_OPTIONS: '--enable-source-maps',
     });
+    expect(vars[ENV.legacyOpenRoomsIndex]).toBeUndefined();
     const callback = vars[ENV.webSocketCallbackUrl];
     if (access.get(handler)!.push) {
       const url = JSON.stringify(callback);
@@ -308,6 +310,13 @@ describe('functions', () => {
   });
 
   /** The DynamoDB actions each table access level allows: exactly these, nothing broader. */
+  /** What a stream event source mapping needs of its consumer's role (granted by CDK, on the stream). */
+  const STREAM_READ_ACTIONS = [
+    'dynamodb:DescribeStream',
+    'dynamodb:GetRecords',
+    'dynamodb:GetShardIterator',
+    'dynamodb:ListStreams',
+  ];
   const TABLE_ACTIONS: Record<RouteAccess['table'], string[]> = {
     none: [],
     tickets: ['dynamodb:DeleteItem'],
@@ -331,7 +340,10 @@ describe('functions', () => {
   };
   const actionsOf = (st: Statement) => (Array.isArray(st.Action) ? st.Action : [st.Action]);
   const tableArn = () => ({ 'Fn::GetAtt': [logicalId(s.stack.data.table), 'Arn'] });
-  const indexArns = () => ({ 'Fn::Join': ['', [tableArn(), '/index/*']] });
+  const indexArns = () =>
+    tableSchema.globalSecondaryIndexes.map((index) => ({
+      'Fn::Join': ['', [tableArn(), `/index/${index.indexName}`]],
+    }));
 
   it.each([...access].map(([handler, a]) => [handler, a.table, a.push]))(
     'grants %s table access %s and push %s, nothing more',
@@ -356,8 +368,10 @@ describe('functions', () => {
             ]
           : [],
       );
+      // The stream's consumer reads the stream too (granted by its event source mapping), nothing else does.
+      const streamReader = streamConsumers.some((c) => c.handler === handler);
       expect([...new Set(actions.filter((a) => a.startsWith('dynamodb:')))].sort()).toEqual(
-        TABLE_ACTIONS[table],
+        [...TABLE_ACTIONS[table], ...(streamReader ? STREAM_READ_ACTIONS : [])].sort(),
       );
       expect(actions.includes('execute-api:ManageConnections')).toBe(push);
       // The role carries no managed policy: only the statements above.
@@ -367,11 +381,11 @@ describe('functions', () => {
 
   it.each(
     [...access].filter(([, a]) => a.table === 'read' || a.table === 'readwrite').map(([handler]) => handler),
-  )('lets %s query the indexes, and do nothing else on them', (handler) => {
+  )('lets %s query the indexes by name, and do nothing else on them', (handler) => {
     for (const st of statementsOf(handler)) {
       const resources = [st.Resource].flat();
-      if (!JSON.stringify(resources).includes('/index/*')) continue;
-      expect(resources).toEqual([indexArns()]);
+      if (!JSON.stringify(resources).includes('/index/')) continue;
+      expect(resources).toEqual(indexArns());
       expect(actionsOf(st)).toEqual(['dynamodb:Query']);
     }
     const onIndexes = statementsOf(handler).filter((st) => JSON.stringify(st.Resource).includes('/index/'));
@@ -385,14 +399,28 @@ describe('functions', () => {
     expect(dynamo).toEqual([{ Effect: 'Allow', Action: 'dynamodb:DeleteItem', Resource: tableArn() }]);
   });
 
-  it('allows no Scan, wildcard, stream or table-management action on the table to anyone', () => {
+  it('allows no Scan, wildcard, or table-management action on the table to anyone', () => {
     const actions = Object.values(resourcesOfType(s.json, 'AWS::IAM::Policy')).flatMap((p) =>
       (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.flatMap(actionsOf),
     );
     const dynamo = actions.filter((a) => a.startsWith('dynamodb:'));
     expect(dynamo.length).toBeGreaterThan(0);
-    for (const action of dynamo) expect(TABLE_ACTIONS.readwrite).toContain(action);
+    for (const action of dynamo)
+      expect([...TABLE_ACTIONS.readwrite, ...STREAM_READ_ACTIONS]).toContain(action);
     expect(dynamo).not.toContain('dynamodb:Scan');
+  });
+
+  it("grants the stream's read actions on the table's stream alone (ListStreams takes no resource)", () => {
+    const statements = statementsOf(streamConsumers[0]!.handler).filter((st) =>
+      actionsOf(st).some((a) => STREAM_READ_ACTIONS.includes(a)),
+    );
+    expect(statements.length).toBeGreaterThan(0);
+    const streamArn = { 'Fn::GetAtt': [logicalId(s.stack.data.table), 'StreamArn'] };
+    for (const statement of statements) {
+      const actions = actionsOf(statement);
+      expect(statement.Resource).toEqual(actions.includes('dynamodb:ListStreams') ? '*' : streamArn);
+      if (actions.includes('dynamodb:ListStreams')) expect(actions).toEqual(['dynamodb:ListStreams']);
+    }
   });
 });
 
@@ -652,7 +680,8 @@ describe('redelivery', () => {
   it('alarms on any dead letter', () => {
     const found = Object.values(resourcesOfType(s.json, 'AWS::CloudWatch::Alarm'))
       .map((a) => a.Properties)
-      .filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
+      .filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible')
+      .filter((a) => JSON.stringify(a.Dimensions).includes(logicalId(s.stack.redelivery.deadLetters)));
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({
       Threshold: ALARM_THRESHOLDS.redeliveryDeadLetters,

@@ -10,6 +10,15 @@ const read = (context: Record<string, unknown>, root = emptyRoot) =>
   readConfig(new App({ context }).node, root);
 
 describe('readConfig', () => {
+  it('reads the queue batching window: whole seconds 0-300, 1 by default', () => {
+    expect(read({}).queueBatchWindowSeconds).toBe(1);
+    expect(read({ queueBatchWindowSeconds: '0' }).queueBatchWindowSeconds).toBe(0);
+    expect(read({ queueBatchWindowSeconds: 300 }).queueBatchWindowSeconds).toBe(300);
+    for (const bad of ['301', '-1', '1.5', 'soon']) {
+      expect(() => read({ queueBatchWindowSeconds: bad })).toThrow(/context queueBatchWindowSeconds/);
+    }
+  });
+
   it('defaults to a Cognito deployment on stage prod that keeps its data', () => {
     expect(read({})).toMatchObject({
       stageName: 'prod',
@@ -19,6 +28,7 @@ describe('readConfig', () => {
       staffGroup: 'staff',
       webDir: undefined,
       openRoomShards: 1,
+      legacyOpenRoomsIndex: 'none',
       logRetentionDays: 30,
       apiGatewayAccountRole: true,
     });
@@ -32,6 +42,10 @@ describe('readConfig', () => {
       openRoomShards: 8,
       corsOrigins: ['https://a.example', 'https://b.example'],
     });
+  });
+
+  it.each(['list', 'keep', 'none'] as const)('takes legacyOpenRoomsIndex=%s', (value) => {
+    expect(read({ legacyOpenRoomsIndex: value }).legacyOpenRoomsIndex).toBe(value);
   });
 
   it('accepts origins with a port, and log levels in any case', () => {
@@ -121,6 +135,7 @@ describe('readConfig', () => {
   it.each([
     [{ retainData: 'yes' }, /retainData must be true or false/],
     [{ openRoomShards: '0' }, /openRoomShards must be a positive integer/],
+    [{ legacyOpenRoomsIndex: 'true' }, /legacyOpenRoomsIndex must be list, keep or none/],
     [{ maxMessageLength: 'many' }, /maxMessageLength must be a positive integer/],
     [{ oidcIssuer: 'https://id.example.com/' }, /go together/],
     [{ oidcIssuer: 'http://id.example.com/', oidcAudience: 'api' }, /must be an https URL/],

@@ -1,0 +1,84 @@
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
+import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
+import { migrateRoomIndexes } from '../../../lambdas/storage/index-migration.js';
+import { keys } from '../../../lambdas/storage/keys.js';
+import { Table } from '../../../lambdas/storage/table.js';
+import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+
+const TABLE = 'migration-test';
+const SHARDS = 2;
+let dynamo: LocalDynamo;
+const db = () => createDocumentClient(new DynamoMeter());
+
+beforeAll(async () => {
+  process.env.AWS_REGION ??= 'us-east-1';
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  dynamo = await startDynamo();
+  await ensureTable(dynamo.endpoint, TABLE);
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+});
+afterAll(async () => dynamo.close());
+
+/** A room item as the code before gsi3 wrote it: gsi1 and gsi2 keys on the room item, no version. */
+async function putOldRoom(id: string, status: 'open' | 'closed', at: string): Promise<void> {
+  await db().send(
+    new PutCommand({
+      TableName: TABLE,
+      Item: {
+        ...keys.room(id),
+        type: 'room',
+        id,
+        room_type: 'general',
+        subject: 'Old',
+        status,
+        customer_id: 'olga',
+        created_at: at,
+        last_activity_at: at,
+        seq: 0,
+        last_message_id: 0,
+        reads: { [keys.reader('olga')]: 0 },
+        gsi1pk: keys.customerRooms('olga'),
+        gsi1sk: keys.timeOrdered(at, id),
+        ...(status === 'open' ? { gsi2pk: 'OPEN#0', gsi2sk: keys.timeOrdered(at, id) } : {}),
+      },
+    }),
+  );
+}
+
+const raw = async (key: { pk: string; sk: string }) =>
+  (await db().send(new GetCommand({ TableName: TABLE, Key: key }))).Item ?? {};
+
+describe('migrateRoomIndexes', () => {
+  it('indexes the open rooms written before gsi3 and lists every room by a customer entry, once', async () => {
+    const open = '00000000-0000-4000-8000-00000000aaa1';
+    const closed = '00000000-0000-4000-8000-00000000aaa2';
+    await putOldRoom(open, 'open', '2026-02-01T10:15:00.000Z');
+    await putOldRoom(closed, 'closed', '2026-02-01T09:00:00.000Z');
+    const store = new DynamoStore(db(), { tableName: TABLE, openRoomShards: SHARDS });
+    expect((await store.listOpenRooms({ limit: 10 })).items).toEqual([]);
+
+    const table = new Table(db(), TABLE, Date.now);
+    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 1, listed: 2 });
+
+    expect((await store.listOpenRooms({ limit: 10 })).items.map((r) => r.id)).toEqual([open]);
+    const item = await raw(keys.room(open));
+    expect(item).toMatchObject({
+      gsi3pk: keys.openRoomsOf(open, SHARDS),
+      gsi3sk: keys.openRoomsSort('2026-02-01T10:15:00.000Z', open),
+      version: 2,
+    });
+    expect(item.gsi1pk).toBeUndefined();
+    expect(await raw(keys.customerRoom(closed))).toMatchObject({ status: 'closed', room_id: closed });
+    expect((await raw(keys.room(closed))).gsi3pk).toBeUndefined();
+    const listed = await store.listCustomerRooms('olga', { limit: 10 });
+    expect(listed.items.map((r) => r.id)).toEqual([open, closed]);
+    expect(await store.openRoomIdsOf({ userId: 'olga', role: 'customer' })).toEqual([open]);
+
+    // Again: nothing left to move.
+    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 0, listed: 0 });
+    expect((await raw(keys.room(open))).version).toBe(2);
+  });
+});

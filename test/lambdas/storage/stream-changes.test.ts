@@ -1,0 +1,91 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
+import type { DynamoDBRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import type { Room } from '../../../lambdas/domain/types.js';
+import { roomItem } from '../../../lambdas/storage/items.js';
+import { keys } from '../../../lambdas/storage/keys.js';
+import { roomChangesOf } from '../../../lambdas/storage/stream-changes.js';
+
+// How a batch of the table's stream reads as room changes. Records are built from the items storage writes,
+// marshalled as DynamoDB Streams carries them.
+
+const room = (id: string, lastMessageId: number, reads: [string, number][] = []): Room => ({
+  id,
+  roomType: 'support',
+  subject: 'Help',
+  status: 'open',
+  customerId: 'cust-1',
+  staffIds: ['staff-1'],
+  createdAt: '2026-12-01T10:00:00.000Z',
+  lastActivityAt: '2026-12-01T10:00:00.000Z',
+  closedAt: null,
+  closedBy: null,
+  lastMessageId,
+  lastMessage: null,
+  reads: new Map(reads),
+  version: lastMessageId + 1,
+});
+
+let sequence = 0;
+function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', item: Record<string, unknown>): DynamoDBRecord {
+  const image = marshall(item, { removeUndefinedValues: true, convertClassInstanceToMap: false });
+  const keysOnly = marshall({ pk: item.pk, sk: item.sk });
+  return {
+    eventName,
+    eventSource: 'aws:dynamodb',
+    dynamodb: {
+      Keys: keysOnly as never,
+      ...(eventName === 'REMOVE' ? { OldImage: image as never } : { NewImage: image as never }),
+      SequenceNumber: String(++sequence),
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    },
+  };
+}
+
+const typingItem = (roomId: string, userId: string, isTyping: boolean) => ({
+  ...keys.typing(roomId, userId),
+  room_id: roomId,
+  user_id: userId,
+  is_typing: isTyping,
+});
+
+describe('roomChangesOf', () => {
+  it('keeps the newest image of each room the batch changed', () => {
+    const changes = roomChangesOf([
+      record('INSERT', roomItem(room('r1', 0), {})),
+      record('MODIFY', roomItem(room('r1', 1), {})),
+      record('MODIFY', roomItem(room('r2', 7, [['__proto__', 3]]), {})),
+      record('MODIFY', roomItem(room('r1', 2, [['cust-1', 2]]), {})),
+    ]);
+    expect([...changes.rooms.keys()]).toEqual(['r1', 'r2']);
+    expect(changes.rooms.get('r1')).toMatchObject({ lastMessageId: 2, reads: new Map([['cust-1', 2]]) });
+    // A user id that is an Object.prototype name is an ordinary reader.
+    expect(changes.rooms.get('r2')?.reads.get('__proto__')).toBe(3);
+    expect(changes.typing.size).toBe(0);
+  });
+
+  it("says who is typing at the end of the batch, per room, from each user's last record", () => {
+    const changes = roomChangesOf([
+      record('INSERT', typingItem('r1', 'a', true)),
+      record('INSERT', typingItem('r1', 'b', true)),
+      record('MODIFY', typingItem('r1', 'a', false)),
+      record('INSERT', typingItem('r2', 'c', false)),
+      record('INSERT', typingItem('r3', 'x#y', true)),
+    ]);
+    expect(Object.fromEntries(changes.typing)).toEqual({ r1: ['b'], r2: [], r3: ['x#y'] });
+    expect(changes.rooms.size).toBe(0);
+  });
+
+  it('skips every other item, and removals', () => {
+    const changes = roomChangesOf([
+      record('INSERT', { ...keys.message('r1', 1), id: 1, room_id: 'r1', content: 'hi' }),
+      record('INSERT', { ...keys.claim('r1', 'cust-1', 'c-1'), state: 'IN_PROGRESS' }),
+      record('INSERT', { ...keys.queueFollower('conn-1'), user_id: 'staff-1' }),
+      record('INSERT', { ...keys.member('r1', 'staff-1'), user_id: 'staff-1' }),
+      record('REMOVE', roomItem(room('r9', 1), {})),
+      record('REMOVE', typingItem('r9', 'a', true)),
+    ]);
+    expect(changes.rooms.size).toBe(0);
+    expect(changes.typing.size).toBe(0);
+  });
+});
