@@ -5,11 +5,13 @@ import type {
   MessagePage,
   OnlineStaffMember,
   PresenceData,
+  QueueData,
   QueueEventData,
   ReadReceiptData,
   Room,
   RoomDetail,
   RoomEventName,
+  RoomSummary,
   TypingData,
 } from '../../client/wire.js';
 import type { RoomEvent } from '../../lambdas/domain/ports.js';
@@ -19,6 +21,7 @@ import type {
   MessageJson,
   messagePageJson,
   onlineStaffJson,
+  queueSummaryJson,
   roomDetailJson,
   roomJson,
 } from '../../lambdas/protocol/json.js';
@@ -36,6 +39,9 @@ describe('client wire types', () => {
     expectTypeOf<keyof MessagePage>().toEqualTypeOf<keyof ReturnType<typeof messagePageJson>>();
     expectTypeOf<ReturnType<typeof onlineStaffJson>['results'][number]>().toExtend<OnlineStaffMember>();
     expectTypeOf<RoomEvent | 'subscribed'>().toEqualTypeOf<RoomEventName>();
+    expectTypeOf<keyof RoomSummary>().toEqualTypeOf<keyof ReturnType<typeof queueSummaryJson>>();
+    expectTypeOf<ReturnType<typeof queueSummaryJson>>().toExtend<RoomSummary>();
+    expectTypeOf<{ rooms: ReturnType<typeof queueSummaryJson>[] }>().toExtend<QueueData>();
   });
 
   const actor = { userId: 'sam', role: 'staff' } as const;
