@@ -1,10 +1,13 @@
-import { ChatGatewayError } from './errors.js';
-import type { ServerFrame } from './wire.js';
+import { ChatError, ChatGatewayError } from './errors.js';
+import type { RoomSummary, ServerFrame } from './wire.js';
 
 /** What a text frame from the server is. */
 export type IncomingFrame =
-  | { readonly kind: 'frame'; readonly frame: ServerFrame }
+  /** `invalid`: entries of the frame were left out (a `queue` frame's malformed summaries), and why. */
+  | { readonly kind: 'frame'; readonly frame: ServerFrame; readonly invalid?: ChatError }
   | { readonly kind: 'gateway_error'; readonly error: ChatGatewayError }
+  /** A frame of a known type whose data does not have its shape: `invalid_frame`, saying why. */
+  | { readonly kind: 'invalid'; readonly error: ChatError }
   | { readonly kind: 'unknown' };
 
 /**
@@ -44,6 +47,7 @@ export function readFrame(data: unknown): IncomingFrame {
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { kind: 'unknown' };
   const record = parsed as Record<string, unknown>;
+  if (record.type === 'queue') return readQueueFrame(record.data);
   if (typeof record.type === 'string') return { kind: 'frame', frame: record as unknown as ServerFrame };
   if (typeof record.message !== 'string') return { kind: 'unknown' };
   const code = GATEWAY_CODES[record.message] ?? 'gateway_error';
@@ -53,4 +57,77 @@ export function readFrame(data: unknown): IncomingFrame {
     kind: 'gateway_error',
     error: new ChatGatewayError(code, record.message, requestId, connectionId),
   };
+}
+
+/**
+ * A `queue` frame is the one whose data the client keeps and compares (versions, read pointers, typing), so
+ * each summary is checked field by field: a malformed one is left out (and said why), the others are kept.
+ */
+function readQueueFrame(data: unknown): IncomingFrame {
+  const rooms = isRecord(data) ? data.rooms : undefined;
+  if (!Array.isArray(rooms))
+    return { kind: 'invalid', error: invalidFrame(['`data.rooms` is not an array']) };
+  const valid: RoomSummary[] = [];
+  const rejected: string[] = [];
+  for (const [index, room] of rooms.entries()) {
+    const problem = summaryProblem(room);
+    if (problem) rejected.push(`rooms[${index}]: ${problem}`);
+    else valid.push(room as RoomSummary);
+  }
+  const frame: ServerFrame = { type: 'queue', data: { rooms: valid } };
+  return rejected.length > 0
+    ? { kind: 'frame', frame, invalid: invalidFrame(rejected) }
+    : { kind: 'frame', frame };
+}
+
+const invalidFrame = (reasons: readonly string[]) =>
+  new ChatError('invalid_frame', `Ignored in a queue frame: ${reasons.join('; ')}`);
+
+type Check = (value: unknown) => boolean;
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isString: Check = (value) => typeof value === 'string';
+const isStringOrNull: Check = (value) => value === null || typeof value === 'string';
+const isCount: Check = (value) => Number.isSafeInteger(value) && (value as number) >= 0;
+const isStrings: Check = (value) => Array.isArray(value) && value.every(isString);
+const isRole: Check = (value) => value === 'customer' || value === 'staff';
+
+const PREVIEW: Readonly<Record<string, Check>> = {
+  id: isCount,
+  sender_id: isString,
+  sender_role: isRole,
+  preview: isString,
+  created_at: isString,
+};
+
+/** The fields of a summary and what each must be (`wire.ts`'s `RoomSummary`). */
+const SUMMARY: Readonly<Record<string, Check>> = {
+  id: (value) => typeof value === 'string' && value.length > 0,
+  room_type: isString,
+  subject: isString,
+  status: (value) => value === 'open' || value === 'closed',
+  customer_id: isString,
+  staff_ids: isStrings,
+  created_at: isString,
+  last_activity_at: isString,
+  closed_at: isStringOrNull,
+  closed_by: isStringOrNull,
+  last_message_id: isCount,
+  last_message: (value) => value === null || (isRecord(value) && fieldProblem(value, PREVIEW) === undefined),
+  unread_count: isCount,
+  version: isCount,
+  reads: (value) => isRecord(value) && Object.values(value).every(isCount),
+  typing: isStrings,
+};
+
+function fieldProblem(record: Record<string, unknown>, fields: Readonly<Record<string, Check>>) {
+  for (const [field, check] of Object.entries(fields)) {
+    if (!check(record[field])) return `\`${field}\` is ${field in record ? 'malformed' : 'missing'}`;
+  }
+  return undefined;
+}
+
+/** Why a value is not a {@link RoomSummary}; undefined when it is one. */
+export function summaryProblem(value: unknown): string | undefined {
+  return isRecord(value) ? fieldProblem(value, SUMMARY) : 'not an object';
 }

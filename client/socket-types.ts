@@ -10,6 +10,7 @@ import type {
   QueueEventData,
   ReadReceiptData,
   RoomEventData,
+  RoomSummary,
   TypingData,
 } from './wire.js';
 
@@ -76,31 +77,45 @@ export interface FollowOptions {
 export interface ChatSocketEvents {
   /** The connection's state changed; `retryInMs` is set while waiting to reconnect. */
   state: { readonly state: ConnectionState; readonly attempt: number; readonly retryInMs?: number };
-  /**
-   * A message of a followed room, each exactly once (live or caught up), never one the caller already had.
-   * While the staff queue is followed, also the live messages of every other room: deduped, but neither
-   * caught up nor ordered (enough for previews and unread counts).
-   */
+  /** A message of a followed room, each exactly once (live or caught up), never one the caller already had. */
   message: Message;
   /** The queue of unacknowledged sends of a room changed. */
   outbox: { readonly roomId: string; readonly pending: readonly PendingSend[] };
+  /** In a followed room. */
   typing: TypingData;
+  /** In a followed room. */
   read_receipt: ReadReceiptData;
   /** A user came online or went offline: only frames newer than any taken before for that user. */
   presence: PresenceData;
-  /** Room lifecycle (created, joined, left, closed) and this socket's own subscribed / unsubscribed. */
+  /**
+   * Lifecycle (created, joined, left, closed) of a followed room, and this socket's own subscribed /
+   * unsubscribed. Staff hear of the other rooms through `queue_rooms`.
+   */
   room: RoomEventData;
   /**
    * The staff queue's subscription was confirmed (after {@link ChatSocket.followQueue} and again after every
-   * reconnect: refresh whatever the queue showed, frames sent while disconnected are lost) or ended.
+   * reconnect: refresh whatever the queue showed, summaries made while disconnected are lost) or ended.
    */
   queue: QueueEventData;
+  /**
+   * Rooms of the staff queue that changed (created, message, read, joined, left, closed, typing), from one
+   * `queue` frame, one per room: none older (`version`) than one before it of its room, so a late retried
+   * batch never rolls a room back. One at the same version (a typing change, or the same frame delivered
+   * again) carries the same room. A summary with `status: "closed"` means the room left the queue.
+   */
+  queue_rooms: { readonly rooms: readonly RoomSummary[] };
+  /**
+   * Who is typing in a room of the staff queue changed: a summary listed other users, or its list expired
+   * (6 s after that summary, unless the room's next summary came first). `userIds` may include the socket's
+   * own user.
+   */
+  queue_typing: { readonly roomId: string; readonly userIds: readonly string[] };
   /** A followed room is complete up to its newest message (after a subscribe, a reconnect or a gap). */
   synced: { readonly roomId: string; readonly lastMessageId: number };
   /**
    * Something went wrong that no pending call reports: an error frame, an API Gateway error frame, a
    * subscription that keeps failing (`ChatTimeoutError`, it is still being retried), a failed catch-up, a
-   * failed auth.
+   * failed auth, a malformed `queue` frame or summary (`invalid_frame`: the rest of the frame is kept).
    */
   error: ChatError;
 }

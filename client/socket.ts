@@ -26,20 +26,17 @@ export {
   type WebSocketLike,
 } from './transport.js';
 
-/** How many `room_id#id` keys of delivered messages are kept to drop a queue-only room's duplicates. */
-const DELIVERED_KEYS = 5_000;
-
 /**
  * One WebSocket for everything a person follows, kept alive across dropped connections. It composes a
  * {@link Transport} (the socket, heartbeat, reconnects), one {@link FollowedRoom} per followed room (its
  * subscription, the pure room sync of `room-sync.ts`, its outbox of sends, acks and retries), the
- * {@link StaffQueue}, and the pure routing of error frames (`error-routing.ts`).
+ * {@link StaffQueue} and its {@link QueueSummaries}, and the pure routing of error frames (`error-routing.ts`).
  *
  * - `follow(roomId)` subscribes (again after every reconnect) and, after each subscription, catches up the
  *   room from its last delivered message id through the history endpoint: `message` events deliver every
  *   message once, whether it came live, late, or while the socket was down.
- * - `followQueue()` (staff) subscribes to the staff queue, now and after every reconnect: the live messages,
- *   typing and read receipts of every room, followed or not, with one subscription.
+ * - `followQueue()` (staff) subscribes to the staff queue, now and after every reconnect: about once a
+ *   second, one summary of every room that changed (`queue_rooms`, `queue_typing`), instead of its frames.
  * - `send()` gives each message a `client_message_id` and resolves with the stored message when its `ack`
  *   arrives. One message per room is in flight at a time (the server may handle frames of one socket
  *   concurrently); the rest wait in order. Sends made while disconnected wait too, and an unacknowledged
@@ -67,8 +64,6 @@ export class ChatSocket {
    * readings the page adds with `takeSnapshot`; `presence` events carry only the frames it took.
    */
   readonly presence = new PresenceBook();
-  /** `room_id#id` of delivered messages, oldest first: a message of a queue-only room is emitted once. */
-  private readonly delivered = new Set<string>();
   /** This socket's user, as the server names it in its `subscribed` answers. */
   private userId: string | undefined;
   private closed = false;
@@ -83,6 +78,8 @@ export class ChatSocket {
         probe: () => this.transport.probe(),
         error: (error) => this.emit('error', error),
         event: (data) => this.emit('queue', data),
+        rooms: (rooms) => this.emit('queue_rooms', { rooms }),
+        typing: (roomId, userIds) => this.emit('queue_typing', { roomId, userIds }),
       },
       subscriptionOptions(options),
     );
@@ -170,11 +167,13 @@ export class ChatSocket {
   }
 
   /**
-   * Follows the staff queue (staff only), now and after every reconnect: `message`, `typing` and
-   * `read_receipt` events then come for every room, not only followed ones. Messages of rooms that are not
-   * followed come live only (deduped by room and id; nothing is caught up after a reconnect: listen to the
-   * `queue` event and refresh from `GET /api/chat/active-rooms`). Followed rooms keep their exactly-once,
-   * caught-up delivery. Sending, typing and reading in a room still need {@link follow}.
+   * Follows the staff queue (staff only), now and after every reconnect: the server then sends, about once a
+   * second, one summary of every room that changed (created, message, read, joined, left, closed, typing),
+   * emitted as `queue_rooms` (never an older version) and `queue_typing`, and no longer a room's `message`,
+   * `typing`, `read_receipt` or `room` frames unless that room is followed too (which keeps its
+   * exactly-once, caught-up delivery). Summaries are not caught up after a reconnect: on each `queue` event
+   * `subscribed`, refresh from `GET /api/chat/active-rooms` and keep, per room, the higher `version`.
+   * Sending, typing and reading in a room need {@link follow}.
    *
    * Resolves when the server confirms; rejects with a {@link ChatSocketError} if it refuses (`staff_only`),
    * with `ChatTimeoutError` after `maxAttempts` failed attempts (it is still retried while followed), or
@@ -185,7 +184,7 @@ export class ChatSocket {
     return this.queue.follow();
   }
 
-  /** Stops following the staff queue; followed rooms are not affected. */
+  /** Stops following the staff queue (every queue typing list ends); followed rooms are not affected. */
   unfollowQueue(): void {
     this.queue.unfollow();
   }
@@ -274,10 +273,7 @@ export class ChatSocket {
       probe: () => this.transport.probe(),
       drop: () => this.transport.drop(),
       isCurrent: (room) => this.rooms.get(room.id) === room,
-      deliver: (message) => {
-        this.remember(message);
-        this.emit('message', message);
-      },
+      deliver: (message) => this.emit('message', message),
       synced: (roomId, lastMessageId) => this.emit('synced', { roomId, lastMessageId }),
       outbox: (roomId, pending) => this.emit('outbox', { roomId, pending }),
       error: (error) => this.emit('error', error),
@@ -290,7 +286,12 @@ export class ChatSocket {
   private onFrame(data: unknown): void {
     const incoming = readFrame(data);
     if (incoming.kind === 'gateway_error') this.onGatewayError(incoming.error);
-    else if (incoming.kind === 'frame') this.handle(incoming.frame);
+    else if (incoming.kind === 'invalid') this.emit('error', incoming.error);
+    else if (incoming.kind === 'frame') {
+      // A frame with malformed parts is said so, and what is well-formed in it still taken.
+      if (incoming.invalid) this.emit('error', incoming.invalid);
+      this.handle(incoming.frame);
+    }
   }
 
   private handle(frame: ServerFrame): void {
@@ -315,6 +316,11 @@ export class ChatSocket {
       case 'presence':
         // A frame older than one already taken for its user (a late "offline") is not news.
         if (this.presence.takeFrame(frame.data)) this.emit('presence', frame.data);
+        return;
+      case 'queue':
+        // A summary names its room's newest message: a followed room whose push was lost catches up now.
+        for (const room of frame.data.rooms) this.rooms.get(room.id)?.learned(room.last_message_id);
+        this.queue.summaries(frame.data.rooms);
         return;
       case 'error':
         this.onError(frame.data);
@@ -362,26 +368,9 @@ export class ChatSocket {
     room.subscribed(snapshot);
   }
 
-  /**
-   * Delivers a message once. A followed room decides by its watermark; a message of a room that is not
-   * followed comes from the staff queue: delivered once per room and id.
-   */
+  /** Delivers a message of a followed room once (its watermark decides); other rooms' are not this socket's. */
   private accept(message: Message): void {
-    const room = this.rooms.get(message.room_id);
-    if (room) room.accept(message);
-    else if (this.queue.followed && this.remember(message)) this.emit('message', message);
-  }
-
-  /** Records a delivered message; false if it was delivered already. */
-  private remember(message: Message): boolean {
-    const key = `${message.room_id}#${message.id}`;
-    if (this.delivered.has(key)) return false;
-    this.delivered.add(key);
-    if (this.delivered.size > DELIVERED_KEYS) {
-      const oldest = this.delivered.values().next().value;
-      if (oldest !== undefined) this.delivered.delete(oldest);
-    }
-    return true;
+    this.rooms.get(message.room_id)?.accept(message);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ChatClosedError, type ChatError } from './errors.js';
+import { QueueSummaries } from './queue-summaries.js';
 import { Subscription, type SubscriptionOptions } from './subscription.js';
-import type { ClientFrame, QueueEventData } from './wire.js';
+import type { ClientFrame, QueueEventData, RoomSummary } from './wire.js';
 
 /** What the staff queue needs from its socket. */
 export interface StaffQueueHost {
@@ -9,20 +10,28 @@ export interface StaffQueueHost {
   error(error: ChatError): void;
   /** The queue's subscription was confirmed or ended (the `queue` event). */
   event(data: QueueEventData): void;
+  /** Summaries no older than any before them of their room (the `queue_rooms` event). */
+  rooms(rooms: readonly RoomSummary[]): void;
+  /** Who types in a room of the queue changed (the `queue_typing` event). */
+  typing(roomId: string, userIds: readonly string[]): void;
 }
 
 /**
  * The staff queue's subscription (`{"type":"subscribe","queue":true}`), between `follow()` and `unfollow()`:
  * sent on every new socket, retried like any subscription, and put right when the server handles an
- * unsubscribe and a subscribe of one socket in the other order.
+ * unsubscribe and a subscribe of one socket in the other order; and the {@link QueueSummaries} of its
+ * `queue` frames.
  */
 export class StaffQueue {
   private subscription: Subscription | undefined;
+  private readonly rooms: QueueSummaries;
 
   constructor(
     private readonly host: StaffQueueHost,
     private readonly options: SubscriptionOptions,
-  ) {}
+  ) {
+    this.rooms = new QueueSummaries(host);
+  }
 
   /** Whether the queue is followed (confirmed or not). */
   get followed(): boolean {
@@ -56,6 +65,12 @@ export class StaffQueue {
     this.subscription = undefined;
     if (subscription.requested) this.host.write({ type: 'unsubscribe', queue: true });
     subscription.dispose(error);
+    this.rooms.clear();
+  }
+
+  /** A `queue` frame's summaries: taken while the queue is followed (one may come just after unfollowing). */
+  summaries(rooms: readonly RoomSummary[]): void {
+    if (this.subscription) this.rooms.receive(rooms);
   }
 
   /** A new socket is open. */
@@ -82,6 +97,7 @@ export class StaffQueue {
   /** Closes for good, without an unsubscribe frame. */
   dispose(error: Error): void {
     this.refused(error);
+    this.rooms.dispose();
   }
 
   /** The server's answer: `{"type":"room","data":{"event":…,"queue":true}}`. */

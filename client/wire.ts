@@ -42,6 +42,11 @@ export interface Room {
   readonly last_message_id: number;
   readonly last_message: MessagePreview | null;
   readonly unread_count: number;
+  /**
+   * Incremented by every write of the room item: of two snapshots of one room (an HTTP answer, a `room`
+   * frame, a queue summary), the one with the higher version is the newer.
+   */
+  readonly version: number;
 }
 
 export interface RoomMember {
@@ -172,6 +177,22 @@ export interface QueueEventData {
   readonly user_id: string;
 }
 
+/**
+ * One room in a `queue` frame: the room as `GET /api/chat/active-rooms` shows it (`unread_count` is the
+ * socket's own user's), with every read pointer and who is typing.
+ */
+export interface RoomSummary extends Room {
+  /** The newest message id each member has read, by user id. */
+  readonly reads: Readonly<Record<string, number>>;
+  /** Users whose latest typing frame said `is_typing: true` when the summary was made; empty when none. */
+  readonly typing: readonly string[];
+}
+
+/** A `queue` frame: one summary per room that changed since the socket's previous one. */
+export interface QueueData {
+  readonly rooms: readonly RoomSummary[];
+}
+
 export interface ErrorData {
   readonly code: string;
   readonly message: string;
@@ -193,6 +214,7 @@ export type ServerFrame =
   | { readonly type: 'read_receipt'; readonly data: ReadReceiptData }
   | { readonly type: 'presence'; readonly data: PresenceData }
   | { readonly type: 'room'; readonly data: RoomEventData | QueueEventData }
+  | { readonly type: 'queue'; readonly data: QueueData }
   | { readonly type: 'pong'; readonly data: { readonly time: string } }
   | { readonly type: 'error'; readonly data: ErrorData };
 

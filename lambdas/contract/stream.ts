@@ -36,33 +36,26 @@ export const STREAM_MAPPING = {
 } as const;
 
 /**
- * The records the queue's consumer reads: room items and typing items (see `lambdas/storage/keys.ts`),
- * added or changed. The deployed mapping's filter drops every other record before Lambda is invoked; the
+ * The records the queue's consumer reads: room items (see `lambdas/storage/keys.ts`; typing is an attribute
+ * of the room item), added or changed. The deployed mapping's filter drops every other record before Lambda is invoked; the
  * handler skips them too (`lambdas/storage/stream-changes.ts`), so the emulation needs no filter to behave
  * the same, only to invoke it more often.
  */
 export const QUEUE_RECORD_FILTER: RecordFilter = {
   eventNames: ['INSERT', 'MODIFY'],
   sortKeyEquals: 'ROOM',
-  sortKeyPrefix: 'TYPING#',
 };
 
 /**
- * The one shape of event filter the system uses: these event names, and a sort key equal to one value or
- * starting with a prefix. The stack turns it into the mapping's `FilterCriteria`; the local stream applies it
+ * The one shape of event filter the system uses: these event names, and a sort key equal to one value. The stack turns it into the mapping's `FilterCriteria`; the local stream applies it
  * before batching, as Lambda drops filtered-out records before they count towards a batch.
  */
 export interface RecordFilter {
   readonly eventNames: readonly ('INSERT' | 'MODIFY' | 'REMOVE')[];
   readonly sortKeyEquals: string;
-  readonly sortKeyPrefix: string;
 }
 
 /** Whether a record passes the filter (`sk`: the record's sort key). */
 export function passesFilter(filter: RecordFilter, eventName: string, sk: string | undefined): boolean {
-  return (
-    (filter.eventNames as readonly string[]).includes(eventName) &&
-    sk !== undefined &&
-    (sk === filter.sortKeyEquals || sk.startsWith(filter.sortKeyPrefix))
-  );
+  return (filter.eventNames as readonly string[]).includes(eventName) && sk === filter.sortKeyEquals;
 }

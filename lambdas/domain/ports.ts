@@ -80,8 +80,6 @@ export type CloseResult =
 export interface ChatStore {
   createRoom(room: Room): Promise<void>;
   getRoom(roomId: string): Promise<Room | null>;
-  /** Rooms by id (one batch read), in the order asked for; a room that does not exist is left out. */
-  getRooms(roomIds: readonly string[]): Promise<Room[]>;
   listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;
   listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>>;
   listOpenRooms(page: PageRequest): Promise<Page<Room>>;
@@ -120,7 +118,7 @@ export interface ChatStore {
    */
   nextPresenceVersion(actor: Actor, nowMs: number): Promise<number>;
 
-  /** Records that a user started or stopped typing in a room (for the queue's "typing…" hint). */
+  /** Records on the room that a user started or stopped typing (for the queue's "typing…" hint). */
   putTyping(roomId: string, actor: Actor, isTyping: boolean, at: string): Promise<void>;
 
   putTicket(ticketHash: string, ticket: Ticket, expiresAt: number): Promise<void>;
@@ -132,10 +130,8 @@ export type RoomEvent = 'created' | 'joined' | 'left' | 'closed';
 
 /** What a batch of the table's stream says about rooms (decoded by storage's `roomChangesOf`). */
 export interface RoomChanges {
-  /** The newest state of each room whose item changed. */
+  /** The newest state of each room whose item changed (who is typing included). */
   readonly rooms: ReadonlyMap<string, Room>;
-  /** For each room with typing records in the batch: who is typing at its end. */
-  readonly typing: ReadonlyMap<string, readonly string[]>;
 }
 
 /**

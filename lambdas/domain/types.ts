@@ -38,6 +38,8 @@ export interface Room {
    * resend with the same `client_message_id` stores it under that id. Usually empty.
    */
   readonly holes?: readonly number[];
+  /** Who has said they are typing, with until when (epoch ms); absent or past means not typing. */
+  readonly typingUntil?: ReadonlyMap<string, number>;
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
   readonly reads: ReadonlyMap<string, number>;
   /**

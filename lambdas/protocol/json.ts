@@ -50,6 +50,8 @@ export function roomJson(room: RoomView) {
       created_at: room.lastMessage.createdAt,
     },
     unread_count: room.unreadCount,
+    // Lets a client order this answer against the queue's summaries of the same room (the higher is newer).
+    version: room.version,
   };
 }
 

@@ -20,23 +20,24 @@ export interface QueueReport extends PushReport {
 /**
  * The staff queue, off the request path: turns what one batch of the table's stream says about rooms into
  * one `queue` frame per socket that follows the queue (more only when the summaries would not fit in one
- * post). A batch costs one Query of the followers, one batch read of the rooms that only saw typing, and one post
- * per follower, whatever the number of messages in it; a message itself costs nothing per console.
+ * post). A batch costs one Query of the followers and one post per follower, whatever the number of messages in it; a message itself costs nothing per console.
  */
 export class QueueSummaries {
   constructor(
     private readonly store: ChatStore,
     private readonly pusher: Pusher,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async publish(changes: RoomChanges): Promise<QueueReport> {
-    const rooms = await this.roomsOf(changes);
+    const rooms = [...changes.rooms.values()];
     if (rooms.length === 0) return { rooms: 0, followers: 0, frames: 0, delivered: 0, gone: [], failed: 0 };
     const followers: Target[] = (await this.store.queueFollowers()).map((socket) => ({
       ...socket,
       foundBy: [{ kind: 'queue' }],
     }));
-    const chunks = chunked(rooms, (room) => changes.typing.get(room.id) ?? []);
+    const now = this.now();
+    const chunks = chunked(rooms, (room) => typistsOf(room, now));
     let delivered = 0;
     let failed = 0;
     const gone: string[] = [];
@@ -57,13 +58,11 @@ export class QueueSummaries {
       gone,
     };
   }
+}
 
-  /** Every room the batch touched, newest state first from the stream, the rest (typing only) read. */
-  private async roomsOf(changes: RoomChanges): Promise<Room[]> {
-    const unread = [...changes.typing.keys()].filter((roomId) => !changes.rooms.has(roomId));
-    const read = unread.length > 0 ? await this.store.getRooms(unread) : [];
-    return [...changes.rooms.values(), ...read];
-  }
+/** Who is typing in a room now: whose last typing frame still stands. */
+function typistsOf(room: Room, now: number): string[] {
+  return [...(room.typingUntil ?? [])].filter(([, until]) => until > now).map(([userId]) => userId);
 }
 
 interface Summarized {

@@ -31,7 +31,7 @@ export interface DynamoStoreOptions {
  * - `SendStore`: sends, with the sequence number and the idempotency claim;
  * - `ConnectionStore`: connections, presence, subscriptions and queue following;
  * - `TicketStore`: one-time WebSocket tickets;
- * - `TypingStore`: who is typing, written for the table's stream;
+ * - `TypingStore`: who is typing, on the room item, for the table's stream;
  * - `Table`: paging, batches and conditional updates, shared by all of them.
  *
  * Rules they keep: no Scan, no transactions; a change that must be checked against current state is a single
@@ -58,7 +58,6 @@ export class DynamoStore implements ChatStore {
   // Rooms, history, membership, read pointers
   createRoom = (room: Room) => this.rooms.createRoom(room);
   getRoom = (roomId: string) => this.rooms.getRoom(roomId);
-  getRooms = (roomIds: readonly string[]) => this.rooms.getRooms(roomIds);
   listCustomerRooms = (customerId: string, page: PageRequest) =>
     this.rooms.listCustomerRooms(customerId, page);
   listStaffRooms = (staffId: string, page: PageRequest) => this.rooms.listStaffRooms(staffId, page);

@@ -105,6 +105,7 @@ export function toRoom(item: Item): Room {
     reads: readPointers(item.reads),
     version: Number(item.version ?? 0),
     ...(holes.length > 0 ? { holes } : {}),
+    ...typists(item),
   };
 }
 
@@ -171,6 +172,15 @@ export function toConnection(item: Item): Connection {
     rooms: toStringArray(item.rooms),
     followsQueue: item.follows_queue === true,
   };
+}
+
+/** The room item's `T#<user>` attributes: until when each user typing said they were. */
+function typists(item: Item): { typingUntil?: Map<string, number> } {
+  const until = new Map<string, number>();
+  for (const [name, value] of Object.entries(item)) {
+    if (name.startsWith(keys.typistPrefix)) until.set(name.slice(keys.typistPrefix.length), Number(value));
+  }
+  return until.size > 0 ? { typingUntil: until } : {};
 }
 
 function readPointers(value: unknown): Map<string, number> {

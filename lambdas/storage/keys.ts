@@ -34,9 +34,6 @@ export const keys = {
     pk: `ROOM#${roomId}`,
     sk: `CMID#${enc(senderId)}#${clientMessageId}`,
   }),
-  /** Who is typing in a room, one item per user: written so the table's stream carries it to the queue. */
-  typing: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `TYPING#${enc(userId)}` }),
-  typingPrefix: 'TYPING#',
   /**
    * The room's entry in its customer's list (gsi1): an item of its own, so that the room item, written by every
    * message, is in no index that projects it.
@@ -73,6 +70,12 @@ export const keys = {
    */
   reader: (userId: string) => `U#${userId}`,
   readerPrefix: 'U#',
+  /**
+   * Until when (epoch ms) a user is typing in a room: an attribute of the room item, so that typing moves the
+   * room's version and reaches the staff queue through the table's stream in order with everything else.
+   */
+  typist: (userId: string) => `T#${userId}`,
+  typistPrefix: 'T#',
 
   /** gsi1: a customer's rooms. */
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,

@@ -23,7 +23,6 @@ import { applied, type Item, type Table } from './table.js';
 type RoomPorts =
   | 'createRoom'
   | 'getRoom'
-  | 'getRooms'
   | 'listCustomerRooms'
   | 'listStaffRooms'
   | 'listOpenRooms'
@@ -380,7 +379,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   }
 
   /** Rooms by id, in the order asked for; a room that is gone is left out. */
-  async getRooms(roomIds: readonly string[]): Promise<Room[]> {
+  private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
     const found = new Map<string, Room>();
     for (const item of await this.table.batchGet(roomIds.map((id) => keys.room(id)))) {
       found.set(String(item.id), toRoom(item));

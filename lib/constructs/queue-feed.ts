@@ -54,12 +54,7 @@ export class QueueFeed extends Construct {
             eventName: FilterRule.or(...props.filter.eventNames),
             dynamodb: {
               Keys: {
-                sk: {
-                  S: [
-                    ...FilterRule.isEqual(props.filter.sortKeyEquals),
-                    ...FilterRule.beginsWith(props.filter.sortKeyPrefix),
-                  ],
-                },
+                sk: { S: FilterRule.isEqual(props.filter.sortKeyEquals) },
               },
             },
           }),

@@ -10,6 +10,7 @@ import {
   inbox,
   newConnections,
   next,
+  summaries,
   type TestUser,
   user,
   wiretap,
@@ -198,16 +199,27 @@ describe('ChatSocket', () => {
     expect(detail.members.find((m) => m.user_id === 'sam')?.last_read).toBe(2);
   });
 
-  it('tells staff about other staff coming online and about new rooms', async () => {
+  it('tells staff about other staff coming online, and the queue about new rooms', async () => {
     const watcher = track(sam.socket());
     await next(watcher, 'state', (e) => e.state === 'open');
     const eve = await user(stack, 'eve', true);
     const online = next(watcher, 'presence', (e) => e.user_id === 'eve');
     track(eve.socket());
     expect(await online).toMatchObject({ user_id: 'eve', role: 'staff', is_online: true });
-    const created = next(watcher, 'room', (e) => e.event === 'created');
+    // Room lifecycle frames go to a room's followers only: staff hear of a new room from the queue.
+    const rooms: string[] = [];
+    watcher.on('room', (e) => rooms.push(e.event));
+    await watcher.followQueue();
     const room = await bob.http.createRoom({ subject: 'new here' });
-    expect(await created).toMatchObject({ event: 'created', room_id: room.id, user_id: 'bob' });
+    const created = await next(watcher, 'queue_rooms', (e) => e.rooms.some((r) => r.id === room.id));
+    expect(created.rooms.find((r) => r.id === room.id)).toMatchObject({
+      status: 'open',
+      subject: 'new here',
+      customer_id: 'bob',
+      staff_ids: [],
+      last_message_id: 0,
+    });
+    expect(rooms).toEqual([]);
   });
 
   it('refuses to follow a room the user may not see, and rejects sends to a closed room', async () => {
@@ -246,43 +258,55 @@ describe('ChatSocket.followQueue', () => {
   const contents = (messages: readonly Message[], roomId: string) =>
     messages.filter((m) => m.room_id === roomId).map((m) => m.content);
 
-  it('delivers the live messages, typing and reads of a room it does not follow, each message once', async () => {
-    // Every message frame of the room comes twice over the wire: the client drops the copy.
-    const tap = wiretap((frame) => (frame.type === 'message' ? 'twice' : 'deliver'));
+  it('sends summaries of a room it does not follow (messages, reads, typing), and none of its frames', async () => {
+    const frameTypes: string[] = [];
+    const tap = wiretap((frame) => {
+      frameTypes.push(frame.type);
+      return 'deliver';
+    });
     const staff = track(sam.socket({ WebSocket: tap.WebSocket }));
     const received = inbox(staff);
+    const rooms = summaries(staff);
+    const typists: string[][] = [];
+    staff.on('queue_typing', (e) => typists.push([...e.userIds]));
     const confirmed = next(staff, 'queue');
     await staff.followQueue();
     expect(await confirmed).toEqual({ event: 'subscribed', queue: true, user_id: 'sam' });
     expect(staff.followsQueue()).toBe(true);
 
     const room = await alice.http.createRoom({ subject: 'queue only' });
+    const of = () => rooms.filter((r) => r.id === room.id);
+    await eventually(() => of().length > 0);
+    expect(of()[0]).toMatchObject({ status: 'open', last_message_id: 0, staff_ids: [] });
     const customer = track(alice.socket());
     await customer.follow(room.id, { after: 0 });
-    const typing = next(staff, 'typing', (e) => e.room_id === room.id && e.is_typing);
     customer.typing(room.id);
-    expect(await typing).toMatchObject({ user_id: 'alice', role: 'customer' });
+    await eventually(() => typists.some((t) => t.includes('alice')));
     await customer.send(room.id, 'one');
     await sam.http.sendMessage(room.id, 'two'); // over HTTP: the socket does not follow the room
-    await eventually(() => contents(received, room.id).length === 2);
-    const read = next(staff, 'read_receipt', (e) => e.room_id === room.id);
     customer.markRead(room.id, 2);
-    expect(await read).toMatchObject({ user_id: 'alice', message_id: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(contents(received, room.id)).toEqual(['one', 'two']);
+    await eventually(() => of().at(-1)?.reads.alice === 2);
+    expect(of().at(-1)).toMatchObject({ last_message_id: 2, last_message: { preview: 'two' } });
+    // No summary older than the one before it (a typing change keeps the room's version; a batch's changes
+    // come as one summary).
+    const versions = of().map((r) => r.version);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+    expect(received).toEqual([]);
+    expect(frameTypes.filter((t) => ['message', 'typing', 'read_receipt', 'room'].includes(t))).toEqual([
+      'room', // the queue's own subscribed answer
+    ]);
     expect(staff.followedRooms()).toEqual([]);
     // Only the queue's subscription went out.
     expect(tap.sent.filter((f) => f.type === 'subscribe')).toEqual([{ type: 'subscribe', queue: true }]);
-    // Writing in the room still needs following it.
-    await staff.follow(room.id);
+    // Writing in the room needs following it, which brings its messages.
+    await staff.follow(room.id, { after: 2 });
     await staff.send(room.id, 'three');
     await alice.http.sendMessage(room.id, 'four');
-    await eventually(() => contents(received, room.id).length === 4);
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(contents(received, room.id)).toEqual(['one', 'two', 'three', 'four']);
+    await eventually(() => contents(received, room.id).length === 2);
+    expect(contents(received, room.id)).toEqual(['three', 'four']);
   });
 
-  it('keeps a followed room exactly once and caught up while the queue delivers it too', async () => {
+  it('keeps a followed room exactly once and caught up while the queue is followed too', async () => {
     const room = await alice.http.createRoom();
     const door = gate();
     const staff = sam.socket({ auth: gatedAuth(sam.http, door.opened) });
@@ -310,6 +334,7 @@ describe('ChatSocket.followQueue', () => {
     const tap = wiretap();
     const staff = sam.socket({ WebSocket: tap.WebSocket, auth: gatedAuth(sam.http, door.opened) });
     const received = inbox(staff);
+    const rooms = summaries(staff);
     const before = stack.webSocket.connectionIds();
     track(staff);
     await staff.followQueue();
@@ -327,9 +352,10 @@ describe('ChatSocket.followQueue', () => {
       { type: 'subscribe', queue: true },
       { type: 'subscribe', queue: true },
     ]);
+    // Summaries are live only: the reconnected socket hears of the room at its next change.
     await alice.http.sendMessage(room.id, 'after the reconnect');
-    await eventually(() => contents(received, room.id).includes('after the reconnect'));
-    expect(contents(received, room.id)).toEqual(['after the reconnect']);
+    await eventually(() => rooms.some((r) => r.id === room.id && r.last_message_id === 2));
+    expect(received).toEqual([]);
   });
 
   it('stops with unfollowQueue, leaving followed rooms alone', async () => {

@@ -8,7 +8,7 @@ import {
   ticketAuth,
   type WebSocketLike,
 } from '../../client/socket.js';
-import type { Message, ServerFrame } from '../../client/wire.js';
+import type { Message, RoomSummary, ServerFrame } from '../../client/wire.js';
 import type { LocalStack } from '../../local/stack.js';
 
 /**
@@ -113,6 +113,13 @@ export function inbox(socket: ChatSocket): Message[] {
   const messages: Message[] = [];
   socket.on('message', (message) => messages.push(message));
   return messages;
+}
+
+/** Collects a socket's staff queue summaries (`queue_rooms` events), in the order they came. */
+export function summaries(socket: ChatSocket): RoomSummary[] {
+  const rooms: RoomSummary[] = [];
+  socket.on('queue_rooms', (event) => rooms.push(...event.rooms));
+  return rooms;
 }
 
 /** Polls until `check` passes (it throws or returns false until then). */

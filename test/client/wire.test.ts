@@ -6,11 +6,13 @@ import type {
   OnlineStaffMember,
   OnlineStaffPage,
   PresenceData,
+  QueueData,
   QueueEventData,
   ReadReceiptData,
   Room,
   RoomDetail,
   RoomEventName,
+  RoomSummary,
   SupportStatus,
   TypingData,
 } from '../../client/wire.js';
@@ -21,6 +23,7 @@ import type {
   MessageJson,
   messagePageJson,
   onlineStaffJson,
+  queueSummaryJson,
   roomDetailJson,
   roomJson,
   supportStatusJson,
@@ -42,6 +45,9 @@ describe('client wire types', () => {
     expectTypeOf<ReturnType<typeof supportStatusJson>>().toExtend<SupportStatus>();
     expectTypeOf<keyof SupportStatus>().toEqualTypeOf<keyof ReturnType<typeof supportStatusJson>>();
     expectTypeOf<RoomEvent | 'subscribed'>().toEqualTypeOf<RoomEventName>();
+    expectTypeOf<keyof RoomSummary>().toEqualTypeOf<keyof ReturnType<typeof queueSummaryJson>>();
+    expectTypeOf<ReturnType<typeof queueSummaryJson>>().toExtend<RoomSummary>();
+    expectTypeOf<{ rooms: ReturnType<typeof queueSummaryJson>[] }>().toExtend<QueueData>();
   });
 
   const actor = { userId: 'sam', role: 'staff' } as const;

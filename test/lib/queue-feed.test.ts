@@ -45,14 +45,14 @@ describe('queue feed', () => {
     expect(mappingOf(windowed).MaximumBatchingWindowInSeconds).toBe(5);
   });
 
-  it('filters to room and typing items, added or changed, before Lambda is invoked', () => {
+  it('filters to room items, added or changed, before Lambda is invoked', () => {
     const criteria = mappingOf(s).FilterCriteria as { Filters: { Pattern: string }[] };
     expect(criteria.Filters).toHaveLength(1);
     expect(JSON.parse(criteria.Filters[0]!.Pattern)).toEqual({
       eventName: [...QUEUE_RECORD_FILTER.eventNames],
       dynamodb: {
         Keys: {
-          sk: { S: [QUEUE_RECORD_FILTER.sortKeyEquals, { prefix: QUEUE_RECORD_FILTER.sortKeyPrefix }] },
+          sk: { S: [QUEUE_RECORD_FILTER.sortKeyEquals] },
         },
       },
     });

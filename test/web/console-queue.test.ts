@@ -13,9 +13,13 @@ let page: Page;
 const log: string[] = [];
 /** Every frame the console's page sent, per WebSocket it opened. */
 const sockets: Record<string, unknown>[][] = [];
+/** Every frame the console's page received, all its WebSockets together. */
+const received: { type: string; data: Record<string, unknown> }[] = [];
 let rooms: Room[] = [];
 let customers: ChatHttp[] = [];
 let consoleConnection = '';
+/** Summaries come a stream batch (1 s window) after the change: give a poll a few of them. */
+const SUMMARY = { timeout: 5_000 } as const;
 
 beforeAll(async () => {
   harness = await startWebHarness({ log: (line) => log.push(line) });
@@ -41,8 +45,14 @@ function item(subject: string) {
   return page.locator('.queue-item', { hasText: subject });
 }
 
+/** The types of the frames the page received about a room, other than its queue summaries. */
+const framesAbout = (roomId: string) =>
+  received
+    .filter((f) => f.type !== 'queue' && (f.data.room_id === roomId || f.data.id === roomId))
+    .map((f) => (f.type === 'room' ? `room:${String(f.data.event)}` : f.type));
+
 describe('the console keeps its queue live with one subscription', () => {
-  it('sends one queue subscription, not one per room, and still counts unread messages live', async () => {
+  it('sends one queue subscription, not one per room, and counts unread messages live from summaries', async () => {
     customers = await Promise.all(Array.from({ length: ROOMS }, (_, i) => customer(`cust${i}`)));
     rooms = await Promise.all(customers.map((http, i) => http.createRoom({ subject: `Room ${i}` })));
     for (const [i, room] of rooms.entries()) await customers[i]?.sendMessage(room.id, `hello from ${i}`);
@@ -54,32 +64,39 @@ describe('the console keeps its queue live with one subscription', () => {
       ws.on('framesent', (event) =>
         frames.push(JSON.parse(String(event.payload)) as Record<string, unknown>),
       );
+      ws.on('framereceived', (event) => received.push(JSON.parse(String(event.payload))));
     });
     await signIn(page, 'sam', 'staff');
     for (let i = 0; i < ROOMS; i++)
-      await expect.poll(() => item(`Room ${i}`).getByTestId('unread').textContent()).toBe('1');
-    await expect.poll(() => sockets[0]?.length ?? 0).toBeGreaterThan(0);
+      await expect.poll(() => item(`Room ${i}`).getByTestId('unread').textContent(), SUMMARY).toBe('1');
+    await expect.poll(() => sockets[0]?.length ?? 0, SUMMARY).toBeGreaterThan(0);
     [consoleConnection] = harness.stack.webSocket.connectionIds() as [string];
-    await expect.poll(() => subscribeCalls(consoleConnection)).toBe(1);
+    await expect.poll(() => subscribeCalls(consoleConnection), SUMMARY).toBe(1);
 
     // A room the console does not follow on its own: its messages and typing still show in the queue.
     const [first, second] = rooms as [Room, Room];
     await customers[0]?.sendMessage(first.id, 'are you there?');
-    await expect.poll(() => item('Room 0').getByTestId('unread').textContent()).toBe('2');
-    await expect.poll(() => item('Room 0').locator('.preview').textContent()).toBe('are you there?');
+    await expect.poll(() => item('Room 0').getByTestId('unread').textContent(), SUMMARY).toBe('2');
+    await expect.poll(() => item('Room 0').locator('.preview').textContent(), SUMMARY).toBe('are you there?');
     const typist = new ChatSocket({
       url: harness.stack.wsUrl,
       http: customers[1] as ChatHttp,
       auth: ticketAuth(customers[1] as ChatHttp),
       WebSocket: WebSocket as unknown as ChatSocketOptions['WebSocket'],
+      // Typing stops when the test says so, not after the client's idle pause: a slow batch must not race it.
+      typingIdleMs: 60_000,
     });
     typist.connect();
     await typist.follow(second.id);
     typist.typing(second.id);
-    await expect.poll(() => item('Room 1').locator('.preview').textContent()).toBe('typing…');
+    await expect.poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY).toBe('typing…');
     typist.stopTyping(second.id);
-    await expect.poll(() => item('Room 1').locator('.preview').textContent()).toBe('hello from 1');
+    await expect.poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY).toBe('hello from 1');
     typist.close();
+
+    // All of it came in queue summaries: not one frame of the rooms themselves.
+    expect(received.filter((f) => f.type === 'queue').length).toBeGreaterThan(0);
+    for (const room of rooms) expect(framesAbout(room.id)).toEqual([]);
 
     expect(subscribes(sockets[0] ?? [])).toEqual([{ type: 'subscribe', queue: true }]);
     expect(subscribeCalls(consoleConnection)).toBe(1);
@@ -101,12 +118,27 @@ describe('the console keeps its queue live with one subscription', () => {
       ]);
     // The room left is still counted live by the queue, and its history comes back whole when reopened.
     await customers[0]?.sendMessage(first.id, 'still waiting');
-    await expect.poll(() => item('Room 0').getByTestId('unread').textContent()).toBe('1');
+    await expect.poll(() => item('Room 0').getByTestId('unread').textContent(), SUMMARY).toBe('1');
     await item('Room 0').click();
     await expect
       .poll(() => page.$$eval('[data-message-id] .bubble', (items) => items.map((i) => i.textContent)))
       .toEqual(['hello from 0', 'are you there?', 'still waiting']);
-    await expect.poll(() => item('Room 0').getByTestId('unread').count()).toBe(0);
+    await expect.poll(() => item('Room 0').getByTestId('unread').count(), SUMMARY).toBe(0);
+  });
+
+  it('adds a room created and drops a room closed while it watches, from summaries alone', async () => {
+    const newcomer = await customer('newcomer');
+    const fresh = await newcomer.createRoom({ subject: 'Room fresh' });
+    await item('Room fresh').waitFor();
+    expect(await item('Room fresh').locator('.tag.waiting').count()).toBe(1);
+    await newcomer.sendMessage(fresh.id, 'first words');
+    await expect.poll(() => item('Room fresh').getByTestId('unread').textContent(), SUMMARY).toBe('1');
+    await expect
+      .poll(() => item('Room fresh').locator('.preview').textContent(), SUMMARY)
+      .toBe('first words');
+    await newcomer.closeRoom(fresh.id);
+    await expect.poll(() => item('Room fresh').count(), SUMMARY).toBe(0);
+    expect(framesAbout(fresh.id)).toEqual([]);
   });
 
   it('after a reconnect, subscribes to the queue and the open room only, and reads the queue again', async () => {
@@ -126,9 +158,11 @@ describe('the console keeps its queue live with one subscription', () => {
     await expect
       .poll(() => item('Room 2').getByTestId('unread').textContent(), { timeout: 15_000 })
       .toBe('2');
-    await expect.poll(() => item('Room 2').locator('.preview').textContent()).toBe('while you were away');
+    await expect
+      .poll(() => item('Room 2').locator('.preview').textContent(), SUMMARY)
+      .toBe('while you were away');
     await item('Room late').waitFor();
-    await expect.poll(() => item('Room 3').count()).toBe(0);
+    await expect.poll(() => item('Room 3').count(), SUMMARY).toBe(0);
 
     const [reconnected, ...others] = harness.stack.webSocket.connectionIds();
     expect(others).toEqual([]);
@@ -163,10 +197,12 @@ describe('the console keeps its queue live with one subscription', () => {
     await joinAnswered;
     await customers[0]?.sendMessage(first.id, 'newer than the join');
     await page.locator('.bubble', { hasText: 'newer than the join' }).waitFor();
-    await expect.poll(() => item('Room 0').locator('.preview').textContent()).toBe('newer than the join');
+    await expect
+      .poll(() => item('Room 0').locator('.preview').textContent(), SUMMARY)
+      .toBe('newer than the join');
     release();
     const leave = page.getByRole('button', { name: 'Leave', exact: true });
-    await expect.poll(() => leave.isEnabled()).toBe(true);
+    await expect.poll(() => leave.isEnabled(), SUMMARY).toBe(true);
     expect(await item('Room 0').locator('.preview').textContent()).toBe('newer than the join');
     await page.unroute(`**/api/chat/rooms/${first.id}/join`);
   });

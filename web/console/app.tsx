@@ -1,6 +1,7 @@
 import { computed, signal, useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
+import { isNewer, summaryRoom } from '../../client/queue-summaries.js';
 import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
@@ -10,10 +11,12 @@ import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } fr
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
 /**
- * The server reads the queue's followers eventually consistently: a message sent just after the subscription
+ * The server reads the queue's followers eventually consistently: a summary made just after the subscription
  * was confirmed may miss this socket. The queue is read again this long after each confirmation.
  */
 const QUEUE_SETTLE_MS = 1_000;
+/** Closed rooms remembered, so that an older snapshot (a late page, a retried summary) cannot bring one back. */
+const CLOSED_KEPT = 5_000;
 
 /** The console's state beyond what {@link ChatApp} keeps: which rooms are in the queue, which one is open. */
 class ConsoleModel {
@@ -28,6 +31,8 @@ class ConsoleModel {
   private refreshing = false;
   private refreshAgain = false;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Rooms dropped from the queue as closed, with the version that said so. */
+  private readonly closed = new Map<string, number>();
 
   /** Open rooms (plus the one on screen), newest activity first. */
   readonly queue = computed(() => {
@@ -42,24 +47,19 @@ class ConsoleModel {
   );
 
   constructor(config: WebConfig, session: Session, onExpired: () => void) {
-    // The staff queue keeps every room's preview, unread count and typing live with one subscription; only
-    // the room on screen is followed on its own.
+    // The staff queue's summaries keep every room's preview, unread count, typing, members and status live
+    // with one subscription; only the room on screen is followed on its own.
     this.app = new ChatApp({ config, session, onExpired, queue: true });
-    this.app.onRoomEvent = (event, room) => {
-      if (event === 'created') this.app.track(room);
-      if (event === 'closed' && this.selected.value !== room.id) this.app.untrack(room.id);
+    // A summary of a room not in the list is a new room (or one that moved up); a closed one leaves.
+    this.app.onQueueRoom = (summary) => {
+      if (summary.status === 'closed') this.drop(summary);
+      else if (!this.app.conversation(summary.id)) this.take(summaryRoom(summary), true);
     };
     // A room that closed while the socket was away shows up closed on resubscription: let it go.
     this.app.socket.on('room', (event) => {
-      if (
-        event.event === 'subscribed' &&
-        event.room.status === 'closed' &&
-        this.selected.value !== event.room_id
-      ) {
-        this.app.untrack(event.room_id);
-      }
+      if (event.event === 'subscribed' && event.room.status === 'closed') this.drop(event.room);
     });
-    // The queue has no catch-up: whatever happened while the socket was away (messages, reads, new and
+    // Summaries have no catch-up: whatever happened while the socket was away (messages, reads, new and
     // closed rooms) is read again once the subscription is back. The first confirmation too, as the first
     // page may have been read before it.
     this.app.socket.on('queue', (event) => {
@@ -95,11 +95,23 @@ class ConsoleModel {
     }
   }
 
-  /** Takes a room the HTTP API listed: updates its conversation, or starts one if `track`. */
+  /**
+   * Takes an open room (listed by the HTTP API, or a summary): updates its conversation if newer, or starts
+   * one if `track`, unless a newer snapshot said it closed.
+   */
   private take(room: Room, track: boolean): void {
+    if (!isNewer(room.version, this.closed.get(room.id))) return;
     const conversation = this.app.conversation(room.id);
     if (conversation) conversation.update(room, true);
     else if (track) this.app.track(room);
+  }
+
+  /** A room closed (or is gone): it leaves the list, unless it is on screen (it goes when left). */
+  private drop(room: Pick<Room, 'id' | 'version'>): void {
+    this.closed.delete(room.id);
+    this.closed.set(room.id, room.version);
+    if (this.closed.size > CLOSED_KEPT) this.closed.delete(this.closed.keys().next().value as string);
+    if (this.selected.value !== room.id) this.app.untrack(room.id);
   }
 
   /**
@@ -152,7 +164,7 @@ class ConsoleModel {
         if (detail?.status === 'open') {
           const { members: _members, ...room } = detail;
           conversation.update(room, true);
-        } else if (roomId !== this.selected.value) app.untrack(roomId);
+        } else this.drop(detail ?? { id: roomId, version: Number.POSITIVE_INFINITY });
       }
       this.queueError.value = '';
     } catch (error) {
@@ -166,7 +178,7 @@ class ConsoleModel {
     this.selected.value = roomId;
     const left = previous && previous !== roomId ? this.app.conversation(previous) : undefined;
     // A closed room stays in the list only while it is on screen; an open one stays, kept live by the queue.
-    if (left?.room.value.status === 'closed') this.app.untrack(left.room.value.id);
+    if (left?.room.value.status === 'closed') this.drop(left.room.value);
     else if (left) this.app.release(left);
     const conversation = this.app.conversation(roomId);
     if (conversation) this.app.load(conversation).catch((error: unknown) => this.app.report(error));
@@ -319,7 +331,7 @@ function QueueItem(props: {
 }) {
   const room = props.conversation.room.value;
   const unread = props.conversation.unread.value;
-  const typing = props.conversation.typing.value.length > 0;
+  const typing = props.conversation.typingHint.value;
   const mine = room.staff_ids.includes(props.me);
   return (
     <li>

@@ -1,6 +1,7 @@
 import { batch, computed, type ReadonlySignal, type Signal, signal } from '@preact/signals';
 import { ChatApiError, type ChatError } from '../../client/errors.js';
 import { ChatHttp } from '../../client/http.js';
+import { isNewer, summaryRoom } from '../../client/queue-summaries.js';
 import {
   ChatSocket,
   type ConnectionState,
@@ -8,7 +9,7 @@ import {
   type PendingSend,
   ticketAuth,
 } from '../../client/socket.js';
-import type { Message, Role, Room } from '../../client/wire.js';
+import type { Message, Role, Room, RoomSummary } from '../../client/wire.js';
 import { type Session, SessionExpired } from '../auth.js';
 import type { WebConfig } from '../config.js';
 
@@ -28,8 +29,12 @@ export class Conversation {
   readonly messages = signal<readonly Message[]>([]);
   readonly pending = signal<readonly PendingSend[]>([]);
   readonly failed = signal<readonly FailedSend[]>([]);
-  /** Users typing now (not me). */
+  /** Users typing now (not me), from the room's own typing frames: while it is followed. */
   readonly typing = signal<readonly { userId: string; role: Role }[]>([]);
+  /** Users typing now (not me), as the staff queue's summaries say (the client expires them after 6 s). */
+  readonly queueTyping = signal<readonly string[]>([]);
+  /** Whether to show "typing…" in a list of rooms: either source says someone types. */
+  readonly typingHint = computed(() => this.typing.value.length > 0 || this.queueTyping.value.length > 0);
   /** Read pointer of each member. */
   readonly reads = signal<Readonly<Record<string, { role: Role; lastRead: number }>>>({});
   readonly hasOlder = signal(false);
@@ -52,20 +57,17 @@ export class Conversation {
   }
 
   /**
-   * Merges messages in, by id: each once, in order, whatever order they came in. With `keep` false (a room
-   * only the staff queue follows, whose list could have holes) only the preview, unread count, read pointers
-   * and typing are updated; the list is left alone.
+   * Merges messages of a followed room in, by id: each once, in order, whatever order they came in; moves the
+   * preview, the senders' read pointers and their typing along.
    */
-  add(messages: readonly Message[], keep = true): void {
+  add(messages: readonly Message[]): void {
     if (messages.length === 0) return;
     let newest = messages[0] as Message;
     for (const message of messages) if (message.id > newest.id) newest = message;
     batch(() => {
-      if (keep) {
-        const byId = new Map(this.messages.value.map((m) => [m.id, m]));
-        for (const message of messages) byId.set(message.id, message);
-        this.messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
-      }
+      const byId = new Map(this.messages.value.map((m) => [m.id, m]));
+      for (const message of messages) byId.set(message.id, message);
+      this.messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
       const room = this.room.value;
       if (newest.id > room.last_message_id) {
         this.room.value = {
@@ -90,12 +92,15 @@ export class Conversation {
   }
 
   /**
-   * Takes a newer snapshot of the room (a room frame, a subscription, a queue refresh), keeping the newest
-   * activity: a snapshot can be older than what the socket already delivered. With `mine`, the snapshot is
-   * the caller's own (HTTP), so its unread count moves my read pointer forward too.
+   * Takes a snapshot of the room (an HTTP answer, a room frame, a queue summary) if its `version` is newer
+   * than the one shown, and returns whether it did: an older one (a late answer, a retried summary) changes
+   * nothing. The newest activity is kept, as messages delivered live may be newer than any snapshot. With
+   * `mine`, the snapshot's unread count is the caller's own (HTTP, a summary), so it moves my read pointer
+   * forward too.
    */
-  update(room: Room, mine = false): void {
+  update(room: Room, mine = false): boolean {
     const current = this.room.value;
+    if (!isNewer(room.version, current.version)) return false;
     batch(() => {
       this.room.value =
         room.last_message_id >= current.last_message_id
@@ -108,6 +113,29 @@ export class Conversation {
             };
       if (mine) this.read(this.me, 'staff', room.last_message_id - room.unread_count);
     });
+    return true;
+  }
+
+  /**
+   * Takes a summary of the staff queue: the room as {@link update} takes it, and every read pointer in it
+   * (they only move forward, so an older summary's are harmless). Who types comes apart, as
+   * {@link setQueueTyping}.
+   */
+  summarize(summary: RoomSummary): void {
+    batch(() => {
+      this.update(summaryRoom(summary), true);
+      const customer = summary.customer_id;
+      for (const [userId, lastRead] of Object.entries(summary.reads)) {
+        this.read(userId, userId === customer ? 'customer' : 'staff', lastRead);
+      }
+    });
+  }
+
+  /** Who types, as the staff queue says (my own typing left out). */
+  setQueueTyping(userIds: readonly string[]): void {
+    const others = userIds.filter((id) => id !== this.me);
+    if (others.length === 0 && this.queueTyping.value.length === 0) return;
+    this.queueTyping.value = others;
   }
 
   /** Forgets the loaded history (the room is no longer followed, so the list would get holes). */
@@ -168,9 +196,10 @@ export interface ChatAppOptions {
   /** Called when the server no longer accepts the session's token. */
   readonly onExpired: () => void;
   /**
-   * Staff: follow the staff queue (one subscription for the live messages, typing and read receipts of
-   * every room) and follow individually only the rooms that are {@link ChatApp.load}ed, until
-   * {@link ChatApp.release}d. Without it every tracked room is followed.
+   * Staff: follow the staff queue (one subscription, and about once a second one summary per changed room:
+   * preview, unread count, read pointers, typing, members, status) and follow individually only the rooms
+   * that are {@link ChatApp.load}ed, until {@link ChatApp.release}d. Without it every tracked room is
+   * followed.
    */
   readonly queue?: boolean;
 }
@@ -192,9 +221,14 @@ export class ChatApp {
   readonly onlineStaff = signal<ReadonlySet<string>>(new Set());
   /** Whether anyone from support is online (the widget's "We are online"). */
   readonly supportOnline = signal(false);
-  /** Room lifecycle events, for pages that keep a list of rooms. */
+  /** Room lifecycle events of followed rooms. */
   onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
     () => {};
+  /**
+   * With `queue`: each summary of the queue (none older than one before it of its room), before its
+   * conversation (if any) takes it: a page that keeps a list of rooms starts or drops one here.
+   */
+  onQueueRoom: (summary: RoomSummary) => void = () => {};
   private readonly options: ChatAppOptions;
   /** Rooms to stop following once their unsent messages are out. */
   private readonly releasing = new Set<string>();
@@ -286,11 +320,7 @@ export class ChatApp {
     batch(() => {
       conversation.add(page.results);
       const { members: _members, ...room } = detail;
-      conversation.room.value = {
-        ...conversation.room.value,
-        ...room,
-        last_message_id: Math.max(room.last_message_id, conversation.room.value.last_message_id),
-      };
+      conversation.update(room, true);
       for (const member of detail.members) conversation.read(member.user_id, member.role, member.last_read);
       // Messages that arrived live may already reach back to the first one.
       conversation.hasOlder.value = page.has_more && (conversation.messages.value[0]?.id ?? 0) > 1;
@@ -300,7 +330,7 @@ export class ChatApp {
 
   /**
    * With `queue`: stops following a room that left the screen, once its unsent messages are out, and
-   * forgets its loaded history; the staff queue keeps its preview and unread count live.
+   * forgets its loaded history; the staff queue's summaries keep its preview and unread count live.
    */
   release(conversation: Conversation): void {
     const roomId = conversation.room.value.id;
@@ -416,8 +446,7 @@ export class ChatApp {
       if (state === 'open' && !wasOpen) void this.refreshOnlineStaff();
     });
     socket.on('message', (message) => {
-      // A room only the queue follows gets no catch-up: keep its preview and count, not its list.
-      this.conversation(message.room_id)?.add([message], socket.follows(message.room_id));
+      this.conversation(message.room_id)?.add([message]);
       // Whoever from support just wrote is online, unless something newer says otherwise.
       if (message.sender_role === 'staff') {
         this.socket.presence.sawOnline(message.sender_id, 'staff', Date.parse(message.created_at));
@@ -449,6 +478,15 @@ export class ChatApp {
       }
       this.onRoomEvent(event.event, event.room, event.user_id);
     });
+    socket.on('queue_rooms', ({ rooms }) =>
+      batch(() => {
+        for (const summary of rooms) {
+          this.onQueueRoom(summary);
+          this.conversation(summary.id)?.summarize(summary);
+        }
+      }),
+    );
+    socket.on('queue_typing', ({ roomId, userIds }) => this.conversation(roomId)?.setQueueTyping(userIds));
     socket.on('error', (error) => this.report(error));
   }
 }

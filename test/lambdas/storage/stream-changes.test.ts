@@ -42,13 +42,6 @@ function record(eventName: 'INSERT' | 'MODIFY' | 'REMOVE', item: Record<string, 
   };
 }
 
-const typingItem = (roomId: string, userId: string, isTyping: boolean) => ({
-  ...keys.typing(roomId, userId),
-  room_id: roomId,
-  user_id: userId,
-  is_typing: isTyping,
-});
-
 describe('roomChangesOf', () => {
   it('keeps the newest image of each room the batch changed', () => {
     const changes = roomChangesOf([
@@ -61,19 +54,21 @@ describe('roomChangesOf', () => {
     expect(changes.rooms.get('r1')).toMatchObject({ lastMessageId: 2, reads: new Map([['cust-1', 2]]) });
     // A user id that is an Object.prototype name is an ordinary reader.
     expect(changes.rooms.get('r2')?.reads.get('__proto__')).toBe(3);
-    expect(changes.typing.size).toBe(0);
   });
 
-  it("says who is typing at the end of the batch, per room, from each user's last record", () => {
-    const changes = roomChangesOf([
-      record('INSERT', typingItem('r1', 'a', true)),
-      record('INSERT', typingItem('r1', 'b', true)),
-      record('MODIFY', typingItem('r1', 'a', false)),
-      record('INSERT', typingItem('r2', 'c', false)),
-      record('INSERT', typingItem('r3', 'x#y', true)),
-    ]);
-    expect(Object.fromEntries(changes.typing)).toEqual({ r1: ['b'], r2: [], r3: ['x#y'] });
-    expect(changes.rooms.size).toBe(0);
+  it("reads who is typing, and until when, from the room's own attributes", () => {
+    const item = { ...roomItem(room('r1', 1), {}), 'T#alice': 1_000, 'T#x#y': 2_000, 'T#__proto__': 3_000 };
+    const changes = roomChangesOf([record('MODIFY', item)]);
+    expect(changes.rooms.get('r1')?.typingUntil).toEqual(
+      new Map([
+        ['alice', 1_000],
+        ['x#y', 2_000],
+        ['__proto__', 3_000],
+      ]),
+    );
+    expect(roomChangesOf([record('MODIFY', roomItem(room('r2', 1), {}))]).rooms.get('r2')?.typingUntil).toBe(
+      undefined,
+    );
   });
 
   it('skips every other item, and removals', () => {
@@ -83,9 +78,7 @@ describe('roomChangesOf', () => {
       record('INSERT', { ...keys.queueFollower('conn-1'), user_id: 'staff-1' }),
       record('INSERT', { ...keys.member('r1', 'staff-1'), user_id: 'staff-1' }),
       record('REMOVE', roomItem(room('r9', 1), {})),
-      record('REMOVE', typingItem('r9', 'a', true)),
     ]);
     expect(changes.rooms.size).toBe(0);
-    expect(changes.typing.size).toBe(0);
   });
 });
