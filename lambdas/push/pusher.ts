@@ -11,6 +11,11 @@ import type { FoundBy } from '../domain/types.js';
 import type { Frame } from '../protocol/frames.js';
 import { logger } from '../runtime/logger.js';
 
+/** A frame's JSON, built by the caller. */
+export class SerializedFrame {
+  constructor(readonly json: string) {}
+}
+
 /** A socket to deliver to. */
 export interface Target {
   readonly connectionId: string;
@@ -87,15 +92,22 @@ export class Pusher implements SocketProbe {
     this.now = options.now ?? Date.now;
   }
 
-  /** Sends one frame per target; `frame` may be built per target (a room seen by that user). */
-  async send(targets: readonly Target[], frame: Frame | ((target: Target) => Frame)): Promise<PushReport> {
+  /**
+   * Sends one frame per target; `frame` may be built per target (a room seen by that user), or given as its
+   * JSON already (a frame assembled from parts serialized once for every target).
+   */
+  async send(
+    targets: readonly Target[],
+    frame: Frame | ((target: Target) => Frame | SerializedFrame),
+  ): Promise<PushReport> {
     const unique = dedupe(targets);
     const gone: Target[] = [];
     let delivered = 0;
     let failed = 0;
     const undelivered: Undelivered[] = [];
     await forEachLimited(unique, this.concurrency, async (target) => {
-      const body = JSON.stringify(typeof frame === 'function' ? frame(target) : frame);
+      const built = typeof frame === 'function' ? frame(target) : frame;
+      const body = built instanceof SerializedFrame ? built.json : JSON.stringify(built);
       try {
         await this.client.send(
           new PostToConnectionCommand({ ConnectionId: target.connectionId, Data: body }),

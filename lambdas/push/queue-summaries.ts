@@ -1,9 +1,8 @@
-import { view } from '../domain/chat.js';
 import type { ChatStore, RoomChanges } from '../domain/ports.js';
-import type { Room } from '../domain/types.js';
+import { type Room, unreadCount } from '../domain/types.js';
 import { frames } from '../protocol/frames.js';
 import { queueSummaryJson } from '../protocol/json.js';
-import type { Pusher, PushReport, Target } from './pusher.js';
+import { type Pusher, type PushReport, SerializedFrame, type Target } from './pusher.js';
 
 /**
  * Frames stay under API Gateway's 128 KB post limit with room to spare; a batch of 100 records rarely comes
@@ -32,19 +31,18 @@ export class QueueSummaries {
   async publish(changes: RoomChanges): Promise<QueueReport> {
     const rooms = [...changes.rooms.values()];
     if (rooms.length === 0) return { rooms: 0, followers: 0, frames: 0, delivered: 0, gone: [], failed: 0 };
-    const followers: Target[] = (await this.store.queueFollowers()).map((socket) => ({
-      ...socket,
-      foundBy: [{ kind: 'queue' }],
-    }));
+    // Only staff can follow the queue (followQueue refuses anyone else); checked again where it matters.
+    const followers: Target[] = (await this.store.queueFollowers())
+      .filter((socket) => socket.role === 'staff')
+      .map((socket) => ({ ...socket, foundBy: [{ kind: 'queue' }] }));
     const now = this.now();
     const chunks = chunked(rooms, (room) => typistsOf(room, now));
     let delivered = 0;
     let failed = 0;
     const gone: string[] = [];
     for (const chunk of chunks) {
-      const report = await this.pusher.send(followers, (target) =>
-        frames.queueSummaries(chunk.map(({ room, typing }) => queueSummaryJson(view(room, target), typing))),
-      );
+      const frameOf = framePerUser(chunk);
+      const report = await this.pusher.send(followers, (target) => frameOf(target.userId));
       delivered += report.delivered;
       failed += report.failed;
       gone.push(...report.gone);
@@ -58,6 +56,39 @@ export class QueueSummaries {
       gone,
     };
   }
+}
+
+/** Where a follower's own unread count goes in a summary serialized once for everyone. */
+const UNREAD_SLOT = ',"unread_count":0,';
+
+/**
+ * The chunk's frame for each follower, serialized once: each summary's JSON is built with an unread count of
+ * 0 and split at it, and a follower's frame joins the parts around that user's own count. JSON escapes every
+ * `"` inside a string as `\"`, so `,"unread_count":0,` occurs only as the key itself. With F followers and R
+ * rooms a batch costs R serializations and F string joins, not F × R serializations (500 consoles × 1,000
+ * rooms took 3.7 s of CPU the other way).
+ */
+function framePerUser(chunk: readonly Summarized[]): (userId: string) => SerializedFrame {
+  const parts = chunk.map(({ room, typing }) => {
+    const json = JSON.stringify(queueSummaryJson({ ...room, unreadCount: 0 }, typing));
+    const at = json.indexOf(UNREAD_SLOT);
+    if (at < 0 || json.indexOf(UNREAD_SLOT, at + 1) >= 0)
+      throw new Error('A summary without one unread slot');
+    return { room, before: json.slice(0, at), after: json.slice(at + UNREAD_SLOT.length) };
+  });
+  const [head, tail] = JSON.stringify(frames.queueSummaries([])).split('[]') as [string, string];
+  const byUser = new Map<string, SerializedFrame>();
+  return (userId) => {
+    let frame = byUser.get(userId);
+    if (!frame) {
+      const rooms = parts.map(
+        ({ room, before, after }) => `${before},"unread_count":${unreadCount(room, userId)},${after}`,
+      );
+      frame = new SerializedFrame(`${head}[${rooms.join(',')}]${tail}`);
+      byUser.set(userId, frame);
+    }
+    return frame;
+  };
 }
 
 /** Who is typing in a room now: whose last typing frame still stands. */

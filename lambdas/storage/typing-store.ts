@@ -24,7 +24,8 @@ export class TypingStore implements Pick<ChatStore, 'putTyping'> {
 
   async putTyping(roomId: string, actor: Actor, isTyping: boolean, at: string): Promise<void> {
     const until = Date.parse(at) + TYPING_STANDS_MS;
-    // A room that does not exist has nobody typing in it: the refused write changes nothing.
+    // Nobody types in a closed room (nor in one that does not exist): the refused write changes nothing, so a
+    // socket still subscribed to a closed room cannot keep the queue busy.
     await applied(
       this.table.db.send(
         new UpdateCommand({
@@ -33,9 +34,13 @@ export class TypingStore implements Pick<ChatStore, 'putTyping'> {
           UpdateExpression: isTyping
             ? 'SET #typist = :until ADD version :one'
             : 'REMOVE #typist ADD version :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#typist': keys.typist(actor.userId) },
-          ExpressionAttributeValues: isTyping ? { ':until': until, ':one': 1 } : { ':one': 1 },
+          ConditionExpression: 'attribute_exists(pk) AND #status = :open',
+          ExpressionAttributeNames: { '#typist': keys.typist(actor.userId), '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':one': 1,
+            ...(isTyping ? { ':until': until } : {}),
+          },
         }),
       ),
     );

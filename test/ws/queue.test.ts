@@ -1,12 +1,12 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/storage/keys.js';
 import { eventually, type Frame, settle, type TestSocket } from '../support/socket.js';
 import { useCast, useLocalStack } from '../support/stack.js';
 
 // The staff queue, fed by the table's stream. Batches are cut only when a test flushes the stream, so frames
-// per batch are counted exactly; one shard, so one flush is one batch (test/ws/queue-shards.test.ts has more).
+// per batch are counted exactly; one shard, so one flush is one batch (test/ws/queue-shards.test.ts: more).
 const stack = useLocalStack({
   environment: { GONE_GRACE_SECONDS: '1' },
   stream: { batchWindowMs: 'manual', shards: 1 },
@@ -27,6 +27,17 @@ const perMessageFrames = (socket: TestSocket) =>
   socket.frames.filter((f) => ['message', 'typing', 'read_receipt'].includes(f.type));
 const summaryOf = (frame: Frame, roomId: string) =>
   (frame.data.rooms as { id: string }[]).find((room) => room.id === roomId) as any;
+
+/** Typing frames have no answer: waits until the room item shows the typist (what the stream will carry). */
+async function typingStored(roomId: string, userId: string) {
+  const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+  await eventually(async () => {
+    const { Item } = await db.send(
+      new GetCommand({ TableName: stack.current.tableName, Key: keys.room(roomId), ConsistentRead: true }),
+    );
+    expect(Item?.[keys.typist(userId)]).toBeDefined();
+  });
+}
 
 /** Flushes the stream and waits for the frames it posted to arrive. */
 async function flush(...sockets: TestSocket[]) {
@@ -54,6 +65,7 @@ describe('the staff queue', () => {
     await as('sam').post(`/rooms/${first}/send_message/`, { content: 'a reply' });
     customer.send({ type: 'read', message_id: 2 });
     await customer.next('read_receipt', (d) => d.user_id === 'alice');
+    await typingStored(first, 'alice');
     await flush(console);
 
     expect(queueFrames(console)).toHaveLength(2);
@@ -110,6 +122,23 @@ describe('the staff queue', () => {
       unread_count: 1,
       reads: { sam: 1 },
     });
+    await Promise.all([tess.close(), sam.close()]);
+  });
+
+  it('builds each follower’s frame from one serialization, whatever the messages say', async () => {
+    const [tess, sam] = [await queueFollower('tess'), await queueFollower('sam')];
+    const room = await openRoom();
+    const tricky = ',"unread_count":0,"__proto__":{"x":1}, </script> 👨‍👩‍👧';
+    await as('alice').post(`/rooms/${room}/send_message/`, { content: tricky });
+    await as('sam').post(`/rooms/${room}/mark_read/`, {});
+    await flush(tess, sam);
+    for (const [socket, unread] of [
+      [tess, 1],
+      [sam, 0],
+    ] as const) {
+      const summary = summaryOf(queueFrames(socket).at(-1) as Frame, room);
+      expect(summary).toMatchObject({ unread_count: unread, last_message: { preview: tricky } });
+    }
     await Promise.all([tess.close(), sam.close()]);
   });
 
@@ -191,7 +220,7 @@ describe('the staff queue', () => {
     expect(stack.current.dynamo.stats()).toEqual({ Query: 1 });
     // Typing is on the room item, so its batch reads nothing more either.
     customer.send({ type: 'typing', is_typing: true });
-    await settle(100);
+    await typingStored(room, 'alice');
     stack.current.dynamo.resetStats();
     await flush(...consoles);
     expect(stack.current.dynamo.stats()).toEqual({ Query: 1 });
