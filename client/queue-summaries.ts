@@ -6,9 +6,9 @@ import type { Room, RoomSummary } from './wire.js';
  * {@link QUEUE_TYPING_MS} after the summary that listed the typists. The rules are pure functions; the
  * class only keeps their state and the typing timers.
  *
- * `version` counts the writes of the room item. Typing is kept in items of its own, so a summary that only
- * says who types has the version of the one before it: a summary at the room's known version is current
- * (its room is the same, its typing list may be newer), only a lower version is stale.
+ * `version` counts the writes of the room item, typing included (the server keeps who types on it). A
+ * summary at the room's known version is that same write seen again (a redelivered frame): it is taken
+ * again, which can do no more than re-arm its typing hint; only a lower version is stale.
  */
 
 /** How long a summary's `typing` list stands, unless the room's next summary replaces it first. */
@@ -26,7 +26,7 @@ export function isNewer(version: number, known: number | undefined): boolean {
 
 /**
  * Whether a summary with `version` is older than the newest known of its room: a write already superseded,
- * delivered late (a retried batch). One at the known version is not stale: its typing list may be news.
+ * delivered late (a retried batch). One at the known version is the same write again, and harmless.
  */
 export function isStale(version: number, known: number | undefined): boolean {
   return known !== undefined && version < known;

@@ -100,8 +100,8 @@ export interface ChatSocketEvents {
   /**
    * Rooms of the staff queue that changed (created, message, read, joined, left, closed, typing), from one
    * `queue` frame, one per room: none older (`version`) than one before it of its room, so a late retried
-   * batch never rolls a room back. One at the same version (a typing change, or the same frame delivered
-   * again) carries the same room. A summary with `status: "closed"` means the room left the queue.
+   * batch never rolls a room back. One at the same version (the same frame delivered again) carries the
+   * same room. A summary with `status: "closed"` means the room left the queue.
    */
   queue_rooms: { readonly rooms: readonly RoomSummary[] };
   /**
