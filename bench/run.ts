@@ -351,10 +351,9 @@ connections table holding the same number of connections, the fan-out read of AW
 
 ${costTable}
 
-Each message queries the room's subscriptions and the staff-queue followers; dynalite reports nothing for a
-Query that finds no item, where DynamoDB charges its minimum (0.5 unit, eventually consistent), so count 0.5
-more read units when no console follows the queue. dynalite also reports base-table units only: the index
-units are in the next table. The figure is the same at every size.
+Each message queries the room's subscriptions and nothing else: consoles that follow the queue are served by the
+table's stream, per batch, not per message (the staff-queue tables below). dynalite reports base-table units
+only: the index units are in the next table. The figure is the same at every size.
 
 ## DynamoDB units per message and per \`mark_read\`, every index counted
 
