@@ -1,22 +1,13 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startDynamo } from '../../local/dynamo.js';
+import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FaultPlan, parseFaults } from '../../local/faults.js';
+import { useDynamo } from '../support/table.js';
 
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
+const local = useDynamo();
 const TableName = 'faults-test';
 
-/** One attempt per call, so each answer the proxy gives reaches the test. */
 beforeAll(async () => {
-  dynamo = await startDynamo();
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  await client.send(
+  await local.client.send(
     new CreateTableCommand({
       TableName,
       BillingMode: 'PAY_PER_REQUEST',
@@ -25,15 +16,11 @@ beforeAll(async () => {
     }),
   );
 });
-afterEach(() => dynamo.faults(undefined));
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+afterEach(() => local.dynamo.faults(undefined));
 
-const put = (pk: string) => client.send(new PutItemCommand({ TableName, Item: { pk: { S: pk } } }));
+const put = (pk: string) => local.client.send(new PutItemCommand({ TableName, Item: { pk: { S: pk } } }));
 const stored = async (pk: string) =>
-  (await client.send(new GetItemCommand({ TableName, Key: { pk: { S: pk } }, ConsistentRead: true })))
+  (await local.client.send(new GetItemCommand({ TableName, Key: { pk: { S: pk } }, ConsistentRead: true })))
     .Item !== undefined;
 
 /** The outcome of each of `n` puts: ok, or the error's name. */
@@ -57,50 +44,50 @@ describe('seeded fault schedules', () => {
   ] as const)(
     'answers every request with %s in DynamoDB’s JSON error format, never applied',
     async (kind, name, status) => {
-      dynamo.faults({ [kind]: 1 });
+      local.dynamo.faults({ [kind]: 1 });
       await expect(put(`${kind}-1`)).rejects.toMatchObject({
         name,
         message: 'Injected fault',
         $metadata: { httpStatusCode: status },
       });
-      dynamo.faults(undefined);
+      local.dynamo.faults(undefined);
       expect(await stored(`${kind}-1`)).toBe(false);
     },
   );
 
   it('drops the connection before any answer, without applying the request', async () => {
-    dynamo.faults({ drop: 1 });
+    local.dynamo.faults({ drop: 1 });
     // The SDK sees the socket hang up, and classes it as transient (it retries it).
     await expect(put('drop-1')).rejects.toMatchObject({ code: 'ECONNRESET', message: 'socket hang up' });
-    expect(dynamo.faultCounts().drop).toBe(1);
-    dynamo.faults(undefined);
+    expect(local.dynamo.faultCounts().drop).toBe(1);
+    local.dynamo.faults(undefined);
     expect(await stored('drop-1')).toBe(false);
   });
 
   it('applies a request and then loses its answer (500)', async () => {
-    dynamo.faults({ lost: 1 });
+    local.dynamo.faults({ lost: 1 });
     await expect(put('lost-1')).rejects.toMatchObject({
       name: 'InternalServerError',
       $metadata: { httpStatusCode: 500 },
     });
-    dynamo.faults(undefined);
+    local.dynamo.faults(undefined);
     expect(await stored('lost-1')).toBe(true);
   });
 
   it('gives the n-th request the same fate for the same seed, and other fates for another seed', async () => {
     const schedule = { seed: 42, error: 0.3, throttle: 0.2 };
-    dynamo.faults(schedule);
+    local.dynamo.faults(schedule);
     const first = await outcomes('seed-a', 30);
-    dynamo.faults(schedule);
+    local.dynamo.faults(schedule);
     const second = await outcomes('seed-b', 30);
-    dynamo.faults({ ...schedule, seed: 7 });
+    local.dynamo.faults({ ...schedule, seed: 7 });
     const other = await outcomes('seed-c', 30);
     expect(second).toEqual(first);
     expect(other).not.toEqual(first);
     expect(new Set(first)).toEqual(
       new Set(['ok', 'InternalServerError', 'ProvisionedThroughputExceededException']),
     );
-    expect(dynamo.faultCounts()).toEqual({
+    expect(local.dynamo.faultCounts()).toEqual({
       pass: other.filter((o) => o === 'ok').length,
       error: other.filter((o) => o === 'InternalServerError').length,
       throttle: other.filter((o) => o === 'ProvisionedThroughputExceededException').length,
@@ -110,16 +97,16 @@ describe('seeded fault schedules', () => {
   });
 
   it('touches only the requests its match picks, and lets one-shot faults go first', async () => {
-    dynamo.faults({ error: 1, match: (operation) => operation === 'GetItem' });
+    local.dynamo.faults({ error: 1, match: (operation) => operation === 'GetItem' });
     await expect(put('match-1')).resolves.toBeDefined();
     await expect(stored('match-1')).rejects.toMatchObject({ name: 'InternalServerError' });
-    const fired = dynamo.injectFault({
+    const fired = local.dynamo.injectFault({
       match: (operation) => operation === 'PutItem',
       type: 'AccessDeniedException',
     });
     await expect(put('match-2')).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await fired;
-    expect(dynamo.faultCounts()).toMatchObject({ error: 1, pass: 0 });
+    expect(local.dynamo.faultCounts()).toMatchObject({ error: 1, pass: 0 });
   });
 
   it('adds a seeded latency to each request, within the bound', () => {

@@ -4,22 +4,21 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   DeleteItemCommand,
-  DynamoDBClient,
   PutItemCommand,
   type AttributeValue as SdkAttributeValue,
   TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBRecord } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { streamConsumers } from '../../lambdas/contract/routes.js';
 import { QUEUE_RECORD_FILTER, type RecordFilter, STREAM_MAPPING } from '../../lambdas/contract/stream.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../local/dynamo.js';
 import { LambdaRuntime } from '../../local/lambda-runtime.js';
 import { LocalStream, type LocalStreamSettings } from '../../local/stream.js';
 import { itemSize, shardOf, toStreamRecord } from '../../local/stream-records.js';
 import { failNext, invocations, releaseHung, reset } from '../fixtures/stream-lambdas/recorder.js';
 import { useLocalStack } from '../support/stack.js';
+import { useTable } from '../support/table.js';
 
 const handlersDir = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -37,22 +36,10 @@ const runtime = new LambdaRuntime({
   onError: () => undefined,
   platformLog: () => undefined,
 });
-let dynamo: LocalDynamo;
-let client: DynamoDBClient;
+const local = useTable(TABLE);
 
 beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
-  await client.send(
+  await local.client.send(
     new CreateTableCommand({
       TableName: OTHER_TABLE,
       BillingMode: 'PAY_PER_REQUEST',
@@ -67,10 +54,6 @@ beforeAll(async () => {
     }),
   );
 });
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
 
 /** The stream under test: a fresh one per test, fed by the real proxy, read by the recorder fixture. */
 let current: { stream: LocalStream; unwatch: () => void } | undefined;
@@ -83,7 +66,7 @@ function openStream(settings: LocalStreamSettings = {}, filter?: RecordFilter): 
     ...settings,
   });
   stream.consume('recorder', filter);
-  current = { stream, unwatch: dynamo.watchChanges(TABLE, (change) => stream.publish(change)) };
+  current = { stream, unwatch: local.dynamo.watchChanges(TABLE, (change) => stream.publish(change)) };
   return stream;
 }
 afterEach(async () => {
@@ -98,7 +81,7 @@ let itemCount = 0;
 /** A key no other test uses. */
 const newKey = (prefix = 'ITEM') => ({ pk: { S: `${prefix}#${++itemCount}` }, sk: { S: 'META' } });
 const put = (item: Record<string, SdkAttributeValue>, table = TABLE) =>
-  client.send(new PutItemCommand({ TableName: table, Item: item }));
+  local.client.send(new PutItemCommand({ TableName: table, Item: item }));
 const recordsSeen = () => invocations.flatMap((i) => i.records);
 const keyOfRecord = (r: DynamoDBRecord) => r.dynamodb?.Keys?.pk?.S;
 const sizes = () => invocations.map((i) => [i.records.length, i.outcome]);
@@ -108,7 +91,7 @@ describe('local stream records', () => {
     const stream = openStream({ shards: 1 });
     const key = newKey();
     await put({ ...key, body: { S: 'hello' } });
-    await client.send(
+    await local.client.send(
       new UpdateItemCommand({
         TableName: TABLE,
         Key: key,
@@ -116,7 +99,7 @@ describe('local stream records', () => {
         ExpressionAttributeValues: { ':b': { S: 'bye' }, ':n': { N: '7' } },
       }),
     );
-    await client.send(new DeleteItemCommand({ TableName: TABLE, Key: key }));
+    await local.client.send(new DeleteItemCommand({ TableName: TABLE, Key: key }));
     await stream.flush();
 
     expect(sizes()).toEqual([[3, 'ok']]);
@@ -194,12 +177,12 @@ describe('local stream records', () => {
     reset();
 
     await expect(
-      client.send(
+      local.client.send(
         new PutItemCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
       ),
     ).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
     await put({ ...key, tags: { SS: ['b', 'a'] }, body: { S: 'same' } });
-    await client.send(
+    await local.client.send(
       new UpdateItemCommand({
         TableName: TABLE,
         Key: key,
@@ -207,10 +190,10 @@ describe('local stream records', () => {
         ExpressionAttributeValues: { ':b': { S: 'same' } },
       }),
     );
-    await client.send(new DeleteItemCommand({ TableName: TABLE, Key: newKey() }));
+    await local.client.send(new DeleteItemCommand({ TableName: TABLE, Key: newKey() }));
     // dynalite does not know TransactWriteItems: the refused request changes nothing, so no record.
     await expect(
-      client.send(
+      local.client.send(
         new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: TABLE, Item: newKey() } }] }),
       ),
     ).rejects.toThrow();
@@ -230,7 +213,9 @@ describe('local stream records', () => {
     await put({ pk: room.pk, sk: { S: 'CMID#alice#c-1' } });
     await put({ pk: room.pk, sk: { S: 'MEMBER#alice' } });
     await put({ ...room, sk: { S: 'ROOM' }, v: { N: '2' } });
-    await client.send(new DeleteItemCommand({ TableName: TABLE, Key: { pk: room.pk, sk: { S: 'ROOM' } } }));
+    await local.client.send(
+      new DeleteItemCommand({ TableName: TABLE, Key: { pk: room.pk, sk: { S: 'ROOM' } } }),
+    );
     await put({ ...room, sk: { S: 'ROOM' }, v: { N: '3' } });
     await stream.flush();
     // Three records pass (the room's writes; not the other items, not the removal): batches of at most 2.
@@ -249,7 +234,7 @@ describe('local stream records', () => {
     await stream.flush();
     reset();
     const added = [newKey(), newKey(), newKey()];
-    await client.send(
+    await local.client.send(
       new BatchWriteItemCommand({
         RequestItems: {
           [TABLE]: [...added.map((Item) => ({ PutRequest: { Item } })), { DeleteRequest: { Key: gone } }],
@@ -267,13 +252,13 @@ describe('local stream records', () => {
     const stream = openStream({ shards: 1 });
     const lost = newKey();
     const refused = newKey();
-    const fired = dynamo.injectFault({
+    const fired = local.dynamo.injectFault({
       match: (op, request) => op === 'PutItem' && JSON.stringify(request.Item).includes(lost.pk.S),
       after: true,
     });
     await expect(put(lost)).rejects.toMatchObject({ name: 'InternalServerError' });
     await fired;
-    const failed = dynamo.injectFault({
+    const failed = local.dynamo.injectFault({
       match: (op, request) => op === 'PutItem' && JSON.stringify(request.Item).includes(refused.pk.S),
     });
     await expect(put(refused)).rejects.toMatchObject({ name: 'InternalServerError' });
@@ -291,7 +276,7 @@ describe('local stream order and shards', () => {
     await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
         Promise.all([
-          client.send(
+          local.client.send(
             new UpdateItemCommand({
               TableName: TABLE,
               Key: key,
@@ -389,7 +374,7 @@ describe('local stream batching', () => {
   it('invokes once the window since the first record passed, with what gathered meanwhile', async () => {
     openStream({ shards: 1, batchWindowMs: 200 });
     const keys = [newKey(), newKey(), newKey()];
-    await client.send(
+    await local.client.send(
       new BatchWriteItemCommand({
         RequestItems: { [TABLE]: keys.map((Item) => ({ PutRequest: { Item } })) },
       }),
@@ -402,7 +387,7 @@ describe('local stream batching', () => {
   it('does not wait for the window when the batch is full', async () => {
     const stream = openStream({ shards: 1, batchWindowMs: 600_000, batchSize: 2 });
     const keys = [newKey(), newKey(), newKey(), newKey(), newKey()];
-    await client.send(
+    await local.client.send(
       new BatchWriteItemCommand({
         RequestItems: { [TABLE]: keys.map((Item) => ({ PutRequest: { Item } })) },
       }),

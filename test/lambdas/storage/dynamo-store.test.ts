@@ -1,56 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Actor, Room } from '../../../lambdas/domain/types.js';
 import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
 import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { sampleRoom, useTable } from '../../support/table.js';
 
 const alice: Actor = { userId: 'alice', role: 'customer' };
 const sam: Actor = { userId: 'sam', role: 'staff' };
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
 const meter = new DynamoMeter();
-let counter = 0;
-
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, 'store-test');
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  store = new DynamoStore(createDocumentClient(meter), { tableName: 'store-test', openRoomShards: 3 });
-});
-afterAll(async () => dynamo.close());
+const table = useTable('store-test', { store: { openRoomShards: 3 }, meter });
 beforeEach(() => meter.take());
 
-function newRoom(overrides: Partial<Room> = {}): Room {
-  counter += 1;
-  const at = new Date(Date.UTC(2026, 0, 1, 0, 0, counter)).toISOString();
-  return {
-    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-    roomType: 'general',
-    subject: 'Help',
-    status: 'open',
-    customerId: 'alice',
-    staffIds: [],
-    createdAt: at,
-    lastActivityAt: at,
-    closedAt: null,
-    closedBy: null,
-    lastMessageId: 0,
-    lastMessage: null,
-    reads: new Map([['alice', 0]]),
-    version: 1,
-    ...overrides,
-  };
-}
-
 async function roomWith(messages: number, content = (i: number) => `message ${i}`): Promise<Room> {
-  const room = newRoom();
-  await store.createRoom(room);
+  const room = sampleRoom();
+  await table.store.createRoom(room);
   for (let i = 1; i <= messages; i++) {
-    await store.appendMessage({
+    await table.store.appendMessage({
       roomId: room.id,
       sender: alice,
       content: content(i),
@@ -63,7 +28,7 @@ async function roomWith(messages: number, content = (i: number) => `message ${i}
 }
 
 const send = (roomId: string, sender: Actor, clientMessageId: string | null = null, ownerId?: string) =>
-  store.appendMessage({
+  table.store.appendMessage({
     roomId,
     sender,
     content: 'hello',
@@ -75,10 +40,10 @@ const send = (roomId: string, sender: Actor, clientMessageId: string | null = nu
 describe('DynamoStore messages', () => {
   it('numbers messages 1, 2, 3 in each room', async () => {
     const room = await roomWith(3);
-    const page = await store.listMessages(room.id, { limit: 10 });
+    const page = await table.store.listMessages(room.id, { limit: 10 });
     expect(page.items.map((m) => m.id)).toEqual([1, 2, 3]);
     expect(page.items.map((m) => m.content)).toEqual(['message 1', 'message 2', 'message 3']);
-    expect((await store.getRoom(room.id))?.lastMessageId).toBe(3);
+    expect((await table.store.getRoom(room.id))?.lastMessageId).toBe(3);
   });
 
   it('costs one UpdateItem and one PutItem per send without a client_message_id', async () => {
@@ -104,13 +69,13 @@ describe('DynamoStore messages', () => {
       joinedStaff: false,
       room: null,
     });
-    expect((await store.listMessages(room.id, { limit: 10 })).items).toHaveLength(1);
+    expect((await table.store.listMessages(room.id, { limit: 10 })).items).toHaveLength(1);
   });
 
   it('stores concurrent copies of one send once', async () => {
     const room = await roomWith(0);
     const results = await Promise.all(Array.from({ length: 5 }, () => send(room.id, alice, 'same')));
-    const page = await store.listMessages(room.id, { limit: 10 });
+    const page = await table.store.listMessages(room.id, { limit: 10 });
     expect(page.items).toHaveLength(1);
     for (const result of results) {
       expect(result.kind === 'created' || result.kind === 'duplicate').toBe(true);
@@ -124,7 +89,7 @@ describe('DynamoStore messages', () => {
     await send(room.id, alice, 'x');
     const staff = await send(room.id, sam, 'x');
     expect(staff.kind).toBe('created');
-    expect((await store.listMessages(room.id, { limit: 10 })).items.map((m) => m.senderId)).toEqual([
+    expect((await table.store.listMessages(room.id, { limit: 10 })).items.map((m) => m.senderId)).toEqual([
       'alice',
       'sam',
     ]);
@@ -138,9 +103,9 @@ describe('DynamoStore messages', () => {
     expect(await send('00000000-0000-4000-8000-ffffffffffff', alice, null, 'alice')).toEqual({
       kind: 'not_found',
     });
-    await store.closeRoom(room.id, 'alice', new Date().toISOString());
+    await table.store.closeRoom(room.id, 'alice', new Date().toISOString());
     expect(await send(room.id, alice, null, 'alice')).toEqual({ kind: 'closed' });
-    expect((await store.getRoom(room.id))?.lastMessageId).toBe(1);
+    expect((await table.store.getRoom(room.id))?.lastMessageId).toBe(1);
   });
 
   it('makes a staff sender a member and moves the sender’s read pointer', async () => {
@@ -148,7 +113,7 @@ describe('DynamoStore messages', () => {
     const sam: Actor = { userId: 'sam-joins', role: 'staff' };
     const result = await send(room.id, sam);
     expect(result.kind === 'created' && result.joinedStaff).toBe(true);
-    const stored = await store.getRoom(room.id);
+    const stored = await table.store.getRoom(room.id);
     expect(stored?.staffIds).toEqual(['sam-joins']);
     expect(stored?.reads).toEqual(
       new Map([
@@ -158,25 +123,25 @@ describe('DynamoStore messages', () => {
     );
     const second = await send(room.id, sam);
     expect(second.kind === 'created' && second.joinedStaff).toBe(false);
-    expect((await store.listStaffRooms('sam-joins', { limit: 10 })).items.map((r) => r.id)).toEqual([
+    expect((await table.store.listStaffRooms('sam-joins', { limit: 10 })).items.map((r) => r.id)).toEqual([
       room.id,
     ]);
   });
 
   it('pages history backwards and forwards by id', async () => {
     const room = await roomWith(25);
-    const latest = await store.listMessages(room.id, { limit: 10 });
+    const latest = await table.store.listMessages(room.id, { limit: 10 });
     expect(latest.items.map((m) => m.id)).toEqual([16, 17, 18, 19, 20, 21, 22, 23, 24, 25]);
     expect(latest.hasMore).toBe(true);
-    const older = await store.listMessages(room.id, { limit: 10, before: 16 });
+    const older = await table.store.listMessages(room.id, { limit: 10, before: 16 });
     expect(older.items.map((m) => m.id)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    const oldest = await store.listMessages(room.id, { limit: 10, before: 6 });
+    const oldest = await table.store.listMessages(room.id, { limit: 10, before: 6 });
     expect(oldest).toEqual({ items: expect.any(Array), hasMore: false });
     expect(oldest.items.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
-    const forward = await store.listMessages(room.id, { limit: 10, after: 20 });
+    const forward = await table.store.listMessages(room.id, { limit: 10, after: 20 });
     expect(forward.items.map((m) => m.id)).toEqual([21, 22, 23, 24, 25]);
     expect(forward.hasMore).toBe(false);
-    const fromStart = await store.listMessages(room.id, { limit: 3, after: 0 });
+    const fromStart = await table.store.listMessages(room.id, { limit: 3, after: 0 });
     expect(fromStart.items.map((m) => m.id)).toEqual([1, 2, 3]);
     expect(fromStart.hasMore).toBe(true);
   });
@@ -187,7 +152,7 @@ describe('DynamoStore messages', () => {
     for (let batch = 0; batch < 15; batch++) {
       await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          store.appendMessage({
+          table.store.appendMessage({
             roomId: room.id,
             sender: alice,
             content: `${batch}-${i} ${'x'.repeat(3990)}`,
@@ -198,7 +163,7 @@ describe('DynamoStore messages', () => {
       );
     }
     meter.take();
-    const page = await store.listMessages(room.id, { limit: 300, after: 0 });
+    const page = await table.store.listMessages(room.id, { limit: 300, after: 0 });
     expect(page.items.map((m) => m.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     expect(meter.take().calls.Query).toBeGreaterThan(1);
   });
@@ -211,7 +176,7 @@ const isSeqUpdate = (operation: string, request: Record<string, unknown>) =>
   operation === 'UpdateItem' && String(request.UpdateExpression).includes('seq = seq +');
 
 async function historyIds(roomId: string): Promise<number[]> {
-  return (await store.listMessages(roomId, { limit: 5000, after: 0 })).items.map((m) => m.id);
+  return (await table.store.listMessages(roomId, { limit: 5000, after: 0 })).items.map((m) => m.id);
 }
 
 describe('DynamoStore gap-free ids', () => {
@@ -231,7 +196,7 @@ describe('DynamoStore gap-free ids', () => {
     );
     const ids = await historyIds(room.id);
     expect(ids).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
-    expect((await store.getRoom(room.id))?.lastMessageId).toBe(500);
+    expect((await table.store.getRoom(room.id))?.lastMessageId).toBe(500);
     // A resend long after, with hundreds of messages in between, still finds its message.
     const late = await send(room.id, senders[0]!, 'staff-0-0');
     expect(late.kind).toBe('duplicate');
@@ -245,13 +210,13 @@ describe('DynamoStore gap-free ids', () => {
     'takes one id when the sequence update applies but its answer is lost (%s a client_message_id)',
     async (_, cmid) => {
       const room = await roomWith(1);
-      const fired = dynamo.injectFault({ match: isSeqUpdate, after: true });
+      const fired = table.dynamo.injectFault({ match: isSeqUpdate, after: true });
       const result = await send(room.id, alice, cmid, 'alice');
       await fired;
       expect(result.kind).toBe('created');
       expect(result.kind === 'created' && result.message.id).toBe(2);
       expect(await historyIds(room.id)).toEqual([1, 2]);
-      expect((await store.getRoom(room.id))?.lastMessageId).toBe(2);
+      expect((await table.store.getRoom(room.id))?.lastMessageId).toBe(2);
       expect((await send(room.id, alice, null, 'alice')).kind).toBe('created');
       expect(await historyIds(room.id)).toEqual([1, 2, 3]);
     },
@@ -261,7 +226,7 @@ describe('DynamoStore gap-free ids', () => {
     const room = await roomWith(0);
     const isClaimPut = (operation: string, request: Record<string, unknown>) =>
       operation === 'PutItem' && JSON.stringify(request).includes('CMID#');
-    const fired = dynamo.injectFault({ match: isClaimPut, after: true });
+    const fired = table.dynamo.injectFault({ match: isClaimPut, after: true });
     const result = await send(room.id, alice, 'own-claim', 'alice');
     await fired;
     expect(result.kind).toBe('created');
@@ -270,7 +235,7 @@ describe('DynamoStore gap-free ids', () => {
 
   it('stores a message once when its put applies but the answer is lost', async () => {
     const room = await roomWith(0);
-    const fired = dynamo.injectFault({ match: isMessagePut, after: true });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, after: true });
     const result = await send(room.id, alice, null, 'alice');
     await fired;
     expect(result.kind).toBe('created');
@@ -280,20 +245,20 @@ describe('DynamoStore gap-free ids', () => {
   it('fills the hole when a message put applied but every answer was lost, and the resend finds it', async () => {
     const room = await roomWith(1);
     // Every one of the SDK's 4 attempts is answered 500; the first applied.
-    const fired = dynamo.injectFault({ match: isMessagePut, after: true, times: 4 });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, after: true, times: 4 });
     await expect(send(room.id, alice, 'applied-lost', 'alice')).rejects.toThrow();
     await fired;
     const resent = await send(room.id, alice, 'applied-lost', 'alice');
     expect(resent.kind).toBe('duplicate');
     expect(await historyIds(room.id)).toEqual([1, 2]);
-    const after = await store.getRoom(room.id);
+    const after = await table.store.getRoom(room.id);
     expect(after?.lastMessageId).toBe(2);
     expect(after?.lastMessage?.senderId).toBe('alice');
   });
 
   it('completes a message whose put failed with the same id when it is resent, and previews only stored messages', async () => {
     const room = await roomWith(1);
-    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
     await expect(send(room.id, alice, 'lost-put', 'alice')).rejects.toMatchObject({
       name: 'ValidationException',
     });
@@ -305,7 +270,7 @@ describe('DynamoStore gap-free ids', () => {
     expect(resent.kind).toBe('completed');
     expect(resent.kind === 'completed' && resent.message.id).toBe(2);
     expect(await historyIds(room.id)).toEqual([1, 2, 3]);
-    const stored = await store.getRoom(room.id);
+    const stored = await table.store.getRoom(room.id);
     expect(stored?.lastMessageId).toBe(3);
     expect(stored?.lastMessage?.senderId).toBe('sam');
   });
@@ -327,7 +292,7 @@ describe('DynamoStore gap-free ids', () => {
 
   it('completes a failed put under its id after more sends than the room remembers', async () => {
     const room = await roomWith(1);
-    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
     await expect(send(room.id, alice, 'lost-then-busy', 'alice')).rejects.toBeDefined();
     await fired;
     for (let i = 0; i < 6; i++) await send(room.id, sam, null);
@@ -336,16 +301,16 @@ describe('DynamoStore gap-free ids', () => {
       message: { id: 2 },
     });
     expect(await historyIds(room.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    const stored = await store.getRoom(room.id);
+    const stored = await table.store.getRoom(room.id);
     expect([stored?.lastMessageId, stored?.holes ?? []]).toEqual([8, []]);
   });
 
   it('never previews a message that a failed put left unstored', async () => {
     const room = await roomWith(1);
-    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
     await expect(send(room.id, alice, 'no-resend', 'alice')).rejects.toBeDefined();
     await fired;
-    const stored = await store.getRoom(room.id);
+    const stored = await table.store.getRoom(room.id);
     const ids = await historyIds(room.id);
     expect(stored?.lastMessage?.id ?? 0).toBe(ids.at(-1));
     expect(stored?.lastMessageId).toBe(ids.at(-1));
@@ -361,7 +326,7 @@ describe('DynamoStore claims whose holder failed', () => {
       now: () => clock,
     });
   const denied = (match: (operation: string, request: Record<string, unknown>) => boolean) =>
-    dynamo.injectFault({ match, type: 'AccessDeniedException' });
+    table.dynamo.injectFault({ match, type: 'AccessDeniedException' });
   const roomRead = (roomId: string) => (operation: string, request: Record<string, unknown>) =>
     operation === 'GetItem' &&
     JSON.stringify(request.Key) === JSON.stringify({ pk: { S: `ROOM#${roomId}` }, sk: { S: 'ROOM' } });
@@ -404,19 +369,19 @@ describe('DynamoStore claims whose holder failed', () => {
 
 describe('DynamoStore rooms', () => {
   it('lists a customer’s rooms newest first, page by page', async () => {
-    const customer = `pager-${counter}`;
+    const customer = 'pager';
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const room = newRoom({ customerId: customer, reads: new Map([[customer, 0]]) });
+      const room = sampleRoom({ customerId: customer });
       ids.push(room.id);
-      await store.createRoom(room);
+      await table.store.createRoom(room);
     }
-    const first = await store.listCustomerRooms(customer, { limit: 2 });
-    const second = await store.listCustomerRooms(customer, {
+    const first = await table.store.listCustomerRooms(customer, { limit: 2 });
+    const second = await table.store.listCustomerRooms(customer, {
       limit: 2,
       cursor: first.nextCursor ?? undefined,
     });
-    const third = await store.listCustomerRooms(customer, {
+    const third = await table.store.listCustomerRooms(customer, {
       limit: 2,
       cursor: second.nextCursor ?? undefined,
     });
@@ -425,11 +390,11 @@ describe('DynamoStore rooms', () => {
   });
 
   it('refuses a cursor made for another customer’s partition', async () => {
-    await store.createRoom(newRoom({ customerId: 'mallory' }));
-    await store.createRoom(newRoom({ customerId: 'mallory' }));
-    const page = await store.listCustomerRooms('mallory', { limit: 1 });
+    await table.store.createRoom(sampleRoom({ customerId: 'mallory' }));
+    await table.store.createRoom(sampleRoom({ customerId: 'mallory' }));
+    const page = await table.store.listCustomerRooms('mallory', { limit: 1 });
     await expect(
-      store.listCustomerRooms('alice', { limit: 1, cursor: page.nextCursor ?? '' }),
+      table.store.listCustomerRooms('alice', { limit: 1, cursor: page.nextCursor ?? '' }),
     ).rejects.toMatchObject({
       status: 400,
       code: 'invalid_cursor',
@@ -438,21 +403,21 @@ describe('DynamoStore rooms', () => {
 
   it('moves read pointers forward only, and never past the newest message', async () => {
     const room = await roomWith(5);
-    expect((await store.markRead(room.id, 'sam', 3)).kind).toBe('updated');
-    expect((await store.markRead(room.id, 'sam', 2)).kind).toBe('unchanged');
-    expect(await store.markRead(room.id, 'sam', 9)).toEqual({ kind: 'beyond', lastMessageId: 5 });
-    expect(await store.markRead(room.id, 'carol', 1, 'carol')).toEqual({ kind: 'not_found' });
-    expect((await store.getRoom(room.id))?.reads.get('sam')).toBe(3);
+    expect((await table.store.markRead(room.id, 'sam', 3)).kind).toBe('updated');
+    expect((await table.store.markRead(room.id, 'sam', 2)).kind).toBe('unchanged');
+    expect(await table.store.markRead(room.id, 'sam', 9)).toEqual({ kind: 'beyond', lastMessageId: 5 });
+    expect(await table.store.markRead(room.id, 'carol', 1, 'carol')).toEqual({ kind: 'not_found' });
+    expect((await table.store.getRoom(room.id))?.reads.get('sam')).toBe(3);
   });
 
   it.each(['__proto__', 'constructor'])('keeps the read pointer of a user called %s', async (userId) => {
-    const room = newRoom({ customerId: userId, reads: new Map([[userId, 0]]) });
-    await store.createRoom(room);
-    expect((await store.getRoom(room.id))?.reads).toEqual(new Map([[userId, 0]]));
+    const room = sampleRoom({ customerId: userId });
+    await table.store.createRoom(room);
+    expect((await table.store.getRoom(room.id))?.reads).toEqual(new Map([[userId, 0]]));
     await send(room.id, sam);
     await send(room.id, sam);
-    expect(await store.markRead(room.id, userId, 1, userId)).toMatchObject({ kind: 'updated' });
-    expect((await store.getRoom(room.id))?.reads).toEqual(
+    expect(await table.store.markRead(room.id, userId, 1, userId)).toMatchObject({ kind: 'updated' });
+    expect((await table.store.getRoom(room.id))?.reads).toEqual(
       new Map([
         [userId, 1],
         ['sam', 2],
@@ -463,62 +428,62 @@ describe('DynamoStore rooms', () => {
   it('joins, leaves and closes with conditional writes that report what they found', async () => {
     const room = await roomWith(0);
     const at = new Date().toISOString();
-    expect((await store.addStaff(room.id, 'sam', at)).kind).toBe('changed');
-    expect((await store.addStaff(room.id, 'sam', at)).kind).toBe('unchanged');
-    expect((await store.removeStaff(room.id, 'sam')).kind).toBe('changed');
-    expect((await store.removeStaff(room.id, 'sam')).kind).toBe('unchanged');
-    expect((await store.closeRoom(room.id, 'alice', at, 'carol')).kind).toBe('not_found');
-    expect((await store.closeRoom(room.id, 'alice', at, 'alice')).kind).toBe('changed');
-    expect((await store.closeRoom(room.id, 'alice', at)).kind).toBe('unchanged');
-    expect(await store.addStaff(room.id, 'sam', at)).toEqual({ kind: 'closed' });
+    expect((await table.store.addStaff(room.id, 'sam', at)).kind).toBe('changed');
+    expect((await table.store.addStaff(room.id, 'sam', at)).kind).toBe('unchanged');
+    expect((await table.store.removeStaff(room.id, 'sam')).kind).toBe('changed');
+    expect((await table.store.removeStaff(room.id, 'sam')).kind).toBe('unchanged');
+    expect((await table.store.closeRoom(room.id, 'alice', at, 'carol')).kind).toBe('not_found');
+    expect((await table.store.closeRoom(room.id, 'alice', at, 'alice')).kind).toBe('changed');
+    expect((await table.store.closeRoom(room.id, 'alice', at)).kind).toBe('unchanged');
+    expect(await table.store.addStaff(room.id, 'sam', at)).toEqual({ kind: 'closed' });
   });
 });
 
 describe('DynamoStore connections', () => {
   it('derives presence from live connection items, ignoring expired ones', async () => {
     const now = Math.floor(Date.now() / 1000);
-    await store.putConnection(
+    await table.store.putConnection(
       { connectionId: 'c1=', userId: 'sam', role: 'staff', connectedAt: Date.now(), rooms: [] },
       now + 60,
     );
-    await store.putConnection(
+    await table.store.putConnection(
       { connectionId: 'c2=', userId: 'sam', role: 'staff', connectedAt: Date.now(), rooms: [] },
       now + 60,
     );
-    await store.putConnection(
+    await table.store.putConnection(
       { connectionId: 'old', userId: 'tess', role: 'staff', connectedAt: Date.now(), rooms: [] },
       now - 1,
     );
-    expect((await store.userConnections('sam', 'staff')).map((c) => c.connectionId).sort()).toEqual([
+    expect((await table.store.userConnections('sam', 'staff')).map((c) => c.connectionId).sort()).toEqual([
       'c1=',
       'c2=',
     ]);
-    expect(await store.userConnections('tess', 'staff')).toEqual([]);
-    expect((await store.onlineStaff()).map((u) => [u.userId, u.connections])).toEqual([['sam', 2]]);
-    await store.deleteConnection('c1=');
-    expect((await store.userConnections('sam', 'staff')).map((c) => c.connectionId)).toEqual(['c2=']);
+    expect(await table.store.userConnections('tess', 'staff')).toEqual([]);
+    expect((await table.store.onlineStaff()).map((u) => [u.userId, u.connections])).toEqual([['sam', 2]]);
+    await table.store.deleteConnection('c1=');
+    expect((await table.store.userConnections('sam', 'staff')).map((c) => c.connectionId)).toEqual(['c2=']);
   });
 
   it('deletes a connection with its subscriptions', async () => {
     const room = await roomWith(0);
     const now = Math.floor(Date.now() / 1000);
-    await store.putConnection(
+    await table.store.putConnection(
       { connectionId: 'k1', userId: 'alice', role: 'customer', connectedAt: Date.now(), rooms: [room.id] },
       now + 60,
     );
     const other = await roomWith(0);
-    await store.addSubscription(
+    await table.store.addSubscription(
       { roomId: other.id, connectionId: 'k1', userId: 'alice', role: 'customer', connectedAt: Date.now() },
       now + 60,
     );
-    expect((await store.listSubscriptions(room.id)).map((s) => s.connectionId)).toEqual(['k1']);
-    expect(await store.getSubscription(other.id, 'k1')).not.toBeNull();
-    const deleted = await store.deleteConnection('k1');
+    expect((await table.store.listSubscriptions(room.id)).map((s) => s.connectionId)).toEqual(['k1']);
+    expect(await table.store.getSubscription(other.id, 'k1')).not.toBeNull();
+    const deleted = await table.store.deleteConnection('k1');
     expect([...(deleted?.rooms ?? [])].sort()).toEqual([room.id, other.id].sort());
-    expect(await store.listSubscriptions(room.id)).toEqual([]);
-    expect(await store.listSubscriptions(other.id)).toEqual([]);
-    expect(await store.userConnections('alice', 'customer')).toEqual([]);
-    expect(await store.deleteConnection('k1')).toBeNull();
+    expect(await table.store.listSubscriptions(room.id)).toEqual([]);
+    expect(await table.store.listSubscriptions(other.id)).toEqual([]);
+    expect(await table.store.userConnections('alice', 'customer')).toEqual([]);
+    expect(await table.store.deleteConnection('k1')).toBeNull();
   });
 
   it('deletes a connection’s dependents first and the connection item last, so a failed cleanup can finish', async () => {
@@ -531,30 +496,32 @@ describe('DynamoStore connections', () => {
       connectedAt: Date.now(),
       rooms: [room.id],
     };
-    await store.putConnection(connection, now + 60);
-    await store.addQueueFollower({ ...connection, roomId: '' }, now + 60);
+    await table.store.putConnection(connection, now + 60);
+    await table.store.addQueueFollower({ ...connection, roomId: '' }, now + 60);
     // The batch that deletes presence, subscription and queue item is refused (not retried by the SDK).
-    const failed = dynamo.injectFault({
+    const failed = table.dynamo.injectFault({
       match: (operation) => operation === 'BatchWriteItem',
       type: 'AccessDeniedException',
     });
-    await expect(store.deleteConnection('half-1')).rejects.toThrow('Injected fault');
+    await expect(table.store.deleteConnection('half-1')).rejects.toThrow('Injected fault');
     await failed;
     // Nothing was lost: the connection item still lists what to delete, and the next attempt deletes it all.
-    expect(await store.userConnections('tess', 'staff')).toHaveLength(1);
+    expect(await table.store.userConnections('tess', 'staff')).toHaveLength(1);
     meter.take();
-    expect(await store.deleteConnection('half-1')).toEqual({ ...connection, followsQueue: true });
+    expect(await table.store.deleteConnection('half-1')).toEqual({ ...connection, followsQueue: true });
     expect(meter.take().calls).toEqual({ GetItem: 1, BatchWriteItem: 1, DeleteItem: 1 });
-    expect(await store.userConnections('tess', 'staff')).toEqual([]);
-    expect(await store.listSubscriptions(room.id)).toEqual([]);
-    expect((await store.queueFollowers()).map((follower) => follower.connectionId)).not.toContain('half-1');
-    expect(await store.deleteConnection('half-1')).toBeNull();
+    expect(await table.store.userConnections('tess', 'staff')).toEqual([]);
+    expect(await table.store.listSubscriptions(room.id)).toEqual([]);
+    expect((await table.store.queueFollowers()).map((follower) => follower.connectionId)).not.toContain(
+      'half-1',
+    );
+    expect(await table.store.deleteConnection('half-1')).toBeNull();
   });
 
   it('gives a subscription only to a connection that exists', async () => {
     const room = await roomWith(0);
     await expect(
-      store.addSubscription(
+      table.store.addSubscription(
         {
           roomId: room.id,
           connectionId: 'ghost',
@@ -565,16 +532,16 @@ describe('DynamoStore connections', () => {
         Math.floor(Date.now() / 1000) + 60,
       ),
     ).rejects.toThrow();
-    expect(await store.listSubscriptions(room.id)).toEqual([]);
+    expect(await table.store.listSubscriptions(room.id)).toEqual([]);
   });
 
   it('hands out a ticket once, and not after it expires', async () => {
     const now = Math.floor(Date.now() / 1000);
     const ticket = { userId: 'alice', role: 'customer', tokenExpiresAt: now + 3600 } as const;
-    await store.putTicket('h1', ticket, now + 60);
-    await store.putTicket('h2', ticket, now - 1);
-    expect(await store.takeTicket('h1')).toEqual(ticket);
-    expect(await store.takeTicket('h1')).toBeNull();
-    expect(await store.takeTicket('h2')).toBeNull();
+    await table.store.putTicket('h1', ticket, now + 60);
+    await table.store.putTicket('h2', ticket, now - 1);
+    expect(await table.store.takeTicket('h1')).toEqual(ticket);
+    expect(await table.store.takeTicket('h1')).toBeNull();
+    expect(await table.store.takeTicket('h2')).toBeNull();
   });
 });

@@ -1,30 +1,18 @@
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
+import { describe, expect, it } from 'vitest';
 import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
 import { migrateRoomIndexes } from '../../../lambdas/storage/index-migration.js';
 import { keys } from '../../../lambdas/storage/keys.js';
 import { Table } from '../../../lambdas/storage/table.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { useTable } from '../../support/table.js';
 
 const TABLE = 'migration-test';
 const SHARDS = 2;
-let dynamo: LocalDynamo;
-const db = () => createDocumentClient(new DynamoMeter());
-
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-});
-afterAll(async () => dynamo.close());
+const local = useTable(TABLE);
 
 /** A room item as the code before gsi3 wrote it: gsi1 and gsi2 keys on the room item, no version. */
 async function putOldRoom(id: string, status: 'open' | 'closed', at: string): Promise<void> {
-  await db().send(
+  await local.db().send(
     new PutCommand({
       TableName: TABLE,
       Item: {
@@ -49,7 +37,7 @@ async function putOldRoom(id: string, status: 'open' | 'closed', at: string): Pr
 }
 
 const raw = async (key: { pk: string; sk: string }) =>
-  (await db().send(new GetCommand({ TableName: TABLE, Key: key }))).Item ?? {};
+  (await local.db().send(new GetCommand({ TableName: TABLE, Key: key }))).Item ?? {};
 
 describe('migrateRoomIndexes', () => {
   it('indexes the open rooms written before gsi3 and lists every room by a customer entry, once', async () => {
@@ -57,10 +45,10 @@ describe('migrateRoomIndexes', () => {
     const closed = '00000000-0000-4000-8000-00000000aaa2';
     await putOldRoom(open, 'open', '2026-02-01T10:15:00.000Z');
     await putOldRoom(closed, 'closed', '2026-02-01T09:00:00.000Z');
-    const store = new DynamoStore(db(), { tableName: TABLE, openRoomShards: SHARDS });
+    const store = new DynamoStore(local.db(), { tableName: TABLE, openRoomShards: SHARDS });
     expect((await store.listOpenRooms({ limit: 10 })).items).toEqual([]);
 
-    const table = new Table(db(), TABLE, Date.now);
+    const table = new Table(local.db(), TABLE, Date.now);
     expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 1, listed: 2 });
 
     expect((await store.listOpenRooms({ limit: 10 })).items.map((r) => r.id)).toEqual([open]);

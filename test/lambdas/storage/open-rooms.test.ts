@@ -1,36 +1,27 @@
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { legacyOpenRoomsIndex, tableSchema } from '../../../lambdas/contract/table-schema.js';
 import type { Actor, Room } from '../../../lambdas/domain/types.js';
-import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
+import { DynamoMeter } from '../../../lambdas/storage/client.js';
 import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
 import { keys, shardOf } from '../../../lambdas/storage/keys.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { ensureTable } from '../../../local/dynamo.js';
+import { sampleRoom, useDynamo } from '../../support/table.js';
 
 const alice: Actor = { userId: 'alice', role: 'customer' };
 const SHARDS = 3;
 
-let dynamo: LocalDynamo;
-const db = () => createDocumentClient(new DynamoMeter());
+const local = useDynamo();
 let counter = 0;
-
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-});
-afterAll(async () => dynamo.close());
 
 /** A store over a fresh table of its own, so a listing holds only the rooms a test made. */
 async function freshStore(legacy = false): Promise<{ store: DynamoStore; tableName: string }> {
   counter += 1;
   const tableName = `open-rooms-${counter}`;
   if (legacy) await createTableWithLegacyIndex(tableName);
-  else await ensureTable(dynamo.endpoint, tableName);
-  const store = new DynamoStore(db(), {
+  else await ensureTable(local.endpoint, tableName);
+  const store = new DynamoStore(local.db(), {
     tableName,
     openRoomShards: SHARDS,
     legacyOpenRoomsIndex: legacy,
@@ -41,7 +32,7 @@ async function freshStore(legacy = false): Promise<{ store: DynamoStore; tableNa
 /** The table as a stack has it during the move onto gsi3: the legacy gsi2 beside the schema's indexes. */
 async function createTableWithLegacyIndex(tableName: string): Promise<void> {
   const indexes = [...tableSchema.globalSecondaryIndexes, legacyOpenRoomsIndex];
-  const client = new DynamoDBClient({ endpoint: dynamo.endpoint });
+  const client = new DynamoDBClient({ endpoint: local.endpoint });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -68,32 +59,14 @@ async function createTableWithLegacyIndex(tableName: string): Promise<void> {
   client.destroy();
 }
 
-let roomCounter = 0;
-function newRoom(at: string): Room {
-  roomCounter += 1;
-  return {
-    id: `00000000-0000-4000-8000-${String(roomCounter).padStart(12, '0')}`,
-    roomType: 'general',
-    subject: 'Help',
-    status: 'open',
-    customerId: 'alice',
-    staffIds: [],
-    createdAt: at,
-    lastActivityAt: at,
-    closedAt: null,
-    closedBy: null,
-    lastMessageId: 0,
-    lastMessage: null,
-    reads: new Map([['alice', 0]]),
-    version: 1,
-  };
-}
+/** A room last active at `at`, the time the open-rooms index keys it by. */
+const newRoom = (at: string) => sampleRoom({ createdAt: at, lastActivityAt: at });
 
 const sendAt = (store: DynamoStore, roomId: string, createdAt: string) =>
   store.appendMessage({ roomId, sender: alice, content: 'hi', createdAt, clientMessageId: null });
 
 async function rawRoom(tableName: string, roomId: string): Promise<Record<string, unknown>> {
-  const { Item } = await db().send(new GetCommand({ TableName: tableName, Key: keys.room(roomId) }));
+  const { Item } = await local.db().send(new GetCommand({ TableName: tableName, Key: keys.room(roomId) }));
   return Item ?? {};
 }
 
@@ -116,7 +89,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 describe('open-rooms index keys', () => {
   it('keys an open room by its shard and the hour of its last activity, and no longer by gsi2', async () => {
     const { store, tableName } = await freshStore();
-    const room = newRoom('');
+    const room = sampleRoom();
     // Five minutes into the room's own hour 05.
     const at = iso(Date.parse('2026-03-04T05:05:00.000Z') + offsetMs(room.id));
     await store.createRoom({ ...room, createdAt: at, lastActivityAt: at });
@@ -129,7 +102,7 @@ describe('open-rooms index keys', () => {
 
   it('leaves the entry where it is for a message in the same hour and moves it in the next one', async () => {
     const { store, tableName } = await freshStore();
-    const room = newRoom('');
+    const room = sampleRoom();
     const start = Date.parse('2026-03-04T05:00:00.000Z') + offsetMs(room.id);
     await store.createRoom({ ...room, createdAt: iso(start), lastActivityAt: iso(start) });
     await sendAt(store, room.id, iso(start + 3_600_000 - 1));
@@ -209,8 +182,8 @@ describe('open-rooms list', () => {
     const meter = new DynamoMeter();
     counter += 1;
     const tableName = `open-rooms-${counter}`;
-    await ensureTable(dynamo.endpoint, tableName);
-    const store = new DynamoStore(createDocumentClient(meter), { tableName, openRoomShards: SHARDS });
+    await ensureTable(local.endpoint, tableName);
+    const store = new DynamoStore(local.db(meter), { tableName, openRoomShards: SHARDS });
     for (let i = 0; i < 5; i++) await store.createRoom(newRoom(`2026-03-04T05:0${i}:00.000Z`));
     meter.take();
     expect((await store.listOpenRooms({ limit: 10 })).items).toHaveLength(5);

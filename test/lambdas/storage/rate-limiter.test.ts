@@ -1,27 +1,20 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoMeter } from '../../../lambdas/storage/client.js';
 import { keys } from '../../../lambdas/storage/keys.js';
 import { DynamoRateLimiter } from '../../../lambdas/storage/rate-limiter.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { useTable } from '../../support/table.js';
 
 const TABLE = 'limits-test';
 const meter = new DynamoMeter();
-let dynamo: LocalDynamo;
+const table = useTable(TABLE);
 let limiter: DynamoRateLimiter;
 let subject = 0;
 let user: string;
 
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  limiter = new DynamoRateLimiter(createDocumentClient(meter), TABLE);
+beforeAll(() => {
+  limiter = new DynamoRateLimiter(table.db(meter), TABLE);
 });
-afterAll(async () => dynamo.close());
 beforeEach(() => {
   subject += 1;
   user = `user-${subject}`;
@@ -66,9 +59,9 @@ describe('DynamoRateLimiter', () => {
   it('counts a refused use nowhere', async () => {
     await takeMany(20, at(0));
     await takeMany(5, at(1));
-    const { Item } = await createDocumentClient(new DynamoMeter()).send(
-      new GetCommand({ TableName: TABLE, Key: keys.limit('messages', user, minute / 1000) }),
-    );
+    const { Item } = await table
+      .db()
+      .send(new GetCommand({ TableName: TABLE, Key: keys.limit('messages', user, minute / 1000) }));
     expect(Item).toEqual({
       ...keys.limit('messages', user, minute / 1000),
       c10_0: 20,

@@ -1,57 +1,34 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entrySize, indexEntry, itemSize, keyedIndex } from '../../../bench/index-units.js';
-import type { Actor, Room } from '../../../lambdas/domain/types.js';
-import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
-import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
+import type { Actor } from '../../../lambdas/domain/types.js';
 import { preview } from '../../../lambdas/storage/items.js';
 import { keys } from '../../../lambdas/storage/keys.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { sampleRoom, useTable } from '../../support/table.js';
 
 const TABLE = 'room-size-test';
 // Ids as long as real ones: a namespaced guest id and an issuer's UUID subject.
 const customer: Actor = { userId: 'guest:6f1c2a9e-8b3d-4c7a-9e21-5d4b3a2f1e0c', role: 'customer' };
 const staff: Actor = { userId: '3b9d7c41-2e6f-4a58-b1c0-9f8e7d6c5b4a', role: 'staff' };
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, TABLE);
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  store = new DynamoStore(createDocumentClient(new DynamoMeter()), { tableName: TABLE, openRoomShards: 8 });
-});
-afterAll(async () => dynamo.close());
+const table = useTable(TABLE, { store: { openRoomShards: 8 } });
 
 describe('The room item', () => {
   it('stays under 1 KB with a 200-character preview, two members, their read pointers and the send tokens', async () => {
     const at = new Date().toISOString();
-    const room: Room = {
+    const room = sampleRoom({
       id: '5a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d',
-      roomType: 'general',
       subject: 'Where is my parcel? It was due on Monday',
-      status: 'open',
       customerId: customer.userId,
-      staffIds: [],
       createdAt: at,
       lastActivityAt: at,
-      closedAt: null,
-      closedBy: null,
-      lastMessageId: 0,
-      lastMessage: null,
-      reads: new Map([[customer.userId, 0]]),
-      version: 1,
-    };
-    await store.createRoom(room);
-    await store.addStaff(room.id, staff.userId, at);
+    });
+    await table.store.createRoom(room);
+    await table.store.addStaff(room.id, staff.userId, at);
     // More sends than the room remembers tokens of, from both, each with a client_message_id.
     for (let i = 0; i < 6; i++) {
       const sender = i % 2 ? staff : customer;
-      const sent = await store.appendMessage({
+      const sent = await table.store.appendMessage({
         roomId: room.id,
         sender,
         content: `${i} ${'é'.repeat(198)}`,
@@ -60,9 +37,9 @@ describe('The room item', () => {
         ownerId: sender === customer ? customer.userId : undefined,
       });
       if (sent.kind === 'created')
-        await store.markRead(room.id, (sender === customer ? staff : customer).userId, sent.message.id);
+        await table.store.markRead(room.id, (sender === customer ? staff : customer).userId, sent.message.id);
     }
-    const { Item } = await new DynamoDBClient({ endpoint: dynamo.endpoint }).send(
+    const { Item } = await new DynamoDBClient({ endpoint: table.endpoint }).send(
       new GetItemCommand({ TableName: TABLE, Key: { pk: { S: keys.room(room.id).pk }, sk: { S: 'ROOM' } } }),
     );
     // Accented text: the preview is cut by bytes before characters.

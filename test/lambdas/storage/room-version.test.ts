@@ -1,55 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Actor, Room } from '../../../lambdas/domain/types.js';
-import { createDocumentClient, DynamoMeter } from '../../../lambdas/storage/client.js';
-import { DynamoStore } from '../../../lambdas/storage/dynamo-store.js';
-import { ensureTable, type LocalDynamo, startDynamo } from '../../../local/dynamo.js';
+import { sampleRoom, useTable } from '../../support/table.js';
 
 const alice: Actor = { userId: 'alice', role: 'customer' };
 const sam: Actor = { userId: 'sam', role: 'staff' };
 
-let dynamo: LocalDynamo;
-let store: DynamoStore;
-let counter = 0;
-
-beforeAll(async () => {
-  process.env.AWS_REGION ??= 'us-east-1';
-  process.env.AWS_ACCESS_KEY_ID ??= 'local';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
-  dynamo = await startDynamo();
-  await ensureTable(dynamo.endpoint, 'version-test');
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  store = new DynamoStore(createDocumentClient(new DynamoMeter()), {
-    tableName: 'version-test',
-    openRoomShards: 2,
-  });
-});
-afterAll(async () => dynamo.close());
+const table = useTable('version-test', { store: { openRoomShards: 2 } });
 
 async function newRoom(): Promise<Room> {
-  counter += 1;
-  const at = new Date().toISOString();
-  const room: Room = {
-    id: `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
-    roomType: 'general',
-    subject: 'Help',
-    status: 'open',
-    customerId: 'alice',
-    staffIds: [],
-    createdAt: at,
-    lastActivityAt: at,
-    closedAt: null,
-    closedBy: null,
-    lastMessageId: 0,
-    lastMessage: null,
-    reads: new Map([['alice', 0]]),
-    version: 1,
-  };
-  await store.createRoom(room);
+  const room = sampleRoom();
+  await table.store.createRoom(room);
   return room;
 }
 
 const send = (roomId: string, sender: Actor, clientMessageId: string | null = null) =>
-  store.appendMessage({
+  table.store.appendMessage({
     roomId,
     sender,
     content: 'hello',
@@ -59,7 +24,7 @@ const send = (roomId: string, sender: Actor, clientMessageId: string | null = nu
   });
 
 async function version(roomId: string): Promise<number> {
-  return (await store.getRoom(roomId))?.version ?? Number.NaN;
+  return (await table.store.getRoom(roomId))?.version ?? Number.NaN;
 }
 
 /** How much `write` moved the room's version. */
@@ -84,8 +49,8 @@ describe('Room version', () => {
     ['a customer’s send', (room: Room) => send(room.id, alice)],
     ['a send with a client_message_id', (room: Room) => send(room.id, alice, 'cmid-1')],
     ['a staff member’s first reply (which joins them)', (room: Room) => send(room.id, sam)],
-    ['a join', (room: Room) => store.addStaff(room.id, 'sam', new Date().toISOString())],
-    ['a close', (room: Room) => store.closeRoom(room.id, 'sam', new Date().toISOString())],
+    ['a join', (room: Room) => table.store.addStaff(room.id, 'sam', new Date().toISOString())],
+    ['a close', (room: Room) => table.store.closeRoom(room.id, 'sam', new Date().toISOString())],
   ])('goes up by exactly one for %s', async (_, write) => {
     const room = await newRoom();
     expect(await bumpOf(room.id, () => write(room))).toBe(1);
@@ -95,39 +60,41 @@ describe('Room version', () => {
     const room = await newRoom();
     await send(room.id, alice);
     await send(room.id, alice);
-    expect(await bumpOf(room.id, () => store.markRead(room.id, 'sam', 2))).toBe(1);
-    expect(await bumpOf(room.id, () => store.markRead(room.id, 'sam', 1))).toBe(0);
-    expect(await bumpOf(room.id, () => store.markRead(room.id, 'sam', 9))).toBe(0);
+    expect(await bumpOf(room.id, () => table.store.markRead(room.id, 'sam', 2))).toBe(1);
+    expect(await bumpOf(room.id, () => table.store.markRead(room.id, 'sam', 1))).toBe(0);
+    expect(await bumpOf(room.id, () => table.store.markRead(room.id, 'sam', 9))).toBe(0);
   });
 
   it('goes up by one for a leave, and not for a repeated join or leave', async () => {
     const room = await newRoom();
-    await store.addStaff(room.id, 'sam', new Date().toISOString());
-    expect(await bumpOf(room.id, () => store.addStaff(room.id, 'sam', new Date().toISOString()))).toBe(0);
-    expect(await bumpOf(room.id, () => store.removeStaff(room.id, 'sam'))).toBe(1);
-    expect(await bumpOf(room.id, () => store.removeStaff(room.id, 'sam'))).toBe(0);
+    await table.store.addStaff(room.id, 'sam', new Date().toISOString());
+    expect(await bumpOf(room.id, () => table.store.addStaff(room.id, 'sam', new Date().toISOString()))).toBe(
+      0,
+    );
+    expect(await bumpOf(room.id, () => table.store.removeStaff(room.id, 'sam'))).toBe(1);
+    expect(await bumpOf(room.id, () => table.store.removeStaff(room.id, 'sam'))).toBe(0);
   });
 
   it('does not move for a resend of a stored message or a send to a closed room', async () => {
     const room = await newRoom();
     await send(room.id, alice, 'once');
     expect(await bumpOf(room.id, () => send(room.id, alice, 'once'))).toBe(0);
-    await store.closeRoom(room.id, 'sam', new Date().toISOString());
+    await table.store.closeRoom(room.id, 'sam', new Date().toISOString());
     expect(await bumpOf(room.id, () => send(room.id, alice, 'late'))).toBe(0);
   });
 
   it('goes up once when the SDK retries a sequence update whose answer was lost', async () => {
     const room = await newRoom();
-    const fired = dynamo.injectFault({ match: isSeqUpdate, after: true });
+    const fired = table.dynamo.injectFault({ match: isSeqUpdate, after: true });
     expect(await bumpOf(room.id, () => send(room.id, alice, 'retried'))).toBe(1);
     await fired;
-    expect((await store.getRoom(room.id))?.lastMessageId).toBe(1);
+    expect((await table.store.getRoom(room.id))?.lastMessageId).toBe(1);
   });
 
   it('counts the hole a failed put leaves and the resend that fills it, one each', async () => {
     const room = await newRoom();
     await send(room.id, alice);
-    const fired = dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
+    const fired = table.dynamo.injectFault({ match: isMessagePut, type: 'ValidationException' });
     // The sequence update, then the hole with the preview put back.
     expect(await bumpOf(room.id, () => send(room.id, alice, 'holed').catch((error: unknown) => error))).toBe(
       2,
@@ -135,6 +102,6 @@ describe('Room version', () => {
     await fired;
     // The resend stores the message under its id and fills the hole.
     expect(await bumpOf(room.id, () => send(room.id, alice, 'holed'))).toBe(1);
-    expect((await store.getRoom(room.id))?.holes).toBeUndefined();
+    expect((await table.store.getRoom(room.id))?.holes).toBeUndefined();
   });
 });
