@@ -5,8 +5,8 @@ import { queueSummaryJson } from '../protocol/json.js';
 import { type Pusher, type PushReport, SerializedFrame, type Target } from './pusher.js';
 
 /**
- * Frames stay under API Gateway's 128 KB post limit with room to spare; a batch of 100 records rarely comes
- * near it (a summary is about 700 bytes), but a larger configured batch could.
+ * Frames stay under API Gateway's 128 KB post limit with room to spare: about 140 summaries of ~700 bytes.
+ * A batch that changes more rooms than that (up to 1,000 records) gets a frame per 96 KB.
  */
 const MAX_FRAME_BYTES = 96 * 1024;
 
@@ -19,7 +19,8 @@ export interface QueueReport extends PushReport {
 /**
  * The staff queue, off the request path: turns what one batch of the table's stream says about rooms into
  * one `queue` frame per socket that follows the queue (more only when the summaries would not fit in one
- * post). A batch costs one Query of the followers and one post per follower, whatever the number of messages in it; a message itself costs nothing per console.
+ * post). A batch costs one Query of the followers and one post per follower, whatever the number of messages
+ * in it; a message itself costs nothing per console.
  */
 export class QueueSummaries {
   constructor(
@@ -101,7 +102,7 @@ interface Summarized {
   readonly typing: readonly string[];
 }
 
-/** Splits the rooms so that each frame's JSON stays under the post limit (sized for the first follower). */
+/** Splits the rooms so that each frame's JSON stays under the post limit (sized with one-digit unread counts). */
 function chunked(rooms: readonly Room[], typingOf: (room: Room) => readonly string[]): Summarized[][] {
   const chunks: Summarized[][] = [];
   let current: Summarized[] = [];
