@@ -14,6 +14,7 @@ export const handler = publicHttpHandler(async () => {
   return {
     status: 200,
     body: supportStatusJson(reading),
-    headers: { 'cache-control': `public, max-age=${maxAge}` },
+    // CloudFront keeps it (`s-maxage`); browsers ask again each poll, so the edge's answer is the one they see.
+    headers: { 'cache-control': `public, max-age=0, s-maxage=${maxAge}` },
   };
 });

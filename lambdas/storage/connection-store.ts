@@ -264,8 +264,13 @@ export class ConnectionStore implements Pick<ChatStore, ConnectionPorts> {
     return (await this.staffPresence()).map((item) => toSubscription({ ...item, room_id: '' }));
   }
 
+  /**
+   * Strongly consistent: clients order a presence reading against presence frames by time (`checked_at`),
+   * which holds only if the reading sees every change decided before it.
+   */
   private staffPresence(): Promise<Item[]> {
     return this.table.queryAll({
+      ConsistentRead: true,
       KeyConditionExpression: 'pk = :pk',
       FilterExpression: '#ttl > :now',
       ExpressionAttributeNames: { '#ttl': 'ttl' },

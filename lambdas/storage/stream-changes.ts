@@ -24,6 +24,9 @@ export function roomChangesOf(records: readonly DynamoDBRecord[]): RoomChanges {
     const { pk, sk } = record.dynamodb?.Keys ?? {};
     if (!image || !pk?.S?.startsWith(ROOM_PREFIX) || sk?.S !== keys.roomSortKey) continue;
     const room = toRoom(itemOf(image));
+    // A closed room that stays closed (a migration, a late cleanup) is no news to any console.
+    const old = record.dynamodb?.OldImage;
+    if (room.status === 'closed' && old && itemOf(old).status === 'closed') continue;
     rooms.set(room.id, room);
   }
   return { rooms };

@@ -45,7 +45,7 @@ export function createOriginVerifySecret(scope: Construct, id: string): Secret {
 }
 
 /**
- * The longest CloudFront keeps a support-status answer, whatever the function says: its `max-age` is what is
+ * The longest CloudFront keeps a support-status answer, whatever the function says: its `s-maxage` is what is
  * left of the container's shared reading (a few seconds), so this only bounds a misconfiguration.
  */
 export const SUPPORT_STATUS_MAX_TTL = Duration.seconds(10);
@@ -72,7 +72,7 @@ export interface EdgeProps {
  *
  * | path | origin |
  * | --- | --- |
- * | `/api/chat/support-status*` | the HTTP API, cached: one answer for everyone, kept for the `max-age` the function gives (at most {@link SUPPORT_STATUS_MAX_TTL}) |
+ * | `/api/chat/support-status*` | the HTTP API, cached: one answer for everyone, kept for the `s-maxage` the function gives (at most {@link SUPPORT_STATUS_MAX_TTL}) |
  * | `/api/*` | the HTTP API, with `/x/` normalized to `/x` (an HTTP API routes neither `/x/` to `/x` nor a route key ending in `/`) |
  * | `/ws*` | the WebSocket API's stage: `/ws`, the seed's `/ws/chat/{room_id}/` (as `?room_id=`) and `/ws/presence/` |
  * | everything else | the pages (or the HTTP API without pages) |
@@ -117,11 +117,11 @@ export class Edge extends Construct {
     const apis = apiBehavior(httpOrigin, AllowedMethods.ALLOW_ALL);
     // "Is support online" is public and the same for everyone, so every widget behind an edge location
     // shares one answer: nothing of the viewer is in the cache key or sent on (no Authorization, so a cached
-    // answer is never one that needed a caller), and the function's `max-age` says how long it holds.
+    // answer is never one that needed a caller), and the function's `s-maxage` says how long it holds.
     const supportStatus: BehaviorOptions = {
       ...apiBehavior(httpOrigin, AllowedMethods.ALLOW_GET_HEAD),
       cachePolicy: new CachePolicy(this, 'SupportStatusCache', {
-        comment: 'Support status: one shared answer, kept for the max-age the function gives',
+        comment: 'Support status: one shared answer, kept for the s-maxage the function gives',
         minTtl: Duration.seconds(0),
         defaultTtl: Duration.seconds(0),
         maxTtl: SUPPORT_STATUS_MAX_TTL,

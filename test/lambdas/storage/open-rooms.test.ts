@@ -193,6 +193,9 @@ describe('open-rooms list', () => {
   it.each([
     Buffer.from('not a key').toString('base64url'),
     Buffer.from('2026-03-04T05#a b').toString('base64url'),
+    // Longer than any room id: DynamoDB would refuse a sort key over 1 KB with a 500, not a 400.
+    Buffer.from(`2026-03-04T05#${'a'.repeat(1500)}`).toString('base64url'),
+    Buffer.from('2026-03-04T05:00#room').toString('base64url'),
   ])('refuses a cursor that is no index position (%s)', async (cursor) => {
     const { store } = await freshStore();
     await expect(store.listOpenRooms({ limit: 1, cursor })).rejects.toMatchObject({

@@ -71,6 +71,23 @@ describe('roomChangesOf', () => {
     );
   });
 
+  it('skips a closed room that stays closed, and keeps the close itself', () => {
+    const open = roomItem(room('r1', 3), {});
+    const closed = roomItem({ ...room('r1', 3), status: 'closed', closedAt: 'x', closedBy: 'sam' }, {});
+    const modify = (before: Record<string, unknown>, after: Record<string, unknown>) => {
+      const r = record('MODIFY', after);
+      return {
+        ...r,
+        dynamodb: {
+          ...r.dynamodb,
+          OldImage: marshall(before, { convertClassInstanceToMap: false }) as never,
+        },
+      };
+    };
+    expect(roomChangesOf([modify(open, closed)]).rooms.get('r1')?.status).toBe('closed');
+    expect(roomChangesOf([modify(closed, { ...closed, version: 9 })]).rooms.size).toBe(0);
+  });
+
   it('skips every other item, and removals', () => {
     const changes = roomChangesOf([
       record('INSERT', { ...keys.message('r1', 1), id: 1, room_id: 'r1', content: 'hi' }),
