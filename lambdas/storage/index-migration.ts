@@ -44,7 +44,14 @@ export async function migrateRoomIndexes(
     );
     for (const item of (page.Items ?? []) as Item[]) {
       rooms += 1;
-      if (item.status === 'open' && item.gsi3pk === undefined && (await index(table, openRooms, item)))
+      // Not yet indexed, or indexed under another shard count (a run with a wrong --shards): a run with the
+      // stack's count puts it where active-rooms looks.
+      const partition = keys.openRoomsOf(String(item.id), shards);
+      if (
+        item.status === 'open' &&
+        item.gsi3pk !== partition &&
+        (await index(table, openRooms, item, partition))
+      )
         indexed += 1;
       if (item.gsi1pk !== undefined && (await list(table, item))) listed += 1;
     }
@@ -54,8 +61,8 @@ export async function migrateRoomIndexes(
   return { rooms, indexed, listed };
 }
 
-/** Gives an open room its gsi3 keys, unless it closed or a send gave them meanwhile. */
-function index(table: Table, openRooms: OpenRooms, item: Item): Promise<boolean> {
+/** Gives an open room its gsi3 keys in `partition`, unless it closed or a send put it there meanwhile. */
+function index(table: Table, openRooms: OpenRooms, item: Item, partition: string): Promise<boolean> {
   const roomId = String(item.id);
   const { clauses, values } = openRooms.restated(roomId, String(item.last_activity_at));
   return applied(
@@ -64,9 +71,9 @@ function index(table: Table, openRooms: OpenRooms, item: Item): Promise<boolean>
         TableName: table.name,
         Key: keys.room(roomId),
         UpdateExpression: `SET ${clauses.join(', ')} ADD version :one`,
-        ConditionExpression: '#status = :open AND attribute_not_exists(gsi3pk)',
+        ConditionExpression: '#status = :open AND (attribute_not_exists(gsi3pk) OR gsi3pk <> :partition)',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ...values, ':open': 'open', ':one': 1 },
+        ExpressionAttributeValues: { ...values, ':open': 'open', ':one': 1, ':partition': partition },
       }),
     ),
   );

@@ -69,4 +69,20 @@ describe('migrateRoomIndexes', () => {
     expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 0, listed: 0 });
     expect((await raw(keys.room(open))).version).toBe(2);
   });
+
+  it('moves a room a run with a wrong --shards put out of sight, when run again with the right count', async () => {
+    // A room whose shard differs between the stack's count and a mistaken one.
+    const id = Array.from(
+      { length: 100 },
+      (_, i) => `00000000-0000-4000-8000-0000000bb${String(i).padStart(3, '0')}`,
+    ).find((candidate) => keys.openRoomsOf(candidate, 4) !== keys.openRoomsOf(candidate, SHARDS)) as string;
+    await putOldRoom(id, 'open', '2026-02-02T10:15:00.000Z');
+    const store = new DynamoStore(local.db(), { tableName: TABLE, openRoomShards: SHARDS });
+    const table = new Table(local.db(), TABLE, Date.now);
+    await migrateRoomIndexes(table, 4);
+    expect((await store.listOpenRooms({ limit: 10 })).items.map((r) => r.id)).not.toContain(id);
+    expect(await migrateRoomIndexes(table, SHARDS)).toMatchObject({ indexed: 1 });
+    expect((await store.listOpenRooms({ limit: 10 })).items.map((r) => r.id)).toContain(id);
+    expect(await migrateRoomIndexes(table, SHARDS)).toMatchObject({ indexed: 0 });
+  });
 });
