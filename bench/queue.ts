@@ -17,6 +17,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { ChatHttp } from '../client/index.js';
 import { startLocalStack } from '../local/stack.js';
+import { BENCH_RATE_LIMITS, table } from './report.js';
 
 /** API Gateway's account-wide request limit per region (HTTP API requests, WebSocket frames and posts). */
 const ACCOUNT_LIMIT = 10_000;
@@ -32,12 +33,7 @@ const stack = await startLocalStack({
   keyDir,
   stream: { shards: SHARDS },
   environment: {
-    RATE_LIMITS: JSON.stringify({
-      rooms_opened: [[1_000_000, 600]],
-      messages: [[1_000_000, 10]],
-      typing: [[1_000_000, 1]],
-      sockets: 100_000,
-    }),
+    RATE_LIMITS: BENCH_RATE_LIMITS,
   },
   log: (line) => {
     const post = /^POST \S*@connections\/([^\s/]+)/.exec(line);
@@ -240,12 +236,6 @@ async function followersRow(count: number) {
     `${fmt(used, 0)} (${fmt((100 * used) / ACCOUNT_LIMIT, 1)} %)`,
     `${fmt(before, 0)} (${fmt((100 * before) / ACCOUNT_LIMIT, 1)} %)`,
   ];
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 const issue = await issueScenario();

@@ -26,6 +26,7 @@ import { keys } from '../lambdas/storage/keys.js';
 import { repoRoot } from '../local/lambda-runtime.js';
 import { startLocalStack } from '../local/stack.js';
 import { type IndexCost, indexCostRows, measureIndexCost } from './index-cost.js';
+import { BENCH_RATE_LIMITS, table } from './report.js';
 
 const SIZES = [10, 1_000, 10_000];
 const ROOM_SIZES = [1, 10, 100, 1_000];
@@ -45,12 +46,7 @@ const stack = await startLocalStack({
   stream: { batchWindowMs: 'manual' },
   // One customer sends every message: limits far above that, still counted (one write per message).
   environment: {
-    RATE_LIMITS: JSON.stringify({
-      rooms_opened: [[1_000_000, 600]],
-      messages: [[1_000_000, 10]],
-      typing: [[1_000_000, 1]],
-      sockets: 100_000,
-    }),
+    RATE_LIMITS: BENCH_RATE_LIMITS,
   },
   log: (line) => {
     if (/^POST \S*@connections\//.test(line)) posts += 1;
@@ -277,12 +273,6 @@ messages a second.
 
 ${parts.join('\n\n')}
 `;
-}
-
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 const started = new Date();
