@@ -98,15 +98,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     }
     const { seq, old } = taken;
     const isStaff = sender.role === 'staff';
-    const message: Message = {
-      id: seq,
-      roomId,
-      senderId: sender.userId,
-      senderRole: sender.role,
-      content: input.content,
-      createdAt: input.createdAt,
-      clientMessageId: input.clientMessageId,
-    };
+    const message = messageOf(input, seq);
     let joinedStaff = false;
     let memberRecorded = false;
     let stored: Message;
@@ -208,18 +200,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
     // message is there, so it is no hole (idempotent; only on this rare path).
     if (message && holderStopped && Item?.claim === token) await this.fillHole(message);
     if (!message) {
-      const stored = await this.putMessage(
-        {
-          id: seq,
-          roomId,
-          senderId: sender.userId,
-          senderRole: sender.role,
-          content: input.content,
-          createdAt: input.createdAt,
-          clientMessageId: input.clientMessageId,
-        },
-        token,
-      );
+      const stored = await this.putMessage(messageOf(input, seq), token);
       message = stored.message;
       if (stored.wrote) {
         kind = 'completed';
@@ -491,5 +472,18 @@ function roomAfter(old: Item, message: Message): Room {
       preview: preview(message.content),
       createdAt: message.createdAt,
     },
+  };
+}
+
+/** The message a send stores under `id`. */
+function messageOf(input: AppendMessageInput, id: number): Message {
+  return {
+    id,
+    roomId: input.roomId,
+    senderId: input.sender.userId,
+    senderRole: input.sender.role,
+    content: input.content,
+    createdAt: input.createdAt,
+    clientMessageId: input.clientMessageId,
   };
 }
