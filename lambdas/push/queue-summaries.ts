@@ -36,8 +36,7 @@ export class QueueSummaries {
     const followers: Target[] = (await this.store.queueFollowers())
       .filter((socket) => socket.role === 'staff')
       .map((socket) => ({ ...socket, foundBy: [{ kind: 'queue' }] }));
-    const now = this.now();
-    const chunks = chunked(rooms, (room) => typistsOf(room, now));
+    const chunks = chunked(summaryParts(rooms, this.now()));
     let delivered = 0;
     let failed = 0;
     const gone: string[] = [];
@@ -62,27 +61,46 @@ export class QueueSummaries {
 /** Where a follower's own unread count goes in a summary serialized once for everyone. */
 const UNREAD_SLOT = ',"unread_count":0,';
 
+/** One room's summary as JSON, split where each follower's own unread count goes. */
+interface SummaryParts {
+  readonly room: Room;
+  readonly before: string;
+  readonly after: string;
+  /** UTF-8 bytes of the whole summary (with a one-digit count). */
+  readonly bytes: number;
+}
+
 /**
- * The chunk's frame for each follower, serialized once: each summary's JSON is built with an unread count of
- * 0 and split at it, and a follower's frame joins the parts around that user's own count. JSON escapes every
- * `"` inside a string as `\"`, so `,"unread_count":0,` occurs only as the key itself. With F followers and R
- * rooms a batch costs R serializations and F string joins, not F × R serializations (500 consoles × 1,000
- * rooms took 3.7 s of CPU the other way).
+ * Serializes each room's summary once, with an unread count of 0, and splits it at that count. JSON escapes
+ * every `"` inside a string as `\"`, so `,"unread_count":0,` occurs only as the key itself.
  */
-function framePerUser(chunk: readonly Summarized[]): (userId: string) => SerializedFrame {
-  const parts = chunk.map(({ room, typing }) => {
-    const json = JSON.stringify(queueSummaryJson({ ...room, unreadCount: 0 }, typing));
+function summaryParts(rooms: readonly Room[], now: number): SummaryParts[] {
+  return rooms.map((room) => {
+    const json = JSON.stringify(queueSummaryJson({ ...room, unreadCount: 0 }, typistsOf(room, now)));
     const at = json.indexOf(UNREAD_SLOT);
     if (at < 0 || json.indexOf(UNREAD_SLOT, at + 1) >= 0)
       throw new Error('A summary without one unread slot');
-    return { room, before: json.slice(0, at), after: json.slice(at + UNREAD_SLOT.length) };
+    return {
+      room,
+      before: json.slice(0, at),
+      after: json.slice(at + UNREAD_SLOT.length),
+      bytes: Buffer.byteLength(json),
+    };
   });
+}
+
+/**
+ * The chunk's frame for each follower, joined from the parts around that user's own unread count (one frame
+ * per user, whatever their number of sockets). With F followers and R rooms a batch costs R serializations
+ * and F string joins, not F × R serializations (500 consoles × 1,000 rooms took 3.7 s of CPU that way).
+ */
+function framePerUser(chunk: readonly SummaryParts[]): (userId: string) => SerializedFrame {
   const [head, tail] = JSON.stringify(frames.queueSummaries([])).split('[]') as [string, string];
   const byUser = new Map<string, SerializedFrame>();
   return (userId) => {
     let frame = byUser.get(userId);
     if (!frame) {
-      const rooms = parts.map(
+      const rooms = chunk.map(
         ({ room, before, after }) => `${before},"unread_count":${unreadCount(room, userId)},${after}`,
       );
       frame = new SerializedFrame(`${head}[${rooms.join(',')}]${tail}`);
@@ -97,29 +115,22 @@ function typistsOf(room: Room, now: number): string[] {
   return [...(room.typingUntil ?? [])].filter(([, until]) => until > now).map(([userId]) => userId);
 }
 
-interface Summarized {
-  readonly room: Room;
-  readonly typing: readonly string[];
-}
-
-/** Splits the rooms so that each frame's JSON stays under the post limit (sized with one-digit unread counts). */
-function chunked(rooms: readonly Room[], typingOf: (room: Room) => readonly string[]): Summarized[][] {
-  const chunks: Summarized[][] = [];
-  let current: Summarized[] = [];
+/**
+ * Splits the summaries so that each frame's JSON stays under the post limit; unread counts differ per
+ * follower by a few digits, which the margin under 128 KB covers.
+ */
+function chunked(parts: readonly SummaryParts[]): SummaryParts[][] {
+  const chunks: SummaryParts[][] = [];
+  let current: SummaryParts[] = [];
   let size = 0;
-  for (const room of rooms) {
-    const entry = { room, typing: typingOf(room) };
-    // Unread counts differ per follower by a few digits; the margin under 128 KB covers them.
-    const bytes = Buffer.byteLength(
-      JSON.stringify(queueSummaryJson({ ...room, unreadCount: 0 }, entry.typing)),
-    );
-    if (current.length > 0 && size + bytes > MAX_FRAME_BYTES) {
+  for (const part of parts) {
+    if (current.length > 0 && size + part.bytes > MAX_FRAME_BYTES) {
       chunks.push(current);
       current = [];
       size = 0;
     }
-    current.push(entry);
-    size += bytes + 1;
+    current.push(part);
+    size += part.bytes + 1;
   }
   if (current.length > 0) chunks.push(current);
   return chunks;
