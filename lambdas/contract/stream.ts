@@ -37,9 +37,9 @@ export const STREAM_MAPPING = {
 
 /**
  * The records the queue's consumer reads: room items (see `lambdas/storage/keys.ts`; typing is an attribute
- * of the room item), added or changed. The deployed mapping's filter drops every other record before Lambda is invoked; the
- * handler skips them too (`lambdas/storage/stream-changes.ts`), so the emulation needs no filter to behave
- * the same, only to invoke it more often.
+ * of the room item), added or changed. The deployed mapping and the local stream both drop every other
+ * record before batching; the handler skips them too (`lambdas/storage/stream-changes.ts`), so a mapping
+ * without the filter would only invoke it more often.
  */
 export const QUEUE_RECORD_FILTER: RecordFilter = {
   eventNames: ['INSERT', 'MODIFY'],
@@ -47,8 +47,9 @@ export const QUEUE_RECORD_FILTER: RecordFilter = {
 };
 
 /**
- * The one shape of event filter the system uses: these event names, and a sort key equal to one value. The stack turns it into the mapping's `FilterCriteria`; the local stream applies it
- * before batching, as Lambda drops filtered-out records before they count towards a batch.
+ * The one shape of event filter the system uses: these event names, and a sort key equal to one value. The
+ * stack turns it into the mapping's `FilterCriteria`; the local stream applies it before batching, as Lambda
+ * drops filtered-out records before they count towards a batch.
  */
 export interface RecordFilter {
   readonly eventNames: readonly ('INSERT' | 'MODIFY' | 'REMOVE')[];
