@@ -15,6 +15,7 @@ import { createViewerRequest } from './edge.js';
 import type { FaultSchedule } from './faults.js';
 import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
+import { LOCAL_SESSION_ISSUER, LocalKms } from './kms.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { LocalQueue } from './queue.js';
 import { LocalStream, type LocalStreamSettings } from './stream.js';
@@ -72,6 +73,8 @@ export interface LocalStack {
   readonly callbackUrl: string;
   readonly tableName: string;
   readonly issuer: LocalIssuer;
+  /** KMS's two calls for the session issuer's key (Sign, GetPublicKey), with counts. */
+  readonly kms: LocalKms;
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
@@ -139,11 +142,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...(options.redelivery?.timeScale === undefined ? {} : { timeScale: options.redelivery.timeScale }),
   });
   await redelivery.start();
+  const kms = new LocalKms({ keyDir: options.keyDir ?? defaultKeyDir, host, log });
+  await kms.start();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     [ENV.originVerify]: originVerify,
     AWS_ENDPOINT_URL_SQS: redelivery.url,
     [ENV.redeliveryQueueUrl]: redelivery.queueUrl,
+    AWS_ENDPOINT_URL_KMS: kms.url,
+    [ENV.sessionIssuer]: LOCAL_SESSION_ISSUER,
+    [ENV.sessionKeyId]: kms.keyId,
     [ENV.tableName]: tableName,
     [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
     [ENV.jwtIssuer]: issuer.issuer,
@@ -192,6 +200,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     callbackUrl: webSocket.callbackUrl,
     tableName,
     issuer,
+    kms,
     dynamo,
     webSocket,
     http,
@@ -203,6 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       unwatch?.();
       await stream.close();
       await redelivery.close();
+      await kms.close();
       await http.close();
       await webSocket.close();
       await dynamo.close();

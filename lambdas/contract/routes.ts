@@ -24,19 +24,37 @@ export interface RouteAccess {
   readonly table: 'none' | 'tickets' | 'read' | 'readwrite';
   /** Whether the function posts frames through the WebSocket management API. */
   readonly push: boolean;
+  /**
+   * The session issuer's KMS key: `sign` (kms:Sign and kms:GetPublicKey: it mints session tokens), `verify`
+   * (kms:GetPublicKey alone). Every `auth: 'function'` route and the WebSocket authorizer verify session tokens,
+   * so they get `verify` whatever this says. @default none
+   */
+  readonly sessionKey?: 'sign' | 'verify';
+  /** Reads the host site's identity secret (secretsmanager:GetSecretValue on that one secret). @default false */
+  readonly identitySecret?: boolean;
 }
+
+/**
+ * Who checks a route's caller:
+ *
+ * - `jwt`: API Gateway's native JWT authorizer, with the staff issuer (Cognito or the configured OIDC issuer)
+ *   alone: no Lambda in the auth path. For the routes only staff may use (a session token, which only guests
+ *   and a host site's users hold, is answered 401 there).
+ * - `function`: both issuers, the staff issuer and the stack's session issuer, verified by the function itself
+ *   (`httpHandler` in lambdas/runtime/http.ts, aws-jwt-verify with both issuers, keys cached per container).
+ *   API Gateway's JWT authorizer takes one issuer, and a Lambda authorizer would answer 403 rather than 401 to
+ *   a bad token and add an invocation per cache miss: docs/architecture.md, "Who signs".
+ * - `none`: public (one answer for everyone, or a route that checks what it is given itself, such as
+ *   `guest-sessions`).
+ */
+export type RouteAuth = 'jwt' | 'function' | 'none';
 
 export interface HttpRoute {
   readonly method: 'GET' | 'POST';
   readonly path: string;
   readonly handler: string;
-  /**
-   * `jwt`: behind API Gateway's JWT authorizer. `none`: public, for an answer that is the same for everyone
-   * and may be kept by a shared cache (a cached answer is served without asking any authorizer, so a route
-   * whose answer needs a caller could not be cached that way).
-   * @default 'jwt'
-   */
-  readonly auth?: 'jwt' | 'none';
+  /** See {@link RouteAuth}. */
+  readonly auth: RouteAuth;
   readonly access: RouteAccess;
   /** One line for docs and the API Gateway console. */
   readonly summary: string;
@@ -65,6 +83,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/rooms',
     handler: 'http/list-rooms',
+    auth: 'function',
     access: read,
     summary: "List the caller's rooms",
   },
@@ -72,6 +91,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms',
     handler: 'http/create-room',
+    auth: 'function',
     access: writeAndPush,
     summary: 'Open a room (customers)',
   },
@@ -79,6 +99,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/rooms/{id}',
     handler: 'http/get-room',
+    auth: 'function',
     access: read,
     summary: 'Room details',
   },
@@ -86,6 +107,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/rooms/{id}/messages',
     handler: 'http/list-messages',
+    auth: 'function',
     access: read,
     summary: 'Message history, paged by message id',
   },
@@ -93,6 +115,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms/{id}/join',
     handler: 'http/join-room',
+    auth: 'jwt',
     access: writeAndPush,
     summary: 'Staff joins a room',
   },
@@ -100,6 +123,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms/{id}/leave',
     handler: 'http/leave-room',
+    auth: 'jwt',
     access: writeAndPush,
     summary: 'Staff leaves a room',
   },
@@ -107,6 +131,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms/{id}/close',
     handler: 'http/close-room',
+    auth: 'function',
     access: writeAndPush,
     summary: 'Close a room',
   },
@@ -114,6 +139,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms/{id}/send_message',
     handler: 'http/send-message',
+    auth: 'function',
     access: writeAndPush,
     summary: 'Send a message over HTTP',
   },
@@ -121,6 +147,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/rooms/{id}/mark_read',
     handler: 'http/mark-read',
+    auth: 'function',
     access: writeAndPush,
     summary: 'Move the read pointer',
   },
@@ -128,6 +155,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/online-staff',
     handler: 'http/online-staff',
+    auth: 'function',
     // Forgets the dead sockets it finds (lambdas/push/presence.ts), so it writes and pushes.
     access: writeAndPush,
     summary: 'Staff with a live socket',
@@ -146,6 +174,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'GET',
     path: '/api/chat/active-rooms',
     handler: 'http/active-rooms',
+    auth: 'jwt',
     access: read,
     summary: 'Open rooms, newest activity first (staff)',
   },
@@ -153,6 +182,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     method: 'POST',
     path: '/api/chat/ws-ticket',
     handler: 'http/create-ws-ticket',
+    auth: 'function',
     access: write,
     summary: 'One-time WebSocket ticket',
   },

@@ -50,6 +50,17 @@ export interface Config {
   readonly originVerify: string | undefined;
   /** The SQS queue of frames to post again (`lambdas/push/redelivery.ts`); absent: failed posts are logged only. */
   readonly redeliveryQueueUrl: string | undefined;
+  /**
+   * The stack's session issuer (guests and a host site's verified users): its `iss` and the KMS key that signs
+   * its tokens. Absent: no session tokens are signed or accepted, and `guest-sessions` answers 404.
+   */
+  readonly sessionIssuer: { readonly issuer: string; readonly keyId: string } | undefined;
+  /** Lifetime of a session token, in seconds. */
+  readonly sessionTtlSeconds: number;
+  /** Lifetime of a session's refresh secret, in days, from its last use. */
+  readonly refreshTtlDays: number;
+  /** Secrets Manager id of the host site's identity secret (HS256); absent: identity tokens are refused. */
+  readonly identitySecretId: string | undefined;
 }
 
 export const ENV = {
@@ -68,6 +79,11 @@ export const ENV = {
   presenceWindowSeconds: 'PRESENCE_WINDOW_SECONDS',
   presenceChecksPerRead: 'PRESENCE_CHECKS_PER_READ',
   supportStatusCacheSeconds: 'SUPPORT_STATUS_CACHE_SECONDS',
+  sessionIssuer: 'SESSION_ISSUER',
+  sessionKeyId: 'SESSION_KEY_ID',
+  sessionTtlSeconds: 'SESSION_TTL_SECONDS',
+  refreshTtlDays: 'REFRESH_TTL_DAYS',
+  identitySecretId: 'IDENTITY_SECRET_ID',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -86,6 +102,10 @@ export const DEFAULTS = {
   presenceChecksPerRead: 20,
   /** A widget polls every 10 s: a 5 s reading keeps what it shows at most 15 s old. */
   supportStatusCacheSeconds: 5,
+  /** About an hour, as the issue asks: a stolen token is worth little, and the refresh secret renews it. */
+  sessionTtlSeconds: 3600,
+  /** A returning visitor continues their conversation for a month after their last visit. */
+  refreshTtlDays: 30,
 } as const;
 
 function integer(name: string, fallback: number, min: number, env: NodeJS.ProcessEnv): number {
@@ -95,6 +115,14 @@ function integer(name: string, fallback: number, min: number, env: NodeJS.Proces
   if (!Number.isInteger(value) || value < min)
     throw new Error(`${name} must be an integer >= ${min}, got "${raw}"`);
   return value;
+}
+
+function sessionIssuer(env: NodeJS.ProcessEnv): Config['sessionIssuer'] {
+  const issuer = env[ENV.sessionIssuer];
+  const keyId = env[ENV.sessionKeyId];
+  if (!issuer && !keyId) return undefined;
+  if (!issuer || !keyId) throw new Error(`${ENV.sessionIssuer} and ${ENV.sessionKeyId} go together`);
+  return { issuer, keyId };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -117,5 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits: parseLimits(env[ENV.rateLimits] || undefined),
     originVerify: env[ENV.originVerify] || undefined,
     redeliveryQueueUrl: env[ENV.redeliveryQueueUrl] || undefined,
+    sessionIssuer: sessionIssuer(env),
+    sessionTtlSeconds: integer(ENV.sessionTtlSeconds, DEFAULTS.sessionTtlSeconds, 60, env),
+    refreshTtlDays: integer(ENV.refreshTtlDays, DEFAULTS.refreshTtlDays, 1, env),
+    identitySecretId: env[ENV.identitySecretId] || undefined,
   };
 }

@@ -14,7 +14,7 @@ let issuer: LocalIssuer;
 
 beforeAll(async () => {
   issuer = await loadLocalIssuer(await mkdtemp(path.join(tmpdir(), 'live-chat-keys-')));
-  const route = { method: 'GET', path: '/echo', handler: 'echo', summary: 'echo' } as const;
+  const route = { method: 'GET', path: '/echo', handler: 'echo', auth: 'jwt', summary: 'echo' } as const;
   http = await startHttpGateway({
     runtime,
     routes: [{ ...route, access: { table: 'none', push: false } }],

@@ -22,7 +22,9 @@ const access = { table: 'readwrite', push: true } as const;
 const wsRoutes: WebSocketRoute[] = [
   { routeKey: 'late', handler: 'late', access, summary: 'late', returnResponse: true },
 ];
-const httpRoutes: HttpRoute[] = [{ method: 'POST', path: '/late', handler: 'late', access, summary: 'late' }];
+const httpRoutes: HttpRoute[] = [
+  { method: 'POST', path: '/late', handler: 'late', auth: 'jwt', access, summary: 'late' },
+];
 
 const platformLines: string[] = [];
 const runtime = new LambdaRuntime({
