@@ -39,6 +39,10 @@ export interface WebConfig {
   readonly tokenType?: 'access' | 'id';
   /** Claim of the id token that carries the user id. @default 'sub' */
   readonly userIdClaim?: string;
+  /** Host origins allowed to embed the widget; the widget talks to no other parent (the stack's `embedOrigins`). */
+  readonly embedOrigins?: readonly string[];
+  /** Whether the widget asks for a name and an e-mail before the first message. @default 'optional' */
+  readonly preChat?: 'off' | 'optional' | 'required';
   /** Local development only: an endpoint that mints tokens for a user id and role (`npm start`). */
   readonly localSignIn?: { readonly url: string };
 }
