@@ -36,6 +36,13 @@ export interface ChatConfig {
   readonly logoutUrls: string[];
   /** Origins allowed by the HTTP API's CORS, besides the hosted one. */
   readonly corsOrigins: string[];
+  /**
+   * Host sites allowed to embed the widget (`embed.js`): the widget page's CSP `frame-ancestors`, CORS origins
+   * of the HTTP API (beside `corsOrigins`) and `embedOrigins` of the hosted `config.json`.
+   */
+  readonly embedOrigins: string[];
+  /** Whether the widget asks for a name and an e-mail before the first message. */
+  readonly preChat: PreChat;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail: string | undefined;
   /** Folder of the built web pages, when they are hosted by this stack. */
@@ -59,6 +66,9 @@ export interface ChatConfig {
   /** POWERTOOLS_LOG_LEVEL of every function. */
   readonly logLevel: string;
 }
+
+export const PRE_CHAT = ['off', 'optional', 'required'] as const;
+export type PreChat = (typeof PRE_CHAT)[number];
 
 export const LEGACY_OPEN_ROOMS_INDEX = ['list', 'keep', 'none'] as const;
 export type LegacyOpenRoomsIndex = (typeof LEGACY_OPEN_ROOMS_INDEX)[number];
@@ -98,6 +108,8 @@ export const CONTEXT = {
   callbackUrls: 'callbackUrls',
   logoutUrls: 'logoutUrls',
   corsOrigins: 'corsOrigins',
+  embedOrigins: 'embedOrigins',
+  preChat: 'preChat',
   alarmEmail: 'alarmEmail',
   hosting: 'hosting',
   webDir: 'webDir',
@@ -166,6 +178,19 @@ function isOrigin(value: string): boolean {
 
 type Raw = (key: string) => unknown;
 
+/** A list of web origins (see {@link isOrigin}); the error names the key and every value at fault. */
+function origins(raw: Raw, key: string, example: string): string[] {
+  const values = list(raw, key);
+  const bad = values.filter((o) => !isOrigin(o));
+  if (bad.length > 0) {
+    throw new Error(
+      `context ${key} must be origins, scheme://host[:port] in lowercase without a path or trailing ` +
+        `slash (e.g. ${example}), got ${bad.map((o) => `"${o}"`).join(', ')}`,
+    );
+  }
+  return values;
+}
+
 function str(raw: Raw, key: string): string | undefined {
   const value = raw(key);
   if (value === undefined || value === null || value === '') return undefined;
@@ -181,6 +206,13 @@ function bool(raw: Raw, key: string, fallback: boolean): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
   throw new Error(`context ${key} must be true or false, got "${value}"`);
+}
+
+function preChat(raw: Raw): PreChat {
+  const value = str(raw, CONTEXT.preChat) ?? 'optional';
+  const known = PRE_CHAT.find((option) => option === value);
+  if (!known) throw new Error(`context preChat must be off, optional or required, got "${value}"`);
+  return known;
 }
 
 function legacyIndex(raw: Raw): LegacyOpenRoomsIndex {
@@ -309,14 +341,8 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
   if (prefixProblem) {
     throw new Error(`context cognitoDomainPrefix ${prefixProblem}, got "${cognitoDomainPrefix}"`);
   }
-  const corsOrigins = list(raw, CONTEXT.corsOrigins);
-  const badOrigins = corsOrigins.filter((o) => !isOrigin(o));
-  if (badOrigins.length > 0) {
-    throw new Error(
-      'context corsOrigins must be origins, scheme://host[:port] in lowercase without a path or trailing ' +
-        `slash (e.g. https://console.example.com), got ${badOrigins.map((o) => `"${o}"`).join(', ')}`,
-    );
-  }
+  const corsOrigins = origins(raw, CONTEXT.corsOrigins, 'https://console.example.com');
+  const embedOrigins = origins(raw, CONTEXT.embedOrigins, 'https://www.example.com');
   const logLevel = (str(raw, CONTEXT.logLevel) ?? 'INFO').toUpperCase();
   if (!LOG_LEVELS.includes(logLevel)) {
     throw new Error(
@@ -346,6 +372,8 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     callbackUrls: list(raw, CONTEXT.callbackUrls),
     logoutUrls: list(raw, CONTEXT.logoutUrls),
     corsOrigins,
+    embedOrigins,
+    preChat: preChat(raw),
     alarmEmail: str(raw, CONTEXT.alarmEmail),
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),

@@ -57,6 +57,37 @@ describe('readConfig', () => {
     expect(read({}).logLevel).toBe('INFO');
   });
 
+  it('reads the embed origins as a comma-separated string or a JSON list, none by default', () => {
+    expect(read({}).embedOrigins).toEqual([]);
+    expect(read({ embedOrigins: 'https://shop.example.com, http://localhost:8080' }).embedOrigins).toEqual([
+      'https://shop.example.com',
+      'http://localhost:8080',
+    ]);
+    expect(read({ embedOrigins: ['https://shop.example.com'] }).embedOrigins).toEqual([
+      'https://shop.example.com',
+    ]);
+  });
+
+  it.each([
+    'https://shop.example.com/',
+    'https://shop.example.com/page',
+    'shop.example.com',
+    'https://Shop.example.com',
+    "https://shop.example.com; script-src 'unsafe-inline'",
+    'ftp://shop.example.com',
+  ])('refuses the embed origin %s, naming the option', (bad) => {
+    expect(() => read({ embedOrigins: bad })).toThrow(/^context embedOrigins must be origins, .*got "/);
+  });
+
+  it('takes preChat off, optional or required, optional by default', () => {
+    expect(read({}).preChat).toBe('optional');
+    for (const value of ['off', 'optional', 'required'] as const)
+      expect(read({ preChat: value }).preChat).toBe(value);
+    expect(() => read({ preChat: 'always' })).toThrow(
+      'context preChat must be off, optional or required, got "always"',
+    );
+  });
+
   it('takes rateLimits as JSON text or as an object from cdk.json, and refuses a bad one at synth', () => {
     expect(read({}).rateLimits).toBeUndefined();
     expect(read({ rateLimits: '{"sockets": 5}' }).rateLimits).toBe('{"sockets": 5}');
