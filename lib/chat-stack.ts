@@ -13,6 +13,7 @@ import { Identity } from './constructs/identity.js';
 import { Observability } from './constructs/observability.js';
 import { QueueFeed } from './constructs/queue-feed.js';
 import { Redelivery } from './constructs/redelivery.js';
+import { SessionIssuer } from './constructs/session-issuer.js';
 import { RealtimeApi, type WebSocketThrottling } from './constructs/websocket-api.js';
 
 /**
@@ -37,6 +38,8 @@ export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: 
 
 /** When the pages are not hosted here, the OAuth client still accepts a console served locally. */
 export const LOCAL_CONSOLE_URL = 'http://localhost:3000/';
+/** Where the session issuer publishes its public keys, on the stack's public origin. */
+export const SESSION_JWKS_PATH = '/.well-known/jwks.json';
 /** Stands for the hosted pages' URL in the callback lists until the distribution exists. */
 const LAZY_HOSTED = '<hosted pages>';
 
@@ -61,6 +64,7 @@ export class ChatStack extends Stack {
   public readonly edge: Edge;
   public readonly redelivery: Redelivery;
   public readonly queueFeed: QueueFeed;
+  public readonly sessionIssuer: SessionIssuer;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -112,6 +116,7 @@ export class ChatStack extends Stack {
       createAccountRole: config.apiGatewayAccountRole,
     });
 
+    this.sessionIssuer = new SessionIssuer(this, 'SessionIssuer', { retain: config.retainData });
     const originVerify = createOriginVerifySecret(this, 'OriginVerify');
     this.redelivery = new Redelivery(this, 'Redelivery');
     this.functions = new Functions(this, 'Functions', {
@@ -122,6 +127,12 @@ export class ChatStack extends Stack {
       indexNames: this.data.indexNames,
       webSocketStage: this.realtime.stage,
       jwt: this.identity.jwt,
+      // The issuer is the stack's public origin, whose /.well-known/ serves its JWKS. No cycle: the
+      // distribution refers to the APIs' ids only, never to a function.
+      sessions: {
+        issuer: Lazy.string({ produce: () => edge?.url }),
+        issuerResources: this.sessionIssuer,
+      },
       settings: config,
       logRetention,
     });
@@ -139,8 +150,9 @@ export class ChatStack extends Stack {
     this.http = new ChatHttpApi(this, 'Http', {
       functions: this.functions,
       jwt: this.identity.jwt,
-      // The hosted pages call the API on their own origin, through the distribution: no CORS for them.
-      corsOrigins: config.corsOrigins,
+      // The hosted pages (the widget framed by a host site included) call the API on their own origin,
+      // through the distribution: no CORS for them. The host sites themselves may call it too.
+      corsOrigins: [...new Set([...config.corsOrigins, ...config.embedOrigins])],
       throttle: THROTTLING.http,
       logRetention,
     });
@@ -164,6 +176,8 @@ export class ChatStack extends Stack {
       webSocketStageName: config.stageName,
       originVerify,
       ...(hosting ? { pages: hosting.origin } : {}),
+      embedOrigins: config.embedOrigins,
+      connectSources: this.signInOrigins(config),
     });
     this.edge = edge;
 
@@ -179,6 +193,8 @@ export class ChatStack extends Stack {
           staffClaim: config.staffClaim,
           userIdClaim: config.userIdClaim,
           maxMessageLength: config.maxMessageLength,
+          embedOrigins: config.embedOrigins,
+          preChat: config.preChat,
         },
         edge.distribution,
       );
@@ -214,9 +230,40 @@ export class ChatStack extends Stack {
         description: 'App client npm run smoke signs its temporary users in with',
       });
     }
+    new CfnOutput(this, 'SessionIssuerUrl', {
+      value: edge.url,
+      description: `The iss of guest and verified-user session tokens; public keys at ${SESSION_JWKS_PATH}`,
+    });
+    new CfnOutput(this, 'SessionJwksUrl', {
+      value: `${edge.url}${SESSION_JWKS_PATH}`,
+      description: "The session issuer's public keys (JWKS), for anyone verifying its tokens",
+    });
+    const { identitySecret } = this.sessionIssuer;
+    new CfnOutput(this, 'IdentitySecretArn', {
+      value: identitySecret.secretArn,
+      description:
+        "The host site's identity secret: its backend signs identity tokens with it (docs/deploy.md); " +
+        'read it with the IdentitySecretCommand output',
+    });
+    new CfnOutput(this, 'IdentitySecretCommand', {
+      value: `aws secretsmanager get-secret-value --secret-id ${identitySecret.secretArn} --query SecretString --output text`,
+      description: "Prints the host site's identity secret (AWSCURRENT); give it to the site's backend only",
+    });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
+  }
+
+  /**
+   * The origins the hosted pages fetch from to sign in (their CSP's connect-src): with Cognito the issuer's
+   * discovery document and keys (cognito-idp, as web/oidc.ts builds the authority) and the hosted UI domain's
+   * token endpoint; with another issuer its own origin and its keys'.
+   */
+  private signInOrigins(config: ChatConfig): string[] {
+    const { domain } = this.identity;
+    if (domain) return [`https://cognito-idp.${Aws.REGION}.amazonaws.com`, domain.baseUrl()];
+    if (!config.oidc) return [];
+    return [...new Set([config.oidc.issuer, config.oidc.jwksUri].map((url) => new URL(url).origin))];
   }
 
   /**

@@ -21,6 +21,7 @@ import {
 } from '../../lambdas/contract/routes.js';
 import { ENV } from '../../lambdas/runtime/config.js';
 import type { JwtSettings } from './identity.js';
+import type { SessionIssuer } from './session-issuer.js';
 
 /** The Lambda runtime of every handler (DESIGN.md: Node.js 22). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
@@ -64,29 +65,50 @@ export interface FunctionsProps {
   readonly webSocketStage: WebSocketStage;
   /** Given to the WebSocket authorizer only. */
   readonly jwt: JwtSettings;
+  /**
+   * The session issuer: its `iss` (the distribution's URL, resolved lazily: the distribution is built after
+   * the functions) and its key and identity secret, granted to the functions the route table names.
+   */
+  readonly sessions: { readonly issuer: string; readonly issuerResources: SessionIssuer };
   readonly settings: HandlerSettings;
   readonly logRetention: RetentionDays;
 }
 
-/** The access of every handler, from the route table (a handler serving several routes gets the union). */
+/**
+ * The access of every handler, from the route table (a handler serving several routes gets the union). Every
+ * `auth: 'function'` route and the WebSocket authorizer verify session tokens themselves, so they get the
+ * session key's `verify` whatever their entry says; `sign` includes `verify`.
+ */
 export function handlerAccess(): Map<string, RouteAccess> {
   const rank = { none: 0, tickets: 1, read: 2, readwrite: 3 } as const;
+  const keyRank = { none: 0, verify: 1, sign: 2 } as const;
   const access = new Map<string, RouteAccess>();
-  for (const { handler, access: a } of [
-    ...httpRoutes,
-    webSocketAuthorizer,
-    ...webSocketRoutes,
-    ...queueConsumers,
-    ...streamConsumers,
-  ]) {
+  const entries: { handler: string; access: RouteAccess; verifies: boolean }[] = [
+    ...httpRoutes.map((r) => ({ handler: r.handler, access: r.access, verifies: r.auth === 'function' })),
+    { handler: webSocketAuthorizer.handler, access: webSocketAuthorizer.access, verifies: true },
+    ...[...webSocketRoutes, ...queueConsumers, ...streamConsumers].map((r) => ({
+      handler: r.handler,
+      access: r.access,
+      verifies: false,
+    })),
+  ];
+  for (const { handler, access: a, verifies } of entries) {
     const seen = access.get(handler);
     // `tickets` is not part of `read`: the union of the two has no level of its own.
     if (seen && seen.table !== a.table && [seen.table, a.table].includes('tickets')) {
       throw new Error(`handler ${handler} mixes table access tickets with ${seen.table} and ${a.table}`);
     }
+    const keys = [seen?.sessionKey, a.sessionKey, verifies ? 'verify' : undefined] as const;
+    const sessionKey = keys.reduce<RouteAccess['sessionKey']>(
+      (best, k) => (k && keyRank[k] > keyRank[best ?? 'none'] ? k : best),
+      undefined,
+    );
+    const identitySecret = (seen?.identitySecret ?? false) || (a.identitySecret ?? false);
     access.set(handler, {
       table: seen && rank[seen.table] > rank[a.table] ? seen.table : a.table,
       push: (seen?.push ?? false) || a.push,
+      ...(sessionKey ? { sessionKey } : {}),
+      ...(identitySecret ? { identitySecret } : {}),
     });
   }
   return access;
@@ -179,6 +201,12 @@ export class Functions extends Construct {
         environment[ENV.webSocketCallbackUrl] = props.webSocketStage.callbackUrl;
         environment[ENV.redeliveryQueueUrl] = props.redeliveryQueue.queueUrl;
       }
+      const { issuer, issuerResources } = props.sessions;
+      if (a.sessionKey) {
+        environment[ENV.sessionIssuer] = issuer;
+        environment[ENV.sessionKeyId] = issuerResources.key.keyArn;
+      }
+      if (a.identitySecret) environment[ENV.identitySecretId] = issuerResources.identitySecret.secretArn;
       if (handler === webSocketAuthorizer.handler) {
         environment[ENV.jwtIssuer] = props.jwt.issuer;
         // Comma-separated, like the HTTP authorizer's audience list (client ids and audiences have no comma).
@@ -230,6 +258,9 @@ export class Functions extends Construct {
         props.webSocketStage.grantManagementApiAccess(fn);
         props.redeliveryQueue.grantSendMessages(fn);
       }
+      if (a.sessionKey === 'sign') props.sessions.issuerResources.grantSign(fn);
+      if (a.sessionKey === 'verify') props.sessions.issuerResources.grantVerify(fn);
+      if (a.identitySecret) props.sessions.issuerResources.grantReadIdentitySecret(fn);
       functions.set(handler, fn);
     }
     this.byHandler = functions;

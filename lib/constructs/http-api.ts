@@ -13,7 +13,7 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { httpRoutes } from '../../lambdas/contract/routes.js';
+import { httpRoutes, type RouteAuth } from '../../lambdas/contract/routes.js';
 import type { Functions } from './functions.js';
 import { handlerId } from './functions.js';
 import type { JwtSettings } from './identity.js';
@@ -28,6 +28,9 @@ export const HTTP_ACCESS_LOG_FORMAT = {
   protocol: '$context.protocol',
   responseLength: '$context.responseLength',
   responseLatency: '$context.responseLatency',
+  // Filled on `jwt` routes only: `function` and `none` routes have no authorizer at API Gateway, and an HTTP
+  // API has no context variable a Lambda integration could set. Their user id is in the function's own log
+  // line, which carries this requestId.
   userId: '$context.authorizer.claims.sub',
   authorizerError: '$context.authorizer.error',
   integrationStatus: '$context.integrationStatus',
@@ -35,6 +38,20 @@ export const HTTP_ACCESS_LOG_FORMAT = {
   integrationLatency: '$context.integrationLatency',
   error: '$context.error.message',
 } as const;
+
+/** Why a route has no authorizer at API Gateway, per auth mode of the route table (see `RouteAuth`). */
+export const NO_AUTHORIZER_REASONS: Record<Exclude<RouteAuth, 'jwt'>, string> = {
+  function:
+    'The function verifies the bearer token itself, against both issuers (the staff issuer and the ' +
+    "stack's session issuer, lambdas/runtime/http.ts), and answers 401 without a valid one: API Gateway's JWT " +
+    'authorizer takes a single issuer, and a Lambda authorizer would answer 403 to a bad token and add an ' +
+    'invocation per cache miss (docs/architecture.md, "Who signs").',
+  none:
+    "Public on purpose: the answer is the same for everyone (support status, the session issuer's JWKS and " +
+    'discovery document, cached by CloudFront), or the route checks what it is given itself (guest-sessions: ' +
+    'an identity token, a refresh token, or nothing for a new guest, limited per source address; revoke: the ' +
+    'refresh token it revokes). A visitor has no token before the first of these calls.',
+};
 
 export interface ChatHttpApiProps {
   readonly functions: Functions;
@@ -49,9 +66,10 @@ export interface ChatHttpApiProps {
 }
 
 /**
- * The HTTP API of the staff console and the customer pages: every route of the route table behind API
- * Gateway's native JWT authorizer (no Lambda in the auth path) but the public ones (`auth: 'none'`), CORS for the console's origins, one `$default`
- * stage with throttling and JSON access logs.
+ * The HTTP API of the staff console, the customer pages and the widget: the `jwt` routes of the route table
+ * behind API Gateway's native JWT authorizer (staff issuer alone, no Lambda in the auth path), the `function`
+ * routes verified by their function (both issuers) and the public `none` routes without an authorizer; CORS
+ * for the console's and the host sites' origins, one `$default` stage with throttling and JSON access logs.
  */
 export class ChatHttpApi extends Construct {
   public readonly api: HttpApi;
@@ -87,21 +105,18 @@ export class ChatHttpApi extends Construct {
       const added = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
-        // A public route (one answer for everyone, kept by CloudFront) opts out of the default authorizer.
-        ...(route.auth === 'none' ? { authorizer: new HttpNoneAuthorizer() } : {}),
+        // `jwt` routes keep the default (native JWT) authorizer; the others opt out of it at API Gateway.
+        ...(route.auth === 'jwt' ? {} : { authorizer: new HttpNoneAuthorizer() }),
         integration: new HttpLambdaIntegration(
           `${handlerId(route.handler)}Integration`,
           props.functions.of(route.handler),
         ),
       });
-      if (route.auth !== 'none') continue;
-      for (const publicRoute of added) {
-        Validations.of(publicRoute).acknowledge({
+      if (route.auth === 'jwt') continue;
+      for (const unauthorized of added) {
+        Validations.of(unauthorized).acknowledge({
           id: 'AwsSolutions-APIG4',
-          reason:
-            'Public on purpose: it says only whether anyone from support is online (no ids, no count), the ' +
-            'same for everyone, so CloudFront can share one answer among every widget, which no authorizer ' +
-            'would see anyway; it reads no input, and the function shares one reading per few seconds.',
+          reason: NO_AUTHORIZER_REASONS[route.auth],
         });
       }
     }

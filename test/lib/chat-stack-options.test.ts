@@ -1,42 +1,19 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allHandlers, webSocketAuthorizer } from '../../lambdas/contract/routes.js';
 import { ENV } from '../../lambdas/runtime/config.js';
-import { validateConfig, type WebConfig } from '../../web/config.js';
-import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
+import {
+  builtWebDir,
+  cfnLint,
+  deployedWebConfig,
+  logicalId,
+  resourcesOfType,
+  type Synthesized,
+  synthesize,
+} from './synth.js';
 
 // The context options, synthesized without bundling (the default test bundles): each variant still passes
 // cdk-nag (synthesize throws otherwise) and cfn-lint.
-
-/** A folder with an index.html, as `npm run build:web` leaves dist/web. */
-function builtWebDir(): string {
-  const webDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
-  writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>chat</title>');
-  return webDir;
-}
-
-/**
- * The config.json the hosting deployment uploads, as the pages will read it: CDK writes it into the cloud
- * assembly with a marker for each deploy-time value, which stands in here as `token`.
- */
-function deployedWebConfig(s: Synthesized): WebConfig {
-  const [deployment] = Object.values(resourcesOfType(s.json, 'Custom::CDKBucketDeployment'));
-  const keys = deployment?.Properties.SourceObjectKeys as string[];
-  for (const key of keys) {
-    const file = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'config.json');
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    return validateConfig(JSON.parse(text.replace(/<<marker:0x[0-9a-f]+:\d+>>/g, 'token')));
-  }
-  throw new Error('no config.json among the deployment sources');
-}
 
 describe('a second stack: another name, hosted web pages, console origin and alarm e-mail', () => {
   const consoleOrigin = 'https://console.example.com';
@@ -141,6 +118,15 @@ describe('a second stack: another name, hosted web pages, console origin and ala
     'AWS::Cognito::UserPoolDomain',
   ])('lets %s go with the stack when retainData=false', (type) => {
     s.template.hasResource(type, { DeletionPolicy: 'Delete' });
+  });
+
+  it("lets the session issuer's key (after its 7-day pending window) and the identity secret go too", () => {
+    const issuer = s.stack.sessionIssuer;
+    expect(s.json.Resources[logicalId(issuer.key)]).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { PendingWindowInDays: 7 },
+    });
+    expect(s.json.Resources[logicalId(issuer.identitySecret)]?.DeletionPolicy).toBe('Delete');
   });
 
   it('does not warn about sign-in origins when it hosts the pages', () => {
@@ -332,6 +318,17 @@ describe('bring-your-own OIDC issuer with the hosted web pages', () => {
     expect(config.cognito).toBeUndefined();
     expect(config.oidc).toEqual({ authority: issuer, clientId: 'chat-web', scope: 'openid profile groups' });
     expect(config).toMatchObject({ oidcIssuer: issuer, staffClaim: 'groups' });
+  });
+
+  it("lets the pages fetch from the issuer's origin to sign in (CSP connect-src), and from no Cognito host", () => {
+    for (const policy of [s.stack.edge.headers!.widget, s.stack.edge.headers!.pages]) {
+      const config = s.json.Resources[logicalId(policy)]?.Properties.ResponseHeadersPolicyConfig as {
+        SecurityHeadersConfig: { ContentSecurityPolicy: { ContentSecurityPolicy: string } };
+      };
+      const csp = config.SecurityHeadersConfig.ContentSecurityPolicy.ContentSecurityPolicy;
+      expect(csp).toContain("; connect-src 'self' https://id.example.com; ");
+      expect(csp).not.toContain('amazoncognito');
+    }
   });
 
   it('creates no user pool and outputs the web URL to register at the issuer', () => {

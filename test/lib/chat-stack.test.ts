@@ -97,14 +97,15 @@ describe('HTTP API', () => {
     return id;
   };
 
-  it.each(httpRoutes.filter((r) => r.auth !== 'none').map((r) => [`${r.method} ${r.path}`, r.handler]))(
-    'routes %s to the function of %s behind the JWT authorizer',
-    (routeKey, handler) => {
+  it.each(httpRoutes.map((r) => [`${r.method} ${r.path}`, r.handler, r.auth]))(
+    'routes %s to the function of %s (auth %s: JWT authorizer for jwt, none at API Gateway otherwise)',
+    (routeKey, handler, auth) => {
       const found = routesOf(apiId()).filter(([, r]) => r.Properties.RouteKey === routeKey);
       expect(found).toHaveLength(1);
       const route = found[0]![1].Properties;
-      expect(route.AuthorizationType).toBe('JWT');
-      expect(refId(route.AuthorizerId)).toBe(authorizerId());
+      expect(route.AuthorizationType).toBe(auth === 'jwt' ? 'JWT' : 'NONE');
+      if (auth === 'jwt') expect(refId(route.AuthorizerId)).toBe(authorizerId());
+      else expect(route.AuthorizerId).toBeUndefined();
       const integration = props(targetId(route.Target));
       expect(integration.IntegrationType).toBe('AWS_PROXY');
       expect(integration.PayloadFormatVersion).toBe('2.0');
@@ -112,16 +113,19 @@ describe('HTTP API', () => {
     },
   );
 
-  it('has exactly the routes of the route table, every one behind the JWT authorizer but the public ones', () => {
+  it('has exactly the routes of the route table; only the staff routes (jwt) behind the JWT authorizer', () => {
     const keys = routesOf(apiId()).map(([, r]) => r.Properties.RouteKey as string);
     expect(keys.sort()).toEqual(httpRoutes.map((r) => `${r.method} ${r.path}`).sort());
-    const publicKeys = httpRoutes.filter((r) => r.auth === 'none').map((r) => `${r.method} ${r.path}`);
-    expect(publicKeys).toEqual(['GET /api/chat/support-status']);
-    for (const [, route] of routesOf(apiId())) {
-      const key = route.Properties.RouteKey as string;
-      if (key.startsWith('OPTIONS ')) continue;
-      expect(route.Properties.AuthorizationType).toBe(publicKeys.includes(key) ? 'NONE' : 'JWT');
-    }
+    const jwtKeys = httpRoutes.filter((r) => r.auth === 'jwt').map((r) => `${r.method} ${r.path}`);
+    expect(jwtKeys.sort()).toEqual(
+      [
+        'GET /api/chat/active-rooms',
+        'POST /api/chat/rooms/{id}/join',
+        'POST /api/chat/rooms/{id}/leave',
+      ].sort(),
+    );
+    const jwtRoutes = routesOf(apiId()).filter(([, r]) => r.Properties.AuthorizationType === 'JWT');
+    expect(jwtRoutes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(jwtKeys.sort());
   });
 
   it('verifies tokens of the user pool: its issuer, the web client as audience', () => {
@@ -302,6 +306,17 @@ describe('functions', () => {
     } else {
       expect(callback).toBeUndefined();
     }
+    const a = access.get(handler)!;
+    const distributionDomain = { 'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'] };
+    if (a.sessionKey) {
+      expect(vars[ENV.sessionIssuer]).toEqual({ 'Fn::Join': ['', ['https://', distributionDomain]] });
+      expect(vars[ENV.sessionKeyId]).toEqual({ 'Fn::GetAtt': [logicalId(s.stack.sessionIssuer.key), 'Arn'] });
+    } else {
+      expect([vars[ENV.sessionIssuer], vars[ENV.sessionKeyId]]).toEqual([undefined, undefined]);
+    }
+    expect(vars[ENV.identitySecretId]).toEqual(
+      a.identitySecret ? { Ref: logicalId(s.stack.sessionIssuer.identitySecret) } : undefined,
+    );
     const jwtVars = [ENV.jwtIssuer, ENV.jwtAudience, ENV.jwtJwksUri].map((name) => vars[name]);
     if (handler === webSocketAuthorizer.handler) {
       expect(JSON.stringify(jwtVars[0])).toContain(logicalId(s.stack.identity.userPool!));
@@ -348,14 +363,28 @@ describe('functions', () => {
       'Fn::Join': ['', [tableArn(), `/index/${index.indexName}`]],
     }));
 
-  it.each([...access].map(([handler, a]) => [handler, a.table, a.push]))(
-    'grants %s table access %s and push %s, nothing more',
-    (handler, table, push) => {
+  it.each(
+    [...access].map(([handler, a]) => [
+      handler,
+      a.table,
+      a.push,
+      a.sessionKey ?? 'no',
+      a.identitySecret ?? false,
+    ]),
+  )(
+    'grants %s table access %s, push %s, session key %s and identity secret %s, nothing more',
+    (handler, table, push, sessionKey, identitySecret) => {
       const roleId = logicalId(s.stack.functions.of(handler).role!);
       const actions = statementsOf(handler).flatMap(actionsOf);
       const services = new Set(actions.map((a) => a.split(':')[0]));
       expect([...services].sort()).toEqual(
-        ['logs', ...(table === 'none' ? [] : ['dynamodb']), ...(push ? ['execute-api', 'sqs'] : [])].sort(),
+        [
+          'logs',
+          ...(table === 'none' ? [] : ['dynamodb']),
+          ...(push ? ['execute-api', 'sqs'] : []),
+          ...(sessionKey === 'no' ? [] : ['kms']),
+          ...(identitySecret ? ['secretsmanager'] : []),
+        ].sort(),
       );
       // A pusher may queue what it could not deliver; only the queue's consumer may take from it.
       const consumer = queueConsumers.some((c) => c.handler === handler);
@@ -719,15 +748,12 @@ describe('edge (the public origin)', () => {
       CacheBehaviors: Behavior[];
     };
   const functionId = () => Object.keys(resourcesOfType(s.json, 'AWS::CloudFront::Function'))[0]!;
+  const originVerifyId = () =>
+    Object.keys(resourcesOfType(s.json, 'AWS::SecretsManager::Secret')).find((id) =>
+      id.startsWith('OriginVerify'),
+    );
   const secretRef = () => ({
-    'Fn::Join': [
-      '',
-      [
-        '{{resolve:secretsmanager:',
-        { Ref: Object.keys(resourcesOfType(s.json, 'AWS::SecretsManager::Secret'))[0] },
-        ':SecretString:::}}',
-      ],
-    ],
+    'Fn::Join': ['', ['{{resolve:secretsmanager:', { Ref: originVerifyId() }, ':SecretString:::}}']],
   });
   // CloudFront's managed policies: CachingDisabled and AllViewerExceptHostHeader.
   const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';

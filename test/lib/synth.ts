@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnResource, Stack } from 'aws-cdk-lib';
@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { addChatStack, PROJECT_ROOT } from '../../lib/app.js';
 import type { ChatStack } from '../../lib/chat-stack.js';
+import { validateConfig, type WebConfig } from '../../web/config.js';
 
 /** A CloudFormation template as JSON. */
 export interface TemplateJson {
@@ -120,4 +121,31 @@ export function cfnLint(templateFile: string): CfnLintFinding[] {
     );
   }
   return JSON.parse(result.stdout) as CfnLintFinding[];
+}
+
+/** A folder with an index.html, as `npm run build:web` leaves dist/web. */
+export function builtWebDir(): string {
+  const webDir = mkdtempSync(join(tmpdir(), 'chat-web-'));
+  writeFileSync(join(webDir, 'index.html'), '<!doctype html><title>chat</title>');
+  return webDir;
+}
+
+/**
+ * The config.json the hosting deployment uploads, as the pages will read it: CDK writes it into the cloud
+ * assembly with a marker for each deploy-time value, which stands in here as `token`.
+ */
+export function deployedWebConfig(s: Synthesized): WebConfig {
+  const [deployment] = Object.values(resourcesOfType(s.json, 'Custom::CDKBucketDeployment'));
+  const keys = deployment?.Properties.SourceObjectKeys as string[];
+  for (const key of keys) {
+    const file = join(s.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'config.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    return validateConfig(JSON.parse(text.replace(/<<marker:0x[0-9a-f]+:\d+>>/g, 'token')));
+  }
+  throw new Error('no config.json among the deployment sources');
 }
