@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { FUNCTION_TIMEOUT_SECONDS } from '../../lambdas/contract/functions.js';
 import {
   allHandlers,
+  type HttpRoute,
   httpRoutes,
   queueConsumers,
   type RouteAccess,
@@ -74,19 +75,40 @@ export interface FunctionsProps {
   readonly logRetention: RetentionDays;
 }
 
+/** The parts of the route table that name handlers and their access (lambdas/contract/routes.ts). */
+export interface RouteTable {
+  readonly httpRoutes: readonly Pick<HttpRoute, 'handler' | 'auth' | 'access'>[];
+  readonly webSocketAuthorizer: { readonly handler: string; readonly access: RouteAccess };
+  readonly webSocketRoutes: readonly { readonly handler: string; readonly access: RouteAccess }[];
+  readonly queueConsumers: readonly { readonly handler: string; readonly access: RouteAccess }[];
+  readonly streamConsumers: readonly { readonly handler: string; readonly access: RouteAccess }[];
+}
+
+const ROUTE_TABLE: RouteTable = {
+  httpRoutes,
+  webSocketAuthorizer,
+  webSocketRoutes,
+  queueConsumers,
+  streamConsumers,
+};
+
 /**
  * The access of every handler, from the route table (a handler serving several routes gets the union). Every
  * `auth: 'function'` route and the WebSocket authorizer verify session tokens themselves, so they get the
  * session key's `verify` whatever their entry says; `sign` includes `verify`.
  */
-export function handlerAccess(): Map<string, RouteAccess> {
+export function handlerAccess(table: RouteTable = ROUTE_TABLE): Map<string, RouteAccess> {
   const rank = { none: 0, tickets: 1, read: 2, readwrite: 3 } as const;
   const keyRank = { none: 0, verify: 1, sign: 2 } as const;
   const access = new Map<string, RouteAccess>();
   const entries: { handler: string; access: RouteAccess; verifies: boolean }[] = [
-    ...httpRoutes.map((r) => ({ handler: r.handler, access: r.access, verifies: r.auth === 'function' })),
-    { handler: webSocketAuthorizer.handler, access: webSocketAuthorizer.access, verifies: true },
-    ...[...webSocketRoutes, ...queueConsumers, ...streamConsumers].map((r) => ({
+    ...table.httpRoutes.map((r) => ({
+      handler: r.handler,
+      access: r.access,
+      verifies: r.auth === 'function',
+    })),
+    { handler: table.webSocketAuthorizer.handler, access: table.webSocketAuthorizer.access, verifies: true },
+    ...[...table.webSocketRoutes, ...table.queueConsumers, ...table.streamConsumers].map((r) => ({
       handler: r.handler,
       access: r.access,
       verifies: false,
