@@ -178,6 +178,7 @@ export class ChatStack extends Stack {
       ...(hosting ? { pages: hosting.origin } : {}),
       embedOrigins: config.embedOrigins,
       connectSources: this.signInOrigins(config),
+      ...(config.webAclArn ? { webAclArn: config.webAclArn } : {}),
     });
     this.edge = edge;
 

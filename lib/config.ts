@@ -43,6 +43,8 @@ export interface ChatConfig {
   readonly embedOrigins: string[];
   /** Whether the widget asks for a name and an e-mail before the first message. */
   readonly preChat: PreChat;
+  /** An AWS WAF web ACL (scope CLOUDFRONT, made in us-east-1) for the distribution; absent: none. */
+  readonly webAclArn: string | undefined;
   /** E-mail address subscribed to the alarm topic. */
   readonly alarmEmail: string | undefined;
   /** Folder of the built web pages, when they are hosted by this stack. */
@@ -110,6 +112,7 @@ export const CONTEXT = {
   corsOrigins: 'corsOrigins',
   embedOrigins: 'embedOrigins',
   preChat: 'preChat',
+  webAclArn: 'webAclArn',
   alarmEmail: 'alarmEmail',
   hosting: 'hosting',
   webDir: 'webDir',
@@ -213,6 +216,19 @@ function preChat(raw: Raw): PreChat {
   const known = PRE_CHAT.find((option) => option === value);
   if (!known) throw new Error(`context preChat must be off, optional or required, got "${value}"`);
   return known;
+}
+
+/** A CloudFront web ACL lives in us-east-1 with scope CLOUDFRONT, which its ARN says (`global/webacl/`). */
+function webAclArn(raw: Raw): string | undefined {
+  const value = str(raw, CONTEXT.webAclArn);
+  if (value === undefined) return undefined;
+  if (!/^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/[\w-]+\/[0-9a-f-]+$/.test(value)) {
+    throw new Error(
+      'context webAclArn must be the ARN of a WAF web ACL with scope CLOUDFRONT (made in us-east-1), ' +
+        `arn:aws:wafv2:us-east-1:<account>:global/webacl/<name>/<id>, got "${value}"`,
+    );
+  }
+  return value;
 }
 
 function legacyIndex(raw: Raw): LegacyOpenRoomsIndex {
@@ -374,6 +390,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     corsOrigins,
     embedOrigins,
     preChat: preChat(raw),
+    webAclArn: webAclArn(raw),
     alarmEmail: str(raw, CONTEXT.alarmEmail),
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),

@@ -76,6 +76,11 @@ export interface EdgeProps {
   readonly embedOrigins: readonly string[];
   /** Origins the pages fetch from besides their own: the sign-in provider's (with pages). */
   readonly connectSources: readonly string[];
+  /**
+   * An AWS WAF web ACL (scope CLOUDFRONT, in us-east-1) in front of everything the distribution serves.
+   * @default - none
+   */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -189,6 +194,7 @@ export class Edge extends Construct {
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Live chat: web pages, HTTP API and WebSocket API',
       httpVersion: HttpVersion.HTTP2_AND_3,
+      ...(props.webAclArn ? { webAclId: props.webAclArn } : {}),
       ...(props.pages ? { defaultRootObject: 'index.html' } : {}),
       defaultBehavior: props.pages && this.headers ? page(props.pages, this.headers.pages) : apis,
       // In order of precedence: the first pattern that matches a path takes it. CloudFront allows 25 behaviors
@@ -203,14 +209,20 @@ export class Edge extends Construct {
     });
     const acknowledgements = {
       'AwsSolutions-CFR1': 'A support chat serves customers wherever they are; no geo restriction.',
-      'AwsSolutions-CFR2':
-        'AWS WAF is an option for the distribution (docs/deploy.md); the APIs behind it are authorized by ' +
-        'JWT, throttled per route and limited per user in the functions.',
       'AwsSolutions-CFR3': 'The API access logs record every request that reaches an API, with its viewer.',
       'AwsSolutions-CFR4':
         'The default *.cloudfront.net certificate cannot pin a minimum TLS version; that takes a custom ' +
         'domain and certificate (minimumProtocolVersion TLS_V1_2_2021), which docs/deploy.md describes.',
     };
+    if (!props.webAclArn) {
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'AWS WAF is an option for the distribution (context webAclArn, docs/deploy.md); the APIs behind it ' +
+          'check their callers, are throttled per route and limit each user and each guest source address ' +
+          'in the functions.',
+      });
+    }
     for (const [ruleId, reason] of Object.entries(acknowledgements)) {
       Validations.of(this.distribution).acknowledge({ id: ruleId, reason });
     }

@@ -15,8 +15,10 @@ import {
 // The context options, synthesized without bundling (the default test bundles): each variant still passes
 // cdk-nag (synthesize throws otherwise) and cfn-lint.
 
-describe('a second stack: another name, hosted web pages, console origin and alarm e-mail', () => {
+describe('a second stack: another name, hosted web pages, console origin, alarm e-mail and a web ACL', () => {
   const consoleOrigin = 'https://console.example.com';
+  const webAclArn =
+    'arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/0123abcd-4567-89ef-0123-456789abcdef';
   let s: Synthesized;
   beforeAll(() => {
     const webDir = builtWebDir();
@@ -31,6 +33,7 @@ describe('a second stack: another name, hosted web pages, console origin and ala
         callbackUrls: `${consoleOrigin}/`,
         logoutUrls: `${consoleOrigin}/`,
         alarmEmail: 'ops@example.com',
+        webAclArn,
       },
     });
   }, 60_000);
@@ -127,6 +130,12 @@ describe('a second stack: another name, hosted web pages, console origin and ala
       Properties: { PendingWindowInDays: 7 },
     });
     expect(s.json.Resources[logicalId(issuer.identitySecret)]?.DeletionPolicy).toBe('Delete');
+  });
+
+  it('puts the web ACL given in front of the distribution', () => {
+    s.template.hasResourceProperties('AWS::CloudFront::Distribution', {
+      DistributionConfig: Match.objectLike({ WebACLId: webAclArn }),
+    });
   });
 
   it('does not warn about sign-in origins when it hosts the pages', () => {

@@ -88,6 +88,16 @@ describe('readConfig', () => {
     );
   });
 
+  it('takes a CloudFront web ACL by its ARN, none by default', () => {
+    const arn =
+      'arn:aws:wafv2:us-east-1:123456789012:global/webacl/chat/0123abcd-4567-89ef-0123-456789abcdef';
+    expect(read({}).webAclArn).toBeUndefined();
+    expect(read({ webAclArn: arn }).webAclArn).toBe(arn);
+    for (const bad of [arn.replace('us-east-1', 'eu-west-1'), arn.replace('global', 'regional'), 'chat']) {
+      expect(() => read({ webAclArn: bad })).toThrow(/^context webAclArn must be the ARN of a WAF web ACL/);
+    }
+  });
+
   it('takes rateLimits as JSON text or as an object from cdk.json, and refuses a bad one at synth', () => {
     expect(read({}).rateLimits).toBeUndefined();
     expect(read({ rateLimits: '{"sockets": 5}' }).rateLimits).toBe('{"sockets": 5}');

@@ -322,6 +322,10 @@ describe('edge: the pages, the widget, embed.js and the JWKS', () => {
     });
   });
 
+  it('has no web ACL unless one is given (webAclArn)', () => {
+    expect(config()).not.toHaveProperty('WebACLId');
+  });
+
   it('stays well within CloudFront limits: behaviors per distribution, CSP length', () => {
     expect(config().CacheBehaviors.map((b) => b.PathPattern)).toEqual([
       '/api/chat/support-status*',
