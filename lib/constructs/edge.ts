@@ -53,10 +53,16 @@ export const SUPPORT_STATUS_MAX_TTL = Duration.seconds(10);
 
 /**
  * How long CloudFront keeps the session issuer's public documents (`/.well-known/jwks.json` and
- * `openid-configuration`) when the function says nothing, and at most. The functions verify with KMS's public
- * key directly, so this only delays what outside verifiers see.
+ * `openid-configuration`): at least a minute whatever the function's Cache-Control says (they are public and
+ * the same for everyone, so a flood of requests reaches the function once a minute per edge location), five
+ * minutes when it says nothing, ten at most. The functions verify with KMS's public key directly, so this
+ * only delays what outside verifiers see.
  */
-export const WELL_KNOWN_TTL = { default: Duration.minutes(5), max: Duration.minutes(10) } as const;
+export const WELL_KNOWN_TTL = {
+  min: Duration.minutes(1),
+  default: Duration.minutes(5),
+  max: Duration.minutes(10),
+} as const;
 
 /** The viewer-request function's source; the local gateway runs the same file (local/edge.ts). */
 const VIEWER_REQUEST_FILE = new URL('../edge/viewer-request.js', import.meta.url);
@@ -162,7 +168,7 @@ export class Edge extends Construct {
       allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
       cachePolicy: new CachePolicy(this, 'WellKnownCache', {
         comment: "Session issuer's JWKS and discovery document: public, kept a few minutes",
-        minTtl: Duration.seconds(0),
+        minTtl: WELL_KNOWN_TTL.min,
         defaultTtl: WELL_KNOWN_TTL.default,
         maxTtl: WELL_KNOWN_TTL.max,
         headerBehavior: CacheHeaderBehavior.none(),

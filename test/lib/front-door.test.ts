@@ -305,13 +305,13 @@ describe('edge: the pages, the widget, embed.js and the JWKS', () => {
     s.template.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 3);
   });
 
-  it('sends /.well-known/* to the HTTP API, cached a few minutes and keyed on nothing of the viewer', () => {
+  it('sends /.well-known/* to the HTTP API, cached 1-10 minutes and keyed on nothing of the viewer', () => {
     const wellKnown = behavior('/.well-known/*');
     expect(wellKnown.TargetOriginId).toBe(behavior('/api/*').TargetOriginId);
     expect(wellKnown).toMatchObject({ AllowedMethods: ['GET', 'HEAD'], ViewerProtocolPolicy: 'https-only' });
     expect(wellKnown.OriginRequestPolicyId).toBeUndefined();
     expect(props(text(wellKnown.CachePolicyId).slice(1, -1)).CachePolicyConfig).toMatchObject({
-      MinTTL: 0,
+      MinTTL: 60,
       DefaultTTL: WELL_KNOWN_TTL.default.toSeconds(),
       MaxTTL: WELL_KNOWN_TTL.max.toSeconds(),
       ParametersInCacheKeyAndForwardedToOrigin: {
