@@ -24,6 +24,7 @@ import { HttpOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { EDGE_HEADERS } from '../../lambdas/contract/edge-headers.js';
+import { WELL_KNOWN_PREFIX } from './functions.js';
 import { PageHeaders } from './page-headers.js';
 
 /**
@@ -209,7 +210,7 @@ export class Edge extends Construct {
         '/api/chat/support-status*': supportStatus,
         '/api/*': apis,
         '/ws*': apiBehavior(webSocketOrigin, AllowedMethods.ALLOW_GET_HEAD),
-        '/.well-known/*': wellKnown,
+        [`${WELL_KNOWN_PREFIX}*`]: wellKnown,
         ...pageBehaviors,
       },
     });

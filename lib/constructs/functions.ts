@@ -24,6 +24,12 @@ import { ENV } from '../../lambdas/runtime/config.js';
 import type { JwtSettings } from './identity.js';
 import type { SessionIssuer } from './session-issuer.js';
 
+/**
+ * Where the session issuer's public documents live on the stack's origin (the JWKS, the discovery document):
+ * their functions are told the issuer, and the edge caches them.
+ */
+export const WELL_KNOWN_PREFIX = '/.well-known/';
+
 /** The Lambda runtime of every handler (DESIGN.md: Node.js 22). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_22_X;
 
@@ -214,6 +220,10 @@ export class Functions extends Construct {
       POWERTOOLS_LOG_LEVEL: props.settings.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
+    // The issuer's discovery document names the issuer without using its key: told the issuer, granted nothing.
+    const publishesIssuer = new Set(
+      httpRoutes.filter((r) => r.path.startsWith(WELL_KNOWN_PREFIX)).map((r) => r.handler),
+    );
     const functions = new Map<string, NodejsFunction>();
     for (const handler of allHandlers()) {
       const a = access.get(handler)!;
@@ -224,7 +234,7 @@ export class Functions extends Construct {
         environment[ENV.redeliveryQueueUrl] = props.redeliveryQueue.queueUrl;
       }
       const { issuer, issuerResources } = props.sessions;
-      if (a.sessionKey) {
+      if (a.sessionKey || publishesIssuer.has(handler)) {
         environment[ENV.sessionIssuer] = issuer;
         environment[ENV.sessionKeyId] = issuerResources.key.keyArn;
       }

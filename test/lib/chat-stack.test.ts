@@ -308,7 +308,10 @@ describe('functions', () => {
     }
     const a = access.get(handler)!;
     const distributionDomain = { 'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'] };
-    if (a.sessionKey) {
+    const publishesIssuer = httpRoutes.some(
+      (r) => r.handler === handler && r.path.startsWith('/.well-known/'),
+    );
+    if (a.sessionKey || publishesIssuer) {
       expect(vars[ENV.sessionIssuer]).toEqual({ 'Fn::Join': ['', ['https://', distributionDomain]] });
       expect(vars[ENV.sessionKeyId]).toEqual({ 'Fn::GetAtt': [logicalId(s.stack.sessionIssuer.key), 'Arn'] });
     } else {

@@ -117,7 +117,7 @@ describe('session issuer key', () => {
   });
 
   it.each(allHandlers())(
-    'tells %s the issuer and the key exactly when it signs or verifies, and no key material',
+    'tells %s the issuer and the key exactly when it signs, verifies or publishes the issuer, and no key material',
     (handler) => {
       const vars = (
         props(logicalId(s.stack.functions.of(handler))).Environment as {
@@ -125,7 +125,9 @@ describe('session issuer key', () => {
         }
       ).Variables;
       const domain = { 'Fn::GetAtt': [logicalId(s.stack.edge.distribution), 'DomainName'] };
-      const uses = expectedKeyActions(handler).length > 0;
+      // The discovery document's function names the issuer without using the key.
+      const publishes = httpRoutes.some((r) => r.handler === handler && r.path.startsWith('/.well-known/'));
+      const uses = expectedKeyActions(handler).length > 0 || publishes;
       expect(vars[ENV.sessionIssuer]).toEqual(uses ? { 'Fn::Join': ['', ['https://', domain]] } : undefined);
       expect(vars[ENV.sessionKeyId]).toEqual(uses ? keyArn() : undefined);
       // The secret's id (its ARN), never its value (a dynamic reference would put the value in the env).
