@@ -6,7 +6,7 @@ import { queueConsumers, streamConsumers } from '../lambdas/contract/routes.js';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
 import { createOriginVerifySecret, Edge } from './constructs/edge.js';
-import { Functions } from './constructs/functions.js';
+import { Functions, WELL_KNOWN_PREFIX } from './constructs/functions.js';
 import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
 import { Identity } from './constructs/identity.js';
@@ -39,7 +39,7 @@ export const THROTTLING: { readonly http: ThrottleSettings; readonly webSocket: 
 /** When the pages are not hosted here, the OAuth client still accepts a console served locally. */
 export const LOCAL_CONSOLE_URL = 'http://localhost:3000/';
 /** Where the session issuer publishes its public keys, on the stack's public origin. */
-export const SESSION_JWKS_PATH = '/.well-known/jwks.json';
+export const SESSION_JWKS_PATH = `${WELL_KNOWN_PREFIX}jwks.json`;
 /** Stands for the hosted pages' URL in the callback lists until the distribution exists. */
 const LAZY_HOSTED = '<hosted pages>';
 
