@@ -100,7 +100,7 @@ async function callerOf(event: HttpEvent): Promise<VerifiedCaller | null> {
     return actor && { ...actor, tokenExpiresAt: Number(verified.exp) };
   }
   const token = bearerToken(event.headers.authorization);
-  return token === undefined ? null : verifyToken(token);
+  return token === undefined ? null : verifyToken(token, config);
 }
 
 /**

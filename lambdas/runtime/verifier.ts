@@ -12,7 +12,6 @@ import type { JwtHeader, JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { isSessionNamespaced, kindOf, SESSION_KINDS } from '../domain/namespaces.js';
 import { type Actor, Role } from '../domain/types.js';
 import { type Config, ENV } from './config.js';
-import { config } from './deps.js';
 import { actorFromClaims, type ClaimSettings, isUsableUserId } from './identity.js';
 import { logger } from './logger.js';
 import { SESSION_AUDIENCE, SESSION_TOKEN_USE, sessionJwks } from './session-tokens.js';
@@ -257,10 +256,11 @@ class PinnedJwksCache implements JwksCache {
 let shared: TokenVerifier | undefined;
 
 /**
- * The container's verifier, configured from the environment (the staff issuer's JWT_* variables and
- * `config.sessionIssuer`), created on first use: the `jwt` routes never need it, nor its variables.
+ * Verifies with the container's verifier, created on first use from the environment (the staff issuer's JWT_*
+ * variables) and the container's `config` (its session issuer and claims), so the `jwt` routes, which never
+ * call it, need neither.
  */
-export function verifyToken(token: string): Promise<VerifiedCaller | null> {
+export function verifyToken(token: string, config: Config): Promise<VerifiedCaller | null> {
   shared ??= createVerifier({ staff: staffIssuerFromEnv(), session: config.sessionIssuer, claims: config });
   return shared(token);
 }

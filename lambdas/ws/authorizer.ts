@@ -1,6 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { redeemTicket } from '../domain/chat.js';
-import { queryDeps } from '../runtime/deps.js';
+import { config, queryDeps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { type VerifiedCaller, verifyToken } from '../runtime/verifier.js';
 
@@ -20,7 +20,7 @@ export const handler = async (
     if (query.ticket) {
       const ticket = await redeemTicket(queryDeps, query.ticket);
       if (ticket) actor = { userId: ticket.userId, role: ticket.role, tokenExpiresAt: ticket.tokenExpiresAt };
-    } else if (query.token) actor = await verifyToken(query.token);
+    } else if (query.token) actor = await verifyToken(query.token, config);
   } catch (error) {
     // Fail closed (the issuers' keys out of reach, DynamoDB). Lambda counts every refusal below as an error,
     // so the stack alarms on this log line (level ERROR) instead of on the function's Errors metric.
