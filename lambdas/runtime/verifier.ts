@@ -69,7 +69,7 @@ interface IssuerProperties {
 
 const defaultSessionKeys = async (keyId: string): Promise<Jwks> => (await sessionJwks(keyId)) as Jwks;
 
-/** A token that verified but that the APIs do not take (audience, token_use, namespace, no exp, ...). */
+/** A token whose signature verified but whose claims the APIs do not take (audience, token_use, kind, sub). */
 class TokenRefused extends Error {}
 
 /** The issuers' keys could not be had: ours to fix, never a bad token. */
