@@ -61,6 +61,11 @@ describe('session tokens while KMS is unreachable', () => {
     ]);
   });
 
+  it('still serves the discovery document, which needs no key', async () => {
+    const response = await fetch(`${stack.current.httpUrl}/.well-known/openid-configuration`);
+    expect(response.status).toBe(200);
+  });
+
   it('answers the JWKS document 500', async () => {
     const logs = captureLogs();
     const response = await fetch(`${stack.current.httpUrl}/.well-known/jwks.json`);
