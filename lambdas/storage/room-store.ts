@@ -19,7 +19,7 @@ import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
 import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
-import { applied, type Item, type Table } from './table.js';
+import { applied, conditionFailed, type Item, type Table } from './table.js';
 
 type RoomPorts =
   | 'createRoom'
@@ -281,26 +281,37 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     return { kind: 'changed', room };
   }
 
+  /** One conditional update; a refusal (closed, not theirs, the name already shown) reads nothing more. */
   async renameCustomer(roomId: string, customerId: string, name: string | null): Promise<Room | null> {
-    const result = await this.updateRoom(roomId, {
-      UpdateExpression:
-        name === null
-          ? 'REMOVE customer_name ADD version :one'
-          : 'SET customer_name = :name ADD version :one',
-      ConditionExpression:
-        'attribute_exists(pk) AND customer_id = :customer AND #status = :open AND ' +
-        (name === null
-          ? 'attribute_exists(customer_name)'
-          : '(attribute_not_exists(customer_name) OR customer_name <> :name)'),
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':customer': customerId,
-        ':open': 'open',
-        ':one': 1,
-        ...(name === null ? {} : { ':name': name }),
-      },
-    });
-    return 'room' in result ? result.room : null;
+    try {
+      const { Attributes } = await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.room(roomId),
+          UpdateExpression:
+            name === null
+              ? 'REMOVE customer_name ADD version :one'
+              : 'SET customer_name = :name ADD version :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND customer_id = :customer AND #status = :open AND ' +
+            (name === null
+              ? 'attribute_exists(customer_name)'
+              : '(attribute_not_exists(customer_name) OR customer_name <> :name)'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':customer': customerId,
+            ':open': 'open',
+            ':one': 1,
+            ...(name === null ? {} : { ':name': name }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRoom(Attributes as Item);
+    } catch (error) {
+      if (conditionFailed(error)) return null;
+      throw error;
+    }
   }
 
   /**

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { ChatHttp } from '../../client/http.js';
+import { ensureDisplayName } from '../../client/profile.js';
 import type { Frame, TestSocket } from '../support/socket.js';
 import { api, useCast, useLocalStack } from '../support/stack.js';
 
@@ -122,6 +124,30 @@ describe('GET and POST /api/chat/profile/', () => {
   });
 });
 
+describe('ensureDisplayName (what the console and the widget page call after sign-in)', () => {
+  const client = async (userId: string) => {
+    const token = await stack.current.issuer.mint({ userId });
+    return new ChatHttp({ baseUrl: stack.current.httpUrl, getToken: () => token });
+  };
+
+  it('names a profile without a name, trimmed and cut to 80 characters, control characters as spaces', async () => {
+    const http = await client(`named-${++people}`);
+    const long = `  Dr.\tJane ${'Q'.repeat(100)}`;
+    expect((await ensureDisplayName(http, long, 'x')).name).toBe(`Dr. Jane ${'Q'.repeat(71)}`);
+  });
+
+  it('keeps a name the profile has, and stores no user id or blank as a name', async () => {
+    const userId = `kept-${++people}`;
+    const http = await client(userId);
+    expect((await ensureDisplayName(http, userId, userId)).name).toBeNull();
+    expect((await ensureDisplayName(http, '   ', userId)).name).toBeNull();
+    await http.updateProfile({ name: 'Chosen Name' });
+    stack.current.dynamo.resetStats();
+    expect((await ensureDisplayName(http, 'jane@example.com', userId)).name).toBe('Chosen Name');
+    expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1 });
+  });
+});
+
 describe('Names and context on rooms', () => {
   it('opens a room under the customer’s name, and keeps the page URL beside it for staff and the owner', async () => {
     const customer = await newCustomer();
@@ -213,7 +239,9 @@ describe('Names and context on rooms', () => {
 
     // The same name again changes no room (each refused by its condition), and the queue hears nothing.
     const frames = console.all('queue').length;
+    stack.current.dynamo.resetStats();
     await customer.post('/profile/', { name: 'Ada Lovelace' });
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 3, Query: 1 });
     await flush(console);
     expect(console.all('queue')).toHaveLength(frames);
     await console.close();
