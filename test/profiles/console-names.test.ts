@@ -109,6 +109,7 @@ describe('names in the console', () => {
     await expect
       .poll(() => page.locator('.staff-online').textContent(), SUMMARY)
       .toContain('Sam Support (you)');
+    expect(await page.locator('.topbar .me').textContent()).toContain('Sam Support');
   });
 
   it('names the customer typing', async () => {

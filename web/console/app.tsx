@@ -246,6 +246,7 @@ export function ConsoleApp(props: {
   }, []);
 
   const selected = model.selected.value ? app.conversation(model.selected.value) : undefined;
+  const myName = app.names.nameOf(app.me.userId, props.session.displayName);
   const queue = model.visible(model.filter.value, model.queue.value);
 
   return (
@@ -255,9 +256,9 @@ export function ConsoleApp(props: {
         <ConnectionHint state={app.connection.value} />
         <div class="me">
           <span class="avatar" aria-hidden="true">
-            {initials(props.session.displayName)}
+            {initials(myName)}
           </span>
-          <span>{props.session.displayName}</span>
+          <span>{myName}</span>
           <button type="button" class="ghost" onClick={props.onSignOut}>
             Sign out
           </button>
