@@ -272,6 +272,20 @@ describe('Cost per request with names', () => {
     expect(stack.current.dynamo.units()).toEqual({ read: 1, write: 4 });
   });
 
+  it('sends a message in a room with the longest name at the cost it had: the room item is still one unit', async () => {
+    const customer = await newCustomer();
+    await customer.post('/profile/', { name: 'W'.repeat(80) });
+    const room = (await customer.post('/rooms/', {})).body.id;
+    stack.current.dynamo.resetStats();
+    // A preview as long as a preview gets (200 bytes) beside the longest name the room keeps (48 bytes).
+    const content = 'é'.repeat(300);
+    expect((await customer.post(`/rooms/${room}/send_message/`, { content })).status).toBe(201);
+    // As test/http/api.test.ts counts it for a room without a name: the room, the sender's limit, the message
+    // and the room's sockets, one write unit each.
+    expect(stack.current.dynamo.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 1 });
+    expect(stack.current.dynamo.units()).toEqual({ read: 0, write: 3 });
+  });
+
   it('reads a room’s people and context in one BatchGetItem beside the room and the presence Queries', async () => {
     const customer = await newCustomer();
     await customer.post('/profile/', { name: 'Counted' });
