@@ -112,7 +112,7 @@ describe('names in the console', () => {
     expect(await page.locator('.topbar .me').textContent()).toContain('Sam Support');
   });
 
-  it('names the customer typing', async () => {
+  it('names the customer typing, in the conversation and in the queue row', async () => {
     const token = await harness.stack.issuer.mint({ userId: 'ada' });
     const http = new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
     const socket = new ChatSocket({
@@ -127,6 +127,8 @@ describe('names in the console', () => {
     await expect
       .poll(() => page.getByTestId('typing').textContent(), SUMMARY)
       .toBe('Ada Lovelace is typing…');
+    // The queue row says who, too.
+    expect(await row('Parcel').locator('.preview').textContent()).toBe('Ada Lovelace is typing…');
     socket.close();
   });
 

@@ -7,9 +7,9 @@ import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
-import { shownName } from '../shared/names.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
 import { CustomerPanel, customerShown } from './customer.js';
+import { QueueItem } from './queue-item.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -288,6 +288,7 @@ export function ConsoleApp(props: {
               conversation={conversation}
               selected={conversation.room.value.id === model.selected.value}
               me={app.me.userId}
+              names={app.names}
               onSelect={() => model.select(conversation.room.value.id)}
             />
           ))}
@@ -335,57 +336,6 @@ export function ConsoleApp(props: {
         )}
       </main>
     </div>
-  );
-}
-
-function QueueItem(props: {
-  conversation: Conversation;
-  selected: boolean;
-  me: string;
-  onSelect: () => void;
-}) {
-  const room = props.conversation.room.value;
-  const unread = props.conversation.unread.value;
-  const typing = props.conversation.typingHint.value;
-  const mine = room.staff_ids.includes(props.me);
-  return (
-    <li>
-      <button
-        type="button"
-        class={`queue-item${props.selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
-        aria-current={props.selected ? 'true' : undefined}
-        data-room-id={room.id}
-        onClick={props.onSelect}
-      >
-        <span class="line">
-          <span class="subject">{room.subject || 'No subject'}</span>
-          {unread > 0 ? (
-            <>
-              <span class="badge" aria-hidden="true" data-testid="unread">
-                {unread}
-              </span>
-              <span class="visually-hidden">{unread} unread</span>
-            </>
-          ) : null}
-        </span>
-        <span class="line muted small">
-          <span data-testid="queue-customer">
-            {shownName(room.customer_id, room.customer_name)} · {room.room_type}
-          </span>
-          <time dateTime={room.last_activity_at}>{relativeTime(room.last_activity_at)}</time>
-        </span>
-        <span class="preview small">
-          {typing ? <em>typing…</em> : (room.last_message?.preview ?? 'No messages yet')}
-        </span>
-        <span class="tags small">
-          {room.status === 'closed' ? <span class="tag closed">Closed</span> : null}
-          {room.staff_ids.length === 0 && room.status === 'open' ? (
-            <span class="tag waiting">Waiting</span>
-          ) : null}
-          {mine ? <span class="tag mine">Yours</span> : null}
-        </span>
-      </button>
-    </li>
   );
 }
 

@@ -39,6 +39,10 @@ export class Conversation {
   readonly queueTyping = signal<readonly string[]>([]);
   /** Whether to show "typing…" in a list of rooms: either source says someone types. */
   readonly typingHint = computed(() => this.typing.value.length > 0 || this.queueTyping.value.length > 0);
+  /** Who types, as either source says, each once: for "… is typing" in a list of rooms. */
+  readonly typists = computed(() => [
+    ...new Set([...this.typing.value.map((typist) => typist.userId), ...this.queueTyping.value]),
+  ]);
   /** Read pointer of each member. */
   readonly reads = signal<Readonly<Record<string, { role: Role; lastRead: number }>>>({});
   readonly hasOlder = signal(false);
