@@ -5,13 +5,12 @@ import { ChatHttp } from '../../client/http.js';
 import { ChatSocket, ticketAuth } from '../../client/socket.js';
 import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
 import { DynamoStore } from '../../lambdas/storage/dynamo-store.js';
-import { sampleRoom } from '../support/table.js';
+import { sessionToken } from '../auth/tokens.js';
 import { signIn, startWebHarness, type WebHarness } from '../web/harness.js';
 
 // The console in Chromium shows people by name: queue rows, message senders, typing, staff online, and the
-// customer panel beside the conversation. Session tokens for guest_ and site_ ids come with the auth helper's
-// verifier, so those customers' rooms and profiles are written through the store (the same calls the handlers
-// make); everyone else acts over HTTP.
+// customer panel beside the conversation. Everyone acts over HTTP (a guest and a host site's user with session
+// tokens); only the verified profile, which the identity exchange writes, is written through the store.
 let harness: WebHarness;
 let page: Page;
 let store: DynamoStore;
@@ -34,6 +33,11 @@ afterAll(async () => {
   await harness?.close();
 });
 
+async function session(userId: string, kind: 'guest' | 'verified'): Promise<ChatHttp> {
+  const token = await sessionToken(harness.stack, userId, kind);
+  return new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
+}
+
 async function person(userId: string, staff = false): Promise<ChatHttp> {
   const token = await harness.stack.issuer.mint({ userId, staff });
   return new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
@@ -54,17 +58,18 @@ describe('names in the console', () => {
     await (await person('sam', true)).updateProfile({ name: 'Sam Support' });
     await (await person('tess', true)).updateProfile({ name: 'Tess Tessier' });
 
-    const at = new Date().toISOString();
-    await store.putVerifiedProfile(GRACE, { name: 'Grace Hopper', email: 'grace@navy.mil' }, at);
-    const graceRoom = sampleRoom({ customerId: GRACE, customerName: 'Grace Hopper', subject: 'Invoice' });
-    await store.createRoom(
-      { ...graceRoom, createdAt: at, lastActivityAt: at },
-      {
-        pageUrl: 'https://shop.example.com/billing',
-      },
+    // Grace signed in on the host site: the identity exchange wrote her verified profile (through the store
+    // here); she and a guest without a name open their rooms with session tokens.
+    await store.putVerifiedProfile(
+      GRACE,
+      { name: 'Grace Hopper', email: 'grace@navy.mil' },
+      new Date().toISOString(),
     );
-    const guestRoom = sampleRoom({ customerId: GUEST, subject: 'Question' });
-    await store.createRoom({ ...guestRoom, createdAt: at, lastActivityAt: at });
+    await (await session(GRACE, 'verified')).createRoom({
+      subject: 'Invoice',
+      page_url: 'https://shop.example.com/billing',
+    });
+    await (await session(GUEST, 'guest')).createRoom({ subject: 'Question' });
 
     ({ page } = await harness.open('/console.html'));
     page.on('dialog', (dialog) => void dialogs.push(dialog.message()));

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
 import { ensureDisplayName } from '../../client/profile.js';
+import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
+import { DynamoStore } from '../../lambdas/storage/dynamo-store.js';
+import { sessionToken, uniqueId } from '../auth/tokens.js';
 import type { Frame, TestSocket } from '../support/socket.js';
 import { api, useCast, useLocalStack } from '../support/stack.js';
 
@@ -121,6 +124,72 @@ describe('GET and POST /api/chat/profile/', () => {
   it('refuses a request without a token', async () => {
     expect((await api(stack.current).get('/profile/')).status).toBe(401);
     expect((await api(stack.current).post('/profile/', { name: 'x' })).status).toBe(401);
+  });
+});
+
+describe('Profiles of session users (guests and a host site’s verified users)', () => {
+  /** The verified profile an identity exchange writes (the sessions helper's endpoint), through the store. */
+  const verify = (userId: string, fields: { name?: string; email?: string }) =>
+    new DynamoStore(createDocumentClient(new DynamoMeter()), {
+      tableName: stack.current.tableName,
+      openRoomShards: 1,
+    }).putVerifiedProfile(userId, fields, new Date().toISOString());
+
+  it('answers a guest’s own profile as a guest’s, and takes the name a pre-chat form sends', async () => {
+    const guestId = uniqueId('guest_');
+    const guest = api(stack.current, await sessionToken(stack.current, guestId, 'guest'));
+    expect((await guest.get('/profile/')).body).toEqual({
+      user_id: guestId,
+      kind: 'guest',
+      name: null,
+      email: null,
+      verified: false,
+    });
+    expect((await guest.post('/profile/', { name: 'Visitor', email: 'v@example.com' })).body).toMatchObject({
+      kind: 'guest',
+      name: 'Visitor',
+      verified: false,
+    });
+    const room = (await guest.post('/rooms/', { page_url: 'https://shop.example.com/' })).body;
+    expect(room.customer_name).toBe('Visitor');
+    expect((await as('sam').get(`/rooms/${room.id}/`)).body.customer).toEqual({
+      user_id: guestId,
+      name: 'Visitor',
+      email: 'v@example.com',
+      kind: 'guest',
+      verified: false,
+      page_url: 'https://shop.example.com/',
+    });
+  });
+
+  it('refuses a verified user’s change of what the identity token said with 409 profile_verified', async () => {
+    const siteId = uniqueId('site_');
+    await verify(siteId, { name: 'Grace Hopper' });
+    const user = api(stack.current, await sessionToken(stack.current, siteId, 'verified'));
+    const refused = await user.post('/profile/', { name: 'Amazing Grace' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toEqual({
+      error: {
+        code: 'profile_verified',
+        message: 'The name came from your sign-in on the website and cannot be changed here',
+      },
+    });
+    // The same name again, with an email the token did not carry: taken.
+    const taken = await user.post('/profile/', { name: 'Grace Hopper', email: 'grace@example.com' });
+    expect(taken.status).toBe(200);
+    expect(taken.body).toEqual({
+      user_id: siteId,
+      kind: 'verified',
+      name: 'Grace Hopper',
+      email: 'grace@example.com',
+      verified: true,
+    });
+    const room = (await user.post('/rooms/', {})).body;
+    expect((await as('sam').get(`/rooms/${room.id}/`)).body.customer).toMatchObject({
+      name: 'Grace Hopper',
+      kind: 'verified',
+      verified: true,
+    });
   });
 });
 
