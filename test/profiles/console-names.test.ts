@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ChatHttp } from '../../client/http.js';
 import { ChatSocket, ticketAuth } from '../../client/socket.js';
+import { syncCustomerName } from '../../lambdas/domain/people.js';
 import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
 import { DynamoStore } from '../../lambdas/storage/dynamo-store.js';
 import { sessionToken } from '../auth/tokens.js';
@@ -163,5 +164,22 @@ describe('names in the console', () => {
       'Augusta Ada King',
     );
     expect(dialogs).toEqual([]);
+  });
+
+  it('shows a guest who signed in on the website as that person, live', async () => {
+    await row('Question').click();
+    await expect.poll(() => panel().getByTestId('customer-name').textContent()).toBe('Guest 4c7a Guest');
+    // What an upgrade does to the profiles (the sessions helper's exchange), then the room's name follows.
+    const at = new Date().toISOString();
+    await store.putVerifiedProfile('site_alan', { name: 'Alan Turing', email: 'alan@example.com' }, at);
+    await store.linkProfile(GUEST, 'site_alan', at);
+    expect(await syncCustomerName({ store }, GUEST)).toBe(1);
+    await expect
+      .poll(() => row('Question').getByTestId('queue-customer').textContent(), SUMMARY)
+      .toBe('Alan Turing · general');
+    await expect
+      .poll(() => panel().getByTestId('customer-name').textContent(), SUMMARY)
+      .toBe('Alan Turing Verified');
+    expect(await panel().getByTestId('customer-email').textContent()).toBe('alan@example.com');
   });
 });
