@@ -64,6 +64,10 @@ export const keys = {
     sk: String(windowStart),
   }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /** A session's refresh secret, by its SHA-256 hash (the secret itself is never stored). */
+  refresh: (secretHash: string) => ({ pk: `REFRESH#${secretHash}`, sk: 'REFRESH' }),
+  /** An identity token's `jti`, recorded when the token is used, so that it works once. */
+  identityJti: (jti: string) => ({ pk: `IDJTI#${enc(jti)}`, sk: 'IDJTI' }),
   /**
    * A user's read pointer in the room item's `reads` map. The SDK reads a map into a plain object, where a key
    * `__proto__` would vanish, so every key carries a prefix.
