@@ -147,7 +147,7 @@ function claimsOf(payload: JWTPayload, nowSeconds: number): IdentityClaims {
   const { sub, jti, exp, name, email } = payload as JWTPayload & { name?: unknown; email?: unknown };
   if (typeof exp !== 'number' || exp - nowSeconds > IDENTITY_TOKEN_MAX_TTL_SECONDS)
     throw new InvalidIdentityToken(`exp is more than ${IDENTITY_TOKEN_MAX_TTL_SECONDS} s ahead`);
-  if (typeof sub !== 'string' || !isUsableUserId(siteUserId(sub)))
+  if (typeof sub !== 'string' || sub === '' || !isUsableUserId(siteUserId(sub)))
     throw new InvalidIdentityToken('sub must be a non-empty string of at most 250 bytes without controls');
   if (typeof jti !== 'string' || !isUsableUserId(jti))
     throw new InvalidIdentityToken('jti must be a non-empty string of at most 255 bytes without controls');
