@@ -52,16 +52,19 @@ export class LocalSecretsManager {
     return rotateLocalIdentitySecret(this.options.keyDir, next);
   }
 
-  async start(): Promise<void> {
+  /** Listens on `port` (0: a free one; a test that stopped it may start it again where it was). */
+  async start(port = 0): Promise<void> {
     await this.versions();
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((error: unknown) =>
         reply(response, 500, { __type: 'InternalServiceError', Message: String(error) }),
       );
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, this.options.host ?? '127.0.0.1', resolve));
-    const { address, port } = this.server.address() as AddressInfo;
-    this.endpoint = `http://${address}:${port}`;
+    await new Promise<void>((resolve) =>
+      this.server?.listen(port, this.options.host ?? '127.0.0.1', resolve),
+    );
+    const bound = this.server.address() as AddressInfo;
+    this.endpoint = `http://${bound.address}:${bound.port}`;
   }
 
   async close(): Promise<void> {
