@@ -68,6 +68,8 @@ export const keys = {
   refresh: (secretHash: string) => ({ pk: `REFRESH#${secretHash}`, sk: 'REFRESH' }),
   /** An identity token's `jti`, recorded when the token is used, so that it works once. */
   identityJti: (jti: string) => ({ pk: `IDJTI#${enc(jti)}`, sk: 'IDJTI' }),
+  /** A person's profile (display name, email, verified or not): outside the room item on purpose. */
+  profile: (userId: string) => ({ pk: `PROFILE#${enc(userId)}`, sk: 'PROFILE' }),
   /**
    * A user's read pointer in the room item's `reads` map. The SDK reads a map into a plain object, where a key
    * `__proto__` would vanish, so every key carries a prefix.
