@@ -2,6 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError } from './errors.js';
 import { Limit, type LimitDeps, spendByAddress } from './limits.js';
 import { GUEST_PREFIX, type SessionKind, siteUserId, UserKind } from './namespaces.js';
+import type { ProfilePorts } from './profiles.js';
 
 /**
  * Sessions of the stack's own issuer: guests (`POST /api/chat/guest-sessions/` with nothing), renewed with a
@@ -85,6 +86,7 @@ export type SessionBearerVerifier = (
 export interface SessionDeps extends LimitDeps {
   readonly sessions: SessionStore;
   readonly rooms: RoomTransfer;
+  readonly profiles: Pick<ProfilePorts, 'putVerifiedProfile' | 'linkProfile'>;
   readonly signer: SessionSigner;
   readonly identity: { verify(token: string): Promise<IdentityClaims> } | undefined;
   readonly bearer: SessionBearerVerifier;
@@ -139,10 +141,15 @@ export async function revokeSession(deps: SessionDeps, refreshToken: string): Pr
 }
 
 /**
- * A host site's signed-in user: a verified session for `site_<sub>`. With a guest's session token as
- * `authorization`, the guest's rooms become the verified user's (`upgradedFrom`); a verified session's token
- * is no guest to upgrade and changes nothing. The `jti` is claimed before anything else happens, so a token
- * works once even when two requests race with it (and a failure after the claim needs a new token).
+ * A host site's signed-in user: a verified session for `site_<sub>`, whose profile takes the token's name and
+ * email (verified). With a guest's session token as `bearerToken`, the guest is upgraded (`upgradedFrom`): its
+ * profile is linked to the verified user (so its old messages show as that person) and its rooms become theirs.
+ * A verified session's token is no guest to upgrade and changes nothing.
+ *
+ * The `jti` is claimed before anything else is written, so a token works once even when two requests race with
+ * it (a failure after the claim needs a new token). The link comes before the rooms, and decides where they go:
+ * a guest already linked to someone else (its upgrade failed halfway, and is retried with another identity)
+ * has its rooms finish moving there, never to a second owner.
  */
 export async function exchangeIdentity(
   deps: SessionDeps,
@@ -156,10 +163,24 @@ export async function exchangeIdentity(
   if (!(await deps.sessions.claimIdentityJti(claims.jti, claims.exp)))
     throw new InvalidIdentityToken('its jti was used before');
   const userId = siteUserId(claims.sub);
-  const guestId = bearer?.kind === UserKind.guest ? bearer.userId : undefined;
-  if (guestId) await deps.rooms.moveRooms(guestId, userId);
+  const at = new Date(nowOf(deps)).toISOString();
+  await deps.profiles.putVerifiedProfile(
+    userId,
+    {
+      ...(claims.name === undefined ? {} : { name: claims.name }),
+      ...(claims.email === undefined ? {} : { email: claims.email }),
+    },
+    at,
+  );
+  let upgradedFrom: string | undefined;
+  if (bearer?.kind === UserKind.guest) {
+    const link = await deps.profiles.linkProfile(bearer.userId, userId, at);
+    const owner = link.kind === 'linked' ? userId : link.linkedTo;
+    await deps.rooms.moveRooms(bearer.userId, owner);
+    if (owner === userId) upgradedFrom = bearer.userId;
+  }
   const session = await issue(deps, { userId, kind: UserKind.verified });
-  return guestId ? { ...session, upgradedFrom: guestId } : session;
+  return upgradedFrom ? { ...session, upgradedFrom } : session;
 }
 
 /** Stores a new refresh secret for `record`, then signs its session token (one KMS Sign). */

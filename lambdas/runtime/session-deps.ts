@@ -3,7 +3,7 @@ import { DynamoRateLimiter } from '../storage/rate-limiter.js';
 import { DynamoRoomTransfer } from '../storage/room-transfer.js';
 import { DynamoSessionStore } from '../storage/session-store.js';
 import { Table } from '../storage/table.js';
-import { config, documentClient } from './deps.js';
+import { config, documentClient, store } from './deps.js';
 import { IdentitySecrets } from './identity-secret.js';
 import { sessionBearerVerifier } from './session-bearer.js';
 import { signSessionToken } from './session-tokens.js';
@@ -12,7 +12,7 @@ const table = new Table(documentClient, config.tableName, Date.now);
 
 /**
  * What the session routes need, created once per container: the session issuer (KMS), the identity secret
- * (Secrets Manager, cached), the session and room-transfer stores, and the per-address limit. Undefined when
+ * (Secrets Manager, cached), the session, room-transfer and profile stores, and the per-address limit. Undefined when
  * the stack has no session issuer (`guest-sessions` answers 404 then).
  */
 export const sessionDeps: SessionDeps | undefined = config.sessionIssuer
@@ -23,6 +23,7 @@ function sessionDepsFor(issuer: NonNullable<typeof config.sessionIssuer>): Sessi
   return {
     sessions: new DynamoSessionStore(table),
     rooms: new DynamoRoomTransfer(table),
+    profiles: store,
     signer: { sign: (subject, ttlSeconds) => signSessionToken(issuer, subject, ttlSeconds) },
     identity: config.identitySecretId
       ? new IdentitySecrets({ secretId: config.identitySecretId })

@@ -9,6 +9,7 @@ import {
   newGuest,
   payloadOf,
   signRaw,
+  storeOf,
   verify,
 } from './support.js';
 
@@ -33,16 +34,24 @@ describe('POST /api/chat/guest-sessions/ with an identity_token', () => {
     });
     expect(payloadOf(response.body.token)).toMatchObject({ sub: `site_${sub}`, kind: 'verified' });
 
+    expect(await storeOf(stack.current).getProfile(`site_${sub}`)).toMatchObject({
+      kind: 'verified',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      verified: true,
+      verifiedFields: ['name', 'email'],
+    });
+
     const renewed = await guestSession(stack.current, { refresh_token: response.body.refresh_token });
     expect(renewed.status).toBe(200);
     expect(renewed.body).toMatchObject({ user_id: `site_${sub}`, kind: 'verified' });
   });
 
-  it('costs the jti claim and the refresh item (two puts) and one KMS Sign; the secret is read once a container', async () => {
+  it('costs the jti claim, the profile and the refresh item (three writes) and one KMS Sign; the secret is read once a container', async () => {
     await verify(stack.current, 'warm-up');
     const cost = await costOf(stack.current, () => verify(stack.current, `u-${randomUUID()}`));
-    expect(cost.dynamodb).toEqual({ PutItem: 2 });
-    expect(cost.units).toEqual({ read: 0, write: 2 });
+    expect(cost.dynamodb).toEqual({ PutItem: 2, UpdateItem: 1 });
+    expect(cost.units).toEqual({ read: 0, write: 3 });
     expect([cost.sign, cost.secrets]).toEqual([1, 0]);
   });
 

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { SignJWT } from 'jose';
 import { expect } from 'vitest';
+import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
+import { DynamoStore } from '../../lambdas/storage/dynamo-store.js';
 import { type IdentityClaims, signIdentityToken } from '../../local/identity-secret.js';
 import type { LocalStack } from '../../local/stack.js';
 import type { ApiResponse } from '../support/stack.js';
@@ -147,3 +149,10 @@ export async function costOf<T>(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The store over the stack's table, for reading what a call stored (profiles, before their routes exist). Its
+ * calls reach the same DynamoDB and count in `stack.dynamo.stats()`: read outside {@link costOf}.
+ */
+export const storeOf = (stack: LocalStack) =>
+  new DynamoStore(createDocumentClient(new DynamoMeter()), { tableName: stack.tableName, openRoomShards: 1 });
