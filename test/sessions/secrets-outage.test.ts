@@ -1,7 +1,7 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signIdentityToken } from '../../local/identity-secret.js';
 import { useLocalStack } from '../support/stack.js';
-import { guestSession } from './support.js';
+import { guestSession, withLogs } from './support.js';
 
 // A stack of its own: the container must not have read the secret before the outage.
 const stack = useLocalStack();
@@ -13,17 +13,8 @@ describe('identity tokens while Secrets Manager is out of reach', () => {
     const port = Number(new URL(secrets.url).port);
     const token = await signIdentityToken((await secrets.versions()).current, { sub: 'during-outage' });
     await secrets.close();
-    // The function logs to this process's stdout or stderr (the local runtime runs handlers in-process).
-    const lines: string[] = [];
-    for (const stream of [process.stdout, process.stderr]) {
-      vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
-        lines.push(String(chunk));
-        return true;
-      }) as typeof stream.write);
-    }
-    const response = await exchange(token).finally(() => vi.restoreAllMocks());
-    const logged = lines.flatMap((line) => line.split('\n')).filter((line) => line.startsWith('{'));
-    expect(logged.map((line) => JSON.parse(line))).toContainEqual(
+    const { result: response, logs } = await withLogs(() => exchange(token));
+    expect(logs).toContainEqual(
       expect.objectContaining({
         level: 'ERROR',
         message: 'Unhandled error',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { SignJWT } from 'jose';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
 import { DynamoStore } from '../../lambdas/storage/dynamo-store.js';
 import { type IdentityClaims, signIdentityToken } from '../../local/identity-secret.js';
@@ -156,3 +156,25 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
  */
 export const storeOf = (stack: LocalStack) =>
   new DynamoStore(createDocumentClient(new DynamoMeter()), { tableName: stack.tableName, openRoomShards: 1 });
+
+/**
+ * Runs `run` with the handlers' log lines (Powertools JSON on this process's stdout and stderr: the local
+ * runtime runs handlers in-process) captured instead of printed, and returns them parsed with its result.
+ */
+export async function withLogs<T>(
+  run: () => Promise<T>,
+): Promise<{ result: T; logs: Record<string, any>[] }> {
+  const lines: string[] = [];
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown) => {
+      lines.push(String(chunk));
+      return true;
+    }) as typeof stream.write);
+  }
+  const result = await run().finally(() => vi.restoreAllMocks());
+  const logs = lines
+    .flatMap((line) => line.split('\n'))
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, any>);
+  return { result, logs };
+}
