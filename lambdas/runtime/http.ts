@@ -31,6 +31,17 @@ export interface HttpRequest {
   query<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
 }
 
+/** A request to a public route: nobody verified a token, so the route checks whatever it is given. */
+export interface PublicHttpRequest {
+  readonly event: HttpEvent;
+  /** The caller's address: the viewer's behind the stack's CloudFront, see {@link clientAddress}. */
+  readonly clientAddress: string;
+  /** The `Authorization` header as sent, unverified. */
+  readonly authorization: string | undefined;
+  /** The JSON body, validated. */
+  body<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
+}
+
 export interface HttpResult {
   readonly status: number;
   readonly body: unknown;
@@ -77,21 +88,11 @@ export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>
   });
 }
 
-/** A request to a public route: nobody verified a token, so the route checks whatever it is given. */
-export interface PublicHttpRequest {
-  readonly event: HttpEvent;
-  /** The caller's address: the viewer's behind the stack's CloudFront, see {@link clientAddress}. */
-  readonly clientAddress: string;
-  /** The `Authorization` header as sent, unverified. */
-  readonly authorization: string | undefined;
-  /** The JSON body, validated. */
-  body<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
-}
-
 /**
- * Wraps a public route (`auth: 'none'` in the route table): no verified caller. A route that answers the same
- * to everyone (so that a shared cache may keep it) ignores the request; one that checks what it is given
- * (`guest-sessions`) reads it. Errors are shaped as for every other route.
+ * Wraps a public route (`auth: 'none'` in the route table): no caller, no input, the same answer for
+ * everyone, so that a shared cache may keep it. Errors are shaped as for every other route.
+ *
+ * A public route that checks what it is given itself (`guest-sessions`) reads it from the request.
  */
 export function publicHttpHandler(route: (request: PublicHttpRequest) => Promise<HttpResult>) {
   return wrap((event, address) =>
