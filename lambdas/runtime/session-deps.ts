@@ -28,7 +28,7 @@ function sessionDepsFor(issuer: NonNullable<typeof config.sessionIssuer>): Sessi
     identity: config.identitySecretId
       ? new IdentitySecrets({ secretId: config.identitySecretId })
       : undefined,
-    bearer: sessionBearerVerifier(issuer),
+    bearer: sessionBearerVerifier(config),
     limiter: new DynamoRateLimiter(documentClient, config.tableName),
     limits: config.rateLimits,
     settings: {
