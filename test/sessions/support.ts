@@ -133,10 +133,12 @@ export async function costOf<T>(
   dynamodb: Record<string, number>;
   units: { read: number; write: number };
   sign: number;
+  publicKey: number;
   secrets: number;
 }> {
   stack.dynamo.resetStats();
   const sign = stack.kms.calls.Sign;
+  const publicKey = stack.kms.calls.GetPublicKey;
   const secrets = stack.secrets.calls.GetSecretValue;
   const result = await run();
   return {
@@ -144,6 +146,7 @@ export async function costOf<T>(
     dynamodb: stack.dynamo.stats(),
     units: stack.dynamo.units(),
     sign: stack.kms.calls.Sign - sign,
+    publicKey: stack.kms.calls.GetPublicKey - publicKey,
     secrets: stack.secrets.calls.GetSecretValue - secrets,
   };
 }
