@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ChatDeps } from './chat.js';
 import { AppError } from './errors.js';
 import { Limit, type LimitDeps, spendByAddress } from './limits.js';
 import { GUEST_PREFIX, type SessionKind, siteUserId, UserKind } from './namespaces.js';
-import type { ProfilePorts } from './profiles.js';
+import { recordVerifiedProfile, syncCustomerName } from './people.js';
 
 /**
  * Sessions of the stack's own issuer: guests (`POST /api/chat/guest-sessions/` with nothing), renewed with a
@@ -86,7 +87,8 @@ export type SessionBearerVerifier = (
 export interface SessionDeps extends LimitDeps {
   readonly sessions: SessionStore;
   readonly rooms: RoomTransfer;
-  readonly profiles: Pick<ProfilePorts, 'putVerifiedProfile' | 'linkProfile'>;
+  /** People's profiles and the name their rooms show (lambdas/domain/people.ts). */
+  readonly people: ChatDeps;
   readonly signer: SessionSigner;
   readonly identity: { verify(token: string): Promise<IdentityClaims> } | undefined;
   readonly bearer: SessionBearerVerifier;
@@ -163,20 +165,17 @@ export async function exchangeIdentity(
   if (!(await deps.sessions.claimIdentityJti(claims.jti, claims.exp)))
     throw new InvalidIdentityToken('its jti was used before');
   const userId = siteUserId(claims.sub);
-  const at = new Date(nowOf(deps)).toISOString();
-  await deps.profiles.putVerifiedProfile(
-    userId,
-    {
-      ...(claims.name === undefined ? {} : { name: claims.name }),
-      ...(claims.email === undefined ? {} : { email: claims.email }),
-    },
-    at,
-  );
+  await recordVerifiedProfile(deps.people, userId, {
+    ...(claims.name === undefined ? {} : { name: claims.name }),
+    ...(claims.email === undefined ? {} : { email: claims.email }),
+  });
   let upgradedFrom: string | undefined;
   if (bearer?.kind === UserKind.guest) {
-    const link = await deps.profiles.linkProfile(bearer.userId, userId, at);
+    const at = new Date(nowOf(deps)).toISOString();
+    const link = await deps.people.store.linkProfile(bearer.userId, userId, at);
     const owner = link.kind === 'linked' ? userId : link.linkedTo;
-    await deps.rooms.moveRooms(bearer.userId, owner);
+    // The rooms that changed hands show their new owner's name (a retry renames what a failure left).
+    if ((await deps.rooms.moveRooms(bearer.userId, owner)) > 0) await syncCustomerName(deps.people, owner);
     if (owner === userId) upgradedFrom = bearer.userId;
   }
   const session = await issue(deps, { userId, kind: UserKind.verified });

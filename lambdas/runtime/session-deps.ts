@@ -3,7 +3,7 @@ import { DynamoRateLimiter } from '../storage/rate-limiter.js';
 import { DynamoRoomTransfer } from '../storage/room-transfer.js';
 import { DynamoSessionStore } from '../storage/session-store.js';
 import { Table } from '../storage/table.js';
-import { config, documentClient, store } from './deps.js';
+import { config, documentClient, queryDeps } from './deps.js';
 import { IdentitySecrets } from './identity-secret.js';
 import { sessionBearerVerifier } from './session-bearer.js';
 import { signSessionToken } from './session-tokens.js';
@@ -23,7 +23,7 @@ function sessionDepsFor(issuer: NonNullable<typeof config.sessionIssuer>): Sessi
   return {
     sessions: new DynamoSessionStore(table),
     rooms: new DynamoRoomTransfer(table),
-    profiles: store,
+    people: queryDeps,
     signer: { sign: (subject, ttlSeconds) => signSessionToken(issuer, subject, ttlSeconds) },
     identity: config.identitySecretId
       ? new IdentitySecrets({ secretId: config.identitySecretId })
