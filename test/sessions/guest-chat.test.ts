@@ -39,7 +39,10 @@ describe('a guest session on the chat', () => {
 
     const listed = await asVerified.get('/rooms/');
     expect(listed.body.results.map((r: { id: string }) => r.id)).toEqual([room]);
-    expect(listed.body.results[0]).toMatchObject({ customer_id: 'site_upgraded-on-the-wire' });
+    expect(listed.body.results[0]).toMatchObject({
+      customer_id: 'site_upgraded-on-the-wire',
+      customer_name: 'Ada',
+    });
     const history = await asVerified.get(`/rooms/${room}/messages/`);
     expect(
       history.body.results.map((m: { sender_id: string; content: string }) => [m.sender_id, m.content]),

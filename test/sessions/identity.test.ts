@@ -53,6 +53,12 @@ describe('POST /api/chat/guest-sessions/ with an identity_token', () => {
     expect(cost.dynamodb).toEqual({ PutItem: 2, UpdateItem: 1 });
     expect(cost.units).toEqual({ read: 0, write: 3 });
     expect([cost.sign, cost.secrets]).toEqual([1, 0]);
+
+    // A name also goes to the user's open rooms: one query for them (none here), one rename for each.
+    const named = await costOf(stack.current, () =>
+      verify(stack.current, `u-${randomUUID()}`, undefined, { name: 'Ada' }),
+    );
+    expect(named.dynamodb).toEqual({ PutItem: 2, UpdateItem: 1, Query: 1 });
   });
 
   it('works once: the same token again is 401 invalid_identity_token after one refused put', async () => {

@@ -49,9 +49,11 @@ describe('upgrading a guest with an identity token', () => {
       kind: 'verified',
       upgraded_from: guest.user_id,
     });
-    // jti put, verified profile, profile link, the guest's list, room item, list entry, refresh put.
-    expect(cost.dynamodb).toEqual({ PutItem: 2, UpdateItem: 4, Query: 1 });
-    expect(cost.units).toEqual({ read: 0.5, write: 6 });
+    // The jti and the refresh secret (puts); the verified profile and its name on the user's open rooms (none
+    // yet: a query); the link; the guest's rooms (a query), the room item and its list entry; then the moved
+    // room shows the verified name (the shown profile, the user's open rooms, one rename).
+    expect(cost.dynamodb).toEqual({ PutItem: 2, UpdateItem: 5, Query: 3, GetItem: 1 });
+    expect(cost.units).toEqual({ read: 2, write: 7 });
     // The guest's token is verified against the session key, which the container read once already, for the
     // guest's own calls (the local runtime's handlers share one process, as one container).
     expect([cost.sign, cost.publicKey]).toEqual([1, 0]);
@@ -59,6 +61,7 @@ describe('upgrading a guest with an identity token', () => {
     const store = storeOf(stack.current);
     const room = await store.getRoom(roomId);
     expect(room?.customerId).toBe(`site_${sub}`);
+    expect(room?.customerName).toBe('Grace Hopper');
     expect(room?.reads).toEqual(new Map([[`site_${sub}`, 2]]));
     expect(await roomIdsOf(`site_${sub}`)).toEqual([roomId]);
     expect(await roomIdsOf(guest.user_id)).toEqual([]);
