@@ -10,7 +10,7 @@ import { sessionDeps } from '../runtime/session-deps.js';
  * with a guest's session token in `Authorization`, the guest upgraded into them. docs/sessions.md.
  */
 export const handler = publicHttpHandler(async (request) => {
-  if (!sessionDeps) throw new NotFound('This stack has no guest sessions', 'not_found');
+  if (!sessionDeps) throw new NotFound('This stack has no session issuer', 'not_found');
   const body = request.body(guestSessionBody);
   if (body.refresh_token !== undefined)
     return json(200, sessionJson(await refreshSession(sessionDeps, body.refresh_token)));

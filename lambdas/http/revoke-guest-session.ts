@@ -9,7 +9,7 @@ import { sessionDeps } from '../runtime/session-deps.js';
  * secret was still known (a sign-out that is retried, or repeated in another tab, is no error).
  */
 export const handler = publicHttpHandler(async (request) => {
-  if (!sessionDeps) throw new NotFound('This stack has no guest sessions', 'not_found');
+  if (!sessionDeps) throw new NotFound('This stack has no session issuer', 'not_found');
   await revokeSession(sessionDeps, request.body(revokeSessionBody).refresh_token);
   return json(200, { revoked: true });
 });
