@@ -96,6 +96,22 @@ describe('upgrading a guest with an identity token', () => {
     expect(await roomIdsOf('site_second-comer')).toEqual([]);
   });
 
+  it('gives the rooms of a guest upgraded into two identities at once to exactly one of them', async () => {
+    const guest = await newGuest(stack.current);
+    const rooms = [await guestRoom(guest), await guestRoom(guest)];
+    const [left, right] = await Promise.all([
+      verify(stack.current, 'race-left', guest.token),
+      verify(stack.current, 'race-right', guest.token),
+    ]);
+    const winners = [left, right].filter((session) => session.upgraded_from === guest.user_id);
+    expect(winners).toHaveLength(1);
+    const owner = winners[0]?.user_id as string;
+    const store = storeOf(stack.current);
+    for (const roomId of rooms) expect((await store.getRoom(roomId))?.customerId).toBe(owner);
+    expect((await roomIdsOf(owner)).sort()).toEqual([...rooms].sort());
+    expect(await roomIdsOf(guest.user_id)).toEqual([]);
+  });
+
   it('moves only the rooms of the guest whose token it is', async () => {
     const [alice, bob] = [await newGuest(stack.current), await newGuest(stack.current)];
     const [aliceRoom, bobRoom] = [await guestRoom(alice), await guestRoom(bob)];
