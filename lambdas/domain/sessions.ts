@@ -174,7 +174,8 @@ export async function exchangeIdentity(
     const at = new Date(nowOf(deps)).toISOString();
     const link = await deps.people.store.linkProfile(bearer.userId, userId, at);
     const owner = link.kind === 'linked' ? userId : link.linkedTo;
-    // The rooms that changed hands show their new owner's name (a retry renames what a failure left).
+    // The rooms that changed hands show their new owner's name. Rooms an earlier, failed attempt moved are
+    // renamed by this attempt's recordVerifiedProfile above, when its token names the user.
     if ((await deps.rooms.moveRooms(bearer.userId, owner)) > 0) await syncCustomerName(deps.people, owner);
     if (owner === userId) upgradedFrom = bearer.userId;
   }
