@@ -138,6 +138,22 @@ describe('session issuer key', () => {
     },
   );
 
+  it('lets guest-sessions alone sign; the JWKS reads the public key; discovery and revoke touch no key', () => {
+    const keyActions = (handler: string) =>
+      statementsOf(handler)
+        .filter((st) => actionsOf(st).some((a) => a.startsWith('kms:')))
+        .flatMap(actionsOf)
+        .sort();
+    expect(allHandlers().filter((h) => keyActions(h).includes('kms:Sign'))).toEqual(['http/guest-sessions']);
+    expect(keyActions('http/guest-sessions')).toEqual(['kms:GetPublicKey', 'kms:Sign']);
+    expect(keyActions('http/session-jwks')).toEqual(['kms:GetPublicKey']);
+    expect(keyActions('http/openid-configuration')).toEqual([]);
+    expect(keyActions('http/revoke-guest-session')).toEqual([]);
+    for (const staffOnly of ['http/join-room', 'http/leave-room', 'http/active-rooms']) {
+      expect(keyActions(staffOnly)).toEqual([]);
+    }
+  });
+
   it('grants KMS actions to the functions alone, and no other KMS action anywhere', () => {
     const functionRoles = new Set(allHandlers().map((h) => logicalId(s.stack.functions.of(h).role!)));
     for (const policy of policies()) {
@@ -175,6 +191,10 @@ describe("host site's identity secret", () => {
       );
     },
   );
+
+  it('is read by guest-sessions alone', () => {
+    expect(allHandlers().filter(readsIdentitySecret)).toEqual(['http/guest-sessions']);
+  });
 
   it('is read by nothing else in the stack', () => {
     const readers = policies().filter((p) =>
