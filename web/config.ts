@@ -41,6 +41,30 @@ export interface WebConfig {
   readonly userIdClaim?: string;
   /** Local development only: an endpoint that mints tokens for a user id and role (`npm start`). */
   readonly localSignIn?: { readonly url: string };
+  /**
+   * Origins of the sites that may embed the widget (`embed.js`): the widget's CSP `frame-ancestors`, and
+   * the only parents the embedded widget talks to. Exact origins, `https://shop.example.com`. @default []
+   */
+  readonly embedOrigins?: readonly string[];
+  /**
+   * Whether the widget asks for a name and an email before the first message: `off` never, `optional`
+   * offers the fields, `required` needs both. @default 'off'
+   */
+  readonly preChat?: PreChat;
+}
+
+export const PRE_CHAT = ['off', 'optional', 'required'] as const;
+export type PreChat = (typeof PRE_CHAT)[number];
+
+/** Whether `value` is an origin exactly as `URL.origin` writes it (scheme, host, port; no path). */
+export function isOrigin(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }
 
 export class ConfigError extends Error {}
@@ -87,6 +111,18 @@ export function validateConfig(value: unknown): WebConfig {
   const local = config.localSignIn as Record<string, unknown> | undefined;
   if (local !== undefined && typeof local.url !== 'string')
     throw new ConfigError('localSignIn.url must be a string');
+  if (config.embedOrigins !== undefined) {
+    if (!Array.isArray(config.embedOrigins)) throw new ConfigError('embedOrigins must be a list of origins');
+    const wrong = config.embedOrigins.find((origin) => !isOrigin(origin));
+    if (wrong !== undefined) {
+      throw new ConfigError(
+        `embedOrigins: ${JSON.stringify(wrong)} is not an origin (scheme://host[:port], no path or slash)`,
+      );
+    }
+  }
+  if (config.preChat !== undefined && !PRE_CHAT.includes(config.preChat as PreChat)) {
+    throw new ConfigError("preChat must be 'off', 'optional' or 'required'");
+  }
   if (!cognito && !oidc && !local) {
     throw new ConfigError('config.json names no way to sign in: give cognito, oidc or localSignIn');
   }
