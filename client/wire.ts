@@ -117,6 +117,8 @@ export interface NewRoom {
   readonly room_type?: string;
   /** At most 200 characters. @default '' */
   readonly subject?: string;
+  /** The page the chat was opened from (the embedding site's page): an http(s) URL, at most 2048. */
+  readonly page_url?: string;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,0 +1,168 @@
+import { ChatApiError } from '../../client/errors.js';
+import { type Session, SessionExpired } from '../auth.js';
+import { callApi } from './api.js';
+
+/** `POST /api/chat/guest-sessions/`'s answer, as the embedded widget keeps it in its localStorage. */
+export interface StoredSession {
+  readonly token: string;
+  readonly user_id: string;
+  readonly kind: 'guest' | 'verified';
+  /** ISO 8601. */
+  readonly expires_at: string;
+  readonly refresh_token: string;
+}
+
+const KEY = 'live-chat:embed:session';
+/** Renew this long before the token expires, so no request goes out with a token about to lapse. */
+const RENEW_BEFORE_MS = 5 * 60_000;
+
+const isStored = (value: unknown): value is StoredSession => {
+  const v = value as Partial<StoredSession> | null;
+  return (
+    !!v &&
+    typeof v.token === 'string' &&
+    typeof v.user_id === 'string' &&
+    (v.kind === 'guest' || v.kind === 'verified') &&
+    typeof v.expires_at === 'string' &&
+    typeof v.refresh_token === 'string'
+  );
+};
+
+/** The `sub` of an identity token, read without checking it (the server checks): to skip a repeat. */
+function unverifiedSub(identityToken: string): string | undefined {
+  try {
+    const payload = identityToken.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The embedded widget's sessions, kept in the frame's localStorage (the chat site's origin, partitioned by
+ * the host site in browsers that partition third-party storage): created only when the visitor opens the
+ * chat, renewed with the refresh token (which rotates: the new one replaces it), upgraded by an identity
+ * token, revoked on logout. Every tab of the frame shares the stored session; each reads it afresh.
+ */
+export class EmbedSessions {
+  /** One renewal at a time, shared by every caller of this page. */
+  private renewing: Promise<StoredSession> | undefined;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly storage: Storage = localStorage,
+  ) {}
+
+  read(): StoredSession | null {
+    const text = this.storage.getItem(KEY);
+    if (!text) return null;
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (isStored(parsed)) return parsed;
+    } catch {
+      // Unreadable: forgotten below, as a missing one.
+    }
+    this.storage.removeItem(KEY);
+    return null;
+  }
+
+  /** A new guest session (the visitor opened the chat and has none). */
+  async start(): Promise<StoredSession> {
+    return this.keep(await callApi<StoredSession>(this.baseUrl, 'POST', '/api/chat/guest-sessions'));
+  }
+
+  /**
+   * Exchanges the host's identity token. A guest is upgraded (its guest token goes along, so its rooms
+   * become the verified person's); a verified session of someone else is ended first; the same person
+   * again is left as they are (no request, and the token's `jti` is not spent).
+   */
+  async identify(identityToken: string): Promise<{ session: StoredSession; changed: boolean }> {
+    const current = this.read();
+    const sub = unverifiedSub(identityToken);
+    if (current?.kind === 'verified' && sub !== undefined && current.user_id === `site_${sub}`) {
+      return { session: current, changed: false };
+    }
+    if (current?.kind === 'verified') await this.logout();
+    const guestToken = current?.kind === 'guest' ? await this.freshToken().catch(() => undefined) : undefined;
+    const session = await callApi<StoredSession>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
+      body: { identity_token: identityToken },
+      ...(guestToken ? { token: guestToken } : {}),
+    });
+    return { session: this.keep(session), changed: true };
+  }
+
+  /** Revokes the refresh token and forgets the session: the next person on this device starts afresh. */
+  async logout(): Promise<void> {
+    const current = this.read();
+    if (!current) return;
+    await callApi(this.baseUrl, 'POST', '/api/chat/guest-sessions/revoke', {
+      body: { refresh_token: current.refresh_token },
+    });
+    this.forget();
+  }
+
+  forget(): void {
+    this.storage.removeItem(KEY);
+  }
+
+  /** The stored session as the pages' {@link Session}: its token renewed when needed. */
+  session(stored: StoredSession, displayName: string): Session {
+    return {
+      userId: stored.user_id,
+      role: 'customer',
+      displayName,
+      token: async () => {
+        const current = this.read();
+        // Logged out or replaced (another tab, an identify): this session is over.
+        if (!current || current.user_id !== stored.user_id) throw new SessionExpired();
+        return this.freshToken();
+      },
+    };
+  }
+
+  /** The stored token, renewed first when it expires within a few minutes. */
+  private async freshToken(): Promise<string> {
+    const current = this.read();
+    if (!current) throw new SessionExpired();
+    if (Date.parse(current.expires_at) - Date.now() > RENEW_BEFORE_MS) return current.token;
+    this.renewing ??= this.renew(current).finally(() => {
+      this.renewing = undefined;
+    });
+    return (await this.renewing).token;
+  }
+
+  private async renew(current: StoredSession): Promise<StoredSession> {
+    try {
+      const renewed = await callApi<StoredSession>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
+        body: { refresh_token: current.refresh_token },
+      });
+      return this.keep(renewed);
+    } catch (error) {
+      if (error instanceof ChatApiError && error.status === 401) {
+        // Revoked or expired; unless another tab renewed meanwhile (its new token is stored), it is over.
+        const now = this.read();
+        if (now && now.refresh_token !== current.refresh_token) return now;
+        this.forget();
+        throw new SessionExpired();
+      }
+      // No network: the current token still works until it expires.
+      if (Date.parse(current.expires_at) > Date.now()) return current;
+      throw error;
+    }
+  }
+
+  private keep(session: StoredSession): StoredSession {
+    if (!isStored(session)) throw new Error('The chat server answered a session without a token');
+    const kept: StoredSession = {
+      token: session.token,
+      user_id: session.user_id,
+      kind: session.kind,
+      expires_at: session.expires_at,
+      refresh_token: session.refresh_token,
+    };
+    this.storage.setItem(KEY, JSON.stringify(kept));
+    return kept;
+  }
+}
