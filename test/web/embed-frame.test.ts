@@ -51,7 +51,7 @@ describe('embed.js on the demo host (another origin)', () => {
     const element = await frame.frameElement();
     // The demo's own CSS says `iframe { display: none; border: 10px solid red }`: it cannot reach the frame.
     const style = await element.evaluate((el) => {
-      const s = getComputedStyle(el);
+      const s = getComputedStyle(el as Element);
       return { display: s.display, border: s.borderTopWidth, visibility: s.visibility };
     });
     expect(style).toEqual({ display: 'block', border: '0px', visibility: 'hidden' });
@@ -81,7 +81,9 @@ describe('embed.js on the demo host (another origin)', () => {
     await clickLauncher(page);
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us', expanded: true });
     const element = await frame.frameElement();
-    await expect.poll(() => element.evaluate((el) => getComputedStyle(el).visibility)).toBe('visible');
+    await expect
+      .poll(() => element.evaluate((el) => getComputedStyle(el as Element).visibility))
+      .toBe('visible');
     await expect.poll(() => frame.evaluate(() => document.hasFocus())).toBe(true);
     await expect
       .poll(() => frame.evaluate(() => document.activeElement?.tagName ?? ''))
@@ -89,7 +91,7 @@ describe('embed.js on the demo host (another origin)', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us', expanded: false });
     expect(await focusOnLauncher(page)).toBe(true);
-    expect(await element.evaluate((el) => getComputedStyle(el).visibility)).toBe('hidden');
+    expect(await element.evaluate((el) => getComputedStyle(el as Element).visibility)).toBe('hidden');
     // The host API does the same.
     await page.evaluate(() => (window.LiveChat as { open(): void }).open());
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us', expanded: true });
@@ -127,7 +129,9 @@ describe('embed.js on the demo host (another origin)', () => {
     release();
     const frame = await widgetFrame(page);
     const element = await frame.frameElement();
-    await expect.poll(() => element.evaluate((el) => getComputedStyle(el).visibility)).toBe('visible');
+    await expect
+      .poll(() => element.evaluate((el) => getComputedStyle(el as Element).visibility))
+      .toBe('visible');
   });
 });
 

@@ -69,3 +69,19 @@ export async function clickLauncher(page: Page): Promise<void> {
 export function focusOnLauncher(page: Page): Promise<boolean> {
   return page.evaluate(() => document.activeElement?.hasAttribute('data-live-chat') ?? false);
 }
+
+/** What the widget keeps in its frame's localStorage (web/widget/guest-session.ts). */
+export interface KeptSession {
+  readonly token: string;
+  readonly user_id: string;
+  readonly kind: 'guest' | 'verified';
+  readonly expires_at: string;
+  readonly refresh_token: string;
+}
+
+export function keptSession(frame: Frame): Promise<KeptSession | null> {
+  return frame.evaluate(() => {
+    const text = localStorage.getItem('live-chat:embed:session');
+    return text ? (JSON.parse(text) as KeptSession) : null;
+  });
+}
