@@ -50,10 +50,17 @@ export class Conversation {
     private readonly me: string,
     /** My side: "Seen" counts the read pointers of the other side only (not a colleague's). */
     private readonly myRole: Role,
+    /** Ids I had before (a guest who signed in), whose messages are mine too. */
+    private readonly formerIds: readonly string[] = [],
   ) {
     this.room = signal(room);
     this.myLastRead = signal(Math.max(0, room.last_message_id - room.unread_count));
     this.unread = computed(() => Math.max(0, this.room.value.last_message_id - this.myLastRead.value));
+  }
+
+  /** Whether a message by `userId` is my own (under my id, or one I had before). */
+  isMine(userId: string): boolean {
+    return userId === this.me || this.formerIds.includes(userId);
   }
 
   /**
@@ -133,7 +140,7 @@ export class Conversation {
 
   /** Who types, as the staff queue says (my own typing left out). */
   setQueueTyping(userIds: readonly string[]): void {
-    const others = userIds.filter((id) => id !== this.me);
+    const others = userIds.filter((id) => !this.isMine(id));
     if (others.length === 0 && this.queueTyping.value.length === 0) return;
     this.queueTyping.value = others;
   }
@@ -148,7 +155,7 @@ export class Conversation {
   }
 
   read(userId: string, role: Role, messageId: number): void {
-    if (userId === this.me) {
+    if (this.isMine(userId)) {
       if (messageId > this.myLastRead.value) this.myLastRead.value = messageId;
       return;
     }
@@ -158,7 +165,7 @@ export class Conversation {
   }
 
   setTyping(userId: string, role: Role, isTyping: boolean): void {
-    if (userId === this.me) return;
+    if (this.isMine(userId)) return;
     clearTimeout(this.typingTimers.get(userId));
     this.typingTimers.delete(userId);
     const others = this.typing.value.filter((t) => t.userId !== userId);
@@ -184,7 +191,7 @@ export class Conversation {
     const readUpTo = theirs.length > 0 ? Math.max(...theirs) : 0;
     let seen = 0;
     for (const message of this.messages.value) {
-      if (message.sender_id === this.me && message.id <= readUpTo) seen = message.id;
+      if (this.isMine(message.sender_id) && message.id <= readUpTo) seen = message.id;
     }
     return seen;
   });
@@ -285,7 +292,7 @@ export class ChatApp {
   track(room: Room): Conversation {
     const existing = this.conversations.value.get(room.id);
     if (existing) return existing;
-    const conversation = new Conversation(room, this.me.userId, this.me.role);
+    const conversation = new Conversation(room, this.me.userId, this.me.role, this.me.formerIds);
     const next = new Map(this.conversations.value);
     next.set(room.id, conversation);
     this.conversations.value = next;
