@@ -48,7 +48,7 @@ export interface WebConfig {
   readonly embedOrigins?: readonly string[];
   /**
    * Whether the widget asks for a name and an email before the first message: `off` never, `optional`
-   * offers the fields, `required` needs both. @default 'off'
+   * offers the fields, `required` needs both. @default 'optional'
    */
   readonly preChat?: PreChat;
 }

@@ -194,6 +194,8 @@ function start(): void {
         settle('identify', Object.assign(new Error(message.message), { code: message.code }));
         return emit('identify_failed', { code: message.code, message: message.message });
       case 'logged_out':
+        // The chat session ended: the panel closes, and whoever opens it next starts afresh.
+        setOpen(false, false);
         settle('logout');
         return emit('logged_out');
     }

@@ -18,6 +18,8 @@ export interface EmbedProps {
   readonly onClose: () => void;
   /** The unread total, for the launcher's badge. */
   readonly onUnread: (count: number) => void;
+  /** A verified person's name, as the host's identity token gave it. */
+  readonly verifiedName?: string | null;
 }
 
 /**
@@ -40,7 +42,7 @@ export function WidgetApp({
   const starting = useSignal(true);
   const error = useSignal('');
   const profile = useSignal<Profile | null>(null);
-  const preChat = config.preChat ?? 'off';
+  const preChat = config.preChat ?? 'optional';
 
   useSignalEffect(() => {
     if (!embed) return;
@@ -90,7 +92,7 @@ export function WidgetApp({
 
   const staffOnline = app.supportOnline.value;
   const conversation = current.value;
-  const verifiedName = profile.value?.verified ? profile.value.name : null;
+  const verifiedName = embed?.verifiedName ?? (profile.value?.verified ? profile.value.name : null);
 
   return (
     <div class={embed ? 'widget embedded' : 'widget'}>

@@ -4,7 +4,6 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
 import { loadConfig, type WebConfig } from '../config.js';
 import type { HostMessage } from '../embed/protocol.js';
-import { getProfile } from './api.js';
 import { type EmbedProps, WidgetApp } from './app.js';
 import { EmbedSessions, type StoredSession } from './guest-session.js';
 import { EmbedRefused, HostBridge, hostOrigin } from './host-bridge.js';
@@ -68,11 +67,7 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
             const { session } = await sessions.identify(message.identityToken);
             stored.value = session;
             notice.value = '';
-            const profile = await getProfile(config.httpApiUrl, session.token).catch((error: unknown) => {
-              console.warn('[live-chat]', error);
-              return null;
-            });
-            bridge.post({ type: 'identified', userId: session.user_id, name: profile?.name ?? null });
+            bridge.post({ type: 'identified', userId: session.user_id, name: session.name ?? null });
           } catch (error) {
             const code = error instanceof ChatApiError ? error.code : 'identify_failed';
             notice.value = stored.value
@@ -95,9 +90,10 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
           stored.value = null;
           notice.value = '';
           unread.value = -1;
+          // embed.js closes the panel on this: the next person opens it afresh, and only then gets a session.
+          open.value = false;
           bridge.post({ type: 'logged_out' });
           bridge.post({ type: 'unread', count: 0 });
-          ensureSession();
         });
     }
   };
@@ -167,7 +163,7 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
       key={current.user_id}
       config={config}
       session={sessions.session(current, 'You')}
-      embed={embed}
+      embed={{ ...embed, verifiedName: current.kind === 'verified' ? (current.name ?? null) : null }}
       onSignOut={() => undefined}
       onExpired={() => {
         // Revoked or expired past renewal: start over as a new guest when the chat is open.

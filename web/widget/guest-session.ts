@@ -10,7 +10,17 @@ export interface StoredSession {
   /** ISO 8601. */
   readonly expires_at: string;
   readonly refresh_token: string;
+  /**
+   * A verified person's name, from the identity token the server accepted (so its claims are the site's
+   * word): shown in the header without waiting for the profile.
+   */
+  readonly name?: string;
+  /** The guest ids this person had on this device before signing in (`upgraded_from`): theirs too. */
+  readonly former_ids?: readonly string[];
 }
+
+/** What `POST /api/chat/guest-sessions/` answers an identity token with a guest's bearer. */
+type Exchanged = StoredSession & { readonly upgraded_from?: string };
 
 const KEY = 'live-chat:embed:session';
 /** Renew this long before the token expires, so no request goes out with a token about to lapse. */
@@ -28,15 +38,24 @@ const isStored = (value: unknown): value is StoredSession => {
   );
 };
 
-/** The `sub` of an identity token, read without checking it (the server checks): to skip a repeat. */
-function unverifiedSub(identityToken: string): string | undefined {
+/**
+ * An identity token's `sub` and `name`, read without checking them: the server checks the token, and only
+ * what it accepted is kept; before that, `sub` only serves to skip exchanging a token for the person the
+ * widget already has.
+ */
+function claimsOf(identityToken: string): { sub?: string; name?: string } {
   try {
     const payload = identityToken.split('.')[1] ?? '';
-    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
-    const sub = (JSON.parse(json) as { sub?: unknown }).sub;
-    return typeof sub === 'string' ? sub : undefined;
+    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), (c) =>
+      c.charCodeAt(0),
+    );
+    const claims = JSON.parse(new TextDecoder().decode(bytes)) as { sub?: unknown; name?: unknown };
+    return {
+      ...(typeof claims.sub === 'string' ? { sub: claims.sub } : {}),
+      ...(typeof claims.name === 'string' && claims.name.trim() ? { name: claims.name.trim() } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }
 
@@ -80,17 +99,23 @@ export class EmbedSessions {
    */
   async identify(identityToken: string): Promise<{ session: StoredSession; changed: boolean }> {
     const current = this.read();
-    const sub = unverifiedSub(identityToken);
+    const { sub, name } = claimsOf(identityToken);
     if (current?.kind === 'verified' && sub !== undefined && current.user_id === `site_${sub}`) {
       return { session: current, changed: false };
     }
     if (current?.kind === 'verified') await this.logout();
     const guestToken = current?.kind === 'guest' ? await this.freshToken().catch(() => undefined) : undefined;
-    const session = await callApi<StoredSession>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
+    const session = await callApi<Exchanged>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
       body: { identity_token: identityToken },
       ...(guestToken ? { token: guestToken } : {}),
     });
-    return { session: this.keep(session), changed: true };
+    const { upgraded_from: upgradedFrom, ...issued } = session;
+    const kept = this.keep({
+      ...issued,
+      ...(name ? { name } : {}),
+      ...(upgradedFrom ? { former_ids: [upgradedFrom] } : {}),
+    });
+    return { session: kept, changed: true };
   }
 
   /** Revokes the refresh token and forgets the session: the next person on this device starts afresh. */
@@ -113,6 +138,7 @@ export class EmbedSessions {
       userId: stored.user_id,
       role: 'customer',
       displayName,
+      formerIds: stored.former_ids ?? [],
       token: async () => {
         const current = this.read();
         // Logged out or replaced (another tab, an identify): this session is over.
@@ -138,7 +164,11 @@ export class EmbedSessions {
       const renewed = await callApi<StoredSession>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
         body: { refresh_token: current.refresh_token },
       });
-      return this.keep(renewed);
+      return this.keep({
+        ...renewed,
+        ...(current.name ? { name: current.name } : {}),
+        ...(current.former_ids ? { former_ids: current.former_ids } : {}),
+      });
     } catch (error) {
       if (error instanceof ChatApiError && error.status === 401) {
         // Revoked or expired; unless another tab renewed meanwhile (its new token is stored), it is over.
@@ -161,6 +191,8 @@ export class EmbedSessions {
       kind: session.kind,
       expires_at: session.expires_at,
       refresh_token: session.refresh_token,
+      ...(session.name ? { name: session.name } : {}),
+      ...(session.former_ids?.length ? { former_ids: session.former_ids } : {}),
     };
     this.storage.setItem(KEY, JSON.stringify(kept));
     return kept;
