@@ -148,7 +148,17 @@ describe('who may frame the widget, and whom each side listens to', () => {
     const frames = page.frames().filter((frame) => frame !== page.mainFrame());
     expect(frames.map((frame) => frame.url())).toEqual(['chrome-error://chromewebdata/']);
     expect(await frames[0]?.locator('#app').count()).toBe(0);
-  });
+    // embed.js tells the site owner, and what waits for the chat fails instead of hanging.
+    const identify = await page.evaluate(() =>
+      (window.LiveChat as { identify(t: string): Promise<unknown> }).identify('a.b.c').then(
+        () => 'accepted',
+        (error: Error) => error.message,
+      ),
+    );
+    expect(identify).toBe(
+      `live chat: the chat did not start on ${harness.strangerUrl}; is it in the stack's embedOrigins?`,
+    );
+  }, 30_000);
 
   it('refuses to start when ?host= is not the page that frames it, or when it is not framed at all', async () => {
     const { page } = await harness.open(`${harness.demo.url}/`);

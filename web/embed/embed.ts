@@ -120,6 +120,7 @@ function start(): void {
 
   let isOpen = false;
   let ready = false;
+  let failed: Error | undefined;
   const outbox: HostMessage[] = [];
   const listeners = new Map<EventName, Set<(detail?: unknown) => void>>();
   const waiting: { resolve: (v: never) => void; reject: (e: Error) => void; kind: 'identify' | 'logout' }[] =
@@ -177,6 +178,7 @@ function start(): void {
     switch (message.type) {
       case 'ready':
         ready = true;
+        failed = undefined;
         frame.contentWindow?.postMessage(
           wire({ type: 'hello', pageUrl: pageUrl(), open: isOpen }),
           chatOrigin,
@@ -201,6 +203,20 @@ function start(): void {
     }
   });
   launcher.addEventListener('click', () => setOpen(!isOpen, true));
+  // A frame that loaded but never said `ready` shows an error page: typically this site is not among the
+  // stack's embedOrigins, and the widget's CSP refused it. Say so, and fail what waits for it.
+  frame.addEventListener('load', () => {
+    setTimeout(() => {
+      if (ready) return;
+      const reason = new Error(
+        `live chat: the chat did not start on ${location.origin}; is it in the stack's embedOrigins?`,
+      );
+      console.error(reason.message);
+      failed = reason;
+      for (const entry of waiting.splice(0)) entry.reject(reason);
+      outbox.length = 0;
+    }, 10_000);
+  });
 
   const api = Object.assign(
     (method: unknown, ...args: unknown[]) => {
@@ -220,11 +236,19 @@ function start(): void {
             reject(new Error('live chat: identify() needs the identity token'));
             return;
           }
+          if (failed) {
+            reject(failed);
+            return;
+          }
           waiting.push({ kind: 'identify', resolve: resolve as (v: never) => void, reject });
           post({ type: 'identify', identityToken });
         }),
       logout: () =>
         new Promise<void>((resolve, reject) => {
+          if (failed) {
+            reject(failed);
+            return;
+          }
           waiting.push({ kind: 'logout', resolve: resolve as (v: never) => void, reject });
           post({ type: 'logout' });
         }),

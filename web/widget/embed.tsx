@@ -179,7 +179,7 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
 function focusFirst(): void {
   const target =
     document.querySelector<HTMLElement>('.widget textarea') ??
-    document.querySelector<HTMLElement>('.widget main input, .widget form input, .widget form select') ??
+    document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
     document.querySelector<HTMLElement>('.widget button');
   target?.focus();
 }
