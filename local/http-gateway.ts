@@ -9,7 +9,7 @@ import type { HttpRoute } from '../lambdas/contract/routes.js';
 import { attachWebSocketEdge, viewedAtEdge, type WebSocketEdgeOptions } from './edge.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 
-/** What API Gateway's native JWT authorizer is configured with. */
+/** What API Gateway's native JWT authorizer (on the `jwt` routes) is configured with. */
 export interface JwtAuthorizerSettings {
   readonly issuer: string;
   readonly audience: string;
@@ -27,7 +27,7 @@ export interface HttpGatewayOptions {
   readonly port?: number;
   /** Origins allowed by CORS, like the HTTP API's CORS configuration. @default ['*'] */
   readonly allowOrigins?: readonly string[];
-  /** Requests the API does not route (the web pages, the JWKS); return true when answered. */
+  /** Requests the API does not route (the web pages); return true when answered. */
   readonly fallback?: (request: IncomingMessage, response: ServerResponse) => Promise<boolean>;
   readonly log?: (line: string) => void;
   /**
@@ -73,9 +73,9 @@ function compile(route: HttpRoute): CompiledRoute {
 }
 
 /**
- * The HTTP API, locally: routes from the shared route table, API Gateway's JWT authorizer (signature,
- * issuer, audience or client_id, expiry; 401 otherwise), payload format 2.0 events with claims flattened to
- * strings exactly as AWS delivers them, CORS, and the same handler files Lambda runs.
+ * The HTTP API, locally: routes from the shared route table, API Gateway's JWT authorizer on the `jwt` routes
+ * (signature, issuer, audience or client_id, expiry; 401 otherwise), payload format 2.0 events with claims
+ * flattened to strings exactly as AWS delivers them, CORS, and the same handler files Lambda runs.
  */
 export async function startHttpGateway(options: HttpGatewayOptions): Promise<HttpGateway> {
   const compiled = options.routes.map(compile);
@@ -135,9 +135,11 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       send(response, 413, { message: 'Request Entity Too Large' });
       return;
     }
-    const isPublic = found.candidate.route.auth === 'none';
-    const jwt = isPublic ? undefined : await authorize(request.headers.authorization);
-    if (!isPublic && !jwt) {
+    // Only `jwt` routes have an authorizer: `function` and `none` routes reach the function unchecked, with no
+    // `requestContext.authorizer` (API Gateway's HttpNoneAuthorizer), and a `function` route checks the token.
+    const hasAuthorizer = found.candidate.route.auth === 'jwt';
+    const jwt = hasAuthorizer ? await authorize(request.headers.authorization) : undefined;
+    if (hasAuthorizer && !jwt) {
       response.setHeader('www-authenticate', 'Bearer');
       send(response, 401, { message: 'Unauthorized' });
       return;
@@ -282,7 +284,7 @@ function buildEvent(
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      // A public route's event has no authorizer at all, as API Gateway sends it.
+      // A route without an authorizer (`function`, `none`) has none in its event at all, as API Gateway sends it.
       ...(jwt
         ? {
             authorizer: {

@@ -183,13 +183,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       target: { host, port: webSocket.port },
       originVerify,
     },
-    fallback: async (request, response) => {
-      if (request.url === '/.well-known/jwks.json') {
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(issuer.jwks));
-        return true;
-      }
-      return options.fallback ? options.fallback(request, response) : false;
-    },
+    ...(options.fallback ? { fallback: options.fallback } : {}),
   });
 
   if (options.faults) dynamo.faults(options.faults);

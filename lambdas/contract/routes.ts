@@ -172,6 +172,22 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   {
     method: 'GET',
+    path: '/.well-known/jwks.json',
+    handler: 'http/session-jwks',
+    auth: 'none',
+    access: { table: 'none', push: false, sessionKey: 'verify' },
+    summary: "The session issuer's public keys (public, cached five minutes)",
+  },
+  {
+    method: 'GET',
+    path: '/.well-known/openid-configuration',
+    handler: 'http/openid-configuration',
+    auth: 'none',
+    access: { table: 'none', push: false },
+    summary: "The session issuer's discovery document (public, cached five minutes)",
+  },
+  {
+    method: 'GET',
     path: '/api/chat/active-rooms',
     handler: 'http/active-rooms',
     auth: 'jwt',

@@ -1,3 +1,4 @@
+import type { ProfilePorts } from './profiles.js';
 import type {
   Actor,
   Connection,
@@ -77,7 +78,7 @@ export type CloseResult =
  * What the domain needs from storage, in the domain's words. `lambdas/storage` implements it over one
  * DynamoDB table; every conditional outcome comes back as a result kind, never as a storage exception.
  */
-export interface ChatStore {
+export interface ChatStore extends ProfilePorts {
   createRoom(room: Room): Promise<void>;
   getRoom(roomId: string): Promise<Room | null>;
   listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;

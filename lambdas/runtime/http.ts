@@ -1,5 +1,7 @@
 import type {
-  APIGatewayProxyEventV2WithJWTAuthorizer,
+  APIGatewayEventRequestContextJWTAuthorizer,
+  APIGatewayEventRequestContextV2,
+  APIGatewayProxyEventV2WithRequestContext,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
@@ -12,16 +14,27 @@ import { config, meter } from './deps.js';
 import { clientAddress } from './edge.js';
 import { actorFromHttpAuthorizer } from './identity.js';
 import { logger } from './logger.js';
+import { bearerToken, type VerifiedCaller, verifyToken } from './verifier.js';
 
-export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+/**
+ * A payload format 2.0 event. `requestContext.authorizer` is there on `auth: 'jwt'` routes (API Gateway's JWT
+ * authorizer ran) and absent on `function` and `none` routes, which have no authorizer.
+ */
+export type HttpEvent = APIGatewayProxyEventV2WithRequestContext<
+  APIGatewayEventRequestContextV2 & { readonly authorizer?: APIGatewayEventRequestContextJWTAuthorizer }
+>;
 
-/** A request whose caller is known: identity comes from the JWT authorizer's verified claims only. */
+/**
+ * A request whose caller is known, from a verified token only: the `Authorization: Bearer` token the function
+ * verified itself (`function` routes, either issuer), or the one API Gateway's JWT authorizer verified (`jwt`
+ * routes, the staff issuer).
+ */
 export interface HttpRequest {
   readonly event: HttpEvent;
   readonly actor: Actor;
   /** The caller's address: the viewer's behind the stack's CloudFront, see {@link clientAddress}. */
   readonly clientAddress: string;
-  /** When the caller's token expires (epoch seconds), as the authorizer verified it. */
+  /** When the caller's token expires (epoch seconds), as it was verified. */
   readonly tokenExpiresAt: number;
   /** The `{id}` path parameter; a malformed id is an unknown room (404). */
   roomId(): string;
@@ -53,28 +66,41 @@ function respond(
 }
 
 /**
- * Wraps an HTTP API route: builds the request, runs `route`, and turns typed errors into
- * `{"error": {"code", "message"}}` with their status. This is the only place HTTP errors are shaped; anything
- * unexpected is logged with its request id and answered with a 500 that shows no internals.
+ * Wraps an HTTP API route: finds the caller (401 `unauthorized` without a good token), builds the request,
+ * runs `route`, and turns typed errors into `{"error": {"code", "message"}}` with their status. This is the
+ * only place HTTP errors are shaped; anything unexpected (the issuers' keys out of reach included) is logged
+ * with its request id and answered with a 500 that shows no internals.
  */
 export function httpHandler(route: (request: HttpRequest) => Promise<HttpResult>) {
   return wrap(async (event, address) => {
-    const actor = actorFromHttpAuthorizer(
-      event.headers.authorization,
-      event.requestContext.authorizer?.jwt?.claims,
-      config,
-    );
-    if (!actor) throw new AppError(401, 'unauthorized', 'The token does not name a usable user');
+    const caller = await callerOf(event);
+    if (!caller) throw new AppError(401, 'unauthorized', 'The bearer token is missing, invalid or expired');
+    const { tokenExpiresAt, ...actor } = caller;
     return route({
       event,
       actor,
-      tokenExpiresAt: Number(event.requestContext.authorizer.jwt.claims.exp),
+      tokenExpiresAt,
       clientAddress: address,
       roomId: () => checkedRoomId(event.pathParameters?.id ?? ''),
       body: (schema) => parse(schema, parseJson(decodeBody(event))),
       query: (schema) => parse(schema, event.queryStringParameters ?? {}),
     });
   });
+}
+
+/**
+ * The caller of a route. A `jwt` route's token was verified by API Gateway, whose claims arrive flattened to
+ * strings, so they are re-read from the verified header (`actorFromHttpAuthorizer`); any other route has no
+ * authorizer, and the function verifies the bearer token itself, for either issuer.
+ */
+async function callerOf(event: HttpEvent): Promise<VerifiedCaller | null> {
+  const verified = event.requestContext.authorizer?.jwt?.claims;
+  if (verified) {
+    const actor = actorFromHttpAuthorizer(event.headers.authorization, verified, config);
+    return actor && { ...actor, tokenExpiresAt: Number(verified.exp) };
+  }
+  const token = bearerToken(event.headers.authorization);
+  return token === undefined ? null : verifyToken(token, config);
 }
 
 /**
@@ -105,7 +131,11 @@ function wrap(run: (event: HttpEvent, clientAddress: string) => Promise<HttpResu
         return respond(
           error.status,
           { error: shown },
-          shown.retry_after !== undefined ? { 'retry-after': String(shown.retry_after) } : {},
+          {
+            ...(shown.retry_after !== undefined ? { 'retry-after': String(shown.retry_after) } : {}),
+            // A 401 names the scheme that would have worked (RFC 9110, 11.6.1).
+            ...(error.status === 401 ? { 'www-authenticate': 'Bearer' } : {}),
+          },
         );
       }
       logger.error('Unhandled error', { error });

@@ -1,4 +1,5 @@
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
+import { isSessionNamespaced } from '../domain/namespaces.js';
 import { type Actor, Role } from '../domain/types.js';
 import type { Config } from './config.js';
 
@@ -33,13 +34,21 @@ export function isUsableUserId(value: unknown): value is string {
   );
 }
 
+/** The claims that name the staff issuer's user and say whether they are staff. */
+export type ClaimSettings = Pick<Config, 'userIdClaim' | 'staffClaim' | 'staffGroup'>;
+
 /**
- * The caller, from a verified token's own claims (real arrays, as the issuer signed them). Returns null when
- * the token names no usable user, which both APIs answer with 401.
+ * The caller, from a verified token of the staff issuer (Cognito or the configured OIDC issuer), by its own
+ * claims (real arrays, as the issuer signed them). Returns null when the token names no usable user, or a user
+ * in a namespace only the session issuer signs (`guest_…`, `site_…`: lambdas/domain/namespaces.ts), which both
+ * APIs answer with 401.
  */
-export function actorFromClaims(claims: Record<string, unknown> | undefined, config: Config): Actor | null {
+export function actorFromClaims(
+  claims: Record<string, unknown> | undefined,
+  config: ClaimSettings,
+): Actor | null {
   const userId = claims?.[config.userIdClaim];
-  if (!isUsableUserId(userId)) return null;
+  if (!isUsableUserId(userId) || isSessionNamespaced(userId)) return null;
   const staff = claimNamesGroup(claims?.[config.staffClaim], config.staffGroup);
   return { userId, role: staff ? Role.staff : Role.customer };
 }
@@ -54,7 +63,7 @@ export function actorFromClaims(claims: Record<string, unknown> | undefined, con
 export function actorFromHttpAuthorizer(
   authorization: string | undefined,
   verified: Record<string, unknown> | undefined,
-  config: Config,
+  config: ClaimSettings,
 ): Actor | null {
   if (!authorization || !verified) return null;
   const token = authorization.replace(/^Bearer\s+/i, '');

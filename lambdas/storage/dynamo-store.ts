@@ -1,8 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, ChatStore, HistoryRequest, PageRequest } from '../domain/ports.js';
+import type { ProfileFields } from '../domain/profiles.js';
 import type { Actor, Connection, Role, Room, Subscription, Ticket } from '../domain/types.js';
 import { ConnectionStore } from './connection-store.js';
 import { OpenRooms } from './open-rooms.js';
+import { ProfileStore } from './profile-store.js';
 import { RoomStore } from './room-store.js';
 import { SendStore } from './send-store.js';
 import { Table } from './table.js';
@@ -32,6 +34,7 @@ export interface DynamoStoreOptions {
  * - `ConnectionStore`: connections, presence, subscriptions and queue following;
  * - `TicketStore`: one-time WebSocket tickets;
  * - `TypingStore`: who is typing, on the room item, for the table's stream;
+ * - `ProfileStore`: people's display names and email addresses, verified or said;
  * - `Table`: paging, batches and conditional updates, shared by all of them.
  *
  * Rules they keep: no Scan, no transactions; a change that must be checked against current state is a single
@@ -44,6 +47,7 @@ export class DynamoStore implements ChatStore {
   private readonly connections: ConnectionStore;
   private readonly tickets: TicketStore;
   private readonly typing: TypingStore;
+  private readonly profiles: ProfileStore;
 
   constructor(db: DynamoDBDocumentClient, options: DynamoStoreOptions) {
     const table = new Table(db, options.tableName, options.now ?? Date.now);
@@ -53,6 +57,7 @@ export class DynamoStore implements ChatStore {
     this.connections = new ConnectionStore(table);
     this.tickets = new TicketStore(table);
     this.typing = new TypingStore(table);
+    this.profiles = new ProfileStore(table);
   }
 
   // Rooms, history, membership, read pointers
@@ -104,4 +109,14 @@ export class DynamoStore implements ChatStore {
   putTicket = (ticketHash: string, ticket: Ticket, expiresAt: number) =>
     this.tickets.putTicket(ticketHash, ticket, expiresAt);
   takeTicket = (ticketHash: string) => this.tickets.takeTicket(ticketHash);
+
+  // Profiles
+  getProfile = (userId: string) => this.profiles.getProfile(userId);
+  getProfiles = (userIds: readonly string[]) => this.profiles.getProfiles(userIds);
+  putSelfAssertedProfile = (userId: string, fields: ProfileFields, at: string) =>
+    this.profiles.putSelfAssertedProfile(userId, fields, at);
+  putVerifiedProfile = (userId: string, fields: ProfileFields, at: string) =>
+    this.profiles.putVerifiedProfile(userId, fields, at);
+  linkProfile = (guestId: string, verifiedUserId: string, at: string) =>
+    this.profiles.linkProfile(guestId, verifiedUserId, at);
 }

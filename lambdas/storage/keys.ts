@@ -64,6 +64,8 @@ export const keys = {
     sk: String(windowStart),
   }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /** A person's profile (display name, email, verified or not): outside the room item on purpose. */
+  profile: (userId: string) => ({ pk: `PROFILE#${enc(userId)}`, sk: 'PROFILE' }),
   /**
    * A user's read pointer in the room item's `reads` map. The SDK reads a map into a plain object, where a key
    * `__proto__` would vanish, so every key carries a prefix.

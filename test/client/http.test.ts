@@ -115,10 +115,20 @@ describe('ChatHttp', () => {
     ]);
   });
 
-  it('turns the gateway’s own 401 into code unauthorized', async () => {
+  it('turns the gateway’s own 401 (a `jwt` route) into code unauthorized', async () => {
+    const http = new ChatHttp({ baseUrl: stack.httpUrl, getToken: () => 'not-a-jwt' });
+    const error = await rejection(http.activeRooms());
+    expect([error.status, error.code, error.message]).toEqual([401, 'unauthorized', 'Unauthorized']);
+  });
+
+  it('reads the function’s typed 401 (a `function` route) as code unauthorized', async () => {
     const http = new ChatHttp({ baseUrl: stack.httpUrl, getToken: () => 'not-a-jwt' });
     const error = await rejection(http.listRooms());
-    expect([error.status, error.code, error.message]).toEqual([401, 'unauthorized', 'Unauthorized']);
+    expect([error.status, error.code, error.message]).toEqual([
+      401,
+      'unauthorized',
+      'The bearer token is missing, invalid or expired',
+    ]);
   });
 
   it('reports an unreachable server as a network error', async () => {

@@ -18,24 +18,37 @@ async function openRoom(subject = 'Help needed'): Promise<string> {
   return response.body.id;
 }
 
-describe('HTTP API authentication (the JWT authorizer)', () => {
-  const unauthorized = { message: 'Unauthorized' };
+describe('HTTP API authentication', () => {
+  // `function` routes (rooms) verify the token themselves and answer the typed error; `jwt` routes
+  // (active-rooms) have API Gateway's JWT authorizer, which answers with its own body.
+  const unauthorized = {
+    error: { code: 'unauthorized', message: 'The bearer token is missing, invalid or expired' },
+  };
+  const gatewayUnauthorized = { message: 'Unauthorized' };
 
   it('refuses a request without a token', async () => {
     const response = await api(stack.current).get('/rooms/');
     expect(response.status).toBe(401);
     expect(response.body).toEqual(unauthorized);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    const staffRoute = await api(stack.current).get('/active-rooms/');
+    expect([staffRoute.status, staffRoute.body]).toEqual([401, gatewayUnauthorized]);
   });
 
   it.each(BAD_TOKENS)('refuses a token %s with 401', async (name, mint) => {
-    const response = await api(stack.current, await mint(stack.current)).get('/rooms/');
+    const token = await mint(stack.current);
+    const response = await api(stack.current, token).get('/rooms/');
     expect(response.status).toBe(401);
+    expect(response.body).toEqual(unauthorized);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer');
     // API Gateway's authorizer does not require `sub`; the handler refuses a token that names no user.
-    expect(response.body).toEqual(
+    const staffRoute = await api(stack.current, token).get('/active-rooms/');
+    expect([staffRoute.status, staffRoute.body]).toEqual([
+      401,
       name === 'without a subject'
-        ? { error: { code: 'unauthorized', message: 'The token does not name a usable user' } }
-        : unauthorized,
-    );
+        ? { error: { code: 'unauthorized', message: 'The bearer token is missing, invalid or expired' } }
+        : gatewayUnauthorized,
+    ]);
   });
 
   it('accepts a token whose audience is in client_id, like a Cognito access token', async () => {

@@ -83,7 +83,7 @@ describe('user ids that cannot key the table', () => {
     const response = await api(stack.current, token).get('/rooms/');
     expect(response.status).toBe(401);
     expect(response.body).toEqual({
-      error: { code: 'unauthorized', message: 'The token does not name a usable user' },
+      error: { code: 'unauthorized', message: 'The bearer token is missing, invalid or expired' },
     });
     expect(await refusedOverWebSocket(token)).toBe(401);
   });

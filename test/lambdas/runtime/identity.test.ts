@@ -82,6 +82,17 @@ describe('actorFromClaims', () => {
     expect(actorFromClaims({ sub: 'a\ud800' }, config)).toBeNull();
     expect(actorFromClaims(undefined, config)).toBeNull();
   });
+
+  it.each(['guest_x', 'site_x', 'guest_', 'site_sam'])(
+    'refuses %s: only the session issuer signs ids in the session namespaces',
+    (sub) => {
+      expect(actorFromClaims({ sub, 'cognito:groups': ['staff'] }, config)).toBeNull();
+    },
+  );
+
+  it.each(['guestx', 'Guest_x', 'xsite_'])('takes %s as an account id', (sub) => {
+    expect(actorFromClaims({ sub }, config)).toEqual({ userId: sub, role: 'customer' });
+  });
 });
 
 describe('actorFromHttpAuthorizer', () => {
