@@ -104,7 +104,14 @@ export class EmbedSessions {
       return { session: current, changed: false };
     }
     if (current?.kind === 'verified') await this.logout();
-    const guestToken = current?.kind === 'guest' ? await this.freshToken().catch(() => undefined) : undefined;
+    // A guest whose session can no longer be renewed has nothing to hand over: exchange without it.
+    const guestToken =
+      current?.kind === 'guest'
+        ? await this.freshToken().catch((error: unknown) => {
+            console.warn('[live-chat] the guest session could not be renewed for the upgrade', error);
+            return undefined;
+          })
+        : undefined;
     const session = await callApi<Exchanged>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
       body: { identity_token: identityToken },
       ...(guestToken ? { token: guestToken } : {}),
@@ -115,6 +122,12 @@ export class EmbedSessions {
       ...(name ? { name } : {}),
       ...(upgradedFrom ? { former_ids: [upgradedFrom] } : {}),
     });
+    if (current?.kind === 'guest') {
+      // The guest owns nothing now (its rooms moved): its refresh secret would only renew an empty guest.
+      await this.revoke(current.refresh_token).catch((error: unknown) =>
+        console.warn('[live-chat] revoking the guest session after sign-in failed', error),
+      );
+    }
     return { session: kept, changed: true };
   }
 
@@ -122,10 +135,14 @@ export class EmbedSessions {
   async logout(): Promise<void> {
     const current = this.read();
     if (!current) return;
-    await callApi(this.baseUrl, 'POST', '/api/chat/guest-sessions/revoke', {
-      body: { refresh_token: current.refresh_token },
-    });
+    await this.revoke(current.refresh_token);
     this.forget();
+  }
+
+  private async revoke(refreshToken: string): Promise<void> {
+    await callApi(this.baseUrl, 'POST', '/api/chat/guest-sessions/revoke', {
+      body: { refresh_token: refreshToken },
+    });
   }
 
   forget(): void {
