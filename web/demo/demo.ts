@@ -12,7 +12,13 @@ interface LiveChatHost {
 
 type Queued = ((...args: unknown[]) => void) & { q?: unknown[][] };
 
+/**
+ * `window.LiveChat`: the snippet's queue until embed.js has loaded, then the API (which is callable too, so
+ * it is told apart by its methods).
+ */
 const chat = (): LiveChatHost | Queued => (window as unknown as { LiveChat: LiveChatHost | Queued }).LiveChat;
+const loaded = (api: LiveChatHost | Queued): api is LiveChatHost =>
+  typeof (api as Partial<LiveChatHost>).identify === 'function';
 const USER_KEY = 'demo-shop:user';
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -47,7 +53,7 @@ async function identityToken(name: string): Promise<string> {
 async function identify(name: string): Promise<void> {
   const token = await identityToken(name);
   const api = chat();
-  if (typeof api === 'function') {
+  if (!loaded(api)) {
     api('identify', token);
     return;
   }
@@ -78,13 +84,13 @@ $<HTMLButtonElement>('sign-out').addEventListener('click', () => {
 
 $<HTMLButtonElement>('open-chat').addEventListener('click', () => {
   const api = chat();
-  if (typeof api === 'function') api('open');
+  if (!loaded(api)) api('open');
   else api.open();
 });
 
 const subscribe = (api: LiveChatHost | Queued) => {
   const on = (event: string, callback: (detail?: unknown) => void) =>
-    typeof api === 'function' ? api('on', event, callback) : api.on(event, callback);
+    loaded(api) ? api.on(event, callback) : api('on', event, callback);
   on('unread', (count) => {
     $<HTMLSpanElement>('unread').textContent = String(count);
   });
