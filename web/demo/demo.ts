@@ -74,7 +74,7 @@ $<HTMLButtonElement>('sign-out').addEventListener('click', () => {
   localStorage.removeItem(USER_KEY);
   showUser();
   const api = chat();
-  if (typeof api === 'function') api('logout');
+  if (!loaded(api)) api('logout');
   else
     api.logout().then(
       () => note('chat: signed out'),
