@@ -5,6 +5,8 @@ import type {
   NewRoom,
   OnlineStaffMember,
   OnlineStaffPage,
+  Profile,
+  ProfileUpdate,
   ReadState,
   Room,
   RoomDetail,
@@ -150,6 +152,19 @@ export class ChatHttp {
   /** Every open room, newest activity first (staff only). */
   activeRooms(page: PageOptions = {}): Promise<RoomPage> {
     return this.request('GET', `/api/chat/active-rooms${query(page)}`);
+  }
+
+  /** The caller's own profile: display name, email, and whether a host site vouched for them. */
+  getProfile(): Promise<Profile> {
+    return this.request('GET', '/api/chat/profile');
+  }
+
+  /**
+   * Says who the caller is; an absent field stays as it is. A field a host site's identity token set cannot be
+   * changed (`profile_verified`, 409).
+   */
+  updateProfile(update: ProfileUpdate): Promise<Profile> {
+    return this.request('POST', '/api/chat/profile', update);
   }
 
   /** A one-time ticket for `?ticket=` on the WebSocket URL, good for one connection within `expires_in` s. */

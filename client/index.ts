@@ -14,6 +14,7 @@ export {
   type SendResult,
 } from './http.js';
 export { isNewer, PresenceBook, type PresenceEntry, type PresenceSnapshot } from './presence.js';
+export { DISPLAY_NAME_MAX_CHARS, ensureDisplayName } from './profile.js';
 export { isNewer as isNewerVersion, isStale, QUEUE_TYPING_MS, summaryRoom } from './queue-summaries.js';
 export {
   ChatSocket,

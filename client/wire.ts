@@ -33,6 +33,11 @@ export interface Room {
   readonly subject: string;
   readonly status: RoomStatus;
   readonly customer_id: string;
+  /**
+   * The customer's display name, as the room keeps it (at most 48 UTF-8 bytes, cut with an ellipsis); null
+   * when they gave none. The full name is the room detail's `customer.name`.
+   */
+  readonly customer_name: string | null;
   readonly staff_ids: readonly string[];
   readonly created_at: string;
   readonly last_activity_at: string;
@@ -55,10 +60,45 @@ export interface RoomMember {
   /** Id of the newest message this member has read. */
   readonly last_read: number;
   readonly is_online: boolean;
+  /** Their display name (a guest linked to a verified user shows as that user); null when none. */
+  readonly name: string | null;
+}
+
+/** `guest`: a visitor without an account; `verified`: a host site's signed-in user; `account`: Cognito / OIDC. */
+export type UserKind = 'guest' | 'verified' | 'account';
+
+/** Who the room's customer is (staff and the customer themselves see it). */
+export interface RoomCustomer {
+  readonly user_id: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  readonly kind: UserKind;
+  /** Whether the host site's identity token vouched for them. */
+  readonly verified: boolean;
+  /** The page the chat was opened from (an http(s) URL, as the widget reported it); null when unknown. */
+  readonly page_url: string | null;
 }
 
 export interface RoomDetail extends Room {
   readonly members: readonly RoomMember[];
+  readonly customer: RoomCustomer;
+}
+
+/** `GET` / `POST /api/chat/profile/`: the caller's own profile. */
+export interface Profile {
+  readonly user_id: string;
+  readonly kind: UserKind;
+  readonly name: string | null;
+  readonly email: string | null;
+  readonly verified: boolean;
+}
+
+/** `POST /api/chat/profile/`: an absent field stays as it is. */
+export interface ProfileUpdate {
+  /** 1 to 80 characters once trimmed, no control characters. */
+  readonly name?: string;
+  /** One `@`, at most 254 characters. */
+  readonly email?: string;
 }
 
 export interface RoomPage {

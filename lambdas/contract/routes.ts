@@ -202,6 +202,22 @@ export const httpRoutes: readonly HttpRoute[] = [
     access: write,
     summary: 'One-time WebSocket ticket',
   },
+  {
+    method: 'GET',
+    path: '/api/chat/profile',
+    handler: 'http/get-profile',
+    auth: 'function',
+    access: read,
+    summary: "The caller's display name and email",
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/profile',
+    handler: 'http/update-profile',
+    auth: 'function',
+    access: writeAndPush,
+    summary: 'Set the caller’s display name and email',
+  },
 ];
 
 /** The Lambda REQUEST authorizer of the WebSocket API's `$connect` route. */

@@ -1,7 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppError, BadRequest, Conflict, Forbidden, roomClosed, roomNotFound, staffOnly } from './errors.js';
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
+import { kindOf } from './namespaces.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest, StaffPresenceReader } from './ports.js';
+import { customerNameOnRoom, shownProfile, shownProfiles } from './profiles.js';
 import {
   type Actor,
   type FoundBy,
@@ -34,7 +36,7 @@ export const CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60 + 5 * 60;
 /** A WebSocket ticket is good for one connection within this many seconds. */
 export const TICKET_LIFETIME_SECONDS = 60;
 
-const now = (deps: ChatDeps) => (deps.now ? deps.now() : new Date());
+export const now = (deps: ChatDeps) => (deps.now ? deps.now() : new Date());
 const epochSeconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -73,19 +75,23 @@ function viewPage(page: Page<Room>, actor: Actor): Page<RoomView> {
 export interface NewRoom {
   readonly roomType: string;
   readonly subject: string;
+  /** The page the chat was opened from (an http(s) URL), kept beside the room item. */
+  readonly pageUrl?: string | undefined;
 }
 
-/** A customer opens a room; every online staff member hears of it. */
+/** A customer opens a room, under the name their profile gives; every online staff member hears of it. */
 export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: NewRoom): Promise<RoomView> {
   if (actor.role !== Role.customer) throw new Forbidden('Only customers open rooms', 'customers_only');
   await spend(deps, actor, Limit.roomsOpened, actor.userId, now(deps).getTime());
   const at = now(deps).toISOString();
+  const profile = await shownProfile(deps.store, actor.userId);
   const room: Room = {
     id: randomUUID(),
     roomType: input.roomType,
     subject: input.subject,
     status: RoomStatus.open,
     customerId: actor.userId,
+    customerName: customerNameOnRoom(profile?.name ?? null),
     staffIds: [],
     createdAt: at,
     lastActivityAt: at,
@@ -96,27 +102,51 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     reads: new Map([[actor.userId, 0]]),
     version: 1,
   };
-  await deps.store.createRoom(room);
+  await deps.store.createRoom(room, input.pageUrl === undefined ? undefined : { pageUrl: input.pageUrl });
   await deps.events.roomChanged('created', room, actor.userId);
   return view(room, actor);
 }
 
-/** One room with its members, their read pointers and whether they are online. */
+/**
+ * One room with its members (their names, read pointers and whether they are online) and who its customer is:
+ * the room, then its people's profiles and its context in one batch, beside the presence reads.
+ */
 export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string): Promise<RoomDetail> {
   const room = await visibleRoom(deps, actor, roomId);
   const people: { userId: string; role: Role }[] = [
     { userId: room.customerId, role: Role.customer },
     ...room.staffIds.map((userId) => ({ userId, role: Role.staff })),
   ];
-  const members = await Promise.all(
-    people.map(async ({ userId, role }) => ({
-      userId,
-      role,
-      lastRead: room.reads.get(userId) ?? 0,
-      isOnline: (await deps.store.userConnections(userId, role)).length > 0,
-    })),
-  );
-  return { ...view(room, actor), members };
+  const [found, online] = await Promise.all([
+    deps.store.getRoomPeople(
+      room.id,
+      people.map((person) => person.userId),
+    ),
+    Promise.all(
+      people.map(async ({ userId, role }) => (await deps.store.userConnections(userId, role)).length > 0),
+    ),
+  ]);
+  const profiles = await shownProfiles(deps.store, found.profiles);
+  const members = people.map(({ userId, role }, i) => ({
+    userId,
+    role,
+    lastRead: room.reads.get(userId) ?? 0,
+    isOnline: online[i] ?? false,
+    name: profiles.get(userId)?.name ?? (role === Role.customer ? room.customerName : null),
+  }));
+  const customer = profiles.get(room.customerId);
+  return {
+    ...view(room, actor),
+    members,
+    customer: {
+      userId: room.customerId,
+      name: customer?.name ?? room.customerName,
+      email: customer?.email ?? null,
+      kind: customer?.kind ?? kindOf(room.customerId),
+      verified: customer?.verified ?? false,
+      pageUrl: found.context?.pageUrl ?? null,
+    },
+  };
 }
 
 /** A customer's own rooms; a staff member's joined rooms. Newest first. */

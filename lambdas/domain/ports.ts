@@ -1,4 +1,4 @@
-import type { ProfilePorts } from './profiles.js';
+import type { ProfilePorts, RoomContext } from './profiles.js';
 import type {
   Actor,
   Connection,
@@ -79,7 +79,8 @@ export type CloseResult =
  * DynamoDB table; every conditional outcome comes back as a result kind, never as a storage exception.
  */
 export interface ChatStore extends ProfilePorts {
-  createRoom(room: Room): Promise<void>;
+  /** `context`, when given, is stored beside the room item (the page it was opened from). */
+  createRoom(room: Room, context?: RoomContext): Promise<void>;
   getRoom(roomId: string): Promise<Room | null>;
   listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;
   listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>>;
@@ -93,6 +94,11 @@ export interface ChatStore extends ProfilePorts {
   addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult>;
   removeStaff(roomId: string, staffId: string): Promise<MembershipResult>;
   closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult>;
+  /**
+   * Sets the name an open room of `customerId` shows for them (a new version of the room, so the queue hears
+   * of it); null when the room is closed, not theirs, or already shows that name.
+   */
+  renameCustomer(roomId: string, customerId: string, name: string | null): Promise<Room | null>;
 
   putConnection(connection: Connection, expiresAt: number): Promise<void>;
   /** Deletes the connection, its subscriptions, its queue following and its presence; returns what was deleted. */

@@ -52,4 +52,69 @@ export interface ProfilePorts {
   putVerifiedProfile(userId: string, fields: ProfileFields, at: string): Promise<ProfilePutResult>;
   /** A guest became `verifiedUserId` (an upgraded guest session): the guest's id shows as that person. */
   linkProfile(guestId: string, verifiedUserId: string, at: string): Promise<ProfileLinkResult>;
+  /** The profiles of a room's people and the room's context (its page URL), in one BatchGetItem. */
+  getRoomPeople(roomId: string, userIds: readonly string[]): Promise<RoomPeople>;
+}
+
+export interface RoomPeople {
+  readonly profiles: Map<string, Profile>;
+  readonly context: RoomContext | null;
+}
+
+/** Where a room was opened: kept beside the room item (never in it), written once when the room is created. */
+export interface RoomContext {
+  readonly pageUrl: string | null;
+}
+
+/** A display name is at most this many characters (code points), in a profile and on the wire. */
+export const NAME_MAX_CHARS = 80;
+/**
+ * The room item's copy of its customer's name is at most this many UTF-8 bytes: the room item is rewritten by
+ * every message and stays under the 1 KB of one write unit (test/lambdas/storage/room-size.test.ts), and an
+ * 80-character name in a script of 3 or 4 bytes a character would take 240-320 bytes.
+ */
+export const ROOM_NAME_MAX_BYTES = 48;
+const ELLIPSIS = '…';
+
+/** The customer's name as the room item keeps it: whole if it fits in 48 bytes, else cut with an ellipsis. */
+export function customerNameOnRoom(name: string | null): string | null {
+  if (name === null || Buffer.byteLength(name, 'utf8') <= ROOM_NAME_MAX_BYTES) return name;
+  let bytes = Buffer.byteLength(ELLIPSIS, 'utf8');
+  let kept = '';
+  for (const char of name) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > ROOM_NAME_MAX_BYTES) break;
+    bytes += size;
+    kept += char;
+  }
+  return `${kept.trimEnd()}${ELLIPSIS}`;
+}
+
+/**
+ * Profiles as people are shown: a guest linked to the verified user it became shows as that user (their
+ * name, email and verification; the id stays the guest's). One BatchGetItem, and a second only for links
+ * whose target was not among the ids asked for.
+ */
+export async function shownProfiles(
+  store: Pick<ProfilePorts, 'getProfiles'>,
+  found: Map<string, Profile>,
+): Promise<Map<string, Profile>> {
+  const missing = [...found.values()]
+    .map((profile) => profile.linkedTo)
+    .filter((id): id is string => id !== null && !found.has(id));
+  const targets = missing.length > 0 ? await store.getProfiles(missing) : new Map<string, Profile>();
+  const shown = new Map<string, Profile>();
+  for (const [userId, profile] of found) {
+    const target =
+      profile.linkedTo === null ? undefined : (found.get(profile.linkedTo) ?? targets.get(profile.linkedTo));
+    shown.set(userId, target ? { ...target, userId, linkedTo: profile.linkedTo } : profile);
+  }
+  return shown;
+}
+
+/** One person as shown (see {@link shownProfiles}), or null without a profile. */
+export async function shownProfile(store: ProfilePorts, userId: string): Promise<Profile | null> {
+  const profile = await store.getProfile(userId);
+  if (!profile) return null;
+  return (await shownProfiles(store, new Map([[userId, profile]]))).get(userId) ?? null;
 }

@@ -1,3 +1,5 @@
+import type { UserKind } from './namespaces.js';
+
 /** The two kinds of people in a support chat. */
 export const Role = { customer: 'customer', staff: 'staff' } as const;
 export type Role = (typeof Role)[keyof typeof Role];
@@ -25,6 +27,11 @@ export interface Room {
   readonly subject: string;
   readonly status: RoomStatus;
   readonly customerId: string;
+  /**
+   * The customer's display name when the room was created or their profile's name last changed, clipped to
+   * fit the room item (`customerNameOnRoom`); null when they have none. The full name is in their profile.
+   */
+  readonly customerName: string | null;
   readonly staffIds: readonly string[];
   readonly createdAt: string;
   readonly lastActivityAt: string;
@@ -65,6 +72,19 @@ export interface RoomMember {
   readonly role: Role;
   readonly lastRead: number;
   readonly isOnline: boolean;
+  /** Their display name (a linked guest's is the verified person's), null when they have none. */
+  readonly name: string | null;
+}
+
+/** Who a room's customer is, for staff and the customer themselves. */
+export interface RoomCustomer {
+  readonly userId: string;
+  readonly name: string | null;
+  readonly email: string | null;
+  readonly kind: UserKind;
+  readonly verified: boolean;
+  /** The page the chat was opened from, as the widget said; null when it said none. */
+  readonly pageUrl: string | null;
 }
 
 /** A room as one caller sees it. */
@@ -74,6 +94,7 @@ export interface RoomView extends Room {
 
 export interface RoomDetail extends RoomView {
   readonly members: readonly RoomMember[];
+  readonly customer: RoomCustomer;
 }
 
 export interface Page<T> {

@@ -4,12 +4,13 @@ import { createRoomBody } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { httpHandler, json } from '../runtime/http.js';
 
-/** POST /api/chat/rooms/: a customer opens a room; online staff get a `room` frame. */
+/** POST /api/chat/rooms/ {room_type?, subject?, page_url?}: a customer opens a room; the queue hears of it. */
 export const handler = httpHandler(async (request) => {
   const body = request.body(createRoomBody);
   const room = await createRoom(commandDeps, request.actor, {
     roomType: body.room_type,
     subject: body.subject,
+    pageUrl: body.page_url,
   });
   return json(201, roomJson(room));
 });

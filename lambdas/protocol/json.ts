@@ -1,5 +1,6 @@
 import type { AppError } from '../domain/errors.js';
 import { RateLimited } from '../domain/limits.js';
+import type { Profile } from '../domain/profiles.js';
 import type { Message, MessagePage, OnlineUser, Page, RoomDetail, RoomView } from '../domain/types.js';
 
 /**
@@ -36,6 +37,7 @@ export function roomJson(room: RoomView) {
     subject: room.subject,
     status: room.status,
     customer_id: room.customerId,
+    customer_name: room.customerName,
     staff_ids: [...room.staffIds],
     created_at: room.createdAt,
     last_activity_at: room.lastActivityAt,
@@ -77,7 +79,27 @@ export function roomDetailJson(room: RoomDetail) {
       role: member.role,
       last_read: member.lastRead,
       is_online: member.isOnline,
+      name: member.name,
     })),
+    customer: {
+      user_id: room.customer.userId,
+      name: room.customer.name,
+      email: room.customer.email,
+      kind: room.customer.kind,
+      verified: room.customer.verified,
+      page_url: room.customer.pageUrl,
+    },
+  };
+}
+
+/** A person's own profile, as `GET` and `POST /api/chat/profile/` answer it. */
+export function profileJson(profile: Profile) {
+  return {
+    user_id: profile.userId,
+    kind: profile.kind,
+    name: profile.name,
+    email: profile.email,
+    verified: profile.verified,
   };
 }
 

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { BadRequest, type FieldIssue, roomNotFound } from '../domain/errors.js';
+import { NAME_MAX_CHARS } from '../domain/profiles.js';
 
 /**
  * Schemas of everything a client sends: HTTP bodies and query strings, and WebSocket frames. Both APIs use
@@ -48,6 +49,52 @@ const messageId = (field: string) =>
     v.minValue(1, `${field} must be at least 1`),
   );
 
+/** Nothing that is not text: control characters (tabs and new lines too) have no place in a name or URL. */
+const noControls = (value: string) => !/\p{Cc}/u.test(value);
+
+/** The page a chat was opened from: an absolute http(s) URL, as the widget read it, at most 2048 characters. */
+function pageUrl() {
+  return v.pipe(
+    v.string('page_url must be a string'),
+    v.maxLength(2048, 'page_url must be at most 2048 characters'),
+    v.check(
+      (value) => noControls(value) && !/\s/.test(value),
+      'page_url must not contain spaces or controls',
+    ),
+    v.check((value) => {
+      const url = URL.parse(value);
+      return url !== null && (url.protocol === 'http:' || url.protocol === 'https:');
+    }, 'page_url must be an http or https URL'),
+  );
+}
+
+/** A display name: 1 to 80 characters once trimmed, visible, without control characters. */
+const displayName = v.pipe(
+  v.string('name must be a string'),
+  v.check(wellFormed, 'name must be valid Unicode text'),
+  v.transform((value) => value.trim()),
+  v.check(noControls, 'name must not contain control characters'),
+  v.check(visible, 'name must not be empty'),
+  v.check(
+    (value) => characters(value) <= NAME_MAX_CHARS,
+    `name must be at most ${NAME_MAX_CHARS} characters`,
+  ),
+);
+
+/** An email address, checked loosely: one @ with something either side, no spaces, at most 254 characters. */
+const emailAddress = v.pipe(
+  v.string('email must be a string'),
+  v.transform((value) => value.trim()),
+  v.maxLength(254, 'email must be at most 254 characters'),
+  v.regex(/^[^@\s\p{Cc}]+@[^@\s\p{Cc}]+$/u, 'email must be an address such as name@example.com'),
+);
+
+/** `POST /api/chat/profile/`: what the caller says about themselves; an absent field stays as it is. */
+export const profileBody = v.object({
+  name: v.optional(displayName),
+  email: v.optional(emailAddress),
+});
+
 export const createRoomBody = v.object({
   room_type: v.optional(
     v.pipe(
@@ -65,6 +112,7 @@ export const createRoomBody = v.object({
     ),
     '',
   ),
+  page_url: v.optional(pageUrl()),
 });
 
 export const sendMessageBody = (maxLength: number) =>

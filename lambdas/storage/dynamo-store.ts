@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, ChatStore, HistoryRequest, PageRequest } from '../domain/ports.js';
-import type { ProfileFields } from '../domain/profiles.js';
+import type { ProfileFields, RoomContext } from '../domain/profiles.js';
 import type { Actor, Connection, Role, Room, Subscription, Ticket } from '../domain/types.js';
 import { ConnectionStore } from './connection-store.js';
 import { OpenRooms } from './open-rooms.js';
@@ -61,7 +61,7 @@ export class DynamoStore implements ChatStore {
   }
 
   // Rooms, history, membership, read pointers
-  createRoom = (room: Room) => this.rooms.createRoom(room);
+  createRoom = (room: Room, context?: RoomContext) => this.rooms.createRoom(room, context);
   getRoom = (roomId: string) => this.rooms.getRoom(roomId);
   listCustomerRooms = (customerId: string, page: PageRequest) =>
     this.rooms.listCustomerRooms(customerId, page);
@@ -75,6 +75,8 @@ export class DynamoStore implements ChatStore {
   removeStaff = (roomId: string, staffId: string) => this.rooms.removeStaff(roomId, staffId);
   closeRoom = (roomId: string, by: string, at: string, ownerId?: string) =>
     this.rooms.closeRoom(roomId, by, at, ownerId);
+  renameCustomer = (roomId: string, customerId: string, name: string | null) =>
+    this.rooms.renameCustomer(roomId, customerId, name);
 
   // Sends
   appendMessage = (input: AppendMessageInput) => this.sends.appendMessage(input);
@@ -119,4 +121,6 @@ export class DynamoStore implements ChatStore {
     this.profiles.putVerifiedProfile(userId, fields, at);
   linkProfile = (guestId: string, verifiedUserId: string, at: string) =>
     this.profiles.linkProfile(guestId, verifiedUserId, at);
+  getRoomPeople = (roomId: string, userIds: readonly string[]) =>
+    this.profiles.getRoomPeople(roomId, userIds);
 }

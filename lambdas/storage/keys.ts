@@ -39,6 +39,8 @@ export const keys = {
    * message, is in no index that projects it.
    */
   customerRoom: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CUSTOMER' }),
+  /** Where a room was opened (its page URL): written once, beside the room item, so messages never carry it. */
+  roomContext: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CONTEXT' }),
   member: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `MEMBER#${enc(userId)}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),

@@ -7,6 +7,7 @@ import {
   type ProfileLinkResult,
   type ProfilePorts,
   type ProfilePutResult,
+  type RoomPeople,
 } from '../domain/profiles.js';
 import { toStringArray } from './items.js';
 import { keys } from './keys.js';
@@ -39,6 +40,22 @@ export class ProfileStore implements ProfilePorts {
       found.set(profile.userId, profile);
     }
     return found;
+  }
+
+  async getRoomPeople(roomId: string, userIds: readonly string[]): Promise<RoomPeople> {
+    const contextKey = keys.roomContext(roomId);
+    const unique = [...new Set(userIds)];
+    const profiles = new Map<string, Profile>();
+    let context: RoomPeople['context'] = null;
+    for (const item of await this.table.batchGet([contextKey, ...unique.map((id) => keys.profile(id))])) {
+      if (item.sk === contextKey.sk)
+        context = { pageUrl: typeof item.page_url === 'string' ? item.page_url : null };
+      else {
+        const profile = toProfile(item);
+        profiles.set(profile.userId, profile);
+      }
+    }
+    return { profiles, context };
   }
 
   async putSelfAssertedProfile(userId: string, fields: ProfileFields, at: string): Promise<ProfilePutResult> {

@@ -14,11 +14,12 @@ import type {
   MembershipResult,
   PageRequest,
 } from '../domain/ports.js';
+import type { RoomContext } from '../domain/profiles.js';
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
 import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
-import { applied, type Item, type Table } from './table.js';
+import { applied, conditionFailed, type Item, type Table } from './table.js';
 
 type RoomPorts =
   | 'createRoom'
@@ -31,7 +32,8 @@ type RoomPorts =
   | 'markRead'
   | 'addStaff'
   | 'removeStaff'
-  | 'closeRoom';
+  | 'closeRoom'
+  | 'renameCustomer';
 
 /**
  * Rooms and what hangs off the room item: the lists of rooms (a customer's, a staff member's, the open ones),
@@ -46,11 +48,24 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   ) {}
 
   /**
-   * The customer's list entry first, then the room: an entry whose room never came is left out of the list,
-   * while a room without its entry would be missing from it.
+   * The customer's list entry and the room's context first, then the room: an entry whose room never came is
+   * left out of the list (and a context without its room is read by nobody), while a room without its entry
+   * would be missing from it.
    */
-  async createRoom(room: Room): Promise<void> {
+  async createRoom(room: Room, context?: RoomContext): Promise<void> {
     await this.table.db.send(new PutCommand({ TableName: this.table.name, Item: customerRoomItem(room) }));
+    if (context?.pageUrl)
+      await this.table.db.send(
+        new PutCommand({
+          TableName: this.table.name,
+          Item: {
+            ...keys.roomContext(room.id),
+            type: 'room_context',
+            room_id: room.id,
+            page_url: context.pageUrl,
+          },
+        }),
+      );
     await this.table.db.send(
       new PutCommand({
         TableName: this.table.name,
@@ -264,6 +279,39 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const { room } = result;
     await this.closeListings(room);
     return { kind: 'changed', room };
+  }
+
+  /** One conditional update; a refusal (closed, not theirs, the name already shown) reads nothing more. */
+  async renameCustomer(roomId: string, customerId: string, name: string | null): Promise<Room | null> {
+    try {
+      const { Attributes } = await this.table.db.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.room(roomId),
+          UpdateExpression:
+            name === null
+              ? 'REMOVE customer_name ADD version :one'
+              : 'SET customer_name = :name ADD version :one',
+          ConditionExpression:
+            'attribute_exists(pk) AND customer_id = :customer AND #status = :open AND ' +
+            (name === null
+              ? 'attribute_exists(customer_name)'
+              : '(attribute_not_exists(customer_name) OR customer_name <> :name)'),
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':customer': customerId,
+            ':open': 'open',
+            ':one': 1,
+            ...(name === null ? {} : { ':name': name }),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRoom(Attributes as Item);
+    } catch (error) {
+      if (conditionFailed(error)) return null;
+      throw error;
+    }
   }
 
   /**

@@ -69,6 +69,7 @@ export function room(lastMessageId: number): Room {
     subject: 's',
     status: 'open',
     customer_id: 'alice',
+    customer_name: null,
     staff_ids: [],
     created_at: '2025-01-01T00:00:00.000Z',
     last_activity_at: '2025-01-01T00:00:00.000Z',

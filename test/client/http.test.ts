@@ -43,7 +43,9 @@ describe('ChatHttp', () => {
       unread_count: 0,
     });
     const detail = await alice.http.getRoom(room.id);
-    expect(detail.members).toEqual([{ user_id: 'alice', role: 'customer', last_read: 0, is_online: false }]);
+    expect(detail.members).toEqual([
+      { user_id: 'alice', role: 'customer', last_read: 0, is_online: false, name: null },
+    ]);
     const mine = await alice.http.listRooms();
     expect(mine.results.map((r) => r.id)).toContain(room.id);
   });

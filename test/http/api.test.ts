@@ -366,8 +366,8 @@ describe('HTTP API user ids that name Object.prototype members', () => {
       expect(detail.status).toBe(200);
       expect(detail.body.unread_count).toBe(2);
       expect(detail.body.members).toEqual([
-        { user_id: userId, role: 'customer', last_read: 1, is_online: false },
-        { user_id: 'sam', role: 'staff', last_read: 3, is_online: false },
+        { user_id: userId, role: 'customer', last_read: 1, is_online: false, name: null },
+        { user_id: 'sam', role: 'staff', last_read: 3, is_online: false, name: null },
       ]);
       expect((await customer.post(`/rooms/${room}/send_message/`, { content: 'mine' })).status).toBe(201);
       expect((await customer.get(`/rooms/${room}/`)).body).toMatchObject({
@@ -484,8 +484,8 @@ describe('HTTP API messages', () => {
     expect(detail.body.unread_count).toBe(1);
     expect(detail.body.staff_ids).toEqual(['sam']);
     expect(detail.body.members).toEqual([
-      { user_id: 'alice', role: 'customer', last_read: 3, is_online: false },
-      { user_id: 'sam', role: 'staff', last_read: 4, is_online: false },
+      { user_id: 'alice', role: 'customer', last_read: 3, is_online: false, name: null },
+      { user_id: 'sam', role: 'staff', last_read: 4, is_online: false, name: null },
     ]);
   });
 

@@ -122,6 +122,7 @@ export function sampleRoom(overrides: Partial<Room> = {}): Room {
     subject: 'Help',
     status: 'open',
     customerId,
+    customerName: null,
     staffIds: [],
     createdAt: at,
     lastActivityAt: at,

@@ -89,7 +89,9 @@ describe('the console keeps its queue live with one subscription', () => {
     typist.connect();
     await typist.follow(second.id);
     typist.typing(second.id);
-    await expect.poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY).toBe('typing…');
+    await expect
+      .poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY)
+      .toBe('cust1 is typing…');
     typist.stopTyping(second.id);
     await expect.poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY).toBe('hello from 1');
     typist.close();

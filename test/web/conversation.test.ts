@@ -8,6 +8,7 @@ const room: Room = {
   subject: 's',
   status: 'open',
   customer_id: 'alice',
+  customer_name: null,
   staff_ids: ['sam', 'bob'],
   created_at: '2025-01-01T00:00:00.000Z',
   last_activity_at: '2025-01-01T00:00:00.000Z',

@@ -77,6 +77,7 @@ describe('the staff queue', () => {
       subject: 'Where is my order?',
       status: 'open',
       customer_id: 'alice',
+      customer_name: null,
       staff_ids: ['sam'],
       created_at: expect.any(String),
       last_activity_at: expect.any(String),

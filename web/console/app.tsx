@@ -1,12 +1,15 @@
 import { computed, signal, useSignal } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
+import { ensureDisplayName } from '../../client/profile.js';
 import { isNewer, summaryRoom } from '../../client/queue-summaries.js';
 import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { CustomerPanel, customerShown } from './customer.js';
+import { QueueItem } from './queue-item.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -46,7 +49,11 @@ class ConsoleModel {
     this.queue.value.reduce((sum, c) => sum + (c.room.value.status === 'open' ? c.unread.value : 0), 0),
   );
 
-  constructor(config: WebConfig, session: Session, onExpired: () => void) {
+  constructor(
+    config: WebConfig,
+    private readonly session: Session,
+    onExpired: () => void,
+  ) {
     // The staff queue's summaries keep every room's preview, unread count, typing, members and status live
     // with one subscription; only the room on screen is followed on its own.
     this.app = new ChatApp({ config, session, onExpired, queue: true });
@@ -77,6 +84,10 @@ class ConsoleModel {
   start(): void {
     this.app.start();
     void this.loadQueue();
+    // Colleagues and customers see the signed-in person's name, once their profile has one.
+    ensureDisplayName(this.app.http, this.session.displayName, this.session.userId)
+      .then((profile) => this.app.names.learn([[profile.user_id, profile.name]]))
+      .catch((error: unknown) => this.app.report(error));
   }
 
   async loadQueue(cursor?: string): Promise<void> {
@@ -162,7 +173,7 @@ class ConsoleModel {
           throw error;
         });
         if (detail?.status === 'open') {
-          const { members: _members, ...room } = detail;
+          const { members: _members, customer: _customer, ...room } = detail;
           conversation.update(room, true);
         } else this.drop(detail ?? { id: roomId, version: Number.POSITIVE_INFINITY });
       }
@@ -235,6 +246,7 @@ export function ConsoleApp(props: {
   }, []);
 
   const selected = model.selected.value ? app.conversation(model.selected.value) : undefined;
+  const myName = app.names.nameOf(app.me.userId, props.session.displayName);
   const queue = model.visible(model.filter.value, model.queue.value);
 
   return (
@@ -244,9 +256,9 @@ export function ConsoleApp(props: {
         <ConnectionHint state={app.connection.value} />
         <div class="me">
           <span class="avatar" aria-hidden="true">
-            {initials(props.session.displayName)}
+            {initials(myName)}
           </span>
-          <span>{props.session.displayName}</span>
+          <span>{myName}</span>
           <button type="button" class="ghost" onClick={props.onSignOut}>
             Sign out
           </button>
@@ -276,6 +288,7 @@ export function ConsoleApp(props: {
               conversation={conversation}
               selected={conversation.room.value.id === model.selected.value}
               me={app.me.userId}
+              names={app.names}
               onSelect={() => model.select(conversation.room.value.id)}
             />
           ))}
@@ -302,8 +315,8 @@ export function ConsoleApp(props: {
           <ul>
             {[...app.onlineStaff.value].sort().map((userId) => (
               <li key={userId}>
-                <span class="dot online" aria-hidden="true" />{' '}
-                {userId === app.me.userId ? `${userId} (you)` : userId}
+                <span class="dot online" aria-hidden="true" /> {app.names.nameOf(userId)}
+                {userId === app.me.userId ? ' (you)' : ''}
               </li>
             ))}
           </ul>
@@ -311,7 +324,10 @@ export function ConsoleApp(props: {
       </aside>
       <main class="room-pane">
         {selected ? (
-          <RoomView key={selected.room.value.id} app={app} conversation={selected} />
+          <>
+            <RoomView key={selected.room.value.id} app={app} conversation={selected} />
+            <CustomerPanel key={`customer-${selected.room.value.id}`} app={app} conversation={selected} />
+          </>
         ) : (
           <div class="empty-state">
             <h2>Pick a room</h2>
@@ -320,57 +336,6 @@ export function ConsoleApp(props: {
         )}
       </main>
     </div>
-  );
-}
-
-function QueueItem(props: {
-  conversation: Conversation;
-  selected: boolean;
-  me: string;
-  onSelect: () => void;
-}) {
-  const room = props.conversation.room.value;
-  const unread = props.conversation.unread.value;
-  const typing = props.conversation.typingHint.value;
-  const mine = room.staff_ids.includes(props.me);
-  return (
-    <li>
-      <button
-        type="button"
-        class={`queue-item${props.selected ? ' selected' : ''}${unread > 0 ? ' has-unread' : ''}`}
-        aria-current={props.selected ? 'true' : undefined}
-        data-room-id={room.id}
-        onClick={props.onSelect}
-      >
-        <span class="line">
-          <span class="subject">{room.subject || 'No subject'}</span>
-          {unread > 0 ? (
-            <>
-              <span class="badge" aria-hidden="true" data-testid="unread">
-                {unread}
-              </span>
-              <span class="visually-hidden">{unread} unread</span>
-            </>
-          ) : null}
-        </span>
-        <span class="line muted small">
-          <span>
-            {room.customer_id} · {room.room_type}
-          </span>
-          <time dateTime={room.last_activity_at}>{relativeTime(room.last_activity_at)}</time>
-        </span>
-        <span class="preview small">
-          {typing ? <em>typing…</em> : (room.last_message?.preview ?? 'No messages yet')}
-        </span>
-        <span class="tags small">
-          {room.status === 'closed' ? <span class="tag closed">Closed</span> : null}
-          {room.staff_ids.length === 0 && room.status === 'open' ? (
-            <span class="tag waiting">Waiting</span>
-          ) : null}
-          {mine ? <span class="tag mine">Yours</span> : null}
-        </span>
-      </button>
-    </li>
   );
 }
 
@@ -393,8 +358,11 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
     }
   };
 
+  // A room has one customer: whatever id they wrote under (a guest who then signed in), it is them.
+  const customer = customerShown(conversation);
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'customer' ? message.sender_id : `${message.sender_id} (staff)`;
+    message.sender_role === 'customer' ? customer : `${app.names.nameOf(message.sender_id)} (staff)`;
+  const staff = room.staff_ids.map((userId) => app.names.nameOf(userId));
 
   return (
     <section class="room" aria-label={`Conversation: ${room.subject || 'No subject'}`}>
@@ -402,8 +370,8 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
         <div>
           <h2>{room.subject || 'No subject'}</h2>
           <p class="muted small">
-            {room.customer_id} · {room.room_type} · opened {relativeTime(room.created_at)}
-            {room.staff_ids.length > 0 ? ` · with ${room.staff_ids.join(', ')}` : ' · nobody has joined yet'}
+            {customer} · {room.room_type} · opened {relativeTime(room.created_at)}
+            {staff.length > 0 ? ` · with ${staff.join(', ')}` : ' · nobody has joined yet'}
           </p>
         </div>
         <div class="actions">
@@ -457,9 +425,7 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
         <Composer
           app={app}
           conversation={conversation}
-          placeholder={
-            member ? `Reply to ${room.customer_id}` : `Reply to ${room.customer_id} (sending joins the room)`
-          }
+          placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
         />
       ) : (
         <p class="closed-note">This conversation is closed.</p>

@@ -9,9 +9,13 @@ import {
   type PendingSend,
   ticketAuth,
 } from '../../client/socket.js';
-import type { Message, Role, Room, RoomSummary } from '../../client/wire.js';
+import type { Message, Role, Room, RoomCustomer, RoomDetail, RoomSummary } from '../../client/wire.js';
 import { type Session, SessionExpired } from '../auth.js';
 import type { WebConfig } from '../config.js';
+import { NameBook } from './names.js';
+
+const customerKey = (room: Pick<Room, 'customer_id' | 'customer_name'>) =>
+  JSON.stringify([room.customer_id, room.customer_name]);
 
 /** How long a typing indicator stays without a fresh `is_typing: true`. */
 const TYPING_STALE_MS = 6_000;
@@ -35,11 +39,19 @@ export class Conversation {
   readonly queueTyping = signal<readonly string[]>([]);
   /** Whether to show "typing…" in a list of rooms: either source says someone types. */
   readonly typingHint = computed(() => this.typing.value.length > 0 || this.queueTyping.value.length > 0);
+  /** Who types, as either source says, each once: for "… is typing" in a list of rooms. */
+  readonly typists = computed(() => [
+    ...new Set([...this.typing.value.map((typist) => typist.userId), ...this.queueTyping.value]),
+  ]);
   /** Read pointer of each member. */
   readonly reads = signal<Readonly<Record<string, { role: Role; lastRead: number }>>>({});
   readonly hasOlder = signal(false);
   readonly loadingOlder = signal(false);
   readonly loaded = signal(false);
+  /** Who the customer is, from the room detail (staff and the owner): null until it is read. */
+  readonly customer = signal<RoomCustomer | null>(null);
+  /** The room's `customer_id` and `customer_name` when {@link customer} was read: it is stale once they move. */
+  readonly customerReadFor = signal('');
   /** My own read pointer, for the unread count. */
   readonly myLastRead: Signal<number>;
   readonly unread: ReadonlySignal<number>;
@@ -138,6 +150,17 @@ export class Conversation {
     });
   }
 
+  /** Takes who the customer is from a room detail, noting which name of the room it was read for. */
+  setCustomer(detail: Pick<RoomDetail, 'customer' | 'customer_id' | 'customer_name'>): void {
+    batch(() => {
+      this.customer.value = detail.customer;
+      this.customerReadFor.value = customerKey(detail);
+    });
+  }
+
+  /** Whether {@link customer} was read for the room's current customer and name. */
+  readonly customerCurrent = computed(() => this.customerReadFor.value === customerKey(this.room.value));
+
   /** Who types, as the staff queue says (my own typing left out). */
   setQueueTyping(userIds: readonly string[]): void {
     const others = userIds.filter((id) => !this.isMine(id));
@@ -228,6 +251,8 @@ export class ChatApp {
   readonly onlineStaff = signal<ReadonlySet<string>>(new Set());
   /** Whether anyone from support is online (the widget's "We are online"). */
   readonly supportOnline = signal(false);
+  /** People's display names, learnt from room details and the signed-in person's profile. */
+  readonly names = new NameBook();
   /** Room lifecycle events of followed rooms. */
   onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
     () => {};
@@ -326,8 +351,10 @@ export class ChatApp {
     if (!this.socket.follows(roomId)) return;
     batch(() => {
       conversation.add(page.results);
-      const { members: _members, ...room } = detail;
+      const { members: _members, customer: _customer, ...room } = detail;
       conversation.update(room, true);
+      conversation.setCustomer(detail);
+      this.names.learn(detail.members.map((member) => [member.user_id, member.name]));
       for (const member of detail.members) conversation.read(member.user_id, member.role, member.last_read);
       // Messages that arrived live may already reach back to the first one.
       conversation.hasOlder.value = page.has_more && (conversation.messages.value[0]?.id ?? 0) > 1;

@@ -1,7 +1,8 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { entrySize, indexEntry, itemSize, keyedIndex } from '../../../bench/index-units.js';
-import type { Actor } from '../../../lambdas/domain/types.js';
+import { customerNameOnRoom, NAME_MAX_CHARS, ROOM_NAME_MAX_BYTES } from '../../../lambdas/domain/profiles.js';
+import type { Actor, Room } from '../../../lambdas/domain/types.js';
 import { preview } from '../../../lambdas/storage/items.js';
 import { keys } from '../../../lambdas/storage/keys.js';
 import { sampleRoom, useTable } from '../../support/table.js';
@@ -13,7 +14,49 @@ const staff: Actor = { userId: '3b9d7c41-2e6f-4a58-b1c0-9f8e7d6c5b4a', role: 'st
 
 const table = useTable(TABLE, { store: { openRoomShards: 8 } });
 
+/** The room item's size in bytes, after the busiest life the test gives it. */
+async function busiestRoomSize(id: string, customerName: string | null): Promise<number> {
+  const at = new Date().toISOString();
+  const room = sampleRoom({
+    id,
+    subject: 'Where is my parcel? It was due on Monday',
+    customerId: customer.userId,
+    customerName,
+    createdAt: at,
+    lastActivityAt: at,
+  });
+  await fillRoom(room);
+  return itemSize(await roomItemOf(room.id));
+}
+
+const roomItemOf = async (roomId: string) =>
+  (
+    await new DynamoDBClient({ endpoint: table.endpoint }).send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: keys.room(roomId).pk }, sk: { S: 'ROOM' } } }),
+    )
+  ).Item ?? {};
+
 describe('The room item', () => {
+  it('stays under 1 KB with the longest customer name, as the room keeps it (48 bytes)', async () => {
+    const plain = await busiestRoomSize('5a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2e', null);
+    const longest = customerNameOnRoom('W'.repeat(NAME_MAX_CHARS));
+    expect(Buffer.byteLength(longest ?? '', 'utf8')).toBe(ROOM_NAME_MAX_BYTES);
+    const named = await busiestRoomSize('5a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2f', longest);
+    // `customer_name` (13 bytes) and its value: 947 bytes without it, 1,008 with it.
+    expect(named - plain).toBe('customer_name'.length + ROOM_NAME_MAX_BYTES);
+    expect(named).toBeLessThan(1024);
+  });
+
+  it.each([
+    ['an ASCII name that fits as it is', 'Ada Lovelace', 'Ada Lovelace'],
+    ['80 ASCII characters cut to 45 and an ellipsis', 'a'.repeat(80), `${'a'.repeat(45)}…`],
+    ['80 accented characters cut by bytes', 'é'.repeat(80), `${'é'.repeat(22)}…`],
+    ['emoji cut whole, never split', '😀'.repeat(20), `${'😀'.repeat(11)}…`],
+    ['no name as none', null, null],
+  ])('keeps %s', (_, name, expected) => {
+    expect(customerNameOnRoom(name)).toBe(expected);
+  });
+
   it('stays under 1 KB with a 200-character preview, two members, their read pointers and the send tokens', async () => {
     const at = new Date().toISOString();
     const room = sampleRoom({
@@ -23,25 +66,8 @@ describe('The room item', () => {
       createdAt: at,
       lastActivityAt: at,
     });
-    await table.store.createRoom(room);
-    await table.store.addStaff(room.id, staff.userId, at);
-    // More sends than the room remembers tokens of, from both, each with a client_message_id.
-    for (let i = 0; i < 6; i++) {
-      const sender = i % 2 ? staff : customer;
-      const sent = await table.store.appendMessage({
-        roomId: room.id,
-        sender,
-        content: `${i} ${'é'.repeat(198)}`,
-        createdAt: new Date().toISOString(),
-        clientMessageId: `c${i}-8d7e6f5a-4b3c-2d1e-0f9a-8b7c6d5e4f3a`,
-        ownerId: sender === customer ? customer.userId : undefined,
-      });
-      if (sent.kind === 'created')
-        await table.store.markRead(room.id, (sender === customer ? staff : customer).userId, sent.message.id);
-    }
-    const { Item } = await new DynamoDBClient({ endpoint: table.endpoint }).send(
-      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: keys.room(room.id).pk }, sk: { S: 'ROOM' } } }),
-    );
+    await fillRoom(room);
+    const Item = await roomItemOf(room.id);
     // Accented text: the preview is cut by bytes before characters.
     expect(Buffer.byteLength(Item?.last_message?.M?.preview?.S ?? '', 'utf8')).toBeLessThanOrEqual(200);
     expect(Item?.claim_0?.S).not.toBe('-');
@@ -53,6 +79,25 @@ describe('The room item', () => {
     expect(entry && entrySize(entry)).toBeLessThan(300);
   });
 });
+
+/** Joins staff, then more sends than the room remembers tokens of, from both, each with a client_message_id. */
+async function fillRoom(room: Room): Promise<void> {
+  await table.store.createRoom(room);
+  await table.store.addStaff(room.id, staff.userId, room.createdAt);
+  for (let i = 0; i < 6; i++) {
+    const sender = i % 2 ? staff : customer;
+    const sent = await table.store.appendMessage({
+      roomId: room.id,
+      sender,
+      content: `${i} ${'é'.repeat(198)}`,
+      createdAt: new Date().toISOString(),
+      clientMessageId: `c${i}-8d7e6f5a-4b3c-2d1e-0f9a-8b7c6d5e4f3a`,
+      ownerId: sender === customer ? customer.userId : undefined,
+    });
+    if (sent.kind === 'created')
+      await table.store.markRead(room.id, (sender === customer ? staff : customer).userId, sent.message.id);
+  }
+}
 
 describe('The preview', () => {
   it.each([

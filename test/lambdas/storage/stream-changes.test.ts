@@ -15,6 +15,8 @@ const room = (id: string, lastMessageId: number, reads: [string, number][] = [])
   subject: 'Help',
   status: 'open',
   customerId: 'cust-1',
+  // On the room item, so a summary carries the customer's name (and a rename reaches the queue by the stream).
+  customerName: 'Ada Lovelace',
   staffIds: ['staff-1'],
   createdAt: '2026-12-01T10:00:00.000Z',
   lastActivityAt: '2026-12-01T10:00:00.000Z',
