@@ -1,8 +1,8 @@
 import { ChatApiError, ChatNetworkError } from '../../client/errors.js';
 
 /**
- * One JSON call to the chat API for the routes the typed client does not cover yet (guest sessions,
- * profile). Resolves with the JSON, or rejects with a {@link ChatApiError} (status, `code`) or a
+ * One JSON call to the chat API for the routes the typed client does not cover (the guest sessions, which
+ * the embedded widget alone uses). Resolves with the JSON, or rejects with a {@link ChatApiError} (status, `code`) or a
  * {@link ChatNetworkError}, as {@link ChatHttp} does.
  */
 export async function callApi<T>(
@@ -42,18 +42,3 @@ export async function callApi<T>(
   }
   return json as T;
 }
-
-/** `GET /api/chat/profile/`: the caller's name and email, as the support team sees them. */
-export interface Profile {
-  readonly user_id: string;
-  readonly kind: 'guest' | 'verified' | 'account';
-  readonly name: string | null;
-  readonly email: string | null;
-  readonly verified: boolean;
-}
-
-export const getProfile = (baseUrl: string, token: string) =>
-  callApi<Profile>(baseUrl, 'GET', '/api/chat/profile', { token });
-
-export const updateProfile = (baseUrl: string, token: string, body: { name?: string; email?: string }) =>
-  callApi<Profile>(baseUrl, 'POST', '/api/chat/profile', { token, body });

@@ -1,10 +1,9 @@
 import { type ReadonlySignal, useSignal, useSignalEffect } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
-import type { Message } from '../../client/wire.js';
+import type { Message, Profile } from '../../client/wire.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
-import { getProfile, type Profile } from './api.js';
 import { StartForm } from './start-form.js';
 
 /** What the widget needs when it runs inside embed.js's frame on another site's page. */
@@ -55,9 +54,8 @@ export function WidgetApp({
     app.start();
     // The name shown in the header (verified) and the pre-chat form's fields.
     if (embed || preChat !== 'off') {
-      session
-        .token()
-        .then((token) => getProfile(config.httpApiUrl, token))
+      app.http
+        .getProfile()
         .then((found) => {
           profile.value = found;
         })
@@ -145,7 +143,6 @@ export function WidgetApp({
       ) : (
         <StartForm
           app={app}
-          baseUrl={config.httpApiUrl}
           preChat={preChat}
           profile={profile.value}
           onProfile={(updated) => {
@@ -171,9 +168,12 @@ function ChatView({
   onNew: () => void;
 }) {
   const room = conversation.room.value;
+  // Names learnt from the room's members (app.load reads them); an id only for someone without one.
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'staff' ? `${message.sender_id} (support)` : message.sender_id;
-  const agents = room.staff_ids;
+    message.sender_role === 'staff'
+      ? `${app.names.nameOf(message.sender_id)} (support)`
+      : app.names.nameOf(message.sender_id);
+  const agents = room.staff_ids.map((id) => app.names.nameOf(id));
 
   const end = async () => {
     try {

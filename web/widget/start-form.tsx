@@ -1,9 +1,9 @@
 import { useSignal } from '@preact/signals';
 import { useEffect } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
+import type { Profile } from '../../client/wire.js';
 import type { PreChat } from '../config.js';
 import type { ChatApp, Conversation } from '../shared/chat.js';
-import { type Profile, updateProfile } from './api.js';
 
 const ROOM_TYPES = [
   { value: 'general', label: 'General question' },
@@ -17,7 +17,6 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface StartFormProps {
   readonly app: ChatApp;
-  readonly baseUrl: string;
   readonly preChat: PreChat;
   /** The caller's profile; null while unknown (then the fields show as for someone without one). */
   readonly profile: Profile | null;
@@ -32,7 +31,7 @@ export interface StartFormProps {
  * both); when nobody from support is online it says so and takes the first message and an email address
  * here, and the room waits in the queue. A verified person's name and email come from the site: no fields.
  */
-export function StartForm({ app, baseUrl, preChat, profile, onProfile, pageUrl, onStarted }: StartFormProps) {
+export function StartForm({ app, preChat, profile, onProfile, pageUrl, onStarted }: StartFormProps) {
   const roomType = useSignal<string>('general');
   const subject = useSignal('');
   const name = useSignal('');
@@ -75,8 +74,7 @@ export function StartForm({ app, baseUrl, preChat, profile, onProfile, pageUrl, 
         ...(askName && name.value.trim() ? { name: name.value.trim() } : {}),
         ...(askEmail && email.value.trim() ? { email: email.value.trim() } : {}),
       };
-      if (Object.keys(changes).length > 0)
-        onProfile(await updateProfile(baseUrl, await app.me.token(), changes));
+      if (Object.keys(changes).length > 0) onProfile(await app.http.updateProfile(changes));
       const room = await app.http.createRoom({
         room_type: roomType.value,
         subject: subject.value.trim(),
