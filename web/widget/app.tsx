@@ -83,6 +83,11 @@ export function WidgetApp({
     };
   }, []);
 
+  // Embedded and open while it was loading: focus goes to the form or the composer once they are there.
+  useEffect(() => {
+    if (embed?.open.value && !starting.value) focusFirst();
+  }, [starting.value]);
+
   const show = async (conversation: Conversation) => {
     current.value = conversation;
     await app.load(conversation);
@@ -154,6 +159,15 @@ export function WidgetApp({
       )}
     </div>
   );
+}
+
+/** Moves focus into the chat: the composer, else the first field, else the close button. */
+export function focusFirst(): void {
+  const target =
+    document.querySelector<HTMLElement>('.widget textarea') ??
+    document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
+    document.querySelector<HTMLElement>('.widget button');
+  target?.focus();
 }
 
 function ChatView({

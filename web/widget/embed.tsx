@@ -4,7 +4,7 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
 import { loadConfig, type WebConfig } from '../config.js';
 import type { HostMessage } from '../embed/protocol.js';
-import { type EmbedProps, WidgetApp } from './app.js';
+import { type EmbedProps, focusFirst, WidgetApp } from './app.js';
 import { EmbedSessions, type StoredSession } from './guest-session.js';
 import { EmbedRefused, HostBridge, hostOrigin } from './host-bridge.js';
 
@@ -173,15 +173,6 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
       }}
     />
   );
-}
-
-/** Moves focus into the chat: the composer, else the first field, else the close button. */
-function focusFirst(): void {
-  const target =
-    document.querySelector<HTMLElement>('.widget textarea') ??
-    document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
-    document.querySelector<HTMLElement>('.widget button');
-  target?.focus();
 }
 
 /** Starts the widget in embed mode (`widget.html?embed=1&host=<origin>`). */
