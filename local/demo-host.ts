@@ -131,7 +131,9 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
       ].join('; '),
       'referrer-policy': 'strict-origin-when-cross-origin',
     });
-    response.end(request.method === 'HEAD' ? undefined : page(chatOrigin, nonce));
+    response.end(
+      request.method === 'HEAD' ? undefined : page(chatOrigin, nonce, settingsOf(url.searchParams)),
+    );
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -154,7 +156,19 @@ export async function startDemoHost(options: DemoHostOptions = {}): Promise<Demo
   };
 }
 
-function page(chatOrigin: string, nonce: string): string {
+/**
+ * The snippet's settings, from the page's query so each can be tried (`?position=bottom-left&label=Help&open=1`);
+ * the defaults otherwise.
+ */
+function settingsOf(query: URLSearchParams): Record<string, unknown> {
+  const position = query.get('position') === 'bottom-left' ? 'bottom-left' : 'bottom-right';
+  const label = (query.get('label') ?? '').trim().slice(0, 40) || 'Chat with us';
+  return { position, label, ...(query.get('open') === '1' ? { openOnLoad: true } : {}) };
+}
+
+function page(chatOrigin: string, nonce: string, settings: Record<string, unknown>): string {
+  // JSON inside a <script>: `<` escaped, so no value can close the element.
+  const settingsJson = JSON.stringify(settings).replace(/</g, '\\u003c');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -165,7 +179,7 @@ function page(chatOrigin: string, nonce: string): string {
 <link rel="stylesheet" href="/demo.css">
 <!-- The chat snippet: settings, a queue for calls made before embed.js has loaded, and the script. -->
 <script nonce="${nonce}">
-  window.LiveChatSettings = { position: 'bottom-right', label: 'Chat with us' };
+  window.LiveChatSettings = ${settingsJson};
   window.LiveChat = window.LiveChat || function () { (window.LiveChat.q = window.LiveChat.q || []).push(arguments); };
 </script>
 <script src="${chatOrigin}/embed.js" async></script>

@@ -111,6 +111,20 @@ describe('embed.js on the demo host (another origin)', () => {
     await expect.poll(() => sessions.length).toBe(1);
   });
 
+  it('takes its settings from window.LiveChatSettings: corner, label, open on load', async () => {
+    const { page, context } = await harness.open(
+      `${harness.demo.url}/?position=bottom-left&label=${encodeURIComponent('Ask us </script>')}&open=1`,
+    );
+    const frame = await widgetFrame(page);
+    const cdp = await context.newCDPSession(page);
+    await expect.poll(() => launcher(cdp, 'Ask us')).toEqual({ name: 'Ask us </script>', expanded: true });
+    const box = await (await frame.frameElement()).boundingBox();
+    expect(box?.x).toBe(20);
+    expect(
+      await (await frame.frameElement()).evaluate((el) => getComputedStyle(el as Element).visibility),
+    ).toBe('visible');
+  });
+
   it('runs calls queued before embed.js loaded, once it has', async () => {
     const { page } = await harness.open('about:blank');
     // Hold embed.js back until the page has queued a call.

@@ -43,7 +43,10 @@ export async function widgetFrame(page: Page): Promise<Frame> {
  * The launcher as assistive technology sees it (it lives in a closed shadow root, out of reach of page
  * scripts and of Playwright's locators): its role, name and expanded state, from Chromium's accessibility tree.
  */
-export async function launcher(cdp: CDPSession): Promise<{ name: string; expanded: boolean } | undefined> {
+export async function launcher(
+  cdp: CDPSession,
+  label = 'Chat with us',
+): Promise<{ name: string; expanded: boolean } | undefined> {
   const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
     nodes: {
       role?: { value?: string };
@@ -52,7 +55,7 @@ export async function launcher(cdp: CDPSession): Promise<{ name: string; expande
     }[];
   };
   const button = nodes.find(
-    (node) => node.role?.value === 'button' && (node.name?.value ?? '').startsWith('Chat with us'),
+    (node) => node.role?.value === 'button' && (node.name?.value ?? '').startsWith(label),
   );
   if (!button) return undefined;
   const expanded = button.properties?.find((p) => p.name === 'expanded')?.value.value === true;
