@@ -17,6 +17,7 @@ export default defineConfig({
         rooms_opened: [[100_000, 600]],
         messages: [[100_000, 10]],
         typing: [[100_000, 1]],
+        guest_sessions: [[100_000, 1800]],
         sockets: 1_000,
         staff_factor: 1,
       }),

@@ -10,6 +10,7 @@ export const BENCH_RATE_LIMITS = JSON.stringify({
   rooms_opened: [[1_000_000, 600]],
   messages: [[1_000_000, 10]],
   typing: [[1_000_000, 1]],
+  guest_sessions: [[1_000_000, 1800]],
   sockets: 100_000,
 });
 

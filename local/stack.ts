@@ -18,6 +18,7 @@ import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LOCAL_SESSION_ISSUER, LocalKms } from './kms.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { LocalQueue } from './queue.js';
+import { LocalSecretsManager } from './secrets.js';
 import { LocalStream, type LocalStreamSettings } from './stream.js';
 import { startWebSocketGateway, type WebSocketGateway } from './ws-gateway.js';
 
@@ -75,6 +76,8 @@ export interface LocalStack {
   readonly issuer: LocalIssuer;
   /** KMS's two calls for the session issuer's key (Sign, GetPublicKey), with counts. */
   readonly kms: LocalKms;
+  /** Secrets Manager's GetSecretValue for the host site's identity secret, with `rotate()` and counts. */
+  readonly secrets: LocalSecretsManager;
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
@@ -144,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await redelivery.start();
   const kms = new LocalKms({ keyDir: options.keyDir ?? defaultKeyDir, host, log });
   await kms.start();
+  const secrets = new LocalSecretsManager({ keyDir: options.keyDir ?? defaultKeyDir, host, log });
+  await secrets.start();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     [ENV.originVerify]: originVerify,
@@ -152,6 +157,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     AWS_ENDPOINT_URL_KMS: kms.url,
     [ENV.sessionIssuer]: LOCAL_SESSION_ISSUER,
     [ENV.sessionKeyId]: kms.keyId,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    [ENV.identitySecretId]: secrets.secretId,
     [ENV.tableName]: tableName,
     [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
     [ENV.jwtIssuer]: issuer.issuer,
@@ -195,6 +202,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     tableName,
     issuer,
     kms,
+    secrets,
     dynamo,
     webSocket,
     http,
@@ -207,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await stream.close();
       await redelivery.close();
       await kms.close();
+      await secrets.close();
       await http.close();
       await webSocket.close();
       await dynamo.close();

@@ -196,6 +196,22 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   {
     method: 'POST',
+    path: '/api/chat/guest-sessions',
+    handler: 'http/guest-sessions',
+    auth: 'none',
+    access: { ...write, sessionKey: 'sign', identitySecret: true },
+    summary: 'A guest session, renewed with its refresh secret, or a verified one for an identity token',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/guest-sessions/revoke',
+    handler: 'http/revoke-guest-session',
+    auth: 'none',
+    access: write,
+    summary: 'Forget a session refresh secret (sign-out)',
+  },
+  {
+    method: 'POST',
     path: '/api/chat/ws-ticket',
     handler: 'http/create-ws-ticket',
     auth: 'function',

@@ -14,15 +14,27 @@ export const Limit = {
   messages: 'messages',
   /** Typing frames a user sends, over all their sockets. */
   typing: 'typing',
+  /**
+   * Guest sessions minted for one source address (`POST /api/chat/guest-sessions/` without a token): the open
+   * door has no user to count by, so it counts by the viewer's address. Refreshes and identity exchanges are
+   * not counted.
+   */
+  guestSessions: 'guest_sessions',
 } as const;
 export type Limit = (typeof Limit)[keyof typeof Limit];
+/** The limits counted per user (by role); the rest are counted per source address. */
+export type UserLimit = Exclude<Limit, AddressLimit>;
+/** The limits counted per source address, the same for everyone behind it. */
+export type AddressLimit = typeof Limit.guestSessions;
 
 export type Window = LimitWindow;
 
 export interface RateLimits {
   /** The windows of each limit, for customers; an empty list turns a limit off. */
-  readonly customer: Readonly<Record<Limit, readonly Window[]>>;
-  readonly staff: Readonly<Record<Limit, readonly Window[]>>;
+  readonly customer: Readonly<Record<UserLimit, readonly Window[]>>;
+  readonly staff: Readonly<Record<UserLimit, readonly Window[]>>;
+  /** The windows of each per-address limit. */
+  readonly perAddress: Readonly<Record<AddressLimit, readonly Window[]>>;
   /** Live sockets a user may hold at once, by role. */
   readonly sockets: Readonly<Record<Role, number>>;
 }
@@ -56,11 +68,34 @@ export interface LimitDeps {
 export async function spend(
   deps: LimitDeps,
   actor: Actor,
-  limit: Limit,
+  limit: UserLimit,
   subject: string,
   nowMs: number,
 ): Promise<void> {
   const windows = deps.limits[actor.role === Role.staff ? 'staff' : 'customer'][limit];
+  await take(deps, limit, subject, windows, nowMs);
+}
+
+/**
+ * Counts one use of a per-address `limit` by `address` (the viewer's, as `clientAddress` establishes it: never
+ * a header a caller sets) and throws {@link RateLimited} when one of its windows is full. One conditional write.
+ */
+export async function spendByAddress(
+  deps: LimitDeps,
+  limit: AddressLimit,
+  address: string,
+  nowMs: number,
+): Promise<void> {
+  await take(deps, limit, address, deps.limits.perAddress[limit], nowMs);
+}
+
+async function take(
+  deps: LimitDeps,
+  limit: Limit,
+  subject: string,
+  windows: readonly Window[],
+  nowMs: number,
+): Promise<void> {
   if (windows.length === 0) return;
   const verdict = await deps.limiter.take(limit, subject, windows, nowMs);
   if (!verdict.allowed) throw new RateLimited(limit, verdict.retryAfterSeconds);

@@ -59,6 +59,8 @@ export interface Config {
   readonly sessionTtlSeconds: number;
   /** Lifetime of a session's refresh secret, in days, from its last use. */
   readonly refreshTtlDays: number;
+  /** How long a refresh secret keeps working after its first use (two tabs refreshing at once), in seconds. */
+  readonly refreshGraceSeconds: number;
   /** Secrets Manager id of the host site's identity secret (HS256); absent: identity tokens are refused. */
   readonly identitySecretId: string | undefined;
 }
@@ -83,6 +85,7 @@ export const ENV = {
   sessionKeyId: 'SESSION_KEY_ID',
   sessionTtlSeconds: 'SESSION_TTL_SECONDS',
   refreshTtlDays: 'REFRESH_TTL_DAYS',
+  refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
   identitySecretId: 'IDENTITY_SECRET_ID',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
@@ -106,6 +109,8 @@ export const DEFAULTS = {
   sessionTtlSeconds: 3600,
   /** A returning visitor continues their conversation for a month after their last visit. */
   refreshTtlDays: 30,
+  /** Two tabs of one browser that refresh at the same moment both succeed; a stolen, used secret soon fails. */
+  refreshGraceSeconds: 60,
 } as const;
 
 function integer(name: string, fallback: number, min: number, env: NodeJS.ProcessEnv): number {
@@ -148,6 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionIssuer: sessionIssuer(env),
     sessionTtlSeconds: integer(ENV.sessionTtlSeconds, DEFAULTS.sessionTtlSeconds, 60, env),
     refreshTtlDays: integer(ENV.refreshTtlDays, DEFAULTS.refreshTtlDays, 1, env),
+    refreshGraceSeconds: integer(ENV.refreshGraceSeconds, DEFAULTS.refreshGraceSeconds, 1, env),
     identitySecretId: env[ENV.identitySecretId] || undefined,
   };
 }

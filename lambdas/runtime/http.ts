@@ -44,6 +44,17 @@ export interface HttpRequest {
   query<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
 }
 
+/** A request to a public route: nobody verified a token, so the route checks whatever it is given. */
+export interface PublicHttpRequest {
+  readonly event: HttpEvent;
+  /** The caller's address: the viewer's behind the stack's CloudFront, see {@link clientAddress}. */
+  readonly clientAddress: string;
+  /** The `Authorization` header as sent, unverified. */
+  readonly authorization: string | undefined;
+  /** The JSON body, validated. */
+  body<const S extends v.GenericSchema>(schema: S): v.InferOutput<S>;
+}
+
 export interface HttpResult {
   readonly status: number;
   readonly body: unknown;
@@ -106,9 +117,18 @@ async function callerOf(event: HttpEvent): Promise<VerifiedCaller | null> {
 /**
  * Wraps a public route (`auth: 'none'` in the route table): no caller, no input, the same answer for
  * everyone, so that a shared cache may keep it. Errors are shaped as for every other route.
+ *
+ * A public route that checks what it is given itself (`guest-sessions`) reads it from the request.
  */
-export function publicHttpHandler(route: () => Promise<HttpResult>) {
-  return wrap(() => route());
+export function publicHttpHandler(route: (request: PublicHttpRequest) => Promise<HttpResult>) {
+  return wrap((event, address) =>
+    route({
+      event,
+      clientAddress: address,
+      authorization: event.headers.authorization,
+      body: (schema) => parse(schema, parseJson(decodeBody(event))),
+    }),
+  );
 }
 
 function wrap(run: (event: HttpEvent, clientAddress: string) => Promise<HttpResult>) {

@@ -1,7 +1,12 @@
 import * as v from 'valibot';
 import type { RateLimits } from '../domain/limits.js';
 
-/** What a deployment gets without configuration: about what a person can do, and staff ten times that. */
+/**
+ * What a deployment gets without configuration: about what a person can do, and staff ten times that. Guest
+ * sessions are per source address, where offices and mobile carriers put many visitors behind one (each
+ * browser mints one and then refreshes it for a month): 20 per half hour and 100 a day. The short window is
+ * half an hour, not ten minutes, because a day holds at most 60 of a limit's shorter windows (one counter item).
+ */
 export const DEFAULT_LIMITS_SPEC = {
   rooms_opened: [[5, 600]],
   messages: [
@@ -9,6 +14,10 @@ export const DEFAULT_LIMITS_SPEC = {
     [60, 60],
   ],
   typing: [[2, 1]],
+  guest_sessions: [
+    [20, 1800],
+    [100, 86_400],
+  ],
   sockets: 10,
   staff_factor: 10,
 } as const satisfies LimitsSpec;
@@ -41,7 +50,8 @@ const windowsSpec = v.pipe(
 
 /**
  * The `RATE_LIMITS` setting (CDK context `rateLimits`), as JSON; every field is optional and defaults to
- * {@link DEFAULT_LIMITS_SPEC}. Windows are `[max, seconds]`; staff get `staff_factor` times each `max`.
+ * {@link DEFAULT_LIMITS_SPEC}. Windows are `[max, seconds]`; staff get `staff_factor` times each `max`
+ * (`guest_sessions` counts per source address, whoever is behind it: no factor).
  *
  * @example `{"messages": [[10, 10], [30, 60]], "sockets": 5}`
  */
@@ -49,6 +59,7 @@ export const limitsSpec = v.strictObject({
   rooms_opened: v.optional(windowsSpec),
   messages: v.optional(windowsSpec),
   typing: v.optional(windowsSpec),
+  guest_sessions: v.optional(windowsSpec),
   sockets: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   staff_factor: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
 });
@@ -80,6 +91,7 @@ export function parseLimits(text: string | undefined): RateLimits {
   return {
     customer: forRole(1),
     staff: forRole(spec.staff_factor),
+    perAddress: { guest_sessions: windows(spec.guest_sessions, 1) },
     sockets: { customer: spec.sockets, staff: spec.sockets * spec.staff_factor },
   };
 }

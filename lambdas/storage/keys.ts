@@ -66,6 +66,10 @@ export const keys = {
     sk: String(windowStart),
   }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /** A session's refresh secret, by its SHA-256 hash (the secret itself is never stored). */
+  refresh: (secretHash: string) => ({ pk: `REFRESH#${secretHash}`, sk: 'REFRESH' }),
+  /** An identity token's `jti`, recorded when the token is used, so that it works once. */
+  identityJti: (jti: string) => ({ pk: `IDJTI#${enc(jti)}`, sk: 'IDJTI' }),
   /** A person's profile (display name, email, verified or not): outside the room item on purpose. */
   profile: (userId: string) => ({ pk: `PROFILE#${enc(userId)}`, sk: 'PROFILE' }),
   /**

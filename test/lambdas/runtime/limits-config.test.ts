@@ -20,8 +20,19 @@ describe('parseLimits', () => {
         ],
         typing: [{ max: 20, seconds: 1 }],
       },
+      perAddress: {
+        guest_sessions: [
+          { max: 20, seconds: 1800 },
+          { max: 100, seconds: 86_400 },
+        ],
+      },
       sockets: { customer: 10, staff: 100 },
     });
+  });
+
+  it('counts guest sessions per address without the staff factor', () => {
+    const limits = parseLimits('{"guest_sessions": [[3, 86400]], "staff_factor": 5}');
+    expect(limits.perAddress.guest_sessions).toEqual([{ max: 3, seconds: 86_400 }]);
   });
 
   it('overrides only the fields given; an empty list turns a limit off', () => {
