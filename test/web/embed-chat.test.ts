@@ -185,7 +185,8 @@ describe('a visitor of the demo shop chats with support through the embed', () =
       kind: 'verified',
       verified: true,
     });
-    // The console's customer panel shows her by name, marked verified, live.
+    // The console shows her by name, marked verified, live: in the queue row and the customer panel.
+    await shows(consolePage, '[data-testid="queue-customer"]', 'Ada Lovelace');
     await shows(consolePage, '[data-testid="customer-name"]', 'Ada Lovelace');
     await shows(consolePage, '[data-testid="customer-kind"]', 'Verified');
     // A reload with the shop still signed in asks again: the widget knows the person and spends nothing.
