@@ -39,22 +39,20 @@ export interface WebConfig {
   readonly tokenType?: 'access' | 'id';
   /** Claim of the id token that carries the user id. @default 'sub' */
   readonly userIdClaim?: string;
+  /** Host origins allowed to embed the widget; the widget talks to no other parent (the stack's `embedOrigins`). */
+  readonly embedOrigins?: readonly string[];
+  /** Whether the widget asks for a name and an e-mail before the first message. @default 'optional' */
+  readonly preChat?: 'off' | 'optional' | 'required';
   /** Local development only: an endpoint that mints tokens for a user id and role (`npm start`). */
   readonly localSignIn?: { readonly url: string };
-  /**
-   * Origins of the sites that may embed the widget (`embed.js`): the widget's CSP `frame-ancestors`, and
-   * the only parents the embedded widget talks to. Exact origins, `https://shop.example.com`. @default []
-   */
-  readonly embedOrigins?: readonly string[];
-  /**
-   * Whether the widget asks for a name and an email before the first message: `off` never, `optional`
-   * offers the fields, `required` needs both. @default 'optional'
-   */
-  readonly preChat?: PreChat;
 }
 
-export const PRE_CHAT = ['off', 'optional', 'required'] as const;
-export type PreChat = (typeof PRE_CHAT)[number];
+/**
+ * `preChat`: `off` asks only the topic, `optional` offers a name and an email, `required` needs both
+ * (docs/web.md, "Pre-chat and offline").
+ */
+export type PreChat = NonNullable<WebConfig['preChat']>;
+export const PRE_CHAT: readonly PreChat[] = ['off', 'optional', 'required'];
 
 /** Whether `value` is an origin exactly as `URL.origin` writes it (scheme, host, port; no path). */
 export function isOrigin(value: unknown): value is string {
