@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { isOrigin } from '../web/config.js';
+import { startDemoHost } from './demo-host.js';
 import { parseFaults } from './faults.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 import { createLocalWeb } from './web.js';
@@ -12,7 +14,10 @@ import { createLocalWeb } from './web.js';
  *   --faults <spec>    fail a seeded share of DynamoDB requests, e.g.
  *                      seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20 (see local/faults.ts)
  *   --stream-shards N  shards of the table's stream (default 2); its consumers get the deployed 1 s window
- * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database.
+ *   --embed-origin <o> one more origin that may embed the widget (repeatable; also EMBED_ORIGINS, comma
+ *                      separated); the demo host page's own origin is always allowed
+ * HTTP_PORT, WS_PORT and DYNAMODB_ENDPOINT change the ports and the database; DEMO_PORT the demo host page
+ * (3002), served as http://localhost:<DEMO_PORT>: another origin than the stack's http://127.0.0.1:<port>.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -20,6 +25,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       faults: { type: 'string' },
       'stream-shards': { type: 'string' },
+      'embed-origin': { type: 'string', multiple: true },
       verbose: { type: 'boolean', short: 'v', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -27,8 +33,10 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(
       'usage: npm start -- [--data-dir <dir>] [--verbose] [--faults <spec>] [--stream-shards N]\n' +
+        '                    [--embed-origin <origin>]...\n' +
         '  --faults seed=42,error=0.2,throttle=0.1,drop=0.05,lost=0.05,latency=20\n' +
-        'env: HTTP_PORT (3000), WS_PORT (3001), DATA_DIR, DYNAMODB_ENDPOINT, TABLE_NAME\n',
+        'env: HTTP_PORT (3000), WS_PORT (3001), DEMO_PORT (3002), EMBED_ORIGINS, DATA_DIR, DYNAMODB_ENDPOINT,\n' +
+        '     TABLE_NAME\n',
     );
     return;
   }
@@ -45,7 +53,17 @@ async function main(): Promise<void> {
   if (shards !== undefined && (!Number.isInteger(shards) || shards < 1)) {
     throw new Error('--stream-shards must be a positive integer');
   }
-  const web = await createLocalWeb({ rebuildOnRequest: true });
+  const extraOrigins = [
+    ...(process.env.EMBED_ORIGINS ?? '').split(',').map((origin) => origin.trim()),
+    ...(values['embed-origin'] ?? []),
+  ].filter(Boolean);
+  const wrongOrigin = extraOrigins.find((origin) => !isOrigin(origin));
+  if (wrongOrigin !== undefined) {
+    throw new Error(`--embed-origin ${wrongOrigin} is not an origin (scheme://host[:port], no path)`);
+  }
+  const demo = await startDemoHost({ port: port('DEMO_PORT', 3002) });
+  const embedOrigins = [...new Set([demo.url, ...extraOrigins])];
+  const web = await createLocalWeb({ rebuildOnRequest: true, embedOrigins });
   const stack = await startLocalStack({
     fallback: web.fallback,
     httpPort: port('HTTP_PORT', 3000),
@@ -58,11 +76,14 @@ async function main(): Promise<void> {
     ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
   });
   web.attach(stack);
+  demo.attach(stack.httpUrl);
   process.stdout.write(
     [
       'Live chat is running locally.',
       `  Staff console   ${stack.httpUrl}/console.html`,
       `  Customer widget ${stack.httpUrl}/widget.html`,
+      `  Demo website    ${demo.url}/  (embeds ${stack.httpUrl}/embed.js; sign in there as a shop user)`,
+      `  Embed origins   ${embedOrigins.join(' ')}`,
       `  HTTP API        ${stack.httpUrl}/api/chat/`,
       `  WebSocket       ${stack.httpUrl.replace(/^http/, 'ws')}/ws?token=<jwt>  (or /ws/chat/<room_id>/?token=, as the edge serves it)`,
       `  WebSocket API   ${stack.wsUrl}?token=<jwt>  (the API itself)`,
@@ -87,6 +108,7 @@ async function main(): Promise<void> {
     stopping = true;
     process.stdout.write('\nStopping...\n');
     await stack.stop();
+    await demo.close();
     await web.close();
     process.exit(0);
   };

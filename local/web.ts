@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
 import { loadConfig } from '../lambdas/runtime/config.js';
-import { buildOptions, htmlFiles, repoRoot } from '../web/build.js';
-import type { WebConfig } from '../web/config.js';
+import { buildOptions, embedBuildOptions, htmlFiles, repoRoot } from '../web/build.js';
+import { isOrigin, type PreChat, type WebConfig } from '../web/config.js';
 import type { LocalIssuer } from './issuer.js';
 
 /** The endpoint of the local sign-in form; it exists only in the local runtime, never in AWS. */
@@ -16,6 +16,13 @@ export interface LocalWebOptions {
   readonly connectSrc?: readonly string[];
   /** Lifetime of the tokens the sign-in form mints. @default 12 hours (a shift) */
   readonly tokenTtlSeconds?: number;
+  /**
+   * Host origins that may frame the widget (`embed.js`): config.json `embedOrigins` and the widget's CSP
+   * `frame-ancestors`. @default none
+   */
+  readonly embedOrigins?: readonly string[];
+  /** config.json `preChat`. @default 'optional' */
+  readonly preChat?: PreChat;
 }
 
 /** What the pages need from the running stack. */
@@ -64,15 +71,20 @@ const PAGE_ALIASES: Record<string, string> = {
  */
 export async function createLocalWeb(options: LocalWebOptions = {}): Promise<LocalWeb> {
   const outdir = path.join(repoRoot, '.local', 'web');
-  const context = await esbuild.context(buildOptions(outdir, false));
+  const embedOrigins = [...(options.embedOrigins ?? [])];
+  const wrongOrigin = embedOrigins.find((origin) => !isOrigin(origin));
+  if (wrongOrigin !== undefined) throw new Error(`${wrongOrigin} is not an origin (scheme://host[:port])`);
+  const contexts = await Promise.all([
+    esbuild.context(buildOptions(outdir, false)),
+    esbuild.context(embedBuildOptions(outdir, false)),
+  ]);
   let files = new Map<string, Uint8Array>();
   let building: Promise<void> | undefined;
   const rebuild = () => {
-    building ??= context
-      .rebuild()
-      .then((result) => {
+    building ??= Promise.all(contexts.map((context) => context.rebuild()))
+      .then((results) => {
         const next = new Map<string, Uint8Array>();
-        for (const file of result.outputFiles ?? [])
+        for (const file of results.flatMap((result) => result.outputFiles ?? []))
           next.set(`/${path.relative(outdir, file.path).split(path.sep).join('/')}`, file.contents);
         for (const [name, text] of htmlFiles()) next.set(`/${name}`, Buffer.from(text));
         files = next;
@@ -104,6 +116,8 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
         oidcIssuer: target.issuer.issuer,
         staffGroup: 'staff',
         maxMessageLength: loadConfig().maxMessageLength,
+        embedOrigins,
+        preChat: options.preChat ?? 'optional',
       };
       send(response, 200, CONTENT_TYPES['.json'] as string, JSON.stringify(config, null, 2), request.method);
       return true;
@@ -132,6 +146,10 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
     if (!contents) return false;
     const type = CONTENT_TYPES[path.extname(filePath)] ?? 'application/octet-stream';
     const wsOrigin = target ? new URL(withHostname(target.wsUrl, hostname)).origin : '';
+    if (filePath === '/embed.js') {
+      // Loaded by other sites' pages: from any origin, cached briefly (a new release reaches them soon).
+      response.setHeader('cross-origin-resource-policy', 'cross-origin');
+    }
     response.setHeader(
       'content-security-policy',
       [
@@ -143,7 +161,7 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
-        "frame-ancestors 'self'",
+        frameAncestors(filePath, embedOrigins),
       ].join('; '),
     );
     response.setHeader('referrer-policy', 'no-referrer');
@@ -210,9 +228,20 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
       target = next;
     },
     async close() {
-      await context.dispose();
+      await Promise.all(contexts.map((context) => context.dispose()));
     },
   };
+}
+
+/**
+ * Who may frame a file: the widget its own site and the embedding sites; every other page nobody, since
+ * nothing frames them (the OIDC sign-in renews with refresh tokens, not a hidden frame), and a page that
+ * cannot be framed cannot be clickjacked. Scripts and styles are not documents: the header is inert there.
+ */
+export function frameAncestors(filePath: string, embedOrigins: readonly string[]): string {
+  return filePath === '/widget.html'
+    ? ["frame-ancestors 'self'", ...embedOrigins].join(' ')
+    : "frame-ancestors 'none'";
 }
 
 function hostnameOf(request: IncomingMessage): string {

@@ -7,6 +7,11 @@ export interface Session {
   readonly role: Role;
   /** A name to show: the e-mail or name claim when there is one. */
   readonly displayName: string;
+  /**
+   * Ids this person had before (a guest of an embedding site who then signed in there): what they wrote
+   * under them is theirs too. @default none
+   */
+  readonly formerIds?: readonly string[];
   /** A current bearer token (refreshed when needed). Rejects when the session is over. */
   token(): Promise<string>;
 }

@@ -4,7 +4,8 @@
  *
  *   dist/web/index.html     landing page and OAuth redirect URI
  *   dist/web/console.html   staff console
- *   dist/web/widget.html    customer widget
+ *   dist/web/widget.html    customer widget (and, with `?embed=1`, the widget inside embed.js's frame)
+ *   dist/web/embed.js       the script a site adds to its pages (docs/embed.md): one small classic script
  *   dist/web/assets/…       ES modules (shared code split into chunks), CSS, source maps
  *
  * config.json is not part of the build: the stack (or `npm start`) writes it beside the pages.
@@ -104,6 +105,28 @@ export function buildOptions(outdir: string, write: boolean): BuildOptions {
   };
 }
 
+/**
+ * esbuild settings for `embed.js`: one classic script (an IIFE, no chunks, no Preact) at a fixed address
+ * beside the pages, since site owners paste its URL into their pages.
+ */
+export function embedBuildOptions(outdir: string, write: boolean): BuildOptions {
+  return {
+    absWorkingDir: repoRoot,
+    entryPoints: { embed: path.join(webDir, 'embed', 'embed.ts') },
+    outdir,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['chrome109', 'edge109', 'firefox115', 'safari16'],
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    entryNames: '[name]',
+    write,
+    logLevel: 'silent',
+  };
+}
+
 /** The pages' HTML files, by path relative to the output folder. */
 export function htmlFiles(): Map<string, string> {
   return new Map(pages.map((page) => [page.file, html(page)]));
@@ -119,13 +142,13 @@ export interface BuiltFile {
 export async function buildWeb(outdir: string = defaultOutDir): Promise<BuiltFile[]> {
   await rm(outdir, { recursive: true, force: true });
   await mkdir(outdir, { recursive: true });
-  const result = await esbuild.build(buildOptions(outdir, false));
-  const files: { path: string; contents: Uint8Array }[] = (result.outputFiles ?? []).map(
-    (file: OutputFile) => ({
-      path: file.path,
-      contents: file.contents,
-    }),
-  );
+  const results = await Promise.all([
+    esbuild.build(buildOptions(outdir, false)),
+    esbuild.build(embedBuildOptions(outdir, false)),
+  ]);
+  const files: { path: string; contents: Uint8Array }[] = results
+    .flatMap((result) => result.outputFiles ?? [])
+    .map((file: OutputFile) => ({ path: file.path, contents: file.contents }));
   for (const [name, text] of htmlFiles())
     files.push({ path: path.join(outdir, name), contents: Buffer.from(text) });
   const built: BuiltFile[] = [];

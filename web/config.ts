@@ -47,6 +47,24 @@ export interface WebConfig {
   readonly localSignIn?: { readonly url: string };
 }
 
+/**
+ * `preChat`: `off` asks only the topic, `optional` offers a name and an email, `required` needs both
+ * (docs/web.md, "Pre-chat and offline").
+ */
+export type PreChat = NonNullable<WebConfig['preChat']>;
+export const PRE_CHAT: readonly PreChat[] = ['off', 'optional', 'required'];
+
+/** Whether `value` is an origin exactly as `URL.origin` writes it (scheme, host, port; no path). */
+export function isOrigin(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
 export class ConfigError extends Error {}
 
 const isUrl = (value: unknown, protocols: readonly string[]): value is string => {
@@ -91,6 +109,18 @@ export function validateConfig(value: unknown): WebConfig {
   const local = config.localSignIn as Record<string, unknown> | undefined;
   if (local !== undefined && typeof local.url !== 'string')
     throw new ConfigError('localSignIn.url must be a string');
+  if (config.embedOrigins !== undefined) {
+    if (!Array.isArray(config.embedOrigins)) throw new ConfigError('embedOrigins must be a list of origins');
+    const wrong = config.embedOrigins.find((origin) => !isOrigin(origin));
+    if (wrong !== undefined) {
+      throw new ConfigError(
+        `embedOrigins: ${JSON.stringify(wrong)} is not an origin (scheme://host[:port], no path or slash)`,
+      );
+    }
+  }
+  if (config.preChat !== undefined && !PRE_CHAT.includes(config.preChat as PreChat)) {
+    throw new ConfigError("preChat must be 'off', 'optional' or 'required'");
+  }
   if (!cognito && !oidc && !local) {
     throw new ConfigError('config.json names no way to sign in: give cognito, oidc or localSignIn');
   }

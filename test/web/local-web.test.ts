@@ -10,11 +10,12 @@ import { ConfigError, validateConfig } from '../../web/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+const SHOP = 'https://shop.example';
 let web: LocalWeb;
 let stack: LocalStack;
 
 beforeAll(async () => {
-  web = await createLocalWeb();
+  web = await createLocalWeb({ embedOrigins: [SHOP] });
   stack = await startLocalStack({ httpPort: 0, wsPort: 0, fallback: web.fallback });
   web.attach(stack);
 });
@@ -46,6 +47,20 @@ describe('local web server', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain(`connect-src 'self' ${new URL(stack.wsUrl).origin}`);
     expect(csp).not.toContain('unsafe-inline');
+    // Only the widget may be framed, by its own site and the embedding sites; nothing frames the others.
+    expect(csp).toContain(
+      page === '/widget.html' ? `frame-ancestors 'self' ${SHOP}` : "frame-ancestors 'none'",
+    );
+  });
+
+  it('serves embed.js as a classic script any site may load', async () => {
+    const response = await fetch(`${stack.httpUrl}/embed.js`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(response.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
+    const text = await response.text();
+    expect(text).not.toMatch(/^\s*(import|export)\b/m);
+    expect(text).toContain('widget.html?embed=1');
   });
 
   it('serves the bundles the pages load', async () => {
@@ -71,6 +86,8 @@ describe('local web server', () => {
       oidcIssuer: stack.issuer.issuer,
       staffGroup: 'staff',
       maxMessageLength: 4000,
+      embedOrigins: [SHOP],
+      preChat: 'optional',
     });
   });
 
@@ -183,6 +200,16 @@ describe('validateConfig', () => {
     expect(validateConfig(config)).toEqual(config);
   });
 
+  it('accepts embedding origins and a pre-chat setting', () => {
+    const config = {
+      ...base,
+      cognito,
+      embedOrigins: ['https://shop.example', 'http://localhost:3002'],
+      preChat: 'required',
+    };
+    expect(validateConfig(config)).toEqual(config);
+  });
+
   it.each([
     [{ ...base, httpApiUrl: 'ftp://x', cognito }, 'httpApiUrl must be an http(s) URL'],
     [{ ...base, webSocketUrl: 'https://x', cognito }, 'webSocketUrl must be a ws(s) URL'],
@@ -192,6 +219,16 @@ describe('validateConfig', () => {
     [{ ...base, cognito, maxMessageLength: 0 }, 'maxMessageLength must be a positive whole number'],
     [{ ...base, cognito, tokenType: 'refresh' }, "tokenType must be 'access' or 'id'"],
     [base, 'config.json names no way to sign in: give cognito, oidc or localSignIn'],
+    [{ ...base, cognito, embedOrigins: 'https://shop.example' }, 'embedOrigins must be a list of origins'],
+    [
+      { ...base, cognito, embedOrigins: ['https://shop.example/'] },
+      'embedOrigins: "https://shop.example/" is not an origin (scheme://host[:port], no path or slash)',
+    ],
+    [
+      { ...base, cognito, embedOrigins: ['*'] },
+      'embedOrigins: "*" is not an origin (scheme://host[:port], no path or slash)',
+    ],
+    [{ ...base, cognito, preChat: 'yes' }, "preChat must be 'off', 'optional' or 'required'"],
     [[], 'httpApiUrl must be an http(s) URL'],
   ])('refuses %j', (config, message) => {
     expect(() => validateConfig(config)).toThrow(new ConfigError(message));

@@ -126,7 +126,7 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
 
     await page.waitForURL(`${harness.baseUrl}/console.html`);
     await page.getByText('No open rooms').waitFor();
-    await page.getByText('sam@example.com').waitFor();
+    await page.getByText('sam@example.com', { exact: true }).waitFor();
 
     const authorize = calls.find((c) => c.url.pathname === '/oauth2/authorize')?.url.searchParams;
     expect(authorize?.get('response_type')).toBe('code');
@@ -140,8 +140,9 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     expect(token.get('code')).toBe('test-code');
     expect(token.get('code_verifier')).toMatch(/^[\w-]{43,128}$/);
 
-    // The access token works against the APIs: the console's socket is up, so sam is online staff.
-    await page.locator('.staff-online', { hasText: 'sam-sub (you)' }).waitFor();
+    // The access token works against the APIs: the console's socket is up, so sam is online staff (by the
+    // name the console gave his profile from the id token's email).
+    await page.locator('.staff-online', { hasText: 'sam@example.com (you)' }).waitFor();
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${harness.baseUrl}/`);
@@ -166,8 +167,8 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     await page.goto('/console.html');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.waitForURL(`${harness.baseUrl}/console.html`);
-    await page.getByText('sam@example.com').waitFor({ timeout: 15_000 });
-    await page.locator('.staff-online', { hasText: 'sam-sub (you)' }).waitFor({ timeout: 15_000 });
+    await page.getByText('sam@example.com', { exact: true }).waitFor({ timeout: 15_000 });
+    await page.locator('.staff-online', { hasText: 'sam@example.com (you)' }).waitFor({ timeout: 15_000 });
     expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
     const refreshes = calls.filter((c) => new URLSearchParams(c.body).get('grant_type') === 'refresh_token');
     expect(refreshes.length).toBeGreaterThanOrEqual(3);

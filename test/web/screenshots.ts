@@ -1,18 +1,20 @@
 /**
  * `npm run screenshots`: stages a support conversation on a local stack and saves what both pages look
  * like to docs/screenshots/console.png and docs/screenshots/widget.png (linked from docs/web.md and the
- * README). Run it again after a visible change to the pages.
+ * README), and the demo shop with the embedded chat open to docs/screenshots/embed.png (docs/embed.md).
+ * Run it again after a visible change to the pages.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ChatHttp } from '../../client/http.js';
-import { signIn, startWebHarness } from './harness.js';
+import { clickLauncher, startEmbedHarness, widgetFrame } from './embed-harness.js';
+import { signIn } from './harness.js';
 
 const outDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots');
 
 async function main(): Promise<void> {
-  const harness = await startWebHarness();
+  const harness = await startEmbedHarness();
   try {
     const as = async (userId: string, staff = false) => {
       const token = await harness.stack.issuer.mint({ userId, staff });
@@ -64,7 +66,33 @@ async function main(): Promise<void> {
     await mkdir(outDir, { recursive: true });
     await staff.screenshot({ path: path.join(outDir, 'console.png') });
     await customer.screenshot({ path: path.join(outDir, 'widget.png') });
-    process.stdout.write(`Saved ${path.relative(process.cwd(), outDir)}/console.png and widget.png\n`);
+
+    // A visitor of the demo shop, signed in there, asks through the embedded chat; sam answers.
+    const { page: shop } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 });
+    const frame = await widgetFrame(shop);
+    await shop.getByLabel('Name').fill('Ada Lovelace');
+    await shop.getByRole('button', { name: 'Sign in as this person' }).click();
+    await frame.getByTestId('identity').waitFor();
+    await clickLauncher(shop);
+    await frame.getByLabel('Subject').fill('Chairs for a balcony');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    const composer = frame.getByRole('textbox', { name: 'Message' });
+    await composer.fill('Hello! Which of your chairs fold flat for a small balcony?');
+    await composer.press('Enter');
+    await frame.locator('.message.mine .bubble').waitFor();
+    const asked = (await sam.activeRooms()).results.find((r) => r.subject === 'Chairs for a balcony');
+    if (!asked) throw new Error('The embedded chat opened no room');
+    await sam.joinRoom(asked.id);
+    await sam.sendMessage(
+      asked.id,
+      'Hi Ada! The Teak Folding chair folds to 6 cm and comes in three colours.',
+    );
+    await frame.locator('.message.theirs .bubble').waitFor();
+    await frame.locator('.message.mine', { hasText: 'Seen' }).waitFor();
+    await shop.screenshot({ path: path.join(outDir, 'embed.png') });
+    process.stdout.write(
+      `Saved ${path.relative(process.cwd(), outDir)}/console.png, widget.png and embed.png\n`,
+    );
   } finally {
     await harness.close();
   }

@@ -250,7 +250,6 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
   const scroller = useRef<HTMLDivElement>(null);
   const stickToBottom = useRef(true);
   const heightBeforeOlder = useRef<number | null>(null);
-  const me = app.me.userId;
   const messages = conversation.messages.value;
   const pending = conversation.pending.value;
   const failed = conversation.failed.value;
@@ -277,6 +276,8 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
 
   useEffect(() => {
     if (!active) return;
+    // Shown again (an embedded chat opened): what arrived meanwhile is read now.
+    app.markSeen(conversation);
     const onVisible = () => app.markSeen(conversation);
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('focus', onVisible);
@@ -317,7 +318,7 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
       previousDay = day;
       previousSender = '';
     }
-    const mine = message.sender_id === me;
+    const mine = conversation.isMine(message.sender_id);
     const continued = previousSender === message.sender_id;
     previousSender = message.sender_id;
     rows.push(

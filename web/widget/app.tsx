@@ -1,16 +1,25 @@
-import { useSignal } from '@preact/signals';
+import { type ReadonlySignal, useSignal, useSignalEffect } from '@preact/signals';
 import { useEffect, useMemo } from 'preact/hooks';
-import type { Message } from '../../client/wire.js';
+import type { Message, Profile } from '../../client/wire.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
+import { StartForm } from './start-form.js';
 
-const ROOM_TYPES = [
-  { value: 'general', label: 'General question' },
-  { value: 'orders', label: 'An order' },
-  { value: 'billing', label: 'Billing and payments' },
-  { value: 'technical', label: 'Technical problem' },
-] as const;
+/** What the widget needs when it runs inside embed.js's frame on another site's page. */
+export interface EmbedProps {
+  /** Whether the host shows the panel: only then do arriving messages count as read. */
+  readonly open: ReadonlySignal<boolean>;
+  /** The host page's URL, for new rooms. */
+  readonly pageUrl: ReadonlySignal<string>;
+  /** Something to tell the visitor above the chat (an identity the chat could not confirm). */
+  readonly notice: ReadonlySignal<string>;
+  readonly onClose: () => void;
+  /** The unread total, for the launcher's badge. */
+  readonly onUnread: (count: number) => void;
+  /** A verified person's name, as the host's identity token gave it. */
+  readonly verifiedName?: string | null;
+}
 
 /**
  * How often the customer's page asks whether anyone from support is online, while it is visible. Presence
@@ -20,14 +29,38 @@ const ROOM_TYPES = [
  */
 const ONLINE_POLL_MS = 10_000;
 
-export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) {
+export function WidgetApp({
+  config,
+  session,
+  onSignOut,
+  onExpired,
+  embed,
+}: PageProps & { readonly embed?: EmbedProps }) {
   const app = useMemo(() => new ChatApp({ config, session, onExpired }), []);
   const current = useSignal<Conversation | null>(null);
   const starting = useSignal(true);
   const error = useSignal('');
+  const profile = useSignal<Profile | null>(null);
+  const preChat = config.preChat ?? 'optional';
+
+  useSignalEffect(() => {
+    if (!embed) return;
+    let unread = 0;
+    for (const conversation of app.conversations.value.values()) unread += conversation.unread.value;
+    embed.onUnread(unread);
+  });
 
   useEffect(() => {
     app.start();
+    // The name shown in the header (verified) and the pre-chat form's fields.
+    if (embed || preChat !== 'off') {
+      app.http
+        .getProfile()
+        .then((found) => {
+          profile.value = found;
+        })
+        .catch((e: unknown) => app.report(e));
+    }
     app.http
       .listRooms({ limit: 20 })
       .then(async (page) => {
@@ -50,6 +83,11 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
     };
   }, []);
 
+  // Embedded and open while it was loading: focus goes to the form or the composer once they are there.
+  useEffect(() => {
+    if (embed?.open.value && !starting.value) focusFirst();
+  }, [starting.value]);
+
   const show = async (conversation: Conversation) => {
     current.value = conversation;
     await app.load(conversation);
@@ -57,9 +95,10 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
 
   const staffOnline = app.supportOnline.value;
   const conversation = current.value;
+  const verifiedName = embed?.verifiedName ?? (profile.value?.verified ? profile.value.name : null);
 
   return (
-    <div class="widget">
+    <div class={embed ? 'widget embedded' : 'widget'}>
       <header class="widget-header">
         <div>
           <h1>Customer support</h1>
@@ -67,11 +106,27 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
             <span class={`dot ${staffOnline ? 'online' : 'away'}`} aria-hidden="true" />
             {staffOnline ? 'We are online' : 'We are away: leave a message and we will reply here'}
           </p>
+          {verifiedName ? (
+            <p class="status small" data-testid="identity">
+              Signed in as {verifiedName} <span class="verified">(verified)</span>
+            </p>
+          ) : null}
         </div>
-        <button type="button" class="ghost on-dark" onClick={onSignOut}>
-          Sign out
-        </button>
+        {embed ? (
+          <button type="button" class="ghost on-dark" aria-label="Close chat" onClick={embed.onClose}>
+            Close
+          </button>
+        ) : (
+          <button type="button" class="ghost on-dark" onClick={onSignOut}>
+            Sign out
+          </button>
+        )}
       </header>
+      {embed?.notice.value ? (
+        <p class="notice" role="alert" data-testid="embed-notice">
+          {embed.notice.value}
+        </p>
+      ) : null}
       <ConnectionHint state={app.connection.value} />
       {error.value ? (
         <p class="error banner" role="alert">
@@ -84,92 +139,55 @@ export function WidgetApp({ config, session, onSignOut, onExpired }: PageProps) 
         <ChatView
           app={app}
           conversation={conversation}
+          active={embed ? embed.open.value : true}
           onNew={() => {
             app.untrack(conversation.room.value.id);
             current.value = null;
           }}
         />
       ) : (
-        <StartForm app={app} onStarted={(c) => void show(c).catch((e: unknown) => app.report(e))} />
+        <StartForm
+          app={app}
+          preChat={preChat}
+          profile={profile.value}
+          onProfile={(updated) => {
+            profile.value = updated;
+          }}
+          {...(embed ? { pageUrl: embed.pageUrl.value } : {})}
+          onStarted={(c) => void show(c).catch((e: unknown) => app.report(e))}
+        />
       )}
     </div>
   );
 }
 
-function StartForm({ app, onStarted }: { app: ChatApp; onStarted: (conversation: Conversation) => void }) {
-  const roomType = useSignal<string>('general');
-  const subject = useSignal('');
-  const busy = useSignal(false);
-  const error = useSignal('');
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    busy.value = true;
-    error.value = '';
-    try {
-      const room = await app.http.createRoom({ room_type: roomType.value, subject: subject.value.trim() });
-      onStarted(app.track(room));
-    } catch (e) {
-      error.value = e instanceof Error ? e.message : String(e);
-    } finally {
-      busy.value = false;
-    }
-  };
-  return (
-    <form class="start padded" onSubmit={submit} aria-labelledby="start-title">
-      <h2 id="start-title">How can we help?</h2>
-      <label class="field">
-        <span>Topic</span>
-        <select
-          name="room_type"
-          value={roomType.value}
-          onChange={(e) => {
-            roomType.value = e.currentTarget.value;
-          }}
-        >
-          {ROOM_TYPES.map((type) => (
-            <option key={type.value} value={type.value}>
-              {type.label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label class="field">
-        <span>Subject</span>
-        <input
-          name="subject"
-          maxLength={200}
-          placeholder="e.g. Where is my parcel?"
-          value={subject.value}
-          onInput={(e) => {
-            subject.value = e.currentTarget.value;
-          }}
-        />
-      </label>
-      {error.value ? (
-        <p class="error" role="alert">
-          {error.value}
-        </p>
-      ) : null}
-      <button type="submit" class="primary" disabled={busy.value}>
-        {busy.value ? 'Starting…' : 'Start chat'}
-      </button>
-    </form>
-  );
+/** Moves focus into the chat: the composer, else the first field, else the close button. */
+export function focusFirst(): void {
+  const target =
+    document.querySelector<HTMLElement>('.widget textarea') ??
+    document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
+    document.querySelector<HTMLElement>('.widget button');
+  target?.focus();
 }
 
 function ChatView({
   app,
   conversation,
+  active,
   onNew,
 }: {
   app: ChatApp;
   conversation: Conversation;
+  active: boolean;
   onNew: () => void;
 }) {
   const room = conversation.room.value;
+  // Names learnt from the room's members (app.load reads them); an id only for someone without one.
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'staff' ? `${message.sender_id} (support)` : message.sender_id;
-  const agents = room.staff_ids;
+    message.sender_role === 'staff'
+      ? `${app.names.nameOf(message.sender_id)} (support)`
+      : app.names.nameOf(message.sender_id);
+  const agents = room.staff_ids.map((id) => app.names.nameOf(id));
 
   const end = async () => {
     try {
@@ -202,7 +220,7 @@ function ChatView({
         ) : null}
       </div>
       {conversation.loaded.value ? (
-        <MessageList app={app} conversation={conversation} nameOf={nameOf} active />
+        <MessageList app={app} conversation={conversation} nameOf={nameOf} active={active} />
       ) : (
         <div class="messages loading muted">Loading…</div>
       )}
