@@ -63,3 +63,41 @@ describe('review: what an identity token may carry', () => {
     expect(response.status).toBe(401);
   });
 });
+
+describe('review: what a verified user may say about themselves', () => {
+  it('does not show a self-asserted name and email under the verified badge', async () => {
+    // A site that vouches only for who its user is (sub alone, the minimum the contract asks for).
+    const user = await verify(stack.current, `minimal-${randomUUID()}`);
+    const own = await api(stack.current, user.token).post('/profile/', {
+      name: 'Acme Billing Department',
+      email: 'billing@acme.example',
+    });
+    const opened = await api(stack.current, user.token).post('/rooms/', { subject: 'Your invoice' });
+    expect(opened.status).toBe(201);
+    const { sam } = await people(stack.current);
+    const detail = await api(stack.current, sam).get(`/rooms/${opened.body.id}/`);
+    const customer = detail.body.customer;
+    // Either the write is refused (409 profile_verified: "a verified user's name/email come from the identity
+    // token"), or staff can tell the name was not vouched for. Today: 200, and the room shows
+    // {name: 'Acme Billing Department', email: 'billing@acme.example', verified: true}, with nothing per field.
+    const vouchedLooking = own.status === 200 && customer.verified === true && customer.name === 'Acme Billing Department';
+    expect({ status: own.status, vouchedLooking }).toEqual({ status: 409, vouchedLooking: false });
+  });
+});
+
+describe('review: an identity exchange whose jti claim DynamoDB applied but did not answer', () => {
+  it('does not tell a first use of a token that it was replayed', async () => {
+    const token = await identityToken(stack.current, { sub: `lost-${randomUUID()}` });
+    // The PutItem of the jti applies, its response is lost (a 500 after the fact); the SDK retries it.
+    const injected = stack.current.dynamo.injectFault({
+      match: (operation, request) =>
+        operation === 'PutItem' && (request.Item as { type?: { S?: string } } | undefined)?.type?.S === 'identity_jti',
+      after: true,
+    });
+    const response = await guestSession(stack.current, { identity_token: token });
+    await injected;
+    // The token was used exactly once, by this request: a session (or at worst a 500 of ours), never
+    // 401 "its jti was used before", which a site's developer would read as a replay attack.
+    expect(response.body.error?.message ?? '').not.toMatch(/used before/);
+  });
+});
