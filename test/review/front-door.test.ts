@@ -101,3 +101,31 @@ describe('review: an identity exchange whose jti claim DynamoDB applied but did 
     expect(response.body.error?.message ?? '').not.toMatch(/used before/);
   });
 });
+
+describe('review: text that is not well-formed Unicode on the caller routes', () => {
+  // DynamoDB stores strings as UTF-8, which a lone surrogate has no encoding for: the name and subject are
+  // checked for it (`wellFormed` in lambdas/protocol/schemas.ts), the email and the page URL are not, so they
+  // reach the table (dynalite keeps them; DynamoDB refuses the request, a 500 instead of this 400).
+  it('refuses a profile email with a lone surrogate with 400', async () => {
+    const guest = await newGuest(stack.current);
+    const response = await api(stack.current, guest.token).post('/profile/', { email: 'a\ud800@example.com' });
+    expect(response.status).toBe(400);
+  });
+
+  it('refuses a page_url with a lone surrogate with 400', async () => {
+    const guest = await newGuest(stack.current);
+    const response = await api(stack.current, guest.token).post('/rooms/', {
+      page_url: 'https://shop.example/\ud800',
+    });
+    expect(response.status).toBe(400);
+  });
+});
+
+describe('review: names that reorder the text around them', () => {
+  it('refuses a display name with a bidi override (U+202E), which the console would show reversed', async () => {
+    const guest = await newGuest(stack.current);
+    // Shown as "Alice (staff)": staff reading the queue see a role the person does not have.
+    const response = await api(stack.current, guest.token).post('/profile/', { name: 'Alice \u202E)ffats(' });
+    expect(response.status).toBe(400);
+  });
+});
