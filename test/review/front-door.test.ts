@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { api, people, useLocalStack } from '../support/stack.js';
 import { goodClaims, guestSession, identityToken, newGuest, signRaw, verify } from '../sessions/support.js';
+import { api, people, useLocalStack } from '../support/stack.js';
 
 // Adversarial review of issue 10 (the website front door), over the real local stack. Each test here states
 // what the contract (docs/sessions.md, /work/issue10-plan.md) promises and fails where the stack does not.
@@ -80,7 +80,8 @@ describe('review: what a verified user may say about themselves', () => {
     // Either the write is refused (409 profile_verified: "a verified user's name/email come from the identity
     // token"), or staff can tell the name was not vouched for. Today: 200, and the room shows
     // {name: 'Acme Billing Department', email: 'billing@acme.example', verified: true}, with nothing per field.
-    const vouchedLooking = own.status === 200 && customer.verified === true && customer.name === 'Acme Billing Department';
+    const vouchedLooking =
+      own.status === 200 && customer.verified === true && customer.name === 'Acme Billing Department';
     expect({ status: own.status, vouchedLooking }).toEqual({ status: 409, vouchedLooking: false });
   });
 });
@@ -91,7 +92,8 @@ describe('review: an identity exchange whose jti claim DynamoDB applied but did 
     // The PutItem of the jti applies, its response is lost (a 500 after the fact); the SDK retries it.
     const injected = stack.current.dynamo.injectFault({
       match: (operation, request) =>
-        operation === 'PutItem' && (request.Item as { type?: { S?: string } } | undefined)?.type?.S === 'identity_jti',
+        operation === 'PutItem' &&
+        (request.Item as { type?: { S?: string } } | undefined)?.type?.S === 'identity_jti',
       after: true,
     });
     const response = await guestSession(stack.current, { identity_token: token });
@@ -108,7 +110,9 @@ describe('review: text that is not well-formed Unicode on the caller routes', ()
   // reach the table (dynalite keeps them; DynamoDB refuses the request, a 500 instead of this 400).
   it('refuses a profile email with a lone surrogate with 400', async () => {
     const guest = await newGuest(stack.current);
-    const response = await api(stack.current, guest.token).post('/profile/', { email: 'a\ud800@example.com' });
+    const response = await api(stack.current, guest.token).post('/profile/', {
+      email: 'a\ud800@example.com',
+    });
     expect(response.status).toBe(400);
   });
 
