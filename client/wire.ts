@@ -75,6 +75,11 @@ export interface RoomCustomer {
   readonly kind: UserKind;
   /** Whether the host site's identity token vouched for them. */
   readonly verified: boolean;
+  /**
+   * Which of `name` and `email` the identity token vouched for; a verified customer states the others
+   * themselves, and the console marks them so.
+   */
+  readonly verified_fields: readonly ('name' | 'email')[];
   /** The page the chat was opened from (an http(s) URL, as the widget reported it); null when unknown. */
   readonly page_url: string | null;
 }

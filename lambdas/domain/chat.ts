@@ -3,7 +3,7 @@ import { AppError, BadRequest, Conflict, Forbidden, roomClosed, roomNotFound, st
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import { kindOf } from './namespaces.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest, StaffPresenceReader } from './ports.js';
-import { customerNameOnRoom, shownProfile, shownProfiles } from './profiles.js';
+import { customerNameOnRoom, SessionUpgraded, shownProfile, shownProfiles } from './profiles.js';
 import {
   type Actor,
   type FoundBy,
@@ -82,9 +82,10 @@ export interface NewRoom {
 /** A customer opens a room, under the name their profile gives; every online staff member hears of it. */
 export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: NewRoom): Promise<RoomView> {
   if (actor.role !== Role.customer) throw new Forbidden('Only customers open rooms', 'customers_only');
+  const profile = await shownProfile(deps.store, actor.userId);
+  if (profile?.linkedTo) throw new SessionUpgraded();
   await spend(deps, actor, Limit.roomsOpened, actor.userId, now(deps).getTime());
   const at = now(deps).toISOString();
-  const profile = await shownProfile(deps.store, actor.userId);
   const room: Room = {
     id: randomUUID(),
     roomType: input.roomType,
@@ -144,6 +145,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
       email: customer?.email ?? null,
       kind: customer?.kind ?? kindOf(room.customerId),
       verified: customer?.verified ?? false,
+      verifiedFields: customer?.verifiedFields ?? [],
       pageUrl: found.context?.pageUrl ?? null,
     },
   };

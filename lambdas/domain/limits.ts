@@ -86,7 +86,30 @@ export async function spendByAddress(
   address: string,
   nowMs: number,
 ): Promise<void> {
-  await take(deps, limit, address, deps.limits.perAddress[limit], nowMs);
+  await take(deps, limit, addressSubject(address), deps.limits.perAddress[limit], nowMs);
+}
+
+/**
+ * What an address is counted as: an IPv4 address itself (and an IPv4-mapped IPv6 one as that IPv4 address);
+ * an IPv6 address by its /64, the block one subscriber is given whole (RFC 6177), so that the 2^64 addresses
+ * of one network, which CloudFront passes on as they come, count as one. Anything else is counted as given.
+ */
+export function addressSubject(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1] as string;
+  if (!address.includes(':')) return address;
+  const halves = (address.toLowerCase().split('%')[0] as string).split('::');
+  if (halves.length > 2) return address;
+  const [head = '', tail] = halves;
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  if (groups.length !== 8 || groups.some((group) => !/^[0-9a-f]{1,4}$/.test(group))) return address;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 async function take(

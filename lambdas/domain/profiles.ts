@@ -1,4 +1,15 @@
+import { AppError } from './errors.js';
 import type { UserKind } from './namespaces.js';
+
+/**
+ * 401: the caller is a guest who became a verified user (its profile is linked): its session token lives out its
+ * hour, but opens nothing new, so no room it opens afterwards can pass for the verified person.
+ */
+export class SessionUpgraded extends AppError {
+  constructor() {
+    super(401, 'session_upgraded', 'This guest session became a verified one: use the verified session');
+  }
+}
 
 /** The fields of a profile a person can state, or a host site's identity token vouch for. */
 export const ProfileField = { name: 'name', email: 'email' } as const;

@@ -134,6 +134,12 @@ export async function refreshSession(deps: SessionDeps, refreshToken: string): P
     deps.settings.refreshGraceSeconds * 1000,
   );
   if (!record) throw new InvalidRefreshToken();
+  // A guest that became a verified user is renewed no more: whoever kept its secret (the next person on a
+  // shared device) would otherwise go on as a guest that shows to staff as that person. One GetItem, guests only.
+  if (record.kind === UserKind.guest && (await deps.people.store.getProfile(record.userId))?.linkedTo) {
+    await deps.sessions.deleteRefresh(hashOf(refreshToken));
+    throw new InvalidRefreshToken();
+  }
   return issue(deps, record);
 }
 

@@ -83,6 +83,11 @@ export interface RoomCustomer {
   readonly email: string | null;
   readonly kind: UserKind;
   readonly verified: boolean;
+  /**
+   * The fields the identity token vouched for (`name`, `email`); a verified user may state the others
+   * themselves (the pre-chat form), and staff must be able to tell the two apart.
+   */
+  readonly verifiedFields: readonly ('name' | 'email')[];
   /** The page the chat was opened from, as the widget said; null when it said none. */
   readonly pageUrl: string | null;
 }

@@ -87,6 +87,7 @@ export function roomDetailJson(room: RoomDetail) {
       email: room.customer.email,
       kind: room.customer.kind,
       verified: room.customer.verified,
+      verified_fields: room.customer.verifiedFields,
       page_url: room.customer.pageUrl,
     },
   };

@@ -52,10 +52,17 @@ const messageId = (field: string) =>
 /** Nothing that is not text: control characters (tabs and new lines too) have no place in a name or URL. */
 const noControls = (value: string) => !/\p{Cc}/u.test(value);
 
+/**
+ * The bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) reorder the text around them:
+ * `Alice \u202E)ffats(` shows as "Alice (staff)". A name is shown beside other people's words, so none of them.
+ */
+const noBidiControls = (value: string) => !/[\u202A-\u202E\u2066-\u2069]/.test(value);
+
 /** The page a chat was opened from: an absolute http(s) URL, as the widget read it, at most 2048 characters. */
 function pageUrl() {
   return v.pipe(
     v.string('page_url must be a string'),
+    v.check(wellFormed, 'page_url must be valid Unicode text'),
     v.maxLength(2048, 'page_url must be at most 2048 characters'),
     v.check(
       (value) => noControls(value) && !/\s/.test(value),
@@ -68,12 +75,16 @@ function pageUrl() {
   );
 }
 
-/** A display name: 1 to 80 characters once trimmed, visible, without control characters. */
-const displayName = v.pipe(
+/**
+ * A display name: 1 to 80 characters once trimmed, visible, without control characters or bidi controls. The
+ * profile route and identity tokens (lambdas/runtime/identity-secret.ts) check names with this one schema.
+ */
+export const displayName = v.pipe(
   v.string('name must be a string'),
   v.check(wellFormed, 'name must be valid Unicode text'),
   v.transform((value) => value.trim()),
   v.check(noControls, 'name must not contain control characters'),
+  v.check(noBidiControls, 'name must not contain bidi controls'),
   v.check(visible, 'name must not be empty'),
   v.check(
     (value) => characters(value) <= NAME_MAX_CHARS,
@@ -82,8 +93,9 @@ const displayName = v.pipe(
 );
 
 /** An email address, checked loosely: one @ with something either side, no spaces, at most 254 characters. */
-const emailAddress = v.pipe(
+export const emailAddress = v.pipe(
   v.string('email must be a string'),
+  v.check(wellFormed, 'email must be valid Unicode text'),
   v.transform((value) => value.trim()),
   v.maxLength(254, 'email must be at most 254 characters'),
   v.regex(/^[^@\s\p{Cc}]+@[^@\s\p{Cc}]+$/u, 'email must be an address such as name@example.com'),

@@ -4,8 +4,10 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { errors, type JWTPayload, jwtVerify } from 'jose';
+import * as v from 'valibot';
 import { siteUserId } from '../domain/namespaces.js';
 import { type IdentityClaims, InvalidIdentityToken } from '../domain/sessions.js';
+import { displayName, emailAddress } from '../protocol/schemas.js';
 import { isUsableUserId } from './identity.js';
 
 /**
@@ -15,9 +17,6 @@ import { isUsableUserId } from './identity.js';
 
 /** How far ahead an identity token's `exp` may be: a token is meant to be used at once, and only once. */
 export const IDENTITY_TOKEN_MAX_TTL_SECONDS = 600;
-/** The longest display name a token may carry, in characters (code points). */
-export const MAX_NAME_CHARACTERS = 80;
-const MAX_EMAIL_CHARACTERS = 254;
 /** Secrets Manager's staging labels: a site signs with the current one; the previous one still works. */
 const STAGES = ['AWSCURRENT', 'AWSPREVIOUS'] as const;
 
@@ -140,8 +139,6 @@ function reasonOf(error: InstanceType<typeof errors.JOSEError>): string {
   return 'it is not a well-formed JWT';
 }
 
-const characters = (value: string) => [...value].length;
-
 /** The checks jose does not make: how far ahead `exp` is, and what `sub`, `jti`, `name` and `email` hold. */
 function claimsOf(payload: JWTPayload, nowSeconds: number): IdentityClaims {
   const { sub, jti, exp, name, email } = payload as JWTPayload & { name?: unknown; email?: unknown };
@@ -152,20 +149,17 @@ function claimsOf(payload: JWTPayload, nowSeconds: number): IdentityClaims {
   if (typeof jti !== 'string' || !isUsableUserId(jti))
     throw new InvalidIdentityToken('jti must be a non-empty string of at most 255 bytes without controls');
   const claims: { -readonly [K in keyof IdentityClaims]: IdentityClaims[K] } = { sub, jti, exp };
+  // The same checks as a name or email a person states (POST /api/chat/profile/): what a site vouches for is
+  // shown in the same places.
   if (name !== undefined) {
-    const trimmed = typeof name === 'string' && name.isWellFormed() ? name.trim() : '';
-    if (trimmed === '' || characters(trimmed) > MAX_NAME_CHARACTERS || /\p{Cc}/u.test(trimmed))
-      throw new InvalidIdentityToken(`name must be 1 to ${MAX_NAME_CHARACTERS} characters of text`);
-    claims.name = trimmed;
+    const checked = v.safeParse(displayName, name);
+    if (!checked.success) throw new InvalidIdentityToken(checked.issues[0].message);
+    claims.name = checked.output;
   }
   if (email !== undefined) {
-    if (
-      typeof email !== 'string' ||
-      characters(email) > MAX_EMAIL_CHARACTERS ||
-      !/^[^\s@]+@[^\s@]+$/.test(email)
-    )
-      throw new InvalidIdentityToken('email must look like an email address');
-    claims.email = email;
+    const checked = v.safeParse(emailAddress, email);
+    if (!checked.success) throw new InvalidIdentityToken(checked.issues[0].message);
+    claims.email = checked.output;
   }
   return claims;
 }

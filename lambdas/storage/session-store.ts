@@ -1,4 +1,5 @@
-import { DeleteCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { tableSchema } from '../contract/table-schema.js';
 import { kindOf, UserKind } from '../domain/namespaces.js';
 import type { RefreshRecord, SessionStore } from '../domain/sessions.js';
@@ -74,18 +75,29 @@ export class DynamoSessionStore implements SessionStore {
     );
   }
 
-  /** A conditional put; a record whose `ttl` has passed (not yet deleted by DynamoDB) counts as gone. */
+  /**
+   * A conditional put; a record whose `ttl` has passed (not yet deleted by DynamoDB) counts as gone. The item
+   * carries a nonce of this call's: when the put applied but its answer was lost, the SDK's retry fails its
+   * condition on our own claim, and a strongly consistent read of the nonce tells a first use from a replay
+   * (one GetItem, only on a refused put).
+   */
   async claimIdentityJti(jti: string, expiresAt: number): Promise<boolean> {
-    return applied(
+    const nonce = randomUUID();
+    const claimed = await applied(
       this.table.db.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...keys.identityJti(jti), type: 'identity_jti', [TTL]: expiresAt },
+          Item: { ...keys.identityJti(jti), type: 'identity_jti', nonce, [TTL]: expiresAt },
           ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
           ExpressionAttributeNames: { '#ttl': TTL },
           ExpressionAttributeValues: { ':now': this.table.nowSeconds() },
         }),
       ),
     );
+    if (claimed) return true;
+    const { Item } = await this.table.db.send(
+      new GetCommand({ TableName: this.table.name, Key: keys.identityJti(jti), ConsistentRead: true }),
+    );
+    return Item?.nonce === nonce;
   }
 }

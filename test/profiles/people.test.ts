@@ -88,6 +88,7 @@ describe('A guest that became a verified user', () => {
       email: 'grace@navy.mil',
       kind: 'verified',
       verified: true,
+      verifiedFields: ['name', 'email'],
       pageUrl: 'https://shop.example.com/',
     });
     expect(detail.members[0]).toMatchObject({ userId: visitor.userId, name: 'Grace Hopper' });

@@ -158,6 +158,7 @@ describe('Profiles of session users (guests and a host site’s verified users)'
       email: 'v@example.com',
       kind: 'guest',
       verified: false,
+      verified_fields: [],
       page_url: 'https://shop.example.com/',
     });
   });
@@ -235,6 +236,7 @@ describe('Names and context on rooms', () => {
         email: 'grace@example.com',
         kind: 'account',
         verified: false,
+        verified_fields: [],
         page_url: pageUrl,
       });
       expect(detail.body.customer_name).toBe('Grace Hopper');

@@ -6,7 +6,8 @@ import { shownName } from '../shared/names.js';
 const KIND_LABELS: Record<UserKind, string> = { guest: 'Guest', verified: 'Verified', account: 'Account' };
 const KIND_HINTS: Record<UserKind, string> = {
   guest: 'A visitor without an account; name and email are as they typed them',
-  verified: 'Signed in on the website, which vouches for this name and email',
+  verified:
+    'Signed in on the website, which vouches for who they are (and for the fields not marked as stated by them)',
   account: 'Signed in with an account',
 };
 
@@ -80,9 +81,13 @@ function CustomerCard({ customer, name }: { customer: RoomCustomer; name: string
         >
           {KIND_LABELS[customer.kind]}
         </span>
+        <SelfStated customer={customer} field="name" />
       </dd>
       <dt>Email</dt>
-      <dd data-testid="customer-email">{customer.email ?? <span class="muted">Not given</span>}</dd>
+      <dd data-testid="customer-email">
+        {customer.email ?? <span class="muted">Not given</span>}
+        <SelfStated customer={customer} field="email" />
+      </dd>
       <dt>Opened from</dt>
       <dd data-testid="customer-page">
         {link ? (
@@ -94,5 +99,20 @@ function CustomerCard({ customer, name }: { customer: RoomCustomer; name: string
         )}
       </dd>
     </dl>
+  );
+}
+
+/**
+ * A verified customer's field that the website did not vouch for (they typed it in the pre-chat form): marked,
+ * so that a name such as "Acme Billing" never passes for one the site confirmed.
+ */
+function SelfStated({ customer, field }: { customer: RoomCustomer; field: 'name' | 'email' }) {
+  const value = field === 'name' ? customer.name : customer.email;
+  if (!customer.verified || value === null || customer.verified_fields.includes(field)) return null;
+  return (
+    <span class="muted self-stated" data-testid={`customer-${field}-self-stated`}>
+      {' '}
+      (stated by them, not by the website)
+    </span>
   );
 }

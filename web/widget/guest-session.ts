@@ -112,6 +112,8 @@ export class EmbedSessions {
             return undefined;
           })
         : undefined;
+    // The renewal may have rotated the guest's refresh secret: the one to revoke below is the one kept now.
+    const guest = current?.kind === 'guest' ? (this.read() ?? current) : undefined;
     const session = await callApi<Exchanged>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
       body: { identity_token: identityToken },
       ...(guestToken ? { token: guestToken } : {}),
@@ -122,9 +124,10 @@ export class EmbedSessions {
       ...(name ? { name } : {}),
       ...(upgradedFrom ? { former_ids: [upgradedFrom] } : {}),
     });
-    if (current?.kind === 'guest') {
-      // The guest owns nothing now (its rooms moved): its refresh secret would only renew an empty guest.
-      await this.revoke(current.refresh_token).catch((error: unknown) =>
+    if (guest) {
+      // The guest owns nothing now (its rooms moved), and the stack renews an upgraded guest no more: its
+      // refresh secret is revoked all the same, so nothing is left behind if this was no upgrade.
+      await this.revoke(guest.refresh_token).catch((error: unknown) =>
         console.warn('[live-chat] revoking the guest session after sign-in failed', error),
       );
     }
