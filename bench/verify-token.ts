@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/verify-token.ts`: what verifying a bearer token in the function costs per request, once the
+ * `npm run bench:auth`: what verifying a bearer token in the function costs per request, once the
  * keys are cached (a warm container): lambdas/runtime/verifier.ts on a staff-issuer token and on a session token
  * (both RS256, 2048-bit keys), beside the `jwt` routes' re-read of the header API Gateway verified
  * (actorFromHttpAuthorizer: a decode, no signature). docs/architecture.md, "Who signs", quotes the medians.

@@ -1,8 +1,7 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { type AwsJsonService, answer, type JsonAnswer, startAwsJsonService } from './aws-json-service.js';
 
 /**
  * The local session issuer's `iss`: the second development issuer, playing the part of the stack's own (the
@@ -30,94 +29,71 @@ export interface LocalKmsOptions {
  */
 export class LocalKms {
   readonly keyId = LOCAL_SESSION_KEY_ID;
-  private server: Server | undefined;
+  private service: AwsJsonService | undefined;
   private key: KeyObject | undefined;
-  private endpoint = '';
   /** Calls answered, by operation. */
   readonly calls = { Sign: 0, GetPublicKey: 0 };
 
   constructor(private readonly options: LocalKmsOptions) {}
 
   get url(): string {
-    return this.endpoint;
+    return this.service?.url ?? '';
   }
 
   async start(): Promise<void> {
     this.key = await loadKey(this.options.keyDir);
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) =>
-        reply(response, 500, { __type: 'KMSInternalException', message: String(error) }),
-      );
+    this.service = await startAwsJsonService({
+      targetPrefix: 'TrentService',
+      internalErrorType: 'KMSInternalException',
+      ...(this.options.host ? { host: this.options.host } : {}),
+      handle: (operation, body) => this.handle(operation, body),
     });
-    await new Promise<void>((resolve) => this.server?.listen(0, this.options.host ?? '127.0.0.1', resolve));
-    const { address, port } = this.server.address() as AddressInfo;
-    this.endpoint = `http://${address}:${port}`;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.service?.close();
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.replace(/^TrentService\./, '');
+  private handle(operation: string, body: Record<string, unknown>): JsonAnswer {
     this.options.log?.(`KMS ${operation} ${String(body.KeyId ?? '')}`);
-    if (body.KeyId !== this.keyId) {
-      reply(response, 400, {
+    if (body.KeyId !== this.keyId)
+      return answer(400, {
         __type: 'NotFoundException',
         message: `Key '${String(body.KeyId)}' does not exist`,
       });
-      return;
-    }
     const key = this.key as KeyObject;
     if (operation === 'GetPublicKey') {
       this.calls.GetPublicKey++;
-      reply(response, 200, {
+      return answer(200, {
         KeyId: this.keyId,
         PublicKey: createPublicKey(key).export({ format: 'der', type: 'spki' }).toString('base64'),
         KeySpec: 'RSA_2048',
         KeyUsage: 'SIGN_VERIFY',
         SigningAlgorithms: [ALGORITHM],
       });
-      return;
     }
     if (operation === 'Sign') {
       if (
         body.SigningAlgorithm !== ALGORITHM ||
         body.MessageType !== 'RAW' ||
         typeof body.Message !== 'string'
-      ) {
-        reply(response, 400, {
+      )
+        return answer(400, {
           __type: 'ValidationException',
           message: `Only RAW messages with ${ALGORITHM} are supported here`,
         });
-        return;
-      }
       const message = Buffer.from(body.Message, 'base64');
-      if (message.length > 4096) {
-        reply(response, 400, { __type: 'ValidationException', message: 'Message is longer than 4096 bytes' });
-        return;
-      }
+      if (message.length > 4096)
+        return answer(400, { __type: 'ValidationException', message: 'Message is longer than 4096 bytes' });
       this.calls.Sign++;
-      reply(response, 200, {
+      return answer(200, {
         KeyId: this.keyId,
         Signature: sign('sha256', message, key).toString('base64'),
         SigningAlgorithm: ALGORITHM,
       });
-      return;
     }
-    reply(response, 400, { __type: 'UnsupportedOperationException', message: `Unsupported ${target}` });
+    return answer(400, { __type: 'UnsupportedOperationException', message: `Unsupported ${operation}` });
   }
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
 }
 
 /** Loads the key from `keyDir`, creating it once; a concurrent creator wins and both use its key. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AwsJsonService, answer, type JsonAnswer, startAwsJsonService } from './aws-json-service.js';
 import {
   type IdentitySecretVersions,
   LOCAL_IDENTITY_SECRET_ID,
@@ -31,15 +30,14 @@ export interface LocalSecretsManagerOptions {
 export class LocalSecretsManager {
   readonly secretId = LOCAL_IDENTITY_SECRET_ID;
   readonly arn = LOCAL_IDENTITY_SECRET_ARN;
-  private server: Server | undefined;
-  private endpoint = '';
+  private service: AwsJsonService | undefined;
   /** Calls answered, by operation (refusals included, as AWS bills them). */
   readonly calls = { GetSecretValue: 0 };
 
   constructor(private readonly options: LocalSecretsManagerOptions) {}
 
   get url(): string {
-    return this.endpoint;
+    return this.service?.url ?? '';
   }
 
   /** The secret's versions now. */
@@ -55,42 +53,29 @@ export class LocalSecretsManager {
   /** Listens on `port` (0: a free one; a test that stopped it may start it again where it was). */
   async start(port = 0): Promise<void> {
     await this.versions();
-    this.server = createServer((request, response) => {
-      this.handle(request, response).catch((error: unknown) =>
-        reply(response, 500, { __type: 'InternalServiceError', Message: String(error) }),
-      );
+    this.service = await startAwsJsonService({
+      targetPrefix: 'secretsmanager',
+      internalErrorType: 'InternalServiceError',
+      port,
+      ...(this.options.host ? { host: this.options.host } : {}),
+      handle: (operation, body) => this.handle(operation, body),
     });
-    await new Promise<void>((resolve) =>
-      this.server?.listen(port, this.options.host ?? '127.0.0.1', resolve),
-    );
-    const bound = this.server.address() as AddressInfo;
-    this.endpoint = `http://${bound.address}:${bound.port}`;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.service?.close();
   }
 
-  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = target.replace(/^secretsmanager\./, '');
+  private async handle(operation: string, body: Record<string, unknown>): Promise<JsonAnswer> {
     this.options.log?.(
       `SecretsManager ${operation} ${String(body.SecretId ?? '')} ${String(body.VersionStage ?? '')}`,
     );
     if (operation !== 'GetSecretValue') {
-      reply(response, 400, { __type: 'InvalidRequestException', Message: `Unsupported ${target}` });
-      return;
+      return answer(400, { __type: 'InvalidRequestException', Message: `Unsupported ${operation}` });
     }
     this.calls.GetSecretValue++;
     if (body.SecretId !== this.secretId && body.SecretId !== this.arn) {
-      reply(response, 400, notFound("Secrets Manager can't find the specified secret."));
-      return;
+      return answer(400, notFound("Secrets Manager can't find the specified secret."));
     }
     const versions = await this.versions();
     const all = [
@@ -107,8 +92,7 @@ export class LocalSecretsManager {
           : version.stage === stage),
     );
     if (!found) {
-      reply(
-        response,
+      return answer(
         400,
         notFound(
           id === undefined
@@ -116,9 +100,8 @@ export class LocalSecretsManager {
             : `Secrets Manager can't find the specified secret value for VersionId: ${id}`,
         ),
       );
-      return;
     }
-    reply(response, 200, {
+    return answer(200, {
       ARN: this.arn,
       Name: this.secretId,
       VersionId: found.id,
@@ -135,8 +118,4 @@ const notFound = (message: string) => ({ __type: 'ResourceNotFoundException', Me
 function versionId(value: string): string {
   const hex = createHash('sha256').update(value).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
-
-function reply(response: ServerResponse, status: number, body: unknown): void {
-  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify(body));
 }
