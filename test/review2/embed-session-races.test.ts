@@ -86,6 +86,8 @@ describe('review2: the guest app still on screen while identify finishes', () =>
     expect(kept?.user_id).toBe('site_race-ada');
     expect(kept?.user_id).not.toBe(guestId);
     await frame.locator('[data-testid="identity"]', { hasText: 'Ada Race' }).waitFor({ timeout: 5_000 });
-    await frame.locator('.message.mine .bubble', { hasText: 'first, as a guest' }).waitFor({ timeout: 5_000 });
+    await frame
+      .locator('.message.mine .bubble', { hasText: 'first, as a guest' })
+      .waitFor({ timeout: 5_000 });
   }, 60_000);
 });
