@@ -2,10 +2,12 @@ import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
 import { defaultKeyDir } from '../../local/issuer.js';
+import { ChatHttp } from '../../client/http.js';
 import {
   clickLauncher,
   type EmbedHarness,
   keptSession,
+  launcher,
   startEmbedHarness,
   widgetFrame,
 } from '../web/embed-harness.js';
@@ -157,5 +159,56 @@ describe('review2: the embed through its states', () => {
     const again = await openChat(host);
     await expect.poll(async () => (await keptSession(again))?.user_id).not.toBe(before?.user_id);
     expect((await keptSession(again))?.kind).toBe('guest');
+  }, 60_000);
+
+  it('on a phone, the full-screen panel’s Send button is not under the launcher', async () => {
+    const { page: host, context } = await harness.open(`${harness.demo.url}/`, { width: 390, height: 760 });
+    const frame = await openChat(host);
+    await startRoom(frame, 'Phone');
+    const composer = frame.getByRole('textbox', { name: 'Message' });
+    await composer.fill('tapped Send');
+    const box = await frame.getByRole('button', { name: 'Send', exact: true }).boundingBox();
+    if (!box) throw new Error('no Send button');
+    // Tap where the visitor sees Send. Found: the launcher (same z-index, later in the shadow root, fixed at
+    // the bottom corner) is on top of the full-screen panel there, so the tap closes the chat instead.
+    await host.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const cdp = await context.newCDPSession(host);
+    expect((await launcher(cdp))?.expanded).toBe(true);
+    await frame.locator('.message.mine .bubble', { hasText: 'tapped Send' }).waitFor({ timeout: 5_000 });
+  }, 60_000);
+});
+
+describe('review2: what a script on an allowed host page can do with identify', () => {
+  it('cannot hand the guest’s conversation to an account of its choosing', async () => {
+    const { page: host } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 });
+    const frame = await openChat(host);
+    await startRoom(frame, 'My card number ends 4242');
+    // An injected script (XSS, a compromised tag) gets an identity token for the attacker's own shop account
+    // (here from the demo's backend; on a real site, from the attacker's own signed-in session) and uses it.
+    const result = await host.evaluate(async () => {
+      const response = await fetch('/demo/identity-token', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Mallory' }),
+      });
+      const { identity_token: token } = (await response.json()) as { identity_token: string };
+      return (window.LiveChat as { identify(t: string): Promise<unknown> }).identify(token).then(
+        () => 'identified',
+        () => 'refused',
+      );
+    });
+    expect(result).toBe('identified');
+    // Mallory, anywhere else, exchanges a fresh token for her account and reads the visitor's conversation.
+    const exchanged = await fetch(`${harness.baseUrl}/api/chat/guest-sessions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identity_token: await identityToken('shop-mallory', 'Mallory') }),
+    });
+    const { token } = (await exchanged.json()) as { token: string };
+    const mallory = new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
+    const rooms = await mallory.listRooms({ limit: 20 });
+    // Design-level: an upgrade moves the guest's rooms to whoever the page says, with no step the visitor
+    // sees or confirms. Expected (suggested): the guest's rooms are not moved without the visitor's consent.
+    expect(rooms.results.map((room) => room.subject)).not.toContain('My card number ends 4242');
   }, 60_000);
 });
