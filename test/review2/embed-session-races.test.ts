@@ -91,3 +91,37 @@ describe('review2: the guest app still on screen while identify finishes', () =>
       .waitFor({ timeout: 5_000 });
   }, 60_000);
 });
+
+describe('review2: a sign-out in one tab while another tab’s identify is in flight', () => {
+  it('ends with nobody signed in on the device', async () => {
+    const { host: first, frame } = await guestInRoom();
+    const context = first.context();
+    const second = await context.newPage();
+    await second.goto(`${harness.demo.url}/`);
+    await widgetFrame(second);
+    // The first tab's exchange is slow (a slow network); the site signs its user out in the second tab.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await context.route('**/api/chat/guest-sessions', async (route: Route) => {
+      if (route.request().postData()?.includes('identity_token')) await released;
+      await route.continue();
+    });
+    const token = await identityToken('race-eve', 'Eve Race');
+    const identified = first.evaluate(
+      (t) =>
+        (window.LiveChat as { identify(t: string): Promise<unknown> }).identify(t).catch(() => undefined),
+      token,
+    );
+    await first.waitForTimeout(500);
+    await second.evaluate(() => (window.LiveChat as { logout(): Promise<void> }).logout());
+    expect(await keptSession(frame)).toBeNull();
+    release();
+    await identified;
+    await first.waitForTimeout(500);
+    // Expected: the sign-out, which the site asked for last, wins. Found: the exchange answered after it and
+    // its verified session is kept: the next person on the device is Eve in the chat.
+    expect(await keptSession(frame)).toBeNull();
+  }, 60_000);
+});
