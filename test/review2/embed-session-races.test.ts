@@ -125,3 +125,35 @@ describe('review2: a sign-out in one tab while another tab’s identify is in fl
     expect(await keptSession(frame)).toBeNull();
   }, 60_000);
 });
+
+describe('review2: an identity exchange whose answer is lost', () => {
+  it('leaves the visitor a chat that works: the upgraded guest is done, so the widget moves on', async () => {
+    const { host, frame, guestId } = await guestInRoom();
+    // The server upgrades the guest (its room moves to the verified user), but the answer never arrives.
+    await host.context().route('**/api/chat/guest-sessions', async (route: Route) => {
+      if (!route.request().postData()?.includes('identity_token')) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    const token = await identityToken('lost-answer', 'Lost Answer');
+    const result = await host.evaluate(
+      (t) =>
+        (window.LiveChat as { identify(t: string): Promise<unknown> }).identify(t).then(
+          () => 'identified',
+          () => 'failed',
+        ),
+      token,
+    );
+    expect(result).toBe('failed');
+    expect((await keptSession(frame))?.user_id).toBe(guestId);
+    const composer = frame.getByRole('textbox', { name: 'Message' });
+    await composer.fill('after the lost answer');
+    await composer.press('Enter');
+    await host.waitForTimeout(3_000);
+    // Found: the widget keeps the upgraded guest, whose room is gone and whose refresh secret the server now
+    // refuses: “Not sent. Room not found”, Retry fails the same way, for up to the token's hour (or a reload).
+    // Expected: the widget notices the upgrade went through (a forced renewal answers 401) and moves on.
+    expect(await frame.getByText('Not sent').count()).toBe(0);
+    expect((await keptSession(frame))?.user_id).not.toBe(guestId);
+  }, 60_000);
+});
