@@ -212,3 +212,24 @@ describe('review2: what a script on an allowed host page can do with identify', 
     expect(rooms.results.map((room) => room.subject)).not.toContain('My card number ends 4242');
   }, 60_000);
 });
+
+describe('review2: the page URL the widget reports', () => {
+  it('starts a chat from a page whose URL is longer than the 2048 characters the server takes', async () => {
+    // Marketing links and single-page apps make such URLs (utm_*, filters, state); embed.js sends up to 4096.
+    const { page: host } = await harness.open(`${harness.demo.url}/?utm_content=${'x'.repeat(2100)}`, {
+      width: 1100,
+      height: 760,
+    });
+    const frame = await openChat(host);
+    await frame.getByLabel('Subject').fill('Long URL');
+    await frame.getByRole('button', { name: 'Start chat' }).click();
+    // Found: 400 “page_url must be at most 2048 characters”, and the visitor cannot start a chat at all.
+    await frame
+      .getByRole('textbox', { name: 'Message' })
+      .waitFor({ timeout: 5_000 })
+      .catch(async (error: unknown) => {
+        console.log('the form says:', await frame.locator('form .error').allInnerTexts());
+        throw error;
+      });
+  }, 60_000);
+});
