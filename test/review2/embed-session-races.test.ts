@@ -1,8 +1,8 @@
 import type { Frame, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemoHost } from '../../local/demo-host.js';
 import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
 import { defaultKeyDir } from '../../local/issuer.js';
-import { startDemoHost } from '../../local/demo-host.js';
 import { clickLauncher, type EmbedHarness, keptSession, widgetFrame } from '../web/embed-harness.js';
 import { signIn, startWebHarness } from '../web/harness.js';
 

@@ -1,8 +1,8 @@
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatHttp } from '../../client/http.js';
 import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
 import { defaultKeyDir } from '../../local/issuer.js';
-import { ChatHttp } from '../../client/http.js';
 import {
   clickLauncher,
   type EmbedHarness,
@@ -132,7 +132,7 @@ describe('review2: the embed through its states', () => {
       .first()
       .waitFor({ timeout: 8_000 })
       .catch(async (error: unknown) => {
-        console.log('the first tab shows:', await frame.locator('.widget').innerText());
+        console.log('the first tab shows:', await frame.locator('.widget').textContent());
         throw error;
       });
   }, 60_000);
