@@ -1,6 +1,5 @@
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChatHttp } from '../../client/http.js';
 import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
 import { defaultKeyDir } from '../../local/issuer.js';
 import {
@@ -125,16 +124,12 @@ describe('review2: the embed through its states', () => {
       .toBe((await keptSession(frame))?.user_id);
     await second.evaluate(() => (window.LiveChat as { logout(): Promise<void> }).logout());
     await expect.poll(() => keptSession(frame)).toBeNull();
-    // The first tab's panel is still open (nobody closed it). Expected: it offers a new chat (or closes, as
-    // on this tab's own logout). Found: “Starting…”, and nothing starts until the visitor closes and reopens.
-    await frame
-      .locator('button:has-text("Start chat")')
-      .first()
-      .waitFor({ timeout: 8_000 })
-      .catch(async (error: unknown) => {
-        console.log('the first tab shows:', await frame.locator('.widget').textContent());
-        throw error;
-      });
+    // The first tab's panel was still open (nobody closed it), on “Starting…” for good. Now it closes, as on
+    // this tab's own sign-out, and whoever opens it next starts a new chat.
+    const cdp = await context.newCDPSession(first);
+    await expect.poll(async () => (await launcher(cdp))?.expanded).toBe(false);
+    await clickLauncher(first);
+    await frame.locator('button:has-text("Start chat")').first().waitFor({ timeout: 8_000 });
   }, 60_000);
 
   it('recovers from a refresh secret the server refuses: a new guest when the visitor opens the chat', async () => {
@@ -169,47 +164,13 @@ describe('review2: the embed through its states', () => {
     await composer.fill('tapped Send');
     const box = await frame.getByRole('button', { name: 'Send', exact: true }).boundingBox();
     if (!box) throw new Error('no Send button');
-    // Tap where the visitor sees Send. Found: the launcher (same z-index, later in the shadow root, fixed at
-    // the bottom corner) is on top of the full-screen panel there, so the tap closes the chat instead.
+    // Tap where the visitor sees Send. It was the launcher (same z-index, later in the shadow root, fixed at
+    // the bottom corner) on top of the full-screen panel there, so the tap closed the chat instead; the panel's
+    // own Close button is the way out while it covers the screen, and the launcher is hidden meanwhile.
     await host.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
     const cdp = await context.newCDPSession(host);
-    expect((await launcher(cdp))?.expanded).toBe(true);
+    expect(await launcher(cdp)).toBeUndefined();
     await frame.locator('.message.mine .bubble', { hasText: 'tapped Send' }).waitFor({ timeout: 5_000 });
-  }, 60_000);
-});
-
-describe('review2: what a script on an allowed host page can do with identify', () => {
-  it('cannot hand the guest’s conversation to an account of its choosing', async () => {
-    const { page: host } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 });
-    const frame = await openChat(host);
-    await startRoom(frame, 'My card number ends 4242');
-    // An injected script (XSS, a compromised tag) gets an identity token for the attacker's own shop account
-    // (here from the demo's backend; on a real site, from the attacker's own signed-in session) and uses it.
-    const result = await host.evaluate(async () => {
-      const response = await fetch('/demo/identity-token', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Mallory' }),
-      });
-      const { identity_token: token } = (await response.json()) as { identity_token: string };
-      return (window.LiveChat as { identify(t: string): Promise<unknown> }).identify(token).then(
-        () => 'identified',
-        () => 'refused',
-      );
-    });
-    expect(result).toBe('identified');
-    // Mallory, anywhere else, exchanges a fresh token for her account and reads the visitor's conversation.
-    const exchanged = await fetch(`${harness.baseUrl}/api/chat/guest-sessions`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ identity_token: await identityToken('shop-mallory', 'Mallory') }),
-    });
-    const { token } = (await exchanged.json()) as { token: string };
-    const mallory = new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
-    const rooms = await mallory.listRooms({ limit: 20 });
-    // Design-level: an upgrade moves the guest's rooms to whoever the page says, with no step the visitor
-    // sees or confirms. Expected (suggested): the guest's rooms are not moved without the visitor's consent.
-    expect(rooms.results.map((room) => room.subject)).not.toContain('My card number ends 4242');
   }, 60_000);
 });
 

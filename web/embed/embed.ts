@@ -46,16 +46,17 @@ const STYLE = `
 *{box-sizing:border-box}
 .launcher{position:fixed;bottom:20px;display:flex;align-items:center;gap:8px;height:52px;padding:0 20px;
 border:0;border-radius:26px;background:#1f4fd1;color:#fff;font:600 15px/1 system-ui,sans-serif;cursor:pointer;
-box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000}
+box-shadow:0 4px 14px rgba(0,0,0,.25);z-index:2147483000;pointer-events:auto}
 .launcher:focus-visible{outline:3px solid #ffbf47;outline-offset:2px}
 .badge{min-width:22px;height:22px;padding:0 6px;border-radius:11px;background:#d4351c;color:#fff;
 font:700 13px/22px system-ui,sans-serif;text-align:center}
 .badge[hidden]{display:none}
 .panel{position:fixed;bottom:84px;width:380px;height:min(640px,calc(100vh - 104px));border:0;border-radius:12px;
-background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483000;color-scheme:normal}
+background:#fff;box-shadow:0 8px 30px rgba(0,0,0,.3);z-index:2147483000;color-scheme:normal;pointer-events:auto}
 .panel.closed{visibility:hidden;pointer-events:none}
 .right{right:20px}.left{left:20px}
-@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}}
+@media (max-width:480px){.panel{inset:0;width:100%;height:100%;border-radius:0}
+.panel:not(.closed)~.launcher{display:none}}
 `;
 
 function start(): void {
@@ -80,6 +81,19 @@ function start(): void {
     ['visibility', 'visible'],
     ['transform', 'none'],
     ['filter', 'none'],
+    ['pointer-events', 'none'],
+    ['contain', 'none'],
+    ['clip-path', 'none'],
+    ['mask', 'none'],
+    ['zoom', '1'],
+    ['content-visibility', 'visible'],
+    // In the top layer (below), a popover gets the browser's own box styles: none of them here.
+    ['inset', 'auto'],
+    ['margin', '0'],
+    ['padding', '0'],
+    ['border', '0'],
+    ['background', 'transparent'],
+    ['overflow', 'visible'],
   ])
     host.style.setProperty(name as string, value as string, 'important');
   const root = host.attachShadow({ mode: 'closed' });
@@ -267,6 +281,13 @@ function start(): void {
 
   const mount = () => {
     document.body.append(host);
+    // The top layer, where the browser has it: above every z-index of the page, and out of reach of an
+    // ancestor's transform, filter or containment, which would pin the launcher to the page instead of the
+    // screen. Its children keep their own pointer events; the host box itself takes none.
+    if (typeof host.showPopover === 'function') {
+      host.popover = 'manual';
+      host.showPopover();
+    }
     for (const args of Array.from(queued)) {
       try {
         const result = api(...(Array.from(args) as [unknown, ...unknown[]]));

@@ -59,8 +59,13 @@ export class Conversation {
     this.unread = computed(() => Math.max(0, this.room.value.last_message_id - this.myLastRead.value));
   }
 
-  /** Whether a message by `userId` is my own (under my id, or one I had before). */
-  isMine(userId: string): boolean {
+  /**
+   * Whether a message by `userId` is my own: under my id, one I had before, or (for a customer, given the
+   * sender's role) any customer's, since a room has one customer, who is me: a guest's messages stay under
+   * the guest's id after its rooms became the verified person's, on whichever device that guest was.
+   */
+  isMine(userId: string, role?: Role): boolean {
+    if (this.myRole === 'customer' && role === 'customer') return true;
     return userId === this.me || this.formerIds.includes(userId);
   }
 
@@ -167,7 +172,7 @@ export class Conversation {
   }
 
   read(userId: string, role: Role, messageId: number): void {
-    if (this.isMine(userId)) {
+    if (this.isMine(userId, role)) {
       if (messageId > this.myLastRead.value) this.myLastRead.value = messageId;
       return;
     }
@@ -177,7 +182,7 @@ export class Conversation {
   }
 
   setTyping(userId: string, role: Role, isTyping: boolean): void {
-    if (this.isMine(userId)) return;
+    if (this.isMine(userId, role)) return;
     clearTimeout(this.typingTimers.get(userId));
     this.typingTimers.delete(userId);
     const others = this.typing.value.filter((t) => t.userId !== userId);
@@ -203,7 +208,7 @@ export class Conversation {
     const readUpTo = theirs.length > 0 ? Math.max(...theirs) : 0;
     let seen = 0;
     for (const message of this.messages.value) {
-      if (this.isMine(message.sender_id) && message.id <= readUpTo) seen = message.id;
+      if (this.isMine(message.sender_id, message.sender_role) && message.id <= readUpTo) seen = message.id;
     }
     return seen;
   });

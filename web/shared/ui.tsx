@@ -318,7 +318,7 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
       previousDay = day;
       previousSender = '';
     }
-    const mine = conversation.isMine(message.sender_id);
+    const mine = conversation.isMine(message.sender_id, message.sender_role);
     const continued = previousSender === message.sender_id;
     previousSender = message.sender_id;
     rows.push(

@@ -5,7 +5,7 @@ import { ChatApiError } from '../../client/errors.js';
 import { loadConfig, type WebConfig } from '../config.js';
 import type { HostMessage } from '../embed/protocol.js';
 import { type EmbedProps, focusFirst, WidgetApp } from './app.js';
-import { EmbedSessions, type StoredSession } from './guest-session.js';
+import { EmbedSessions, SignedOutMeanwhile, type StoredSession } from './guest-session.js';
 import { EmbedRefused, HostBridge, hostOrigin } from './host-bridge.js';
 
 interface EmbedRootProps {
@@ -70,6 +70,12 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
             bridge.post({ type: 'identified', userId: session.user_id, name: session.name ?? null });
           } catch (error) {
             const code = error instanceof ChatApiError ? error.code : 'identify_failed';
+            // No answer at all: the guest may have been upgraded regardless, and is then renewed no more.
+            if (!(error instanceof ChatApiError) && !(error instanceof SignedOutMeanwhile))
+              await sessions.checkGuest();
+            // Show what is stored now: a previous person forgotten, or a guest that is over, is not shown on.
+            stored.value = sessions.read();
+            if (!stored.value) ensureSession();
             notice.value = stored.value
               ? 'We could not confirm who you are, so you are still chatting as a guest.'
               : 'We could not confirm who you are.';
@@ -106,7 +112,17 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
     // Another tab of this site logged out or was identified: follow it.
     const onStorage = () => {
       const now = sessions.read();
-      if (now?.user_id !== stored.value?.user_id) stored.value = now;
+      if (now?.user_id === stored.value?.user_id) return;
+      stored.value = now;
+      if (now) return;
+      // Signed out there: this tab's panel closes as on its own sign-out, and whoever opens it next starts
+      // afresh (a session made here at once would outlive the sign-out the site asked for).
+      unread.value = -1;
+      if (open.value) {
+        open.value = false;
+        bridge.post({ type: 'logged_out' });
+      }
+      bridge.post({ type: 'unread', count: 0 });
     };
     document.addEventListener('keydown', onKey);
     window.addEventListener('storage', onStorage);
@@ -166,6 +182,12 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
       embed={{ ...embed, verifiedName: current.kind === 'verified' ? (current.name ?? null) : null }}
       onSignOut={() => undefined}
       onExpired={() => {
+        // Replaced meanwhile (an identify stored the verified session while this view still ran): follow it.
+        const now = sessions.read();
+        if (now && now.user_id !== current.user_id) {
+          stored.value = now;
+          return;
+        }
         // Revoked or expired past renewal: start over as a new guest when the chat is open.
         sessions.forget();
         stored.value = null;

@@ -23,6 +23,13 @@ export interface StoredSession {
 type Exchanged = StoredSession & { readonly upgraded_from?: string };
 
 const KEY = 'live-chat:embed:session';
+
+/** An identify whose answer came after the device was signed out in another tab: nothing was kept. */
+export class SignedOutMeanwhile extends Error {
+  constructor() {
+    super('This device was signed out while the sign-in was on its way');
+  }
+}
 /** Renew this long before the token expires, so no request goes out with a token about to lapse. */
 const RENEW_BEFORE_MS = 5 * 60_000;
 
@@ -103,7 +110,12 @@ export class EmbedSessions {
     if (current?.kind === 'verified' && sub !== undefined && current.user_id === `site_${sub}`) {
       return { session: current, changed: false };
     }
-    if (current?.kind === 'verified') await this.logout();
+    // The previous person is forgotten even when their revoke fails: their session must never pass to the next.
+    if (current?.kind === 'verified')
+      await this.logout().catch((error: unknown) => {
+        console.warn('[live-chat] revoking the previous session failed', error);
+        this.forget();
+      });
     // A guest whose session can no longer be renewed has nothing to hand over: exchange without it.
     const guestToken =
       current?.kind === 'guest'
@@ -112,13 +124,23 @@ export class EmbedSessions {
             return undefined;
           })
         : undefined;
-    // The renewal may have rotated the guest's refresh secret: the one to revoke below is the one kept now.
-    const guest = current?.kind === 'guest' ? (this.read() ?? current) : undefined;
+    // What is stored as the exchange leaves: a renewal may have rotated the guest's refresh secret (the one to
+    // revoke below is the one kept now), and a sign-out elsewhere meanwhile is told by its absence after.
+    const before = this.read();
+    const guest = current?.kind === 'guest' ? (before ?? current) : undefined;
     const session = await callApi<Exchanged>(this.baseUrl, 'POST', '/api/chat/guest-sessions', {
       body: { identity_token: identityToken },
       ...(guestToken ? { token: guestToken } : {}),
     });
     const { upgraded_from: upgradedFrom, ...issued } = session;
+    if (before && !this.read()) {
+      // Signed out in another tab while this exchange was on its way: the sign-out wins, and the session
+      // this answer carries is revoked rather than kept.
+      await this.revoke(issued.refresh_token).catch((error: unknown) =>
+        console.warn('[live-chat] revoking a session signed out meanwhile failed', error),
+      );
+      throw new SignedOutMeanwhile();
+    }
     const kept = this.keep({
       ...issued,
       ...(name ? { name } : {}),
@@ -132,6 +154,23 @@ export class EmbedSessions {
       );
     }
     return { session: kept, changed: true };
+  }
+
+  /**
+   * After an identify whose answer never came (the network failed): the stack may have upgraded the guest, and
+   * an upgraded guest is renewed no more. Renews now; a refused renewal forgets the guest (the caller starts a
+   * new one), a failed one changes nothing.
+   */
+  async checkGuest(): Promise<void> {
+    const current = this.read();
+    if (current?.kind !== 'guest') return;
+    this.renewing ??= this.renew(current).finally(() => {
+      this.renewing = undefined;
+    });
+    await this.renewing.catch((error: unknown) => {
+      if (!(error instanceof SessionExpired))
+        console.warn('[live-chat] the guest session could not be checked', error);
+    });
   }
 
   /** Revokes the refresh token and forgets the session: the next person on this device starts afresh. */

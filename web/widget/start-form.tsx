@@ -78,7 +78,7 @@ export function StartForm({ app, preChat, profile, onProfile, pageUrl, onStarted
       const room = await app.http.createRoom({
         room_type: roomType.value,
         subject: subject.value.trim(),
-        ...(pageUrl ? { page_url: pageUrl } : {}),
+        ...(reportedPageUrl(pageUrl) ? { page_url: reportedPageUrl(pageUrl) } : {}),
       });
       const conversation = app.track(room);
       if (offline && first.value.trim()) app.send(conversation, first.value);
@@ -206,4 +206,19 @@ function Field(props: {
       />
     </label>
   );
+}
+
+/** The longest `page_url` the server takes (lambdas/protocol/schemas.ts). */
+const MAX_PAGE_URL = 2048;
+
+/**
+ * The page URL as the room keeps it: whole when it fits, else without its query and fragment (a long
+ * marketing or app-state URL must not stop anyone from starting a chat), else none.
+ */
+export function reportedPageUrl(pageUrl: string | undefined): string | undefined {
+  if (!pageUrl) return undefined;
+  if (pageUrl.length <= MAX_PAGE_URL) return pageUrl;
+  const url = URL.parse(pageUrl);
+  const short = url ? `${url.origin}${url.pathname}` : '';
+  return short !== '' && short.length <= MAX_PAGE_URL ? short : undefined;
 }
