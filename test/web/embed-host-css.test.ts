@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickLauncher, type EmbedHarness, launcher, startEmbedHarness } from '../web/embed-harness.js';
+import { clickLauncher, type EmbedHarness, launcher, startEmbedHarness } from './embed-harness.js';
 
 let harness: EmbedHarness;
 
@@ -30,7 +30,7 @@ async function hostWith(css: string) {
   return { page, cdp };
 }
 
-describe('review2: the launcher against the host page’s CSS', () => {
+describe('the launcher against the host page’s CSS', () => {
   it.each([
     ['nothing (control)', 'p { color: red }'],
     ['a reset that turns pointer events off for every div', 'div { pointer-events: none }'],

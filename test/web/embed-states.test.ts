@@ -9,8 +9,8 @@ import {
   launcher,
   startEmbedHarness,
   widgetFrame,
-} from '../web/embed-harness.js';
-import { signIn } from '../web/harness.js';
+} from './embed-harness.js';
+import { signIn } from './harness.js';
 
 let harness: EmbedHarness;
 
@@ -56,7 +56,7 @@ async function startRoom(frame: Frame, text: string): Promise<void> {
   await frame.locator('.message.mine .bubble', { hasText: text }).waitFor();
 }
 
-describe('review2: the embed through its states', () => {
+describe('the embed through its states', () => {
   it('logs no CSP violation on the host page or in the frame: open, chat, identify, reload, sign out', async () => {
     const { page: host } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 });
     const violations: string[] = [];
@@ -174,7 +174,7 @@ describe('review2: the embed through its states', () => {
   }, 60_000);
 });
 
-describe('review2: the page URL the widget reports', () => {
+describe('the page URL the widget reports', () => {
   it('starts a chat from a page whose URL is longer than the 2048 characters the server takes', async () => {
     // Marketing links and single-page apps make such URLs (utm_*, filters, state); embed.js sends up to 4096.
     const { page: host } = await harness.open(`${harness.demo.url}/?utm_content=${'x'.repeat(2100)}`, {

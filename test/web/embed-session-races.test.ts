@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoHost } from '../../local/demo-host.js';
 import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
 import { defaultKeyDir } from '../../local/issuer.js';
-import { clickLauncher, type EmbedHarness, keptSession, widgetFrame } from '../web/embed-harness.js';
-import { signIn, startWebHarness } from '../web/harness.js';
+import { clickLauncher, type EmbedHarness, keptSession, widgetFrame } from './embed-harness.js';
+import { signIn, startWebHarness } from './harness.js';
 
 /** test/web/embed-harness.ts's harness, with sockets that API Gateway closes after a few seconds. */
 async function startHarness(): Promise<EmbedHarness> {
@@ -57,7 +57,7 @@ async function guestInRoom(): Promise<{ host: Page; frame: Frame; guestId: strin
   return { host, frame, guestId: kept?.user_id as string };
 }
 
-describe('review2: the guest app still on screen while identify finishes', () => {
+describe('the guest app still on screen while identify finishes', () => {
   it('keeps the verified session when the guest view asks for a token between the exchange and the guest’s revoke', async () => {
     const { host, frame, guestId } = await guestInRoom();
     // Hold the guest's revoke (the last step of identify) so the window between "verified session kept" and
@@ -92,7 +92,7 @@ describe('review2: the guest app still on screen while identify finishes', () =>
   }, 60_000);
 });
 
-describe('review2: a sign-out in one tab while another tab’s identify is in flight', () => {
+describe('a sign-out in one tab while another tab’s identify is in flight', () => {
   it('ends with nobody signed in on the device', async () => {
     const { host: first, frame } = await guestInRoom();
     const context = first.context();
@@ -126,7 +126,7 @@ describe('review2: a sign-out in one tab while another tab’s identify is in fl
   }, 60_000);
 });
 
-describe('review2: an identity exchange whose answer is lost', () => {
+describe('an identity exchange whose answer is lost', () => {
   it('leaves the visitor a chat that works: the upgraded guest is done, so the widget moves on', async () => {
     const { host, frame, guestId } = await guestInRoom();
     // The server upgrades the guest (its room moves to the verified user), but the answer never arrives.

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { goodClaims, guestSession, identityToken, newGuest, signRaw, verify } from '../sessions/support.js';
 import { api, people, useLocalStack } from '../support/stack.js';
+import { goodClaims, guestSession, identityToken, newGuest, signRaw, verify } from './support.js';
 
-// Adversarial review of issue 10 (the website front door), over the real local stack. Each test here states
+// Found by an adversarial review of the website front door, over the real local stack. Each test here states
 // what the contract (docs/sessions.md, /work/issue10-plan.md) promises and fails where the stack does not.
 const stack = useLocalStack();
 
 const secret = async () => (await stack.current.secrets.versions()).current;
 
-describe('review: an upgraded guest’s own credentials', () => {
+describe('an upgraded guest’s own credentials', () => {
   it('does not let the guest’s refresh secret keep renewing a guest that shows as the verified person', async () => {
     const guest = await newGuest(stack.current);
     const sub = `victim-${randomUUID()}`;
@@ -33,7 +33,7 @@ describe('review: an upgraded guest’s own credentials', () => {
   });
 });
 
-describe('review: what an identity token may carry', () => {
+describe('what an identity token may carry', () => {
   it('refuses an email with control characters (NUL, DEL), as the profile route does', async () => {
     const token = await signRaw(await secret(), { ...goodClaims(), email: 'a\u0000b\u007f@example.com' });
     const response = await guestSession(stack.current, { identity_token: token });
@@ -61,7 +61,7 @@ describe('review: what an identity token may carry', () => {
   });
 });
 
-describe('review: what a verified user may say about themselves', () => {
+describe('what a verified user may say about themselves', () => {
   it('does not show a self-asserted name and email under the verified badge', async () => {
     // A site that vouches only for who its user is (sub alone, the minimum the contract asks for).
     const user = await verify(stack.current, `minimal-${randomUUID()}`);
@@ -85,7 +85,7 @@ describe('review: what a verified user may say about themselves', () => {
   });
 });
 
-describe('review: an identity exchange whose jti claim DynamoDB applied but did not answer', () => {
+describe('an identity exchange whose jti claim DynamoDB applied but did not answer', () => {
   it('does not tell a first use of a token that it was replayed', async () => {
     const token = await identityToken(stack.current, { sub: `lost-${randomUUID()}` });
     // The PutItem of the jti applies, its response is lost (a 500 after the fact); the SDK retries it.
@@ -103,7 +103,7 @@ describe('review: an identity exchange whose jti claim DynamoDB applied but did 
   });
 });
 
-describe('review: text that is not well-formed Unicode on the caller routes', () => {
+describe('text that is not well-formed Unicode on the caller routes', () => {
   // DynamoDB stores strings as UTF-8, which a lone surrogate has no encoding for: the name and subject are
   // checked for it (`wellFormed` in lambdas/protocol/schemas.ts), the email and the page URL are not, so they
   // reach the table (dynalite keeps them; DynamoDB refuses the request, a 500 instead of this 400).
@@ -124,7 +124,7 @@ describe('review: text that is not well-formed Unicode on the caller routes', ()
   });
 });
 
-describe('review: names that reorder the text around them', () => {
+describe('names that reorder the text around them', () => {
   it('refuses a display name with a bidi override (U+202E), which the console would show reversed', async () => {
     const guest = await newGuest(stack.current);
     // Shown as "Alice (staff)": staff reading the queue see a role the person does not have.
