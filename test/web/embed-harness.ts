@@ -1,7 +1,9 @@
 import type { CDPSession, Frame, Page } from 'playwright-core';
 import { type DemoHost, startDemoHost } from '../../local/demo-host.js';
+import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
+import { defaultKeyDir } from '../../local/issuer.js';
 import type { LocalWebOptions } from '../../local/web.js';
-import { startWebHarness, type WebHarness } from './harness.js';
+import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 export interface EmbedHarness extends WebHarness {
   /** The demo shop, `http://localhost:<port>`: an origin the widget allows. */
@@ -87,4 +89,17 @@ export function keptSession(frame: Frame): Promise<KeptSession | null> {
     const text = localStorage.getItem('live-chat:embed:session');
     return text ? (JSON.parse(text) as KeptSession) : null;
   });
+}
+
+/** What the demo shop's backend would sign for one of its users: an identity token with the local secret. */
+export async function identityToken(sub: string, name: string): Promise<string> {
+  const { current } = await loadLocalIdentitySecret(defaultKeyDir);
+  return signIdentityToken(current, { sub, name });
+}
+
+/** Someone from support online (a console signed in), so the widget offers the plain "Start chat" form. */
+export async function staffOnline(harness: WebHarness): Promise<void> {
+  const { page } = await harness.open('/console.html');
+  await signIn(page, 'sam', 'staff');
+  await page.locator('.empty', { hasText: 'No open rooms' }).waitFor();
 }

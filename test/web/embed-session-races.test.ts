@@ -1,10 +1,15 @@
 import type { Frame, Page, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoHost } from '../../local/demo-host.js';
-import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
-import { defaultKeyDir } from '../../local/issuer.js';
-import { clickLauncher, type EmbedHarness, keptSession, widgetFrame } from './embed-harness.js';
-import { signIn, startWebHarness } from './harness.js';
+import {
+  clickLauncher,
+  type EmbedHarness,
+  identityToken,
+  keptSession,
+  staffOnline,
+  widgetFrame,
+} from './embed-harness.js';
+import { startWebHarness } from './harness.js';
 
 /** test/web/embed-harness.ts's harness, with sockets that API Gateway closes after a few seconds. */
 async function startHarness(): Promise<EmbedHarness> {
@@ -27,19 +32,12 @@ let harness: EmbedHarness;
 beforeAll(async () => {
   harness = await startHarness();
   // Someone from support is online, so the widget offers the plain "Start chat" form.
-  const { page } = await harness.open('/console.html');
-  await signIn(page, 'sam', 'staff');
-  await page.locator('.empty', { hasText: 'No open rooms' }).waitFor();
+  await staffOnline(harness);
 }, 60_000);
 
 afterAll(async () => {
   await harness?.close();
 });
-
-async function identityToken(sub: string, name: string): Promise<string> {
-  const { current } = await loadLocalIdentitySecret(defaultKeyDir);
-  return signIdentityToken(current, { sub, name });
-}
 
 async function guestInRoom(): Promise<{ host: Page; frame: Frame; guestId: string }> {
   const { page: host } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 });

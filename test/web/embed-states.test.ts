@@ -1,34 +1,26 @@
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadLocalIdentitySecret, signIdentityToken } from '../../local/identity-secret.js';
-import { defaultKeyDir } from '../../local/issuer.js';
 import {
   clickLauncher,
   type EmbedHarness,
+  identityToken,
   keptSession,
   launcher,
+  staffOnline,
   startEmbedHarness,
   widgetFrame,
 } from './embed-harness.js';
-import { signIn } from './harness.js';
 
 let harness: EmbedHarness;
 
 beforeAll(async () => {
   harness = await startEmbedHarness();
-  const { page } = await harness.open('/console.html');
-  await signIn(page, 'sam', 'staff');
-  await page.locator('.empty', { hasText: 'No open rooms' }).waitFor();
+  await staffOnline(harness);
 }, 60_000);
 
 afterAll(async () => {
   await harness?.close();
 });
-
-async function identityToken(sub: string, name: string): Promise<string> {
-  const { current } = await loadLocalIdentitySecret(defaultKeyDir);
-  return signIdentityToken(current, { sub, name });
-}
 
 const identify = (host: Page, token: string) =>
   host.evaluate(
