@@ -239,7 +239,9 @@ export class Functions extends Construct {
         environment[ENV.sessionKeyId] = issuerResources.key.keyArn;
       }
       if (a.identitySecret) environment[ENV.identitySecretId] = issuerResources.identitySecret.secretArn;
-      if (handler === webSocketAuthorizer.handler) {
+      // Every function that verifies a bearer token (the `function` routes, guest-sessions' upgrade, the
+      // WebSocket authorizer) checks the staff issuer too: lambdas/runtime/verifier.ts refuses to start without it.
+      if (a.sessionKey || handler === webSocketAuthorizer.handler) {
         environment[ENV.jwtIssuer] = props.jwt.issuer;
         // Comma-separated, like the HTTP authorizer's audience list (client ids and audiences have no comma).
         environment[ENV.jwtAudience] = [props.jwt.audience, ...(props.jwt.extraAudiences ?? [])].join(',');

@@ -321,7 +321,9 @@ describe('functions', () => {
       a.identitySecret ? { Ref: logicalId(s.stack.sessionIssuer.identitySecret) } : undefined,
     );
     const jwtVars = [ENV.jwtIssuer, ENV.jwtAudience, ENV.jwtJwksUri].map((name) => vars[name]);
-    if (handler === webSocketAuthorizer.handler) {
+    // Whoever verifies a bearer token checks both issuers (lambdas/runtime/verifier.ts), so it is told the
+    // staff issuer too: the WebSocket authorizer, every `function` route, and guest-sessions (an upgrade's bearer).
+    if (handler === webSocketAuthorizer.handler || a.sessionKey) {
       expect(JSON.stringify(jwtVars[0])).toContain(logicalId(s.stack.identity.userPool!));
       expect(jwtVars[1]).toEqual({ Ref: logicalId(s.stack.identity.userPoolClient!) });
       expect(JSON.stringify(jwtVars[2])).toContain('/.well-known/jwks.json');

@@ -117,6 +117,26 @@ describe('session issuer key', () => {
   });
 
   it.each(allHandlers())(
+    'tells %s the staff issuer exactly when it verifies bearer tokens (verifier.ts needs both issuers)',
+    (handler) => {
+      const vars = (
+        props(logicalId(s.stack.functions.of(handler))).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      const verifies =
+        handler === webSocketAuthorizer.handler ||
+        httpRoutes.some(
+          (r) => r.handler === handler && (r.auth === 'function' || r.access.sessionKey === 'sign'),
+        );
+      for (const name of [ENV.jwtIssuer, ENV.jwtAudience, ENV.jwtJwksUri]) {
+        if (verifies) expect(vars[name], `${handler} ${name}`).toBeDefined();
+      }
+      if (verifies) expect(JSON.stringify(vars[ENV.jwtJwksUri])).toContain('/.well-known/jwks.json');
+    },
+  );
+
+  it.each(allHandlers())(
     'tells %s the issuer and the key exactly when it signs, verifies or publishes the issuer, and no key material',
     (handler) => {
       const vars = (
