@@ -184,6 +184,22 @@ describe('staff console and customer widget in Chromium', () => {
     await shows(consolePage, '.bubble', 'Great, thank you!');
   });
 
+  it('makes http(s) links in a message clickable, in a new tab without opener or referrer, and nothing else', async () => {
+    const reply = consolePage.getByRole('textbox', { name: 'Message' });
+    await reply.fill('Track it at https://parcels.example/track?id=42. Or javascript:alert(1)');
+    await reply.press('Enter');
+    const link = widgetPage.locator('.bubble a', { hasText: 'https://parcels.example/track?id=42' });
+    await link.waitFor();
+    expect(await link.getAttribute('href')).toBe('https://parcels.example/track?id=42');
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
+    // One link: the rest, the sentence's full stop and the javascript: text included, stays text.
+    expect(await widgetPage.locator('.bubble').last().locator('a').count()).toBe(1);
+    expect((await bubbles(widgetPage)).at(-1)).toBe(
+      'Track it at https://parcels.example/track?id=42. Or javascript:alert(1)',
+    );
+  });
+
   it('closes the room from the console and tells the customer', async () => {
     await consolePage.getByRole('button', { name: 'Close', exact: true }).click();
     await consolePage.getByRole('button', { name: 'Yes, close' }).click();

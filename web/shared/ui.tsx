@@ -5,6 +5,7 @@ import type { ConnectionState } from '../../client/socket.js';
 import type { Message, Role } from '../../client/wire.js';
 import type { Auth, Session } from '../auth.js';
 import type { ChatApp, Conversation } from './chat.js';
+import { LinkedText } from './links.js';
 
 // Every message is rendered as a text node (never as HTML), with line breaks kept by CSS.
 
@@ -333,7 +334,9 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
             <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
           </div>
         )}
-        <p class="bubble">{message.content}</p>
+        <p class="bubble">
+          <LinkedText content={message.content} />
+        </p>
         {mine && message.id === seenUpTo ? (
           <span class="seen" data-testid="seen">
             Seen
