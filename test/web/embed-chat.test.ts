@@ -118,10 +118,15 @@ describe('a visitor of the demo shop chats with support through the embed', () =
         JSON.stringify({ ...kept, expires_at: new Date(Date.now() + 60_000).toISOString() }),
       );
     });
+    // Something half written survives the reload too (the tab's sessionStorage), and goes once it is sent.
+    await frame.getByRole('textbox', { name: 'Message' }).fill('Half a thought');
     await host.reload();
     frame = await widgetFrame(host);
     await clickLauncher(host);
     await shows(frame, '.message.theirs .bubble', 'Anything else?');
+    await expect
+      .poll(() => frame.getByRole('textbox', { name: 'Message' }).inputValue())
+      .toBe('Half a thought');
     const after = await keptSession(frame);
     expect(after?.user_id).toBe(before?.user_id);
     expect(after?.refresh_token).not.toBe(before?.refresh_token);
@@ -130,6 +135,10 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     await composer.fill('I am back');
     await composer.press('Enter');
     await shows(consolePage, '.message.theirs .bubble', 'I am back');
+    expect(await composer.inputValue()).toBe('');
+    expect(
+      await frame.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('live-chat:draft:'))),
+    ).toEqual([]);
     expect((await staff.activeRooms()).results.filter((r) => r.subject === SUBJECT)).toHaveLength(1);
   });
 

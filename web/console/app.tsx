@@ -423,6 +423,7 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
       )}
       {room.status === 'open' ? (
         <Composer
+          key={room.id}
           app={app}
           conversation={conversation}
           placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}

@@ -5,6 +5,7 @@ import type { ConnectionState } from '../../client/socket.js';
 import type { Message, Role } from '../../client/wire.js';
 import type { Auth, Session } from '../auth.js';
 import type { ChatApp, Conversation } from './chat.js';
+import { readDraft, writeDraft } from './drafts.js';
 import { LinkedText } from './links.js';
 
 // Every message is rendered as a text node (never as HTML), with line breaks kept by CSS.
@@ -413,9 +414,11 @@ export interface ComposerProps {
 
 /** Enter sends, Shift+Enter starts a new line; keystrokes feed the typing indicator. */
 export function Composer({ app, conversation, disabled = false, placeholder }: ComposerProps) {
-  const text = useSignal('');
-  const input = useRef<HTMLTextAreaElement>(null);
   const roomId = conversation.room.value.id;
+  const userId = app.me.userId;
+  // What was being written here survives a reload of the page (this tab only).
+  const text = useSignal(readDraft(userId, roomId));
+  const input = useRef<HTMLTextAreaElement>(null);
   const length = [...text.value].length;
   const tooLong = length > app.maxMessageLength;
 
@@ -424,6 +427,7 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
     if (!content.trim() || tooLong || disabled) return;
     app.send(conversation, content);
     text.value = '';
+    writeDraft(userId, roomId, '');
     input.current?.focus();
   };
 
@@ -448,6 +452,7 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
         aria-describedby={`composer-help-${roomId}`}
         onInput={(event) => {
           text.value = event.currentTarget.value;
+          writeDraft(userId, roomId, text.value);
           if (text.value) app.socket.typing(roomId);
           else app.socket.stopTyping(roomId);
         }}

@@ -225,7 +225,7 @@ function ChatView({
         <div class="messages loading muted">Loading…</div>
       )}
       {room.status === 'open' ? (
-        <Composer app={app} conversation={conversation} placeholder="Write a message" />
+        <Composer key={room.id} app={app} conversation={conversation} placeholder="Write a message" />
       ) : (
         <div class="closed-note">
           <p>This chat has ended. Thank you for contacting us.</p>
