@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UserKind } from '../../lambdas/domain/namespaces.js';
+import { captureLogs } from '../support/logs.js';
 import { api, useLocalStack } from '../support/stack.js';
-import { captureLogs } from './logs.js';
 import { handshake, sessionClaims, sessionToken, signedByKms, uniqueId } from './tokens.js';
 
 // KMS out of reach before any function has read the session key: a failure of ours, which must be a 500 and an

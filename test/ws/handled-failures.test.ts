@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureLogs } from '../support/logs.js';
 import { TestSocket } from '../support/socket.js';
 import { api, useLocalStack } from '../support/stack.js';
 
@@ -7,23 +8,6 @@ import { api, useLocalStack } from '../support/stack.js';
 // failure they catch and answer is logged as a Powertools JSON line at level ERROR.
 
 const stack = useLocalStack();
-
-/** Powertools' JSON lines written to stdout or stderr while the spy runs. */
-function captureLogs() {
-  const lines: string[] = [];
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    vi.spyOn(stream, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
-      lines.push(String(chunk));
-      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    }) as typeof stream.write);
-  }
-  return () =>
-    lines
-      .flatMap((l) => l.split('\n'))
-      .filter((l) => l.trim().startsWith('{'))
-      .map((l) => JSON.parse(l) as { level: string; message: string; routeKey?: string });
-}
 
 afterEach(() => {
   vi.restoreAllMocks();
