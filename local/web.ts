@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { loadConfig } from '../lambdas/runtime/config.js';
 import { buildOptions, embedBuildOptions, htmlFiles, repoRoot } from '../web/build.js';
 import { isOrigin, type PreChat, type WebConfig } from '../web/config.js';
+import { contentSecurityPolicy } from '../web/csp.js';
 import type { LocalIssuer } from './issuer.js';
 
 /** The endpoint of the local sign-in form; it exists only in the local runtime, never in AWS. */
@@ -152,17 +153,10 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
     }
     response.setHeader(
       'content-security-policy',
-      [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        ["connect-src 'self'", wsOrigin, ...(options.connectSrc ?? [])].filter(Boolean).join(' '),
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        frameAncestors(filePath, embedOrigins),
-      ].join('; '),
+      contentSecurityPolicy({
+        frameAncestors: frameAncestors(filePath, embedOrigins),
+        connectSources: [wsOrigin, ...(options.connectSrc ?? [])].filter(Boolean),
+      }),
     );
     response.setHeader('referrer-policy', 'no-referrer');
     send(response, 200, type, contents, request.method);
@@ -238,10 +232,8 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
  * nothing frames them (the OIDC sign-in renews with refresh tokens, not a hidden frame), and a page that
  * cannot be framed cannot be clickjacked. Scripts and styles are not documents: the header is inert there.
  */
-export function frameAncestors(filePath: string, embedOrigins: readonly string[]): string {
-  return filePath === '/widget.html'
-    ? ["frame-ancestors 'self'", ...embedOrigins].join(' ')
-    : "frame-ancestors 'none'";
+export function frameAncestors(filePath: string, embedOrigins: readonly string[]): readonly string[] {
+  return filePath === '/widget.html' ? ["'self'", ...embedOrigins] : ["'none'"];
 }
 
 function hostnameOf(request: IncomingMessage): string {

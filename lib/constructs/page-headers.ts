@@ -1,6 +1,9 @@
 import { Aws, Duration, Names } from 'aws-cdk-lib';
 import { HeadersFrameOption, HeadersReferrerPolicy, ResponseHeadersPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
+import { contentSecurityPolicy } from '../../web/csp.js';
+
+export { type CspOptions, contentSecurityPolicy } from '../../web/csp.js';
 
 /**
  * The longest Content-Security-Policy value CloudFront takes in a response headers policy (its quota, the same
@@ -19,34 +22,6 @@ export const EMBED_SCRIPT_MAX_AGE = Duration.minutes(5);
 
 /** HSTS of every page, as CloudFront's managed SecurityHeadersPolicy had it: a year, no subdomains. */
 const HSTS_MAX_AGE = Duration.days(365);
-
-export interface CspOptions {
-  /** Who may frame the page: `'self'`, `'none'` or origins. */
-  readonly frameAncestors: readonly string[];
-  /** Origins the page may fetch from besides its own (the sign-in provider's). */
-  readonly connectSources: readonly string[];
-}
-
-/**
- * The strict Content-Security-Policy of the hosted pages, the one `npm start` serves (local/web.ts): only the
- * pages' own scripts, styles and requests, `data:` images, no plugins, no `<base>`, forms to the same origin.
- * `connect-src 'self'` covers the WebSocket too: the pages reach it through the distribution's `/ws` on their
- * own origin, and CSP Level 3 matches `wss:` on that host with `'self'` (Chrome 71+, Safari 16+). Naming the
- * `wss://` origin instead would make the policy depend on the distribution that refers to it: a cycle.
- */
-export function contentSecurityPolicy(options: CspOptions): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    ["connect-src 'self'", ...options.connectSources].join(' '),
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    ['frame-ancestors', ...options.frameAncestors].join(' '),
-  ].join('; ');
-}
 
 /** The length a CSP may reach once deployed: each unresolved token counted at its longest. */
 export function cspLengthBound(csp: string): number {
