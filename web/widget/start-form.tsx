@@ -75,10 +75,11 @@ export function StartForm({ app, preChat, profile, onProfile, pageUrl, onStarted
         ...(askEmail && email.value.trim() ? { email: email.value.trim() } : {}),
       };
       if (Object.keys(changes).length > 0) onProfile(await app.http.updateProfile(changes));
+      const reported = reportedPageUrl(pageUrl);
       const room = await app.http.createRoom({
         room_type: roomType.value,
         subject: subject.value.trim(),
-        ...(reportedPageUrl(pageUrl) ? { page_url: reportedPageUrl(pageUrl) } : {}),
+        ...(reported ? { page_url: reported } : {}),
       });
       const conversation = app.track(room);
       if (offline && first.value.trim()) app.send(conversation, first.value);
