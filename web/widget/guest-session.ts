@@ -164,10 +164,7 @@ export class EmbedSessions {
   async checkGuest(): Promise<void> {
     const current = this.read();
     if (current?.kind !== 'guest') return;
-    this.renewing ??= this.renew(current).finally(() => {
-      this.renewing = undefined;
-    });
-    await this.renewing.catch((error: unknown) => {
+    await this.renewOnce(current).catch((error: unknown) => {
       if (!(error instanceof SessionExpired))
         console.warn('[live-chat] the guest session could not be checked', error);
     });
@@ -212,10 +209,15 @@ export class EmbedSessions {
     const current = this.read();
     if (!current) throw new SessionExpired();
     if (Date.parse(current.expires_at) - Date.now() > RENEW_BEFORE_MS) return current.token;
+    return (await this.renewOnce(current)).token;
+  }
+
+  /** Renews `current`, or joins the renewal already on its way: one at a time per page. */
+  private renewOnce(current: StoredSession): Promise<StoredSession> {
     this.renewing ??= this.renew(current).finally(() => {
       this.renewing = undefined;
     });
-    return (await this.renewing).token;
+    return this.renewing;
   }
 
   private async renew(current: StoredSession): Promise<StoredSession> {
