@@ -98,7 +98,7 @@ export function WidgetApp({
   const verifiedName = embed?.verifiedName ?? (profile.value?.verified ? profile.value.name : null);
 
   return (
-    <div class={embed ? 'widget embedded' : 'widget'}>
+    <main class={embed ? 'widget embedded' : 'widget'}>
       <header class="widget-header">
         <div>
           <h1>Customer support</h1>
@@ -157,7 +157,7 @@ export function WidgetApp({
           onStarted={(c) => void show(c).catch((e: unknown) => app.report(e))}
         />
       )}
-    </div>
+    </main>
   );
 }
 

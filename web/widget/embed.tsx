@@ -152,7 +152,7 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
   const current = stored.value;
   if (!current) {
     return (
-      <div class="widget embedded">
+      <main class="widget embedded">
         <header class="widget-header">
           <h1>Customer support</h1>
           <button
@@ -171,7 +171,7 @@ function EmbedRoot({ config, bridge, sessions }: EmbedRootProps) {
         ) : (
           <p class="muted padded">{open.value ? 'Starting…' : ''}</p>
         )}
-      </div>
+      </main>
     );
   }
   return (
