@@ -20,5 +20,6 @@ if (!values.table || !Number.isInteger(shards) || shards < 1) {
 const table = new Table(createDocumentClient(new DynamoMeter()), values.table, Date.now);
 const counts = await migrateRoomIndexes(table, shards, (line) => console.log(line));
 console.log(
-  `done: ${counts.rooms} rooms, ${counts.indexed} given gsi3 keys, ${counts.listed} listed by a customer entry`,
+  `done: ${counts.rooms} rooms, ${counts.indexed} given gsi3 keys, ${counts.listed} listed by a customer entry, ` +
+    `${counts.closed} listed as closed`,
 );

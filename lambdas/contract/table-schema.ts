@@ -20,7 +20,8 @@ export const tableSchema = {
       /**
        * Open rooms (`OPEN#shard`) by the hour of their last activity (each room's hours start at a minute of its
        * own), then id: a message moves its room's entry only when that hour changes, and the entry holds the keys
-       * alone (the list reads the rooms in a batch). The keys are removed when a room closes.
+       * alone (the list reads the rooms in a batch). When a room closes, the same write moves its keys to the
+       * closed rooms (`CLOSED#shard`) by the time it closed, then id: the staff's list of past conversations.
        */
       indexName: 'gsi3',
       partitionKey: { name: 'gsi3pk', type: 'S' },

@@ -85,6 +85,8 @@ export interface ChatStore extends ProfilePorts {
   listCustomerRooms(customerId: string, page: PageRequest): Promise<Page<Room>>;
   listStaffRooms(staffId: string, page: PageRequest): Promise<Page<Room>>;
   listOpenRooms(page: PageRequest): Promise<Page<Room>>;
+  /** Closed rooms, newest close first. */
+  listClosedRooms(page: PageRequest): Promise<Page<Room>>;
   /** Ids of the open rooms a user takes part in (a customer's own, a staff member's joined ones). */
   openRoomIdsOf(actor: Actor): Promise<string[]>;
 

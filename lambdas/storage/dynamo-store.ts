@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, ChatStore, HistoryRequest, PageRequest } from '../domain/ports.js';
 import type { ProfileFields, RoomContext } from '../domain/profiles.js';
 import type { Actor, Connection, Role, Room, Subscription, Ticket } from '../domain/types.js';
+import { ClosedRooms } from './closed-rooms.js';
 import { ConnectionStore } from './connection-store.js';
 import { OpenRooms } from './open-rooms.js';
 import { ProfileStore } from './profile-store.js';
@@ -30,6 +31,7 @@ export interface DynamoStoreOptions {
  * DynamoDB request. Each concern lives in a store of its own over one shared `Table`:
  *
  * - `RoomStore`: rooms, their lists, history, membership and read pointers;
+ * - `ClosedRooms`: the closed rooms, newest close first, from the entries the close moves them to;
  * - `SendStore`: sends, with the sequence number and the idempotency claim;
  * - `ConnectionStore`: connections, presence, subscriptions and queue following;
  * - `TicketStore`: one-time WebSocket tickets;
@@ -43,6 +45,7 @@ export interface DynamoStoreOptions {
  */
 export class DynamoStore implements ChatStore {
   private readonly rooms: RoomStore;
+  private readonly closedRooms: ClosedRooms;
   private readonly sends: SendStore;
   private readonly connections: ConnectionStore;
   private readonly tickets: TicketStore;
@@ -52,7 +55,8 @@ export class DynamoStore implements ChatStore {
   constructor(db: DynamoDBDocumentClient, options: DynamoStoreOptions) {
     const table = new Table(db, options.tableName, options.now ?? Date.now);
     const openRooms = new OpenRooms(table, options.openRoomShards, options.legacyOpenRoomsIndex ?? false);
-    this.rooms = new RoomStore(table, openRooms);
+    this.closedRooms = new ClosedRooms(table, options.openRoomShards);
+    this.rooms = new RoomStore(table, openRooms, this.closedRooms);
     this.sends = new SendStore(table, this.rooms, openRooms, options.claimLifetimeSeconds ?? 7 * 24 * 3600);
     this.connections = new ConnectionStore(table);
     this.tickets = new TicketStore(table);
@@ -67,6 +71,7 @@ export class DynamoStore implements ChatStore {
     this.rooms.listCustomerRooms(customerId, page);
   listStaffRooms = (staffId: string, page: PageRequest) => this.rooms.listStaffRooms(staffId, page);
   listOpenRooms = (page: PageRequest) => this.rooms.listOpenRooms(page);
+  listClosedRooms = (page: PageRequest) => this.closedRooms.list(page);
   openRoomIdsOf = (actor: Actor) => this.rooms.openRoomIdsOf(actor);
   listMessages = (roomId: string, request: HistoryRequest) => this.rooms.listMessages(roomId, request);
   markRead = (roomId: string, userId: string, messageId: number, ownerId?: string) =>

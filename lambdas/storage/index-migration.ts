@@ -1,4 +1,5 @@
 import { PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ClosedRooms } from './closed-rooms.js';
 import { customerRoomItem, toRoom } from './items.js';
 import { keys } from './keys.js';
 import { OpenRooms } from './open-rooms.js';
@@ -11,12 +12,15 @@ export interface MigrationCounts {
   readonly indexed: number;
   /** Rooms whose customer-list keys moved from the room item to a `customer_room` entry. */
   readonly listed: number;
+  /** Closed rooms given the gsi3 keys of the closed-rooms list (closed before there was one). */
+  readonly closed: number;
 }
 
 /**
  * Moves the rooms written before gsi3 onto today's layout, once, between the two deploys of docs/deploy.md:
  * an open room without gsi3 keys gets them (from its last activity), and a room item that still carries its
- * customer-list keys (gsi1) gets a `customer_room` entry instead, so no index projects the room item any more.
+ * customer-list keys (gsi1) gets a `customer_room` entry instead, so no index projects the room item any more;
+ * a room closed before the closed-rooms list gets its entry there (by the time it closed).
  * Each change is a conditional update that adds one to the room's version; running it again changes nothing.
  *
  * The one Scan of the code base: an operator's one-off pass over the table (`npm run migrate:rooms`), never a
@@ -28,9 +32,11 @@ export async function migrateRoomIndexes(
   log: (line: string) => void = () => undefined,
 ): Promise<MigrationCounts> {
   const openRooms = new OpenRooms(table, shards);
+  const closedRooms = new ClosedRooms(table, shards);
   let rooms = 0;
   let indexed = 0;
   let listed = 0;
+  let closed = 0;
   let start: Item | undefined;
   do {
     const page = await table.db.send(
@@ -54,11 +60,35 @@ export async function migrateRoomIndexes(
       )
         indexed += 1;
       if (item.gsi1pk !== undefined && (await list(table, item))) listed += 1;
+      if (
+        item.status === 'closed' &&
+        item.gsi3pk === undefined &&
+        (await listClosed(table, closedRooms, item))
+      )
+        closed += 1;
     }
     start = page.LastEvaluatedKey as Item | undefined;
-    log(`${rooms} rooms read, ${indexed} indexed, ${listed} listed by entry`);
+    log(`${rooms} rooms read, ${indexed} indexed, ${listed} listed by entry, ${closed} listed as closed`);
   } while (start);
-  return { rooms, indexed, listed };
+  return { rooms, indexed, listed, closed };
+}
+
+/** Puts a closed room without gsi3 keys in the closed-rooms list, by when it closed (or last saw activity). */
+function listClosed(table: Table, closedRooms: ClosedRooms, item: Item): Promise<boolean> {
+  const roomId = String(item.id);
+  const { clauses, values } = closedRooms.restated(roomId, String(item.closed_at ?? item.last_activity_at));
+  return applied(
+    table.db.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: keys.room(roomId),
+        UpdateExpression: `SET ${clauses.join(', ')} ADD version :one`,
+        ConditionExpression: '#status = :closed AND attribute_not_exists(gsi3pk)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ...values, ':closed': 'closed', ':one': 1 },
+      }),
+    ),
+  );
 }
 
 /** Gives an open room its gsi3 keys in `partition`, unless it closed or a send put it there meanwhile. */

@@ -93,6 +93,10 @@ export const keys = {
   openRooms: (shard: number) => `OPEN#${shard}`,
   /** The open-rooms partition a room lives in. */
   openRoomsOf: (roomId: string, shards: number) => keys.openRooms(shardOf(roomId, shards)),
+  /** gsi3 too: closed rooms, sharded like the open ones (lambdas/storage/closed-rooms.ts). */
+  closedRooms: (shard: number) => `CLOSED#${shard}`,
+  /** The closed-rooms partition a room moves to when it closes. */
+  closedRoomsOf: (roomId: string, shards: number) => keys.closedRooms(shardOf(roomId, shards)),
   /**
    * gsi3's sort key: the hour of the room's last activity, then its id. Coarser than the activity itself on
    * purpose: the entry moves when the hour changes, not with every message. Each room's hours start at a

@@ -18,9 +18,6 @@ const SMALL: OpenRoomsIndex = { name: 'gsi3', pk: 'gsi3pk', sk: 'gsi3sk', sort: 
 /** The index `SMALL` replaced, read and kept up while a deployed stack moves over (docs/deploy.md). */
 const LEGACY: OpenRoomsIndex = { name: 'gsi2', pk: 'gsi2pk', sk: 'gsi2sk', sort: keys.timeOrdered };
 
-/** Closing a room takes it out of both indexes (a room written before the move may still carry gsi2 keys). */
-export const OPEN_ROOM_INDEX_ATTRIBUTES = 'gsi3pk, gsi3sk, gsi2pk, gsi2sk';
-
 /**
  * The open rooms: the index attributes an open room carries, and the staff's list of them. The list reads the
  * index (keys only, every shard), then the rooms themselves in one batch, and orders what it read by exact last

@@ -16,9 +16,10 @@ import type {
 } from '../domain/ports.js';
 import type { RoomContext } from '../domain/profiles.js';
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
+import { type ClosedRooms, LEGACY_OPEN_ROOM_ATTRIBUTES } from './closed-rooms.js';
 import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
 import { keys, MAX_SEQ, pad } from './keys.js';
-import { OPEN_ROOM_INDEX_ATTRIBUTES, type OpenRooms } from './open-rooms.js';
+import type { OpenRooms } from './open-rooms.js';
 import { applied, conditionFailed, type Item, type Table } from './table.js';
 
 type RoomPorts =
@@ -45,6 +46,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     private readonly table: Table,
     /** The open-rooms index: its attributes and the list. */
     private readonly openRooms: OpenRooms,
+    /** Where a room's gsi3 entry moves when it closes. */
+    private readonly closedRooms: ClosedRooms,
   ) {}
 
   /**
@@ -252,8 +255,10 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   }
 
   async closeRoom(roomId: string, by: string, at: string, ownerId?: string): Promise<CloseResult> {
+    // The room's gsi3 entry moves from the open rooms to the closed ones in the same write.
+    const closedKeys = this.closedRooms.restated(roomId, at);
     const result = await this.updateRoom(roomId, {
-      UpdateExpression: `SET #status = :closed, closed_at = :at, closed_by = :by ADD version :one REMOVE ${OPEN_ROOM_INDEX_ATTRIBUTES}`,
+      UpdateExpression: `SET #status = :closed, closed_at = :at, closed_by = :by, ${closedKeys.clauses.join(', ')} ADD version :one REMOVE ${LEGACY_OPEN_ROOM_ATTRIBUTES}`,
       ConditionExpression:
         'attribute_exists(pk) AND #status = :open' +
         (ownerId === undefined ? '' : ' AND customer_id = :owner'),
@@ -264,6 +269,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
         ':one': 1,
         ':at': at,
         ':by': by,
+        ...closedKeys.values,
         ...(ownerId === undefined ? {} : { ':owner': ownerId }),
       },
     });

@@ -49,7 +49,7 @@ describe('migrateRoomIndexes', () => {
     expect((await store.listOpenRooms({ limit: 10 })).items).toEqual([]);
 
     const table = new Table(local.db(), TABLE, Date.now);
-    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 1, listed: 2 });
+    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 1, listed: 2, closed: 1 });
 
     expect((await store.listOpenRooms({ limit: 10 })).items.map((r) => r.id)).toEqual([open]);
     const item = await raw(keys.room(open));
@@ -60,13 +60,18 @@ describe('migrateRoomIndexes', () => {
     });
     expect(item.gsi1pk).toBeUndefined();
     expect(await raw(keys.customerRoom(closed))).toMatchObject({ status: 'closed', room_id: closed });
-    expect((await raw(keys.room(closed))).gsi3pk).toBeUndefined();
+    // Closed before the closed-rooms list: listed there by the time it last saw activity (it has no closed_at).
+    expect(await raw(keys.room(closed))).toMatchObject({
+      gsi3pk: keys.closedRoomsOf(closed, SHARDS),
+      gsi3sk: keys.timeOrdered('2026-02-01T09:00:00.000Z', closed),
+    });
+    expect((await store.listClosedRooms({ limit: 10 })).items.map((r) => r.id)).toEqual([closed]);
     const listed = await store.listCustomerRooms('olga', { limit: 10 });
     expect(listed.items.map((r) => r.id)).toEqual([open, closed]);
     expect(await store.openRoomIdsOf({ userId: 'olga', role: 'customer' })).toEqual([open]);
 
     // Again: nothing left to move.
-    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 0, listed: 0 });
+    expect(await migrateRoomIndexes(table, SHARDS)).toEqual({ rooms: 2, indexed: 0, listed: 0, closed: 0 });
     expect((await raw(keys.room(open))).version).toBe(2);
   });
 

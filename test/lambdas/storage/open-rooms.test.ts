@@ -127,14 +127,14 @@ describe('open-rooms index keys', () => {
     }
   });
 
-  it('takes the room out of the index when it closes', async () => {
+  it('takes the room out of the open rooms when it closes (its entry moves to the closed ones)', async () => {
     const { store, tableName } = await freshStore();
     const room = newRoom('2026-03-04T05:00:00.000Z');
     await store.createRoom(room);
     await store.closeRoom(room.id, 'sam', '2026-03-04T05:10:00.000Z');
     const item = await rawRoom(tableName, room.id);
-    expect(item.gsi3pk).toBeUndefined();
-    expect(item.gsi3sk).toBeUndefined();
+    expect(item.gsi3pk).toBe(`CLOSED#${shardOf(room.id, SHARDS)}`);
+    expect(item.gsi3sk).toBe(`2026-03-04T05:10:00.000Z#${room.id}`);
     expect((await store.listOpenRooms({ limit: 10 })).items).toEqual([]);
   });
 });
@@ -222,11 +222,10 @@ describe('open-rooms while a stack moves onto gsi3 (legacyOpenRoomsIndex)', () =
     expect(pages.flat().map((r) => r.id)).toEqual([rooms[0]!.id, rooms[1]!.id]);
     await store.closeRoom(rooms[0]!.id, 'sam', '2026-03-04T05:30:00.000Z');
     const closed = await rawRoom(tableName, rooms[0]!.id);
-    expect([closed.gsi2pk, closed.gsi2sk, closed.gsi3pk, closed.gsi3sk]).toEqual([
+    expect([closed.gsi2pk, closed.gsi2sk, closed.gsi3pk]).toEqual([
       undefined,
       undefined,
-      undefined,
-      undefined,
+      `CLOSED#${shardOf(rooms[0]!.id, SHARDS)}`,
     ]);
   });
 });
