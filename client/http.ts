@@ -1,5 +1,6 @@
 import { ChatApiError, ChatNetworkError, type FieldIssue } from './errors.js';
 import type {
+  HistoryPage,
   Message,
   MessagePage,
   NewRoom,
@@ -152,6 +153,16 @@ export class ChatHttp {
   /** Every open room, newest activity first (staff only). */
   activeRooms(page: PageOptions = {}): Promise<RoomPage> {
     return this.request('GET', `/api/chat/active-rooms${query(page)}`);
+  }
+
+  /** Every closed room, newest close first, with who closed them (staff only). */
+  closedRooms(page: PageOptions = {}): Promise<HistoryPage> {
+    return this.request('GET', `/api/chat/closed-rooms${query(page)}`);
+  }
+
+  /** One customer's rooms, open and closed, newest first (staff only). */
+  customerRooms(customerId: string, page: PageOptions = {}): Promise<HistoryPage> {
+    return this.request('GET', `/api/chat/customers/${encodeURIComponent(customerId)}/rooms${query(page)}`);
   }
 
   /** The caller's own profile: display name, email, and whether a host site vouched for them. */

@@ -112,6 +112,12 @@ export interface RoomPage {
   readonly next_cursor: string | null;
 }
 
+/** A page of past conversations (`closed-rooms`, a customer's rooms): rooms, and who closed them by name. */
+export interface HistoryPage extends RoomPage {
+  /** `closed_by` → that person's display name, or null when their profile has none. */
+  readonly closers: Readonly<Record<string, string | null>>;
+}
+
 export interface MessagePage {
   /** Ascending by id, whichever direction was asked for. */
   readonly results: readonly Message[];

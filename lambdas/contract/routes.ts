@@ -195,6 +195,22 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'Open rooms, newest activity first (staff)',
   },
   {
+    method: 'GET',
+    path: '/api/chat/closed-rooms',
+    handler: 'http/closed-rooms',
+    auth: 'jwt',
+    access: read,
+    summary: 'Closed rooms, newest close first, with who closed them (staff)',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/customers/{id}/rooms',
+    handler: 'http/customer-rooms',
+    auth: 'jwt',
+    access: read,
+    summary: "A customer's conversations, newest first, closed ones included (staff)",
+  },
+  {
     method: 'POST',
     path: '/api/chat/guest-sessions',
     handler: 'http/guest-sessions',

@@ -145,3 +145,13 @@ export function errorJson(error: AppError) {
     ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
   };
 }
+
+/**
+ * A page of past conversations (closed rooms, a customer's rooms): the rooms, and `closers`, the display name
+ * of each person who closed one (`closed_by` → name or null), so a list can say who without a read per room.
+ */
+export function historyPageJson(
+  page: Page<RoomView> & { readonly closers: ReadonlyMap<string, string | null> },
+) {
+  return { ...roomPageJson(page), closers: Object.fromEntries(page.closers) };
+}

@@ -120,6 +120,8 @@ describe('HTTP API', () => {
     expect(jwtKeys.sort()).toEqual(
       [
         'GET /api/chat/active-rooms',
+        'GET /api/chat/closed-rooms',
+        'GET /api/chat/customers/{id}/rooms',
         'POST /api/chat/rooms/{id}/join',
         'POST /api/chat/rooms/{id}/leave',
       ].sort(),

@@ -169,7 +169,13 @@ describe('session issuer key', () => {
     expect(keyActions('http/session-jwks')).toEqual(['kms:GetPublicKey']);
     expect(keyActions('http/openid-configuration')).toEqual([]);
     expect(keyActions('http/revoke-guest-session')).toEqual([]);
-    for (const staffOnly of ['http/join-room', 'http/leave-room', 'http/active-rooms']) {
+    for (const staffOnly of [
+      'http/join-room',
+      'http/leave-room',
+      'http/active-rooms',
+      'http/closed-rooms',
+      'http/customer-rooms',
+    ]) {
       expect(keyActions(staffOnly)).toEqual([]);
     }
   });
