@@ -8,8 +8,11 @@ import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { ClosedRooms, closerName } from './closed-rooms.js';
 import { CustomerPanel, customerShown } from './customer.js';
+import { focusComposer, useQueueFocus } from './focus.js';
 import { QueueItem } from './queue-item.js';
+import { routeNotice, routeRooms } from './routing.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -195,6 +198,14 @@ class ConsoleModel {
     if (conversation) this.app.load(conversation).catch((error: unknown) => this.app.report(error));
   }
 
+  /** No room on screen (the URL names none): the one that was leaves as {@link select} lets it go. */
+  deselect(): void {
+    const left = this.selected.value ? this.app.conversation(this.selected.value) : undefined;
+    this.selected.value = null;
+    if (left?.room.value.status === 'closed') this.drop(left.room.value);
+    else if (left) this.app.release(left);
+  }
+
   visible(filter: Filter, conversations: readonly Conversation[]): Conversation[] {
     const me = this.app.me.userId;
     return conversations.filter((c) => {
@@ -219,6 +230,9 @@ export function ConsoleApp(props: {
     model.start();
     return () => model.stop();
   }, []);
+  // A room has its own URL (#/rooms/<id>); back and forward move between rooms.
+  useEffect(() => routeRooms(model), []);
+  useQueueFocus(model.loadingQueue.value);
 
   useEffect(() => {
     const unread = model.totalUnread.value;
@@ -281,7 +295,7 @@ export function ConsoleApp(props: {
             </button>
           ))}
         </fieldset>
-        <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue">
+        <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue" tabIndex={-1}>
           {queue.map((conversation) => (
             <QueueItem
               key={conversation.room.value.id}
@@ -310,6 +324,7 @@ export function ConsoleApp(props: {
             Show more rooms
           </button>
         ) : null}
+        <ClosedRooms app={app} selected={model.selected.value} />
         <section class="staff-online" aria-label="Staff online">
           <h2>Staff online</h2>
           <ul>
@@ -332,6 +347,11 @@ export function ConsoleApp(props: {
           <div class="empty-state">
             <h2>Pick a room</h2>
             <p class="muted">Choose a conversation from the queue. Alt+↑ and Alt+↓ move through it.</p>
+            {routeNotice.value ? (
+              <p class="error route-notice" role="alert">
+                {routeNotice.value}
+              </p>
+            ) : null}
           </div>
         )}
       </main>
@@ -391,7 +411,11 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
                   type="button"
                   class="primary"
                   disabled={busy.value}
-                  onClick={() => act((id) => app.http.joinRoom(id))}
+                  onClick={() =>
+                    act((id) => app.http.joinRoom(id)).then(() => {
+                      if (!error.value) focusComposer(room.id);
+                    })
+                  }
                 >
                   Join
                 </button>
@@ -429,7 +453,10 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
           placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
         />
       ) : (
-        <p class="closed-note">This conversation is closed.</p>
+        <p class="closed-note">
+          This conversation is closed.
+          {room.closed_at ? ` Closed ${relativeTime(room.closed_at)} by ${closerName(app, room)}.` : ''}
+        </p>
       )}
     </section>
   );

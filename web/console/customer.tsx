@@ -2,6 +2,7 @@ import { useEffect } from 'preact/hooks';
 import type { RoomCustomer, UserKind } from '../../client/wire.js';
 import type { ChatApp, Conversation } from '../shared/chat.js';
 import { shownName } from '../shared/names.js';
+import { CustomerHistory } from './customer-history.js';
 
 const KIND_LABELS: Record<UserKind, string> = { guest: 'Guest', verified: 'Verified', account: 'Account' };
 const KIND_HINTS: Record<UserKind, string> = {
@@ -63,6 +64,7 @@ export function CustomerPanel({ app, conversation }: { app: ChatApp; conversatio
       ) : (
         <p class="muted">Loading…</p>
       )}
+      <CustomerHistory app={app} roomId={room.id} customerId={room.customer_id} />
     </aside>
   );
 }
