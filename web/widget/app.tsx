@@ -64,8 +64,9 @@ export function WidgetApp({
     app.http
       .listRooms({ limit: 20 })
       .then(async (page) => {
-        const open = page.results.find((room) => room.status === 'open');
-        if (open) await show(app.track(open));
+        // A returning customer sees their open conversation, else their last one, read-only, with a way to a new one.
+        const shown = page.results.find((room) => room.status === 'open') ?? page.results[0];
+        if (shown) await show(app.track(shown));
       })
       .catch((e: unknown) => {
         app.report(e);
@@ -83,9 +84,10 @@ export function WidgetApp({
     };
   }, []);
 
-  // Embedded and open while it was loading: focus goes to the form or the composer once they are there.
+  // Signed in (or embedded and open) while it was loading: focus goes to the form or the composer once they
+  // are there.
   useEffect(() => {
-    if (embed?.open.value && !starting.value) focusFirst();
+    if ((embed ? embed.open.value : true) && !starting.value) focusFirst();
   }, [starting.value]);
 
   const show = async (conversation: Conversation) => {
@@ -161,11 +163,12 @@ export function WidgetApp({
   );
 }
 
-/** Moves focus into the chat: the composer, else the first field, else the close button. */
+/** Moves focus into the chat: the composer, else the first field, else "Start a new chat", else the close button. */
 export function focusFirst(): void {
   const target =
     document.querySelector<HTMLElement>('.widget textarea') ??
     document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
+    document.querySelector<HTMLElement>('.widget .closed-note button') ??
     document.querySelector<HTMLElement>('.widget button');
   target?.focus();
 }
