@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
+import { expectAccessible } from '../support/axe.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 let harness: WebHarness;
@@ -41,8 +42,14 @@ function bubbles(page: Page): Promise<string[]> {
 describe('staff console and customer widget in Chromium', () => {
   it('puts a new room in the staff queue live, with its unread count', async () => {
     ({ page: consolePage } = await harness.open('/console.html'));
+    await expectAccessible(consolePage, 'console, sign-in');
     await signIn(consolePage, 'sam', 'staff');
     await shows(consolePage, '.empty', 'No open rooms');
+    await expectAccessible(consolePage, 'console, queue empty');
+    // Signed in: focus is on the (empty) queue, where new rooms come.
+    expect(await consolePage.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'queue',
+    );
     // The console's socket may still be in $connect after its first page has rendered; wait for it, so the
     // widget's socket is the only new one below.
     await expect.poll(() => harness.stack.webSocket.connectionIds()).toHaveLength(1);
@@ -51,7 +58,14 @@ describe('staff console and customer widget in Chromium', () => {
     for (const page of [consolePage, widgetPage])
       page.on('dialog', (dialog) => void dialogs.push(dialog.message()));
     const before = harness.stack.webSocket.connectionIds();
+    await expectAccessible(widgetPage, 'widget, sign-in');
     await signIn(widgetPage, 'carol', 'customer');
+    await widgetPage.getByLabel('Topic').waitFor();
+    await expectAccessible(widgetPage, 'widget, start form');
+    // Signed in: focus is in the start form.
+    await expect
+      .poll(() => widgetPage.evaluate(() => document.activeElement?.closest('form') !== null))
+      .toBe(true);
     await widgetPage.getByLabel('Topic').selectOption('orders');
     await widgetPage.getByLabel('Subject').fill(SUBJECT);
     await widgetPage.getByRole('button', { name: 'Start chat' }).click();
@@ -69,13 +83,18 @@ describe('staff console and customer widget in Chromium', () => {
     expect(await item.textContent()).toContain('carol · orders');
     expect(await item.textContent()).toContain('Waiting');
     await expect.poll(() => consolePage.title()).toBe('(1) Support console');
+    await expectAccessible(consolePage, 'console, queue with a room');
+    await expectAccessible(widgetPage, 'widget, conversation waiting for staff');
   });
 
   it('lets staff join and reply; typing and "Seen" show on the other side', async () => {
     await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
     await shows(consolePage, '.bubble', 'Hello, order 1234 has not arrived');
+    await expectAccessible(consolePage, 'console, room open');
     await consolePage.getByRole('button', { name: 'Join', exact: true }).click();
     await shows(widgetPage, '.chat-header', 'You are talking with sam');
+    // Joined: the next thing to do is to answer.
+    await expect.poll(() => consolePage.evaluate(() => document.activeElement?.tagName)).toBe('TEXTAREA');
     await shows(widgetPage, '[data-testid="staff-status"]', 'We are online');
 
     // Staff opened the room, so the customer's message is marked read and shows as seen.
@@ -97,6 +116,8 @@ describe('staff console and customer widget in Chromium', () => {
     await shows(consolePage, '[data-testid="typing"]', 'carol is typing…');
     await widgetPage.getByRole('textbox', { name: 'Message' }).press('Enter');
     await shows(consolePage, '.message.theirs .bubble', 'Thanks');
+    await expectAccessible(consolePage, 'console, joined room with messages');
+    await expectAccessible(widgetPage, 'widget, conversation with staff');
   });
 
   it('renders a message that looks like HTML as inert text', async () => {
@@ -130,6 +151,7 @@ describe('staff console and customer widget in Chromium', () => {
     await composer.fill('Great, thank you!');
     await composer.press('Enter');
     await shows(widgetPage, '.message.pending', 'Great, thank you!');
+    await expectAccessible(widgetPage, 'widget, offline with a message waiting');
 
     await widgetPage.unroute('**/api/chat/ws-ticket');
     await shows(widgetPage, '.message.theirs .bubble', 'It will arrive tomorrow', 15_000);
@@ -178,6 +200,7 @@ describe('staff console and customer widget in Chromium', () => {
     await scrollToTop();
     await shows(consolePage, '.start-of-history', 'This is the start of the conversation.');
     expect(await shownIds(consolePage)).toEqual(range(1, 70));
+    await expectAccessible(consolePage, 'console, long history scrolled back');
     await expect.poll(() => item.getByTestId('unread').count()).toBe(0);
     // Back to the customer's room for the last test.
     await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
@@ -198,6 +221,7 @@ describe('staff console and customer widget in Chromium', () => {
     expect((await bubbles(widgetPage)).at(-1)).toBe(
       'Track it at https://parcels.example/track?id=42. Or javascript:alert(1)',
     );
+    await expectAccessible(widgetPage, 'widget, message with a link');
   });
 
   it('closes the room from the console and tells the customer', async () => {
@@ -205,6 +229,8 @@ describe('staff console and customer widget in Chromium', () => {
     await consolePage.getByRole('button', { name: 'Yes, close' }).click();
     await shows(consolePage, '.closed-note', 'This conversation is closed.');
     await shows(widgetPage, '.closed-note', 'This chat has ended.');
+    await expectAccessible(consolePage, 'console, closed room');
+    await expectAccessible(widgetPage, 'widget, chat ended');
     await widgetPage.getByRole('button', { name: 'Start a new chat' }).click();
     await widgetPage.getByRole('button', { name: 'Start chat' }).waitFor();
   });
@@ -214,6 +240,7 @@ describe('staff console and customer widget in Chromium', () => {
     await page.route('**/api/chat/ws-ticket', (route) => route.abort('connectionrefused'));
     await signIn(page, 'erin', 'staff');
     await shows(page, '.connection-hint', 'Connecting…');
+    await expectAccessible(page, 'console, connecting');
     await page.waitForTimeout(1_000); // failed attempts go on meanwhile
     expect(await page.locator('.connection-hint').textContent()).toBe('Connecting…');
     await page.unroute('**/api/chat/ws-ticket');

@@ -7,6 +7,7 @@ import type { Auth, Session } from '../auth.js';
 import type { ChatApp, Conversation } from './chat.js';
 import { readDraft, writeDraft } from './drafts.js';
 import { LinkedText } from './links.js';
+import './accessibility.css';
 
 // Every message is rendered as a text node (never as HTML), with line breaks kept by CSS.
 
@@ -249,7 +250,7 @@ export interface MessageListProps {
 
 /** The conversation: history (scroll up for more), live messages, sends on their way, typing and "Seen". */
 export function MessageList({ app, conversation, nameOf, active }: MessageListProps) {
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
   const stickToBottom = useRef(true);
   const heightBeforeOlder = useRef<number | null>(null);
   const messages = conversation.messages.value;
@@ -348,7 +349,15 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
   }
 
   return (
-    <div class="messages" ref={scroller} onScroll={onScroll}>
+    <section
+      class="messages"
+      ref={scroller}
+      onScroll={onScroll}
+      // Focusable, so that the history scrolls from the keyboard too (arrow keys, Page Up): WCAG 2.1.1.
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard (axe: scrollable-region-focusable)
+      tabIndex={0}
+      aria-label="Conversation history"
+    >
       {conversation.hasOlder.value ? (
         <button
           type="button"
@@ -399,7 +408,7 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
           ? `${typing.map((t) => nameOf({ sender_id: t.userId, sender_role: t.role })).join(', ')} ${typing.length > 1 ? 'are' : 'is'} typing…`
           : ''}
       </p>
-    </div>
+    </section>
   );
 }
 
