@@ -2,6 +2,7 @@ import type { CDPSession, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
 import type { RoomDetail } from '../../client/wire.js';
+import { expectAccessible } from '../support/axe.js';
 import {
   clickLauncher,
   type EmbedHarness,
@@ -60,7 +61,11 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     await shows(consolePage, '.empty', 'No open rooms');
 
     await openHost();
+    await expectAccessible(host, 'host page, launcher closed');
     await clickLauncher(host);
+    await frame.getByLabel('Subject').waitFor();
+    await expectAccessible(frame, 'embedded widget, start form');
+    await expectAccessible(host, 'host page, chat open');
     await frame.getByLabel('Subject').fill(SUBJECT);
     await frame.getByRole('button', { name: 'Start chat' }).click();
     const composer = frame.getByRole('textbox', { name: 'Message' });
@@ -79,12 +84,14 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     await reply.fill('Yes, it is oiled teak.');
     await reply.press('Enter');
     await shows(frame, '.message.theirs .bubble', 'Yes, it is oiled teak.');
+    await expectAccessible(frame, 'embedded widget, conversation with staff');
 
     const rooms = await staff.activeRooms();
     const room = rooms.results.find((r) => r.subject === SUBJECT);
     roomId = room?.id as string;
     await shows(consolePage, '[data-testid="customer-kind"]', 'Guest');
     await shows(consolePage, '[data-testid="customer-page"]', `${harness.demo.url}/`);
+    await expectAccessible(consolePage, 'console, room of an embedded guest');
     // The room knows the page the chat was opened from.
     expect((await detail(roomId)).customer).toMatchObject({
       user_id: guestId,
@@ -102,6 +109,7 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     await reply.press('Enter');
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us, 1 unread', expanded: false });
     expect(await host.locator('#unread').textContent()).toBe('1');
+    await expectAccessible(host, 'host page, launcher with an unread badge');
     await clickLauncher(host);
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us', expanded: true });
     expect(await host.locator('#unread').textContent()).toBe('0');
@@ -158,6 +166,7 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     );
     expect(result).toBe('invalid_identity_token');
     await shows(frame, '[data-testid="embed-notice"]', 'We could not confirm who you are');
+    await expectAccessible(frame, 'embedded widget, identity refused');
     expect((await keptSession(frame))?.user_id).toBe(guestId);
     expect((await detail(roomId)).customer.user_id).toBe(guestId);
   });
@@ -198,6 +207,8 @@ describe('a visitor of the demo shop chats with support through the embed', () =
     await shows(consolePage, '[data-testid="queue-customer"]', 'Ada Lovelace');
     await shows(consolePage, '[data-testid="customer-name"]', 'Ada Lovelace');
     await shows(consolePage, '[data-testid="customer-kind"]', 'Verified');
+    await expectAccessible(frame, 'embedded widget, verified person');
+    await expectAccessible(consolePage, 'console, verified customer');
     // A reload with the shop still signed in asks again: the widget knows the person and spends nothing.
     const signedBefore = harness.demo.signed();
     const exchanges: string[] = [];

@@ -1,6 +1,7 @@
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
+import { expectAccessible } from '../support/axe.js';
 import { TestSocket } from '../support/socket.js';
 import {
   clickLauncher,
@@ -46,9 +47,11 @@ describe('pre-chat and offline in the embedded widget (preChat: required)', () =
     expect(await frame.getByTestId('offline').textContent()).toContain(
       'Nobody from support is online right now',
     );
+    await expectAccessible(frame, 'embedded widget, offline pre-chat form');
     const send = frame.getByRole('button', { name: 'Send message' });
     await send.click();
     expect(await alert(frame)).toBe('Please tell us your name.');
+    await expectAccessible(frame, 'embedded widget, pre-chat form with an error');
     await frame.getByLabel('Your name').fill('Grace Hopper');
     await send.click();
     expect(await alert(frame)).toBe('Please give an email address, so we can reply.');
@@ -64,6 +67,7 @@ describe('pre-chat and offline in the embedded widget (preChat: required)', () =
     await frame.getByLabel('Your message').fill('Do you deliver to Orkney?');
     await send.click();
     await frame.locator('.message.mine .bubble', { hasText: 'Do you deliver to Orkney?' }).waitFor();
+    await expectAccessible(frame, 'embedded widget, offline message left');
     expect(creates).toHaveLength(1);
     expect(JSON.parse(creates[0] as string)).toMatchObject({ page_url: `${harness.demo.url}/` });
 
@@ -99,6 +103,7 @@ describe('pre-chat and offline in the embedded widget (preChat: required)', () =
       await start.waitFor();
       expect(await frame.getByTestId('offline').count()).toBe(0);
       expect(await frame.getByLabel('Your message').count()).toBe(0);
+      await expectAccessible(frame, 'embedded widget, online pre-chat form');
       await frame.getByLabel('Subject').fill('Colours');
       await start.click();
       expect(await alert(frame)).toBe('Please tell us your name.');

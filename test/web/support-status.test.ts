@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import { TestSocket } from '../support/socket.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
@@ -34,10 +35,12 @@ describe('the widget’s "We are online", for a customer in no room', () => {
     const { page } = await harness.open('/widget.html', { width: 420, height: 760 });
     await signIn(page, 'dora', 'customer');
     await untilStatus(page, 'We are away');
+    await expectAccessible(page, 'widget, support away');
 
     const token = await harness.stack.issuer.mint({ userId: 'sam', staff: true });
     const staff = await TestSocket.open(harness.stack, { token });
     const cameOnline = await untilStatus(page, 'We are online');
+    await expectAccessible(page, 'widget, support online');
     await staff.close();
     const wentAway = await untilStatus(page, 'We are away');
     console.log(`[support-status] widget learned: online after ${cameOnline} ms, away after ${wentAway} ms`);
