@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { ChatHttp } from '../../client/http.js';
 import { ChatSocket, type ChatSocketOptions, ticketAuth } from '../../client/socket.js';
 import type { Room } from '../../client/wire.js';
+import { expectAccessible } from '../support/axe.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 const ROOMS = 6;
@@ -92,6 +93,11 @@ describe('the console keeps its queue live with one subscription', () => {
     await expect
       .poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY)
       .toBe('cust1 is typing…');
+    await expectAccessible(page, 'console, queue full, a customer typing');
+    for (const filter of ['Unassigned', 'Mine', 'All open']) {
+      await page.getByRole('button', { name: filter, exact: true }).click();
+      await expectAccessible(page, `console, queue filtered: ${filter}`);
+    }
     typist.stopTyping(second.id);
     await expect.poll(() => item('Room 1').locator('.preview').textContent(), SUMMARY).toBe('hello from 1');
     typist.close();
@@ -148,6 +154,7 @@ describe('the console keeps its queue live with one subscription', () => {
     await page.route('**/api/chat/ws-ticket', (route) => route.abort('connectionrefused'));
     harness.stack.webSocket.drop(consoleConnection);
     await page.locator('.connection-hint', { hasText: 'Reconnecting…' }).waitFor();
+    await expectAccessible(page, 'console, reconnecting with a room open');
 
     // While the console is away: a message, a closed room and a new room, none of which it hears of live.
     await customers[2]?.sendMessage(third.id, 'while you were away');
