@@ -1,5 +1,6 @@
 import type { ConsoleMessage, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import {
   clickLauncher,
   type EmbedHarness,
@@ -163,6 +164,8 @@ describe('the embed through its states', () => {
     const cdp = await context.newCDPSession(host);
     expect(await launcher(cdp)).toBeUndefined();
     await frame.locator('.message.mine .bubble', { hasText: 'tapped Send' }).waitFor({ timeout: 5_000 });
+    await expectAccessible(frame, 'embedded widget, full screen on a phone');
+    await expectAccessible(host, 'host page on a phone, chat open');
   }, 60_000);
 });
 

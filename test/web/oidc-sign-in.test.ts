@@ -1,6 +1,7 @@
 import type { BrowserContext, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WebConfig } from '../../web/config.js';
+import { expectAccessible } from '../support/axe.js';
 import { startWebHarness, type WebHarness } from './harness.js';
 
 // Cognito cannot be reached from here: the browser talks to these addresses, and the test answers for
@@ -121,11 +122,15 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     const { context, page } = await harness.open('/index.html');
     const calls: { url: URL; body?: string }[] = [];
     await standInForCognito(context, calls);
+    await expectAccessible(page, 'home page');
     await page.goto('/console.html');
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expectAccessible(page, 'console, sign-in with the identity provider');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
     await page.waitForURL(`${harness.baseUrl}/console.html`);
     await page.getByText('No open rooms').waitFor();
+    await expectAccessible(page, 'console, signed in through the identity provider');
     await page.getByText('sam@example.com', { exact: true }).waitFor();
 
     const authorize = calls.find((c) => c.url.pathname === '/oauth2/authorize')?.url.searchParams;
