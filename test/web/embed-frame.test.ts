@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectAccessible } from '../support/axe.js';
 import {
   clickLauncher,
   type EmbedHarness,
@@ -88,6 +89,7 @@ describe('embed.js on the demo host (another origin)', () => {
     await expect
       .poll(() => frame.evaluate(() => document.activeElement?.tagName ?? ''))
       .toMatch(/^(TEXTAREA|INPUT|SELECT|BUTTON)$/);
+    await expectAccessible(frame, 'embedded widget, opened by the launcher');
     await page.keyboard.press('Escape');
     await expect.poll(() => launcher(cdp)).toEqual({ name: 'Chat with us', expanded: false });
     expect(await focusOnLauncher(page)).toBe(true);
