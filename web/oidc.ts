@@ -132,7 +132,10 @@ export function createOidcAuth(config: WebConfig): Auth {
       }
     },
     async signIn() {
-      await manager.signinRedirect({ state: { returnTo: `${location.pathname}${location.search}` } });
+      // The fragment too: a room's URL in the console (#/rooms/<id>) opens that room once signed in.
+      await manager.signinRedirect({
+        state: { returnTo: `${location.pathname}${location.search}${location.hash}` },
+      });
       return null;
     },
     async signOut() {

@@ -123,12 +123,15 @@ describe('sign-in against Cognito (authorization code + PKCE)', () => {
     const calls: { url: URL; body?: string }[] = [];
     await standInForCognito(context, calls);
     await expectAccessible(page, 'home page');
-    await page.goto('/console.html');
+    // A room's URL survives the round trip through the identity provider (this room does not exist).
+    const roomUrl = '/console.html#/rooms/00000000-0000-4000-8000-00000000f00d';
+    await page.goto(roomUrl);
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await expectAccessible(page, 'console, sign-in with the identity provider');
     await page.getByRole('button', { name: 'Sign in' }).click();
 
-    await page.waitForURL(`${harness.baseUrl}/console.html`);
+    await page.waitForURL(`${harness.baseUrl}${roomUrl}`);
+    await page.getByRole('alert').filter({ hasText: 'That conversation does not exist.' }).waitFor();
     await page.getByText('No open rooms').waitFor();
     await expectAccessible(page, 'console, signed in through the identity provider');
     await page.getByText('sam@example.com', { exact: true }).waitFor();
