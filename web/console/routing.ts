@@ -67,12 +67,19 @@ export async function openRoute(model: RoutedConsole, roomId: string): Promise<v
  * opens its room. The URL the page was loaded with opens its room once the console starts.
  */
 export function routeRooms(model: RoutedConsole): () => void {
+  // Back and forward fire both popstate and hashchange: the room is read once.
+  let opening: string | null = null;
   const follow = () => {
     const roomId = roomOfHash(location.hash);
     if (roomId === null) {
       routeNotice.value = '';
       if (model.selected.value !== null) model.deselect();
-    } else if (roomId !== model.selected.value) void openRoute(model, roomId);
+    } else if (roomId !== model.selected.value && roomId !== opening) {
+      opening = roomId;
+      void openRoute(model, roomId).finally(() => {
+        if (opening === roomId) opening = null;
+      });
+    }
   };
   window.addEventListener('hashchange', follow);
   window.addEventListener('popstate', follow);
