@@ -144,6 +144,14 @@ export const httpRoutes: readonly HttpRoute[] = [
     summary: 'Send a message over HTTP',
   },
   {
+    method: 'GET',
+    path: '/api/chat/rooms/{id}/notes',
+    handler: 'http/list-notes',
+    auth: 'function',
+    access: read,
+    summary: "A room's internal notes, paged by note id (staff)",
+  },
+  {
     method: 'POST',
     path: '/api/chat/rooms/{id}/mark_read',
     handler: 'http/mark-read',
