@@ -301,6 +301,9 @@ export class ChatSocket {
       case 'message':
         this.onMessage(frame.data);
         return;
+      case 'note':
+        this.emit('note', frame.data);
+        return;
       case 'ack':
         this.onAck(frame.data.message, frame.data.client_message_id);
         return;
