@@ -94,7 +94,10 @@ export function fillPlaceholders(
   text: string,
   names: { readonly customerName: string | null; readonly agentName: string | null },
 ): string {
-  return text
-    .replaceAll('{customer_name}', names.customerName?.trim() || 'there')
-    .replaceAll('{agent_name}', names.agentName?.trim() || 'the support team');
+  // One pass: a name that itself reads `{agent_name}` stays as the person typed it.
+  const values: Readonly<Record<string, string>> = {
+    customer_name: names.customerName?.trim() || 'there',
+    agent_name: names.agentName?.trim() || 'the support team',
+  };
+  return text.replace(/\{(customer_name|agent_name)\}/g, (_, name: string) => values[name] ?? '');
 }

@@ -8,6 +8,7 @@ import { signIn, startWebHarness, type WebHarness } from './harness.js';
 let harness: WebHarness;
 let consolePage: Page;
 let widgetPage: Page;
+let colleaguePage: Page;
 /** Every WebSocket frame and API answer the widget's page received, as text. */
 const widgetTraffic: string[] = [];
 
@@ -63,6 +64,11 @@ describe('internal notes and canned replies in the console', () => {
     await shows(consolePage, '.bubble', 'My parcel arrived broken');
     await consolePage.getByRole('button', { name: 'Join', exact: true }).click();
     await shows(widgetPage, '.chat-header', 'You are talking with sam');
+    // A colleague has the room open too: the note reaches them live.
+    ({ page: colleaguePage } = await harness.open('/console.html'));
+    await signIn(colleaguePage, 'tess', 'staff');
+    await colleaguePage.locator('.queue-item', { hasText: SUBJECT }).click();
+    await shows(colleaguePage, '.bubble', 'My parcel arrived broken');
 
     const reply = consolePage.getByRole('textbox', { name: 'Message' });
     await consolePage.getByRole('checkbox', { name: /Note/ }).check();
@@ -73,6 +79,8 @@ describe('internal notes and canned replies in the console', () => {
     await consolePage.getByRole('button', { name: 'Add note' }).click();
     await shows(consolePage, '.message.note .bubble', NOTE);
     expect(await consolePage.locator('.message.note .note-tag').textContent()).toBe('Internal note');
+    await shows(colleaguePage, '.message.note .bubble', NOTE);
+    expect(await colleaguePage.locator('.message.note .sender').textContent()).toBe('sam (staff)');
     await expectAccessible(consolePage, 'console, a note among the messages');
 
     // Back to a reply: it reaches the customer; the note, written before it, does not.
