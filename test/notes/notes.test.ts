@@ -197,6 +197,11 @@ describe('what a customer can reach holds no note', () => {
     expect(queue.all('queue').length).toBe(queueBefore);
     expect(JSON.stringify(queue.frames)).not.toContain(SECRET);
     expect(agent.all('message')).toEqual([]);
+    // The same path does carry a message: so the silence above is the note's, not the test's.
+    await as('sam').post(`/rooms/${room}/send_message/`, { content: 'Public reply' });
+    await customer.next('message', (d) => d.content === 'Public reply');
+    await flush(queue);
+    expect(queue.all('queue').length).toBe(queueBefore + 1);
     for (const socket of [customer, agent, colleague, queue]) await socket.close();
   });
 
