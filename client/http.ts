@@ -16,6 +16,8 @@ import type {
   WsTicket,
 } from './wire.js';
 
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 export interface ChatHttpOptions {
   /** Base URL of the HTTP API, e.g. `https://abc.execute-api.eu-west-1.amazonaws.com` (no `/api/chat`). */
   readonly baseUrl: string;
@@ -183,25 +185,30 @@ export class ChatHttp {
     return this.request('POST', '/api/chat/ws-ticket');
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, auth = true): Promise<T> {
+  /**
+   * One call of the API, for the routes that have no method here (client/staff-http.ts: notes and canned
+   * replies). Resolves with the JSON answer, or null for a 204.
+   */
+  async request<T>(method: HttpMethod, path: string, body?: unknown, auth = true): Promise<T> {
     return (await this.exchange<T>(method, path, body, auth)).json;
   }
 
   private async exchange<T>(
-    method: 'GET' | 'POST',
+    method: HttpMethod,
     path: string,
     body?: unknown,
     auth = true,
   ): Promise<{ status: number; json: T }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (auth) headers.authorization = `Bearer ${await this.options.getToken()}`;
-    if (method === 'POST') headers['content-type'] = 'application/json';
+    const sendsBody = method === 'POST' || method === 'PUT';
+    if (sendsBody) headers['content-type'] = 'application/json';
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
         method,
         headers,
-        ...(method === 'POST' ? { body: JSON.stringify(body ?? {}) } : {}),
+        ...(sendsBody ? { body: JSON.stringify(body ?? {}) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (error) {

@@ -79,6 +79,11 @@ export interface ChatSocketEvents {
   state: { readonly state: ConnectionState; readonly attempt: number; readonly retryInMs?: number };
   /** A message of a followed room, each exactly once (live or caught up), never one the caller already had. */
   message: Message;
+  /**
+   * An internal note in a followed room (staff sockets only): as pushed, with no catch-up or ordering of its
+   * own (notes are numbered apart from messages; read them with `GET /rooms/{id}/notes/`).
+   */
+  note: Message;
   /** The queue of unacknowledged sends of a room changed. */
   outbox: { readonly roomId: string; readonly pending: readonly PendingSend[] };
   /** In a followed room. */

@@ -301,8 +301,12 @@ export class ChatSocket {
       case 'message':
         this.onMessage(frame.data);
         return;
+      case 'note':
+        this.emit('note', frame.data);
+        return;
       case 'ack':
-        this.onAck(frame.data.message, frame.data.client_message_id);
+        // A note's ack carries `note`, not `message` (a raw note frame; this client sends notes over HTTP).
+        if (frame.data.message) this.onAck(frame.data.message, frame.data.client_message_id);
         return;
       case 'room':
         this.onRoomFrame(frame.data);

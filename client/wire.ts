@@ -16,6 +16,8 @@ export interface Message {
   readonly content: string;
   readonly created_at: string;
   readonly client_message_id: string | null;
+  /** Only on an internal note (staff alone ever receive one); absent on every message. */
+  readonly visibility?: 'internal';
 }
 
 export interface MessagePreview {
@@ -262,6 +264,8 @@ export interface ErrorData {
 /** Every frame the server sends. */
 export type ServerFrame =
   | { readonly type: 'message'; readonly data: Message }
+  /** An internal note in a followed room: staff sockets only, numbered apart from the messages. */
+  | { readonly type: 'note'; readonly data: Message }
   | { readonly type: 'ack'; readonly data: AckData }
   | { readonly type: 'typing'; readonly data: TypingData }
   | { readonly type: 'read_receipt'; readonly data: ReadReceiptData }
@@ -273,7 +277,13 @@ export type ServerFrame =
 
 /** Every frame a client sends. */
 export type ClientFrame =
-  | { type: 'message'; content: string; room_id?: string; client_message_id?: string }
+  | {
+      type: 'message';
+      content: string;
+      room_id?: string;
+      client_message_id?: string;
+      visibility?: 'public' | 'internal';
+    }
   | { type: 'typing'; is_typing: boolean; room_id?: string }
   | { type: 'read'; message_id: number; room_id?: string }
   | { type: 'subscribe'; room_id: string }

@@ -114,7 +114,7 @@ export async function startHttpGateway(options: HttpGatewayOptions): Promise<Htt
       return match ? [{ candidate, match }] : [];
     });
     if (request.method === 'OPTIONS' && matches.length > 0) {
-      response.setHeader('access-control-allow-methods', 'GET,POST,OPTIONS');
+      response.setHeader('access-control-allow-methods', 'GET,POST,PUT,DELETE,OPTIONS');
       response.setHeader('access-control-allow-headers', 'authorization,content-type');
       response.setHeader('access-control-max-age', '600');
       response.writeHead(204).end();

@@ -49,8 +49,11 @@ export interface RouteAccess {
  */
 export type RouteAuth = 'jwt' | 'function' | 'none';
 
+/** The HTTP methods routes use (`PUT` and `DELETE`: the canned replies). */
+export type HttpRouteMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
 export interface HttpRoute {
-  readonly method: 'GET' | 'POST';
+  readonly method: HttpRouteMethod;
   readonly path: string;
   readonly handler: string;
   /** See {@link RouteAuth}. */
@@ -142,6 +145,46 @@ export const httpRoutes: readonly HttpRoute[] = [
     auth: 'function',
     access: writeAndPush,
     summary: 'Send a message over HTTP',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/rooms/{id}/notes',
+    handler: 'http/list-notes',
+    auth: 'function',
+    access: read,
+    summary: "A room's internal notes, paged by note id (staff)",
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/canned-replies',
+    handler: 'http/list-canned-replies',
+    auth: 'function',
+    access: read,
+    summary: "The team's canned replies (staff)",
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/canned-replies',
+    handler: 'http/create-canned-reply',
+    auth: 'function',
+    access: write,
+    summary: 'Save a canned reply (staff)',
+  },
+  {
+    method: 'PUT',
+    path: '/api/chat/canned-replies/{id}',
+    handler: 'http/update-canned-reply',
+    auth: 'function',
+    access: write,
+    summary: 'Replace a canned reply (staff)',
+  },
+  {
+    method: 'DELETE',
+    path: '/api/chat/canned-replies/{id}',
+    handler: 'http/delete-canned-reply',
+    auth: 'function',
+    access: write,
+    summary: 'Delete a canned reply (staff)',
   },
   {
     method: 'POST',

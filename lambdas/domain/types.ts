@@ -56,8 +56,12 @@ export interface Room {
   readonly version: number;
 }
 
+/** Who may see a message: everyone in the room, or staff alone (an internal note, lambdas/domain/notes.ts). */
+export const Visibility = { public: 'public', internal: 'internal' } as const;
+export type Visibility = (typeof Visibility)[keyof typeof Visibility];
+
 export interface Message {
-  /** Sequence number in its room: 1, 2, 3, ... */
+  /** Sequence number in its room: 1, 2, 3, ... (an internal note's: its number among the room's notes) */
   readonly id: number;
   readonly roomId: string;
   readonly senderId: string;
@@ -65,6 +69,8 @@ export interface Message {
   readonly content: string;
   readonly createdAt: string;
   readonly clientMessageId: string | null;
+  /** Absent means public; `internal` is a note, which never reaches a customer. */
+  readonly visibility?: Visibility;
 }
 
 export interface RoomMember {

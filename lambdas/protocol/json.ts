@@ -16,6 +16,8 @@ export interface MessageJson {
   content: string;
   created_at: string;
   client_message_id: string | null;
+  /** Only on internal notes: a public message leaves it out. */
+  visibility?: 'internal';
 }
 
 export function messageJson(message: Message): MessageJson {
@@ -27,6 +29,7 @@ export function messageJson(message: Message): MessageJson {
     content: message.content,
     created_at: message.createdAt,
     client_message_id: message.clientMessageId,
+    ...(message.visibility === 'internal' ? { visibility: 'internal' as const } : {}),
   };
 }
 

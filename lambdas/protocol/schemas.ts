@@ -36,6 +36,9 @@ export const clientMessageId = v.pipe(
   v.regex(/^[\w.:-]{1,64}$/, 'client_message_id must be 1 to 64 letters, digits or . _ : -'),
 );
 
+/** `internal` makes the message a staff-only note (lambdas/domain/notes.ts); absent is `public`. */
+export const visibility = v.picklist(['public', 'internal'], 'visibility must be "public" or "internal"');
+
 export const roomId = v.pipe(
   v.string('room_id must be a string'),
   v.minLength(1, 'room_id must not be empty'),
@@ -128,7 +131,11 @@ export const createRoomBody = v.object({
 });
 
 export const sendMessageBody = (maxLength: number) =>
-  v.object({ content: messageContent(maxLength), client_message_id: v.optional(clientMessageId) });
+  v.object({
+    content: messageContent(maxLength),
+    client_message_id: v.optional(clientMessageId),
+    visibility: v.optional(visibility),
+  });
 
 export const markReadBody = v.object({ message_id: v.optional(messageId('message_id')) });
 
@@ -161,6 +168,7 @@ export const messageFrame = (maxLength: number) =>
     content: messageContent(maxLength),
     room_id: v.optional(roomId),
     client_message_id: v.optional(clientMessageId),
+    visibility: v.optional(visibility),
   });
 
 export const typingFrame = v.object({

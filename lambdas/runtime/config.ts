@@ -63,6 +63,8 @@ export interface Config {
   readonly refreshGraceSeconds: number;
   /** Secrets Manager id of the host site's identity secret (HS256); absent: identity tokens are refused. */
   readonly identitySecretId: string | undefined;
+  /** The most canned replies the team may keep (lambdas/domain/canned-replies.ts). */
+  readonly cannedRepliesMax: number;
 }
 
 export const ENV = {
@@ -87,6 +89,7 @@ export const ENV = {
   refreshTtlDays: 'REFRESH_TTL_DAYS',
   refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
   identitySecretId: 'IDENTITY_SECRET_ID',
+  cannedRepliesMax: 'CANNED_REPLIES_MAX',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -98,6 +101,8 @@ export const DEFAULTS = {
   staffClaim: 'cognito:groups',
   staffGroup: 'staff',
   maxMessageLength: 4000,
+  /** Enough for a support desk, few enough that every console loads them all in one read. */
+  cannedRepliesMax: 200,
   openRoomShards: 1,
   goneGraceSeconds: 30,
   /** Two missed 30 s heartbeats and some slack. */
@@ -155,5 +160,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTtlDays: integer(ENV.refreshTtlDays, DEFAULTS.refreshTtlDays, 1, env),
     refreshGraceSeconds: integer(ENV.refreshGraceSeconds, DEFAULTS.refreshGraceSeconds, 1, env),
     identitySecretId: env[ENV.identitySecretId] || undefined,
+    cannedRepliesMax: integer(ENV.cannedRepliesMax, DEFAULTS.cannedRepliesMax, 1, env),
   };
 }

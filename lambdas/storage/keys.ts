@@ -29,6 +29,24 @@ export const keys = {
   roomSortKey: 'ROOM',
   message: (roomId: string, seq: number) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${pad(seq)}` }),
   messagePrefix: 'MSG#',
+  /** An internal note: in the room's partition, numbered apart from its messages (lambdas/domain/notes.ts). */
+  note: (roomId: string, seq: number) => ({ pk: `ROOM#${roomId}`, sk: `NOTE#${pad(seq)}` }),
+  notePrefix: 'NOTE#',
+  /** The room's note counter: an item of its own, so a note never writes (or versions) the room item. */
+  noteCounter: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'NOTESEQ' }),
+  /** Claims a client_message_id for one note sender in one room, as `claim` does for messages. */
+  noteClaim: (roomId: string, senderId: string, clientMessageId: string) => ({
+    pk: `ROOM#${roomId}`,
+    sk: `NCMID#${enc(senderId)}#${clientMessageId}`,
+  }),
+  /** The team's canned replies, one small partition (their number is bounded). */
+  cannedReply: (replyId: string) => ({ pk: 'CANNED', sk: `REPLY#${replyId}` }),
+  cannedReplies: 'CANNED',
+  cannedReplyPrefix: 'REPLY#',
+  /** A shortcut taken by one canned reply: the conditional put that keeps shortcuts unique. */
+  cannedShortcut: (shortcut: string) => ({ pk: 'CANNED', sk: `SHORTCUT#${enc(shortcut)}` }),
+  /** How many canned replies the team has, kept under the limit by a conditional update. */
+  cannedCount: { pk: 'CANNED', sk: 'COUNT' },
   /** Claims a client_message_id for one sender in one room, so a resend cannot store a second copy. */
   claim: (roomId: string, senderId: string, clientMessageId: string) => ({
     pk: `ROOM#${roomId}`,

@@ -94,7 +94,13 @@ export class ChatHttpApi extends Construct {
         ? {
             corsPreflight: {
               allowOrigins: origins,
-              allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.OPTIONS],
+              allowMethods: [
+                CorsHttpMethod.GET,
+                CorsHttpMethod.POST,
+                CorsHttpMethod.PUT,
+                CorsHttpMethod.DELETE,
+                CorsHttpMethod.OPTIONS,
+              ],
               allowHeaders: ['authorization', 'content-type'],
               maxAge: Duration.days(1),
             },

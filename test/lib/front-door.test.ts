@@ -392,7 +392,7 @@ describe('edge: the pages, the widget, embed.js and the JWKS', () => {
       ProtocolType: 'HTTP',
       CorsConfiguration: {
         AllowOrigins: [consoleOrigin, ...embedOrigins],
-        AllowMethods: ['GET', 'POST', 'OPTIONS'],
+        AllowMethods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
         AllowHeaders: ['authorization', 'content-type'],
         MaxAge: 86_400,
       },

@@ -7,12 +7,15 @@ import type { Message, Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
-import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { CannedReplies, CannedRepliesPanel } from './canned-replies.js';
 import { ClosedRooms, closerName } from './closed-rooms.js';
 import { CustomerPanel, customerShown } from './customer.js';
 import { focusComposer, useQueueFocus } from './focus.js';
+import { NoteRow, StaffNotes } from './notes.js';
 import { QueueItem } from './queue-item.js';
 import { routeNotice, routeRooms } from './routing.js';
+import { StaffComposer } from './staff-composer.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -225,9 +228,12 @@ export function ConsoleApp(props: {
 }) {
   const model = useMemo(() => new ConsoleModel(props.config, props.session, props.onExpired), []);
   const { app } = model;
+  const staff = useMemo(() => ({ notes: new StaffNotes(app), canned: new CannedReplies(app) }), []);
+  const showCanned = useSignal(false);
 
   useEffect(() => {
     model.start();
+    void staff.canned.load();
     return () => model.stop();
   }, []);
   // A room has its own URL (#/rooms/<id>); back and forward move between rooms.
@@ -273,6 +279,14 @@ export function ConsoleApp(props: {
             {initials(myName)}
           </span>
           <span>{myName}</span>
+          <button
+            type="button"
+            class="ghost"
+            aria-pressed={showCanned.value}
+            onClick={() => (showCanned.value = !showCanned.value)}
+          >
+            Canned replies
+          </button>
           <button type="button" class="ghost" onClick={props.onSignOut}>
             Sign out
           </button>
@@ -338,9 +352,17 @@ export function ConsoleApp(props: {
         </section>
       </aside>
       <main class="room-pane">
-        {selected ? (
+        {showCanned.value ? (
+          <CannedRepliesPanel canned={staff.canned} onClose={() => (showCanned.value = false)} />
+        ) : selected ? (
           <>
-            <RoomView key={selected.room.value.id} app={app} conversation={selected} />
+            <RoomView
+              key={selected.room.value.id}
+              app={app}
+              conversation={selected}
+              {...staff}
+              agentName={myName}
+            />
             <CustomerPanel key={`customer-${selected.room.value.id}`} app={app} conversation={selected} />
           </>
         ) : (
@@ -359,8 +381,25 @@ export function ConsoleApp(props: {
   );
 }
 
-function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversation }) {
+function RoomView({
+  app,
+  conversation,
+  notes,
+  canned,
+  agentName,
+}: {
+  app: ChatApp;
+  conversation: Conversation;
+  notes: StaffNotes;
+  canned: CannedReplies;
+  agentName: string;
+}) {
   const room = conversation.room.value;
+  useEffect(() => void notes.load(room.id), [room.id]);
+  const roomNotes = notes.of(room.id).value;
+  // Notes older than the history on screen wait until the messages around them are loaded.
+  const since = conversation.hasOlder.value ? (conversation.messages.value[0]?.created_at ?? '') : '';
+  const shownNotes = roomNotes.filter((note) => note.created_at >= since);
   const busy = useSignal(false);
   const error = useSignal('');
   const member = room.staff_ids.includes(app.me.userId);
@@ -441,15 +480,36 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
         </p>
       ) : null}
       {conversation.loaded.value ? (
-        <MessageList app={app} conversation={conversation} nameOf={nameOf} active />
+        <MessageList
+          app={app}
+          conversation={conversation}
+          nameOf={nameOf}
+          active
+          interleave={{
+            items: shownNotes,
+            render: (id) => {
+              const note = shownNotes.find((n) => n.id === id);
+              return note ? (
+                <NoteRow
+                  key={`note-${id}`}
+                  note={note}
+                  sender={note.sender_id === app.me.userId ? 'You' : nameOf(note)}
+                />
+              ) : null;
+            },
+          }}
+        />
       ) : (
         <div class="messages loading muted">Loading the conversation…</div>
       )}
       {room.status === 'open' ? (
-        <Composer
+        <StaffComposer
           key={room.id}
           app={app}
           conversation={conversation}
+          notes={notes}
+          canned={canned}
+          agentName={agentName}
           placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
         />
       ) : (

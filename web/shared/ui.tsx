@@ -246,10 +246,18 @@ export interface MessageListProps {
   readonly nameOf: (message: Pick<Message, 'sender_id' | 'sender_role'>) => string;
   /** Whether the list is on screen, so arriving messages count as read. */
   readonly active: boolean;
+  /**
+   * Rows to put among the messages by time (the console's internal notes, web/console/notes.tsx): each item
+   * goes before the first message created after it.
+   */
+  readonly interleave?: {
+    readonly items: readonly { readonly id: number; readonly created_at: string }[];
+    readonly render: (id: number) => ComponentChildren;
+  };
 }
 
 /** The conversation: history (scroll up for more), live messages, sends on their way, typing and "Seen". */
-export function MessageList({ app, conversation, nameOf, active }: MessageListProps) {
+export function MessageList({ app, conversation, nameOf, active, interleave }: MessageListProps) {
   const scroller = useRef<HTMLElement>(null);
   const stickToBottom = useRef(true);
   const heightBeforeOlder = useRef<number | null>(null);
@@ -310,7 +318,13 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
   const rows: ComponentChildren[] = [];
   let previousDay = '';
   let previousSender = '';
+  const extras = interleave?.items ?? [];
+  let extra = 0;
   for (const message of messages) {
+    for (; extra < extras.length && (extras[extra]?.created_at ?? '') < message.created_at; extra++) {
+      rows.push(interleave?.render(extras[extra]?.id ?? 0));
+      previousSender = '';
+    }
     const day = formatDay(message.created_at);
     if (day !== previousDay) {
       rows.push(
@@ -373,6 +387,7 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
       <div role="log" aria-live="polite" aria-label="Messages">
         <ol class="message-list">
           {rows}
+          {extras.slice(extra).map((item) => interleave?.render(item.id))}
           {pending.map((item) => (
             <li key={item.clientMessageId} class="message mine pending" aria-label="Sending">
               <p class="bubble">{item.content}</p>
@@ -419,10 +434,32 @@ export interface ComposerProps {
   readonly conversation: Conversation;
   readonly disabled?: boolean;
   readonly placeholder: string;
+  /** What the console adds (a note mode, `/shortcut` completion): web/console/staff-composer.tsx. */
+  readonly addon?: ComposerAddon;
+}
+
+/** Hooks into the composer for the console, each optional; the widget's composer has none. */
+export interface ComposerAddon {
+  /** Sends `content` some other way (an internal note); true when it did, so no message is sent. */
+  readonly send?: (content: string) => boolean;
+  /** Sees a key first (a completion list); true when it took it. `replace` sets the text. */
+  readonly keyDown?: (event: KeyboardEvent, text: string, replace: (text: string) => void) => boolean;
+  /** Hears every change of the text. */
+  readonly input?: (text: string) => void;
+  /** No typing frames while true: the customer must not see "typing…" for a note. */
+  readonly quiet?: boolean;
+  /** Extra attributes of the textarea (a combobox's ARIA). */
+  readonly textarea?: Readonly<Record<string, string | boolean | undefined>>;
+  /** Shown above the textarea (a completion list). */
+  readonly above?: ComponentChildren;
+  /** Shown beside the send button (a note toggle). */
+  readonly actions?: ComponentChildren;
+  /** The send button's label. @default 'Send' */
+  readonly sendLabel?: string;
 }
 
 /** Enter sends, Shift+Enter starts a new line; keystrokes feed the typing indicator. */
-export function Composer({ app, conversation, disabled = false, placeholder }: ComposerProps) {
+export function Composer({ app, conversation, disabled = false, placeholder, addon }: ComposerProps) {
   const roomId = conversation.room.value.id;
   const userId = app.me.userId;
   // What was being written here survives a reload of the page (this tab only).
@@ -434,8 +471,9 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
   const send = () => {
     const content = text.value;
     if (!content.trim() || tooLong || disabled) return;
-    app.send(conversation, content);
+    if (!addon?.send?.(content)) app.send(conversation, content);
     text.value = '';
+    addon?.input?.('');
     writeDraft(userId, roomId, '');
     input.current?.focus();
   };
@@ -448,10 +486,12 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
         send();
       }}
     >
+      {addon?.above}
       <label class="visually-hidden" for={`composer-${roomId}`}>
         Message
       </label>
       <textarea
+        {...addon?.textarea}
         id={`composer-${roomId}`}
         ref={input}
         rows={2}
@@ -462,10 +502,17 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
         onInput={(event) => {
           text.value = event.currentTarget.value;
           writeDraft(userId, roomId, text.value);
-          if (text.value) app.socket.typing(roomId);
+          addon?.input?.(text.value);
+          if (text.value && !addon?.quiet) app.socket.typing(roomId);
           else app.socket.stopTyping(roomId);
         }}
         onKeyDown={(event) => {
+          const replace = (next: string) => {
+            text.value = next;
+            writeDraft(userId, roomId, next);
+            addon?.input?.(next);
+          };
+          if (addon?.keyDown?.(event, text.value, replace)) return;
           if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
             event.preventDefault();
             send();
@@ -479,8 +526,9 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
             ? `${length} / ${app.maxMessageLength} characters`
             : 'Enter to send, Shift+Enter for a new line'}
         </span>
+        {addon?.actions}
         <button type="submit" class="primary" disabled={disabled || !text.value.trim() || tooLong}>
-          Send
+          {addon?.sendLabel ?? 'Send'}
         </button>
       </div>
     </form>
