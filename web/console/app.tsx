@@ -73,10 +73,7 @@ class ConsoleModel {
     // A summary of a room not in the list is a new room (or one that moved up); a closed one leaves.
     this.app.onQueueRoom = (summary) => {
       if (summary.status === 'closed') this.drop(summary);
-      else if (!this.app.conversation(summary.id)) {
-        this.take(summaryRoom(summary), true);
-        this.alerts.roomArrived(summaryRoom(summary));
-      }
+      else if (!this.app.conversation(summary.id)) this.take(summaryRoom(summary), true);
     };
     // A room that closed while the socket was away shows up closed on resubscription: let it go.
     this.app.socket.on('room', (event) => {
@@ -132,7 +129,11 @@ class ConsoleModel {
     if (!isNewer(room.version, this.closed.get(room.id))) return;
     const conversation = this.app.conversation(room.id);
     if (conversation) conversation.update(room, true);
-    else if (track) this.app.track(room);
+    else if (track) {
+      this.app.track(room);
+      // Rooms of the first page were there before; any other may be a new chat (a summary, a refresh).
+      if (this.pagesShown > 0) this.alerts.roomArrived(room);
+    }
   }
 
   /** A room closed (or is gone): it leaves the list, unless it is on screen (it goes when left). */
