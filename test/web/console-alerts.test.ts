@@ -31,6 +31,7 @@ declare global {
   interface Window {
     __view(visible: boolean, focused: boolean): void;
     __shown: Shown[];
+    __notifications: Notification[];
     __asked: number;
     __tones: number;
   }
@@ -55,6 +56,7 @@ beforeAll(async () => {
       window.dispatchEvent(new Event(nowFocused ? 'focus' : 'blur'));
     };
     window.__shown = [];
+    window.__notifications = [];
     window.__asked = 0;
     // The chime's tones, counted as the page makes them (Web Audio plays them in a headless page too).
     window.__tones = 0;
@@ -71,6 +73,7 @@ beforeAll(async () => {
       constructor(title: string, options?: NotificationOptions) {
         window.__shown.push({ title, body: options?.body ?? '', tag: options?.tag ?? '' });
         super(title, options);
+        window.__notifications.push(this);
       }
       static override get permission() {
         return answer;
@@ -166,9 +169,13 @@ describe('the console tells an agent who is away', () => {
         tag: `room-${aliceRoom.id}`,
       });
     expect(await shown()).toHaveLength(3);
+    // A click on it opens that room (the person clicks the notification the system shows).
+    await page.evaluate(() => window.__notifications.at(-1)?.dispatchEvent(new Event('click')));
+    await page.getByRole('region', { name: 'Conversation: Parcel late' }).waitFor();
     // Each alert rang too: two tones each (the button's press let the page start its audio).
     expect(await page.evaluate(() => window.__tones)).toBe(6);
     await expect.poll(() => page.title(), SUMMARY).toBe('(3) Support console');
+    await expectAccessible(page, 'console with a count of what waits, a room open');
   });
 
   it('marks a room read only while the tab is visible and focused', async () => {

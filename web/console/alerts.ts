@@ -26,8 +26,6 @@ export interface AlertsHost {
 export class ConsoleAlerts {
   readonly permission = signal<DesktopPermission>(currentPermission());
   readonly sound = signal(readSound());
-  /** Alerts raised (rung or notified), for the page's own record. */
-  readonly raised = signal(0);
   private readonly known = new Map<string, Room>();
   private audio: AudioContext | undefined;
   private stopWatching: (() => void) | undefined;
@@ -90,7 +88,6 @@ export class ConsoleAlerts {
 
   private raise(alert: Alert): void {
     if (this.attending()) return;
-    this.raised.value += 1;
     if (this.sound.value) this.ring();
     this.notify(alert);
   }
