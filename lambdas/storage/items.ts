@@ -122,8 +122,9 @@ function staffCounts(item: Item): Pick<Room, 'staffMessages' | 'staffMessagesRea
   for (const key of Object.keys((item.reads as Item | undefined) ?? {})) {
     if (!key.startsWith(keys.readerPrefix)) continue;
     const userId = key.slice(keys.readerPrefix.length);
+    if (userId === item.customer_id) continue;
     const count = item[keys.staffCountAtRead(userId)];
-    if (count !== undefined && userId !== item.customer_id) atRead.set(userId, Number(count));
+    if (count !== undefined) atRead.set(userId, Number(count));
   }
   return { staffMessages: Number(item[keys.staffCount]), staffMessagesRead: atRead };
 }
