@@ -152,12 +152,17 @@ describe('attention', () => {
     expect(alertForChange({ ...before, last_message_id: 1 }, after, 'sam')?.kind ?? null).toBe(expected);
   });
 
-  it('rings for a new room opened since the page started, not for an old one that moved up', () => {
+  it('rings for a new room opened since the page started (nobody’s, or assigned to me), not for an old one', () => {
     const started = Date.parse('2026-01-01T12:00:00.000Z');
-    expect(alertForNewRoom(room({ created_at: '2026-01-01T12:00:05.000Z' }), started)?.kind).toBe('new_room');
-    expect(alertForNewRoom(room({ created_at: '2026-01-01T09:00:00.000Z' }), started)).toBeNull();
-    expect(
-      alertForNewRoom(room({ created_at: '2026-01-01T12:00:05.000Z', staff_ids: ['kim'] }), started),
-    ).toBeNull();
+    expect(alertForNewRoom(room({ created_at: '2026-01-01T12:00:05.000Z' }), started, 'sam')?.kind).toBe(
+      'new_room',
+    );
+    expect(alertForNewRoom(room({ created_at: '2026-01-01T09:00:00.000Z' }), started, 'sam')).toBeNull();
+    const fresh = '2026-01-01T12:00:05.000Z';
+    expect(alertForNewRoom(room({ created_at: fresh, staff_ids: ['kim'] }), started, 'sam')).toBeNull();
+    expect(alertForNewRoom(room({ created_at: fresh, assignee_id: 'sam' }), started, 'sam')?.kind).toBe(
+      'new_room',
+    );
+    expect(alertForNewRoom(room({ created_at: fresh, assignee_id: 'kim' }), started, 'sam')).toBeNull();
   });
 });

@@ -59,7 +59,7 @@ export class ConsoleAlerts {
 
   /** A room the queue reported for the first time while the page runs (a summary of a room not listed). */
   roomArrived(room: Room): void {
-    const alert = alertForNewRoom(room, this.startedAt);
+    const alert = alertForNewRoom(room, this.startedAt, this.host.me);
     if (alert) this.raise(alert);
   }
 

@@ -52,12 +52,13 @@ export type Alert =
   | { readonly kind: 'customer_message'; readonly room: Room };
 
 /**
- * A room seen for the first time since the page loaded, arriving live (a queue summary): a new chat when nobody
- * has it and it was opened after the page started (`sinceMs`, the page's clock, with a minute's slack for a
- * clock that differs from the server's), not an old room that moved up from a page not shown.
+ * A room seen for the first time since the page loaded, arriving live (a queue summary, a refresh): a new chat
+ * when nobody has it, or when it came assigned to me (auto-assignment), and it was opened after the page
+ * started (`sinceMs`, the page's clock, with a minute's slack for a clock that differs from the server's), not
+ * an old room that moved up from a page not shown.
  */
-export function alertForNewRoom(room: Room, sinceMs: number): Alert | null {
-  if (!isNewUnassigned(room)) return null;
+export function alertForNewRoom(room: Room, sinceMs: number, me: string): Alert | null {
+  if (room.status !== 'open' || !(isNewUnassigned(room) || assigneeOf(room) === me)) return null;
   return Date.parse(room.created_at) >= sinceMs - 60_000 ? { kind: 'new_room', room } : null;
 }
 
