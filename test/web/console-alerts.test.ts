@@ -208,4 +208,28 @@ describe('the console tells an agent who is away', () => {
     expect((await shown()).length).toBe(before);
     expect(await page.evaluate(() => window.__tones)).toBe(tones);
   });
+
+  it('does not mark read what arrives while the agent reads further up the conversation', async () => {
+    const kim = await as('kim', true);
+    for (let i = 0; i < 30; i++) await kim.sendMessage(aliceRoom.id, `notes on the parcel, part ${i}`);
+    await page.locator('.bubble', { hasText: 'part 29' }).waitFor();
+    const reads = () => sent.filter((frame) => frame.type === 'read').length;
+    await expect.poll(() => staffRead(alice, aliceRoom.id, 'sam'), SUMMARY).toBe(35);
+    // Scrolled up to read: a new customer message lands below, out of view.
+    await page.locator('.messages').evaluate((element) => {
+      element.scrollTop = 0;
+    });
+    const before = reads();
+    await alice.sendMessage(aliceRoom.id, 'are you still there?');
+    await page.locator('.bubble', { hasText: 'are you still there?' }).waitFor();
+    expect(reads()).toBe(before);
+    expect(await staffRead(alice, aliceRoom.id, 'sam')).toBe(35);
+    await expect.poll(() => page.title()).toBe('(1) Support console');
+    // Back at the newest: read.
+    await page.locator('.messages').evaluate((element) => {
+      element.scrollTop = element.scrollHeight;
+    });
+    await expect.poll(() => staffRead(alice, aliceRoom.id, 'sam'), SUMMARY).toBe(36);
+    await expect.poll(() => page.title()).toBe('Support console');
+  });
 });
