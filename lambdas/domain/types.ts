@@ -49,6 +49,10 @@ export interface Room {
   readonly typingUntil?: ReadonlyMap<string, number>;
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
   readonly reads: ReadonlyMap<string, number>;
+  /** Staff messages so far (ids taken by staff sends), for staff unread counts; absent: none counted yet. */
+  readonly staffMessages?: number;
+  /** Each staff reader's {@link staffMessages} as it stood at their read pointer; absent: none. */
+  readonly staffMessagesRead?: ReadonlyMap<string, number>;
   /**
    * Goes up by one with every write of the room (created: 1; each message, read, join, leave, close, …), so of
    * two copies of a room the one with the higher version is the newer, whatever order they arrived in.
@@ -177,11 +181,23 @@ export interface Ticket {
 }
 
 /**
- * Unread messages for one user: the stored messages after their read pointer, from the room item alone (never
- * a counting query): the newest id minus the pointer, less the holes in between.
+ * Unread messages for one user, from the room item alone (never a counting query): for the customer the staff
+ * messages after their read pointer, for staff the customer messages after theirs (a colleague's reply is not
+ * news to answer).
+ *
+ * The stored messages after a pointer are the newest id minus the pointer, less the holes in between. For the
+ * customer every one of them is from staff: the send that takes a customer message's id moves the customer's
+ * pointer to it in the same write. For staff, the staff messages among them are taken away: the room counts
+ * staff messages as it numbers them (`staffMessages`) and notes that count at each staff reader's pointer
+ * whenever the pointer moves (`staffMessagesRead`), so the staff messages after a pointer are the difference.
+ * Rooms and pointers from before the count read as zero, which is exact for every message since (their ids
+ * are all above any pointer set before), and what the count used to be for older ones.
  */
 export function unreadCount(room: Room, userId: string): number {
   const lastRead = room.reads.get(userId) ?? 0;
   const holes = (room.holes ?? []).filter((id) => id > lastRead && id <= room.lastMessageId).length;
-  return Math.max(0, room.lastMessageId - lastRead - holes);
+  const stored = room.lastMessageId - lastRead - holes;
+  if (userId === room.customerId) return Math.max(0, stored);
+  const staffAfter = (room.staffMessages ?? 0) - (room.staffMessagesRead?.get(userId) ?? 0);
+  return Math.max(0, stored - Math.max(0, staffAfter));
 }

@@ -108,7 +108,25 @@ export function toRoom(item: Item): Room {
     version: Number(item.version ?? 0),
     ...(holes.length > 0 ? { holes } : {}),
     ...typists(item),
+    ...staffCounts(item),
   };
+}
+
+/**
+ * The room's count of staff messages, and each staff reader's count at their pointer (`R#<hash of id>`,
+ * found by the ids of the read pointers: every reader with a count has a pointer).
+ */
+function staffCounts(item: Item): Pick<Room, 'staffMessages' | 'staffMessagesRead'> {
+  if (item[keys.staffCount] === undefined) return {};
+  const atRead = new Map<string, number>();
+  for (const key of Object.keys((item.reads as Item | undefined) ?? {})) {
+    if (!key.startsWith(keys.readerPrefix)) continue;
+    const userId = key.slice(keys.readerPrefix.length);
+    if (userId === item.customer_id) continue;
+    const count = item[keys.staffCountAtRead(userId)];
+    if (count !== undefined) atRead.set(userId, Number(count));
+  }
+  return { staffMessages: Number(item[keys.staffCount]), staffMessagesRead: atRead };
 }
 
 function toNumberArray(value: unknown): number[] {

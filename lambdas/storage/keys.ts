@@ -4,6 +4,8 @@
  * User ids come from tokens and may contain anything, including `#`; they are percent-encoded inside keys so
  * that `a#b` + `c` can never collide with `a` + `b#c`.
  */
+import { createHash } from 'node:crypto';
+
 const enc = (part: string) => encodeURIComponent(part);
 const SEQ_DIGITS = 12;
 
@@ -102,6 +104,18 @@ export const keys = {
    */
   typist: (userId: string) => `T#${userId}`,
   typistPrefix: 'T#',
+  /**
+   * A staff reader's count of staff messages at their read pointer (`R#` and 6 characters of the SHA-256 of
+   * their id): an attribute of the room item, which every message rewrites, so its name is short whatever the
+   * id's length (8 bytes; the full id would take 38 for a UUID). 36 bits: two staff members of one room share
+   * a name about once in 10^11 rooms of two (once in 10^9 rooms of ten), and then only their unread counts
+   * mix. Found by the ids of the read pointers, never by scanning names. See `unreadCount` in
+   * `lambdas/domain/types.ts`.
+   */
+  staffCountAtRead: (userId: string) =>
+    `R#${createHash('sha256').update(userId).digest('base64url').slice(0, 6)}`,
+  /** The room item's running count of staff messages (ids taken by staff sends). */
+  staffCount: 'sc',
 
   /** gsi1: a customer's rooms. */
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,

@@ -2,6 +2,7 @@ import {
   DeleteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   type QueryCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
@@ -170,26 +171,54 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     return { items: forward ? page : page.reverse(), hasMore };
   }
 
+  /**
+   * Moves a read pointer forward. A staff reader's count of staff messages at the pointer moves with it (see
+   * `unreadCount`); the domain names the customer by `ownerId`, so a reader without one is staff. Reading up to
+   * the room's newest id, the usual case, is one write that copies the room's count. Up to an older id the
+   * count at that id is on its message (the newest stored one at or below it): the write that assumed the
+   * newest is refused (one unit), then one strongly consistent read of that message, then the write.
+   */
   async markRead(
     roomId: string,
     userId: string,
     messageId: number,
     ownerId?: string,
   ): Promise<MarkReadResult> {
-    const result = await this.updateRoom(roomId, {
-      UpdateExpression: 'SET #reads.#me = :n ADD version :one',
-      ConditionExpression:
-        // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
-        'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
-        ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
-        (ownerId === undefined ? '' : ' AND customer_id = :owner'),
-      ExpressionAttributeNames: { '#reads': 'reads', '#me': keys.reader(userId) },
-      ExpressionAttributeValues: {
-        ':n': messageId,
-        ':one': 1,
-        ...(ownerId === undefined ? {} : { ':owner': ownerId }),
-      },
-    });
+    const isStaff = ownerId === undefined;
+    // A staff reader's count at the pointer: the room's own (`newest`: only if the pointer is its newest id;
+    // `room`: whatever it is), or the one read from the message (a number).
+    const moved = (count: 'newest' | 'room' | number) => {
+      const copied = isStaff && typeof count !== 'number';
+      return this.updateRoom(roomId, {
+        UpdateExpression:
+          'SET #reads.#me = :n' +
+          (!isStaff ? '' : copied ? ', #myCount = if_not_exists(#sc, :zero)' : ', #myCount = :count') +
+          ' ADD version :one',
+        ConditionExpression:
+          // The newest stored message (rooms from before last_message_id: seq, which had no holes then).
+          'attribute_exists(pk) AND (:n <= last_message_id OR (attribute_not_exists(last_message_id) AND :n <= seq))' +
+          ' AND (attribute_not_exists(#reads.#me) OR #reads.#me < :n)' +
+          (ownerId === undefined ? '' : ' AND customer_id = :owner') +
+          (isStaff && count === 'newest' ? ' AND seq = :n' : ''),
+        ExpressionAttributeNames: {
+          '#reads': 'reads',
+          '#me': keys.reader(userId),
+          ...(isStaff ? { '#myCount': keys.staffCountAtRead(userId) } : {}),
+          ...(copied ? { '#sc': keys.staffCount } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':n': messageId,
+          ':one': 1,
+          ...(ownerId === undefined ? {} : { ':owner': ownerId }),
+          ...(copied ? { ':zero': 0 } : {}),
+          ...(isStaff && typeof count === 'number' ? { ':count': count } : {}),
+        },
+      });
+    };
+    let result = await moved('newest');
+    if (isStaff && 'seen' in result && result.seen && this.olderThanNewest(result.seen, userId, messageId)) {
+      result = await moved((await this.staffCountAt(roomId, messageId)) ?? 'room');
+    }
     if ('room' in result) return { kind: 'updated', room: result.room };
     const { seen } = result;
     if (seen === null || (ownerId !== undefined && seen.customer_id !== ownerId))
@@ -197,6 +226,42 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     const room = toRoom(seen);
     if (messageId > room.lastMessageId) return { kind: 'beyond', lastMessageId: room.lastMessageId };
     return { kind: 'unchanged', room };
+  }
+
+  /** Whether a refused staff read was refused only for naming an id older than the room's newest. */
+  private olderThanNewest(seen: Item, userId: string, messageId: number): boolean {
+    const room = toRoom(seen);
+    return (
+      Number(seen.seq ?? 0) !== messageId &&
+      messageId <= room.lastMessageId &&
+      (room.reads.get(userId) ?? Number.NEGATIVE_INFINITY) < messageId
+    );
+  }
+
+  /**
+   * The room's count of staff messages through message `messageId`, from the newest stored message at or
+   * below it; undefined when that message predates the count (the room's own count is used then, which
+   * counts staff messages after the pointer as unread, as before the count existed).
+   */
+  private async staffCountAt(roomId: string, messageId: number): Promise<number | undefined> {
+    const { Items } = await this.table.db.send(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: {
+          ':pk': keys.room(roomId).pk,
+          ':lo': `${keys.messagePrefix}${pad(1)}`,
+          ':hi': keys.message(roomId, messageId).sk,
+        },
+        ExpressionAttributeNames: { '#sc': keys.staffCount },
+        ProjectionExpression: '#sc',
+        ScanIndexForward: false,
+        ConsistentRead: true,
+        Limit: 1,
+      }),
+    );
+    const count = Items?.[0]?.[keys.staffCount];
+    return count === undefined ? undefined : Number(count);
   }
 
   async addStaff(roomId: string, staffId: string, at: string): Promise<MembershipResult> {

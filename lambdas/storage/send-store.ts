@@ -112,7 +112,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
           : !(await this.rooms.isListedMember(roomId, sender.userId)));
       if (joinedStaff) await this.rooms.putMember(roomId, sender.userId, input.createdAt);
       memberRecorded = true;
-      stored = (await this.putMessage(message, token)).message;
+      stored = (await this.putMessage(message, token, old ? staffCountAfter(old, isStaff) : undefined))
+        .message;
     } catch (error) {
       // The error that counts is the one above; the rest is best effort while DynamoDB is failing: the claim
       // keeps the id for a resend, and the room counts it as a hole until then.
@@ -230,6 +231,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       '#me': keys.reader(sender.userId),
       '#status': 'status',
       ...Object.fromEntries(ring.map((i) => [`#c${i}`, recentClaim(i)])),
+      // A staff send is counted, and its sender's count at their pointer (now this message) moves with it.
+      ...(isStaff ? { '#sc': keys.staffCount, '#myCount': keys.staffCountAtRead(sender.userId) } : {}),
     };
     const index = this.openRooms.restated(roomId, input.createdAt);
     const shift = ring
@@ -245,6 +248,9 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             [
               'SET seq = seq + :one, last_message_id = seq + :one, #reads.#me = seq + :one',
               'last_activity_at = :at, last_message = :preview',
+              ...(isStaff
+                ? ['#sc = if_not_exists(#sc, :zero) + :one', '#myCount = if_not_exists(#sc, :zero) + :one']
+                : []),
               ...index.clauses,
               ...shift,
             ].join(', ') + (isStaff ? ' ADD version :one, staff_ids :me_set' : ' ADD version :one'),
@@ -266,7 +272,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
               preview: preview(input.content),
               created_at: input.createdAt,
             },
-            ...(isStaff ? { ':me_set': new Set([sender.userId]) } : {}),
+            ...(isStaff ? { ':me_set': new Set([sender.userId]), ':zero': 0 } : {}),
             ...(input.ownerId === undefined ? {} : { ':owner': input.ownerId }),
           },
           ReturnValues: 'ALL_OLD',
@@ -297,12 +303,21 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
    * Stores a message once, carrying its claim's token. A refusal that finds the same token is our own write
    * (the SDK retried a put that applied); another token means the message was stored by another copy.
    */
-  private async putMessage(message: Message, token: string): Promise<{ message: Message; wrote: boolean }> {
+  private async putMessage(
+    message: Message,
+    token: string,
+    /** The room's count of staff messages through this one, when known (see `markRead`). */
+    staffCount?: number,
+  ): Promise<{ message: Message; wrote: boolean }> {
     try {
       await this.table.db.send(
         new PutCommand({
           TableName: this.table.name,
-          Item: { ...messageItem(message), claim: token },
+          Item: {
+            ...messageItem(message),
+            claim: token,
+            ...(staffCount === undefined ? {} : { [keys.staffCount]: staffCount }),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -451,9 +466,16 @@ function seqOfClaim(room: Item, token: string): number | null {
   return null;
 }
 
+/** The room's count of staff messages once the send that read `old` took its id. */
+function staffCountAfter(old: Item, isStaff: boolean): number {
+  return Number(old[keys.staffCount] ?? 0) + (isStaff ? 1 : 0);
+}
+
 /** The room as the send that stored `message` left it, from the room before the send. */
 function roomAfter(old: Item, message: Message): Room {
   const before = toRoom(old);
+  const isStaff = message.senderRole === 'staff';
+  const staffMessages = staffCountAfter(old, isStaff);
   const staff = toStringArray(old.staff_ids);
   return {
     ...before,
@@ -465,6 +487,14 @@ function roomAfter(old: Item, message: Message): Room {
         ? staff
         : [...staff, message.senderId],
     reads: new Map(before.reads).set(message.senderId, message.id),
+    ...(isStaff || before.staffMessages !== undefined
+      ? {
+          staffMessages,
+          staffMessagesRead: isStaff
+            ? new Map(before.staffMessagesRead).set(message.senderId, staffMessages)
+            : (before.staffMessagesRead ?? new Map()),
+        }
+      : {}),
     lastMessage: {
       id: message.id,
       senderId: message.senderId,

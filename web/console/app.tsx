@@ -8,6 +8,9 @@ import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import { ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { ConsoleAlerts } from './alerts.js';
+import { AlertsControls } from './alerts-controls.js';
+import { attentionCount, titleWith } from './attention.js';
 import { CannedReplies, CannedRepliesPanel } from './canned-replies.js';
 import { ClosedRooms, closerName } from './closed-rooms.js';
 import { CustomerPanel, customerShown } from './customer.js';
@@ -51,9 +54,14 @@ class ConsoleModel {
       .sort((a, b) => b.room.value.last_activity_at.localeCompare(a.room.value.last_activity_at));
   });
 
+  /** The badge and the tab title: unread customer messages in my rooms, plus new rooms nobody has. */
   readonly totalUnread = computed(() =>
-    this.queue.value.reduce((sum, c) => sum + (c.room.value.status === 'open' ? c.unread.value : 0), 0),
+    attentionCount(
+      this.queue.value.map((c) => ({ room: c.room.value, unread: c.unread.value })),
+      this.app.me.userId,
+    ),
   );
+  readonly alerts: ConsoleAlerts;
 
   constructor(
     config: WebConfig,
@@ -63,6 +71,11 @@ class ConsoleModel {
     // The staff queue's summaries keep every room's preview, unread count, typing, members and status live
     // with one subscription; only the room on screen is followed on its own.
     this.app = new ChatApp({ config, session, onExpired, queue: true });
+    this.alerts = new ConsoleAlerts({
+      rooms: () => [...this.app.conversations.value.values()].map((c) => c.room.value),
+      me: session.userId,
+      open: (roomId) => this.select(roomId),
+    });
     // A summary of a room not in the list is a new room (or one that moved up); a closed one leaves.
     this.app.onQueueRoom = (summary) => {
       if (summary.status === 'closed') this.drop(summary);
@@ -84,11 +97,13 @@ class ConsoleModel {
 
   stop(): void {
     clearTimeout(this.refreshTimer);
+    this.alerts.stop();
     this.app.stop();
   }
 
   start(): void {
     this.app.start();
+    this.alerts.start();
     void this.loadQueue();
     // Colleagues and customers see the signed-in person's name, once their profile has one.
     ensureDisplayName(this.app.http, this.session.displayName, this.session.userId)
@@ -120,7 +135,11 @@ class ConsoleModel {
     if (!isNewer(room.version, this.closed.get(room.id))) return;
     const conversation = this.app.conversation(room.id);
     if (conversation) conversation.update(room, true);
-    else if (track) this.app.track(room);
+    else if (track) {
+      this.app.track(room);
+      // Rooms of the first page were there before; any other may be a new chat (a summary, a refresh).
+      if (this.pagesShown > 0) this.alerts.roomArrived(room);
+    }
   }
 
   /** A room closed (or is gone): it leaves the list, unless it is on screen (it goes when left). */
@@ -242,7 +261,7 @@ export function ConsoleApp(props: {
 
   useEffect(() => {
     const unread = model.totalUnread.value;
-    document.title = unread > 0 ? `(${unread}) Support console` : 'Support console';
+    document.title = titleWith(unread, 'Support console');
   }, [model.totalUnread.value]);
 
   // Alt+↑ / Alt+↓ move through the queue from anywhere, the composer included.
@@ -274,6 +293,7 @@ export function ConsoleApp(props: {
       <header class="topbar">
         <h1 class="brand">Support console</h1>
         <ConnectionHint state={app.connection.value} />
+        <AlertsControls alerts={model.alerts} count={model.totalUnread.value} />
         <div class="me">
           <span class="avatar" aria-hidden="true">
             {initials(myName)}

@@ -211,9 +211,13 @@ export class ChatApp {
     );
   }
 
-  /** Marks everything shown as read, when the person can actually see it. */
+  /**
+   * Marks everything shown as read, when the person can actually see it: the tab visible, and for staff
+   * focused too (a console left open behind another window must not tell the customer "Seen").
+   */
   markSeen(conversation: Conversation): void {
     if (typeof document !== 'undefined' && document.visibilityState !== 'visible') return;
+    if (typeof document !== 'undefined' && this.me.role === 'staff' && !document.hasFocus()) return;
     const newest = conversation.messages.value.at(-1);
     if (!newest || newest.id <= conversation.myLastRead.value) return;
     conversation.myLastRead.value = newest.id;

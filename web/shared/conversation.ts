@@ -2,6 +2,7 @@ import { batch, computed, type ReadonlySignal, type Signal, signal } from '@prea
 import { isNewer, summaryRoom } from '../../client/queue-summaries.js';
 import type { PendingSend } from '../../client/socket.js';
 import type { Message, Role, Room, RoomCustomer, RoomDetail, RoomSummary } from '../../client/wire.js';
+import { type UnreadSnapshot, unreadOf } from './unread.js';
 
 /** Which customer a room names: the panel's details are current while the room still names the same one. */
 const customerKey = (room: Pick<Room, 'customer_id' | 'customer_name'>) =>
@@ -43,6 +44,9 @@ export class Conversation {
   readonly customerReadFor = signal('');
   /** My own read pointer, for the unread count. */
   readonly myLastRead: Signal<number>;
+  /** The server's newest count of my unread messages (see {@link unreadOf}). */
+  private readonly unreadSnapshot: Signal<UnreadSnapshot>;
+  /** My unread messages: the other side's after my pointer (a colleague's reply is not news to staff). */
   readonly unread: ReadonlySignal<number>;
   private readonly typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
@@ -56,7 +60,16 @@ export class Conversation {
   ) {
     this.room = signal(room);
     this.myLastRead = signal(Math.max(0, room.last_message_id - room.unread_count));
-    this.unread = computed(() => Math.max(0, this.room.value.last_message_id - this.myLastRead.value));
+    this.unreadSnapshot = signal(snapshotOf(room));
+    this.unread = computed(() =>
+      unreadOf({
+        lastMessageId: this.room.value.last_message_id,
+        lastRead: this.myLastRead.value,
+        myRole: this.myRole,
+        messages: this.messages.value,
+        snapshot: this.unreadSnapshot.value,
+      }),
+    );
   }
 
   /**
@@ -124,7 +137,11 @@ export class Conversation {
               last_message: current.last_message,
               last_activity_at: current.last_activity_at,
             };
-      if (mine) this.read(this.me, 'staff', room.last_message_id - room.unread_count);
+      if (mine) {
+        // The count says at least this much of the room is read (its other side's messages may be fewer).
+        this.read(this.me, this.myRole, room.last_message_id - room.unread_count);
+        this.unreadSnapshot.value = snapshotOf(room);
+      }
     });
     return true;
   }
@@ -212,4 +229,16 @@ export class Conversation {
     }
     return seen;
   });
+}
+
+/**
+ * A room's unread count as the server gave it. My pointer was at least its newest id less the count then; the
+ * page may know it further on (the queue's read pointers, my own reads), which {@link unreadOf} takes care of.
+ */
+function snapshotOf(room: Room): UnreadSnapshot {
+  return {
+    lastMessageId: room.last_message_id,
+    lastRead: Math.max(0, room.last_message_id - room.unread_count),
+    count: room.unread_count,
+  };
 }

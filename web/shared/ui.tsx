@@ -280,16 +280,21 @@ export function MessageList({ app, conversation, nameOf, active, interleave }: M
     }
   }, [messages, pending.length, failed.length, typing.length]);
 
+  // Read means seen: only while the newest message is in view (not while the person reads further up).
+  const markSeen = () => {
+    if (stickToBottom.current) app.markSeen(conversation);
+  };
+
   useSignalEffect(() => {
     conversation.messages.value;
-    if (active) app.markSeen(conversation);
+    if (active) markSeen();
   });
 
   useEffect(() => {
     if (!active) return;
     // Shown again (an embedded chat opened): what arrived meanwhile is read now.
-    app.markSeen(conversation);
-    const onVisible = () => app.markSeen(conversation);
+    markSeen();
+    const onVisible = markSeen;
     document.addEventListener('visibilitychange', onVisible);
     window.addEventListener('focus', onVisible);
     return () => {
@@ -311,6 +316,7 @@ export function MessageList({ app, conversation, nameOf, active, interleave }: M
     const element = scroller.current;
     if (!element) return;
     stickToBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 48;
+    if (active) markSeen();
     if (element.scrollTop < 24 && conversation.hasOlder.value && !conversation.loadingOlder.value)
       loadOlder();
   };
