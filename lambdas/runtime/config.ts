@@ -1,4 +1,6 @@
+import type { AutoAssignPolicy } from '../domain/assignment.js';
 import type { RateLimits } from '../domain/limits.js';
+import { parseAutoAssign } from './auto-assign-config.js';
 import { parseLimits } from './limits-config.js';
 
 /**
@@ -63,6 +65,8 @@ export interface Config {
   readonly refreshGraceSeconds: number;
   /** Secrets Manager id of the host site's identity secret (HS256); absent: identity tokens are refused. */
   readonly identitySecretId: string | undefined;
+  /** `AUTO_ASSIGN`: `off` (default) or `round-robin:<cap>`, new rooms given out among online staff (docs/assignment.md). */
+  readonly autoAssign: AutoAssignPolicy;
 }
 
 export const ENV = {
@@ -87,6 +91,7 @@ export const ENV = {
   refreshTtlDays: 'REFRESH_TTL_DAYS',
   refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
   identitySecretId: 'IDENTITY_SECRET_ID',
+  autoAssign: 'AUTO_ASSIGN',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -155,5 +160,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshTtlDays: integer(ENV.refreshTtlDays, DEFAULTS.refreshTtlDays, 1, env),
     refreshGraceSeconds: integer(ENV.refreshGraceSeconds, DEFAULTS.refreshGraceSeconds, 1, env),
     identitySecretId: env[ENV.identitySecretId] || undefined,
+    autoAssign: parseAutoAssign(env[ENV.autoAssign] || undefined),
   };
 }
