@@ -120,6 +120,7 @@ describe('HTTP API', () => {
     expect(jwtKeys.sort()).toEqual(
       [
         'GET /api/chat/active-rooms',
+        'POST /api/chat/rooms/{id}/assign',
         'POST /api/chat/rooms/{id}/join',
         'POST /api/chat/rooms/{id}/leave',
       ].sort(),
