@@ -8,6 +8,7 @@ import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { AnswerGuard, AssignmentControls, byLongestWaiting, staffSenderName } from './assignment.js';
 import { CustomerPanel, customerShown } from './customer.js';
 import { QueueItem } from './queue-item.js';
 
@@ -197,9 +198,13 @@ class ConsoleModel {
 
   visible(filter: Filter, conversations: readonly Conversation[]): Conversation[] {
     const me = this.app.me.userId;
+    // Unassigned: nobody has the room (docs/assignment.md), the longest-waiting first.
+    if (filter === 'unassigned')
+      return conversations
+        .filter((c) => c.room.value.assignee_id === null)
+        .sort((a, b) => byLongestWaiting(a.room.value, b.room.value));
     return conversations.filter((c) => {
       const staff = c.room.value.staff_ids;
-      if (filter === 'unassigned') return staff.length === 0;
       if (filter === 'mine') return staff.includes(me);
       return true;
     });
@@ -281,7 +286,15 @@ export function ConsoleApp(props: {
             </button>
           ))}
         </fieldset>
-        <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue">
+        <ul
+          class="queue"
+          aria-label={
+            model.filter.value === 'unassigned'
+              ? 'Unassigned rooms, longest waiting first'
+              : 'Open rooms, newest activity first'
+          }
+          data-testid="queue"
+        >
           {queue.map((conversation) => (
             <QueueItem
               key={conversation.room.value.id}
@@ -361,7 +374,7 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
   // A room has one customer: whatever id they wrote under (a guest who then signed in), it is them.
   const customer = customerShown(conversation);
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'customer' ? customer : `${app.names.nameOf(message.sender_id)} (staff)`;
+    message.sender_role === 'customer' ? customer : staffSenderName(app, room, message);
   const staff = room.staff_ids.map((userId) => app.names.nameOf(userId));
 
   return (
@@ -375,6 +388,7 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
           </p>
         </div>
         <div class="actions">
+          <AssignmentControls app={app} conversation={conversation} />
           {room.status === 'open' ? (
             <>
               {member ? (
@@ -422,12 +436,14 @@ function RoomView({ app, conversation }: { app: ChatApp; conversation: Conversat
         <div class="messages loading muted">Loading the conversation…</div>
       )}
       {room.status === 'open' ? (
-        <Composer
-          key={room.id}
-          app={app}
-          conversation={conversation}
-          placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
-        />
+        <AnswerGuard app={app} conversation={conversation}>
+          <Composer
+            key={room.id}
+            app={app}
+            conversation={conversation}
+            placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
+          />
+        </AnswerGuard>
       ) : (
         <p class="closed-note">This conversation is closed.</p>
       )}
