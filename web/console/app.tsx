@@ -8,7 +8,13 @@ import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
-import { AnswerGuard, AssignmentControls, byLongestWaiting, staffSenderName } from './assignment.js';
+import {
+  AnswerGuard,
+  AssignmentControls,
+  assigneeOf,
+  byLongestWaiting,
+  staffSenderName,
+} from './assignment.js';
 import { CustomerPanel, customerShown } from './customer.js';
 import { QueueItem } from './queue-item.js';
 
@@ -201,7 +207,7 @@ class ConsoleModel {
     // Unassigned: nobody has the room (docs/assignment.md), the longest-waiting first.
     if (filter === 'unassigned')
       return conversations
-        .filter((c) => c.room.value.assignee_id === null)
+        .filter((c) => assigneeOf(c.room.value) === null)
         .sort((a, b) => byLongestWaiting(a.room.value, b.room.value));
     return conversations.filter((c) => {
       const staff = c.room.value.staff_ids;

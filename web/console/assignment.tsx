@@ -11,6 +11,12 @@ import { clock } from '../shared/ui.js';
  * unassigning it, and a question before anyone answers a room that someone else has.
  */
 
+/**
+ * Who has the room; null when nobody does. A room from a server older than assignment has no `assignee_id`
+ * at all (a summary from a function not yet updated, during a deploy): nobody has it.
+ */
+export const assigneeOf = (room: Pick<Room, 'assignee_id'>): string | null => room.assignee_id ?? null;
+
 /** Since when an unassigned room has waited for someone to take it: since it was opened or last unassigned. */
 export function waitingSince(room: Pick<Room, 'created_at' | 'assigned_at'>): string {
   return room.assigned_at ?? room.created_at;
@@ -33,8 +39,9 @@ export function waited(iso: string, now = clock.value): string {
  * waited ("Waiting 4 min").
  */
 export function AssigneeTag({ room, me, names }: { room: Room; me: string; names: NameBook }) {
+  const assignee = assigneeOf(room);
   if (room.status !== 'open') return null;
-  if (room.assignee_id === null) {
+  if (assignee === null) {
     const since = waitingSince(room);
     return (
       <span class="tag waiting" data-testid="queue-assignee">
@@ -42,7 +49,7 @@ export function AssigneeTag({ room, me, names }: { room: Room; me: string; names
       </span>
     );
   }
-  if (room.assignee_id === me)
+  if (assignee === me)
     return (
       <span class="tag mine" data-testid="queue-assignee">
         Yours
@@ -50,7 +57,7 @@ export function AssigneeTag({ room, me, names }: { room: Room; me: string; names
     );
   return (
     <span class="tag assignee" data-testid="queue-assignee">
-      {names.nameOf(room.assignee_id)}
+      {names.nameOf(assignee)}
     </span>
   );
 }
@@ -61,7 +68,8 @@ export function AssigneeTag({ room, me, names }: { room: Room; me: string; names
  */
 export function staffSenderName(app: ChatApp, room: Room, message: Pick<Message, 'sender_id'>): string {
   const name = app.names.nameOf(message.sender_id);
-  if (room.assignee_id !== null && message.sender_id !== room.assignee_id) return `${name} (helping)`;
+  const assignee = assigneeOf(room);
+  if (assignee !== null && message.sender_id !== assignee) return `${name} (helping)`;
   return `${name} (staff)`;
 }
 
@@ -72,7 +80,8 @@ export function staffSenderName(app: ChatApp, room: Room, message: Pick<Message,
 function colleagues(app: ChatApp, room: Room): string[] {
   const ids = new Set([...app.onlineStaff.value, ...room.staff_ids]);
   ids.delete(app.me.userId);
-  if (room.assignee_id !== null) ids.delete(room.assignee_id);
+  const assignee = assigneeOf(room);
+  if (assignee !== null) ids.delete(assignee);
   return [...ids].sort((a, b) => app.names.nameOf(a).localeCompare(app.names.nameOf(b)));
 }
 
@@ -88,7 +97,7 @@ export function AssignmentControls({ app, conversation }: { app: ChatApp; conver
   const target = useSignal('');
   const me = app.me.userId;
   if (room.status !== 'open') return null;
-  const assignee = room.assignee_id;
+  const assignee = assigneeOf(room);
 
   const change = async (staffId: string | null) => {
     busy.value = true;
@@ -103,10 +112,11 @@ export function AssignmentControls({ app, conversation }: { app: ChatApp; conver
           const { members, customer: _customer, ...current } = fresh;
           app.names.learn(members.map((member) => [member.user_id, member.name]));
           conversation.update(current);
+          const now = assigneeOf(current);
           notice.value =
-            current.assignee_id === null
+            now === null
               ? 'Nobody has this room any more. Nothing was changed.'
-              : `${app.names.nameOf(current.assignee_id)} has this room now. Nothing was changed.`;
+              : `${app.names.nameOf(now)} has this room now. Nothing was changed.`;
         } else notice.value = error.message;
       } else {
         notice.value = error instanceof Error ? error.message : String(error);
@@ -198,7 +208,7 @@ export function AnswerGuard({
   children: ComponentChildren;
 }) {
   const room = conversation.room.value;
-  const assignee = room.assignee_id;
+  const assignee = assigneeOf(room);
   if (assignee === null || assignee === app.me.userId || answeringAnyway.value.has(room.id))
     return <>{children}</>;
   const name = app.names.nameOf(assignee);

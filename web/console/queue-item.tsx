@@ -1,7 +1,7 @@
 import type { Conversation } from '../shared/chat.js';
 import { type NameBook, shownName } from '../shared/names.js';
 import { relativeTime } from '../shared/ui.js';
-import { AssigneeTag } from './assignment.js';
+import { AssigneeTag, assigneeOf } from './assignment.js';
 
 /** One room of the queue: subject, unread count, customer, last activity, preview or who types, and tags. */
 export function QueueItem(props: {
@@ -51,7 +51,7 @@ export function QueueItem(props: {
         <span class="tags small">
           {room.status === 'closed' ? <span class="tag closed">Closed</span> : null}
           <AssigneeTag room={room} me={props.me} names={props.names} />
-          {mine && room.assignee_id !== props.me ? <span class="tag">Joined</span> : null}
+          {mine && assigneeOf(room) !== props.me ? <span class="tag">Joined</span> : null}
         </span>
       </button>
     </li>

@@ -8,7 +8,8 @@ import type { ChatApp } from '../shared/chat.js';
  * just given to someone) is read with the room's detail, once per person.
  */
 export function AnsweringLine({ app, room }: { app: ChatApp; room: Room }) {
-  const assignee = room.assignee_id;
+  // A room from a server older than assignment has no `assignee_id`: nobody has it.
+  const assignee = room.assignee_id ?? null;
   const unknown = assignee !== null && !app.names.knows(assignee);
   useEffect(() => {
     if (!unknown) return;
