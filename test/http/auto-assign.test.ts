@@ -36,6 +36,27 @@ describe('AUTO_ASSIGN=round-robin:1', () => {
     expect(await assigneeOf(room.id)).toBeNull();
   });
 
+  it('costs a new room one Query with nobody online, eight calls more when it is given to someone', async () => {
+    stack.current.dynamo.resetStats();
+    await newRoom();
+    const alone = stack.current.dynamo.stats();
+    online.push(await open('sam'));
+    const socket = online.at(-1) as TestSocket;
+    await socket.roundTrip();
+    stack.current.dynamo.resetStats();
+    const given = await newRoom();
+    expect(given.assignee_id).toBe('sam');
+    const assigned = stack.current.dynamo.stats();
+    // Nobody online: one Query of staff presence more than a room costs anyway (its profile, its limit, its
+    // two items). Someone online: their counts in one batch, the turn, the count, the room's write, the join
+    // (member found missing, written, the room read back) and the room's sockets for the frame.
+    expect(alone).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 2, Query: 1 });
+    expect(assigned).toEqual({ GetItem: 3, UpdateItem: 4, PutItem: 3, Query: 2, BatchGetItem: 1 });
+    // Free sam again for the tests below.
+    await as('sam').post(`/rooms/${given.id}/close/`);
+    await online.pop()?.close();
+  });
+
   it('gives new rooms in turn to the online staff, at most one each; the rest wait unassigned', async () => {
     online.push(await open('sam'), await open('tess'));
     const first = await newRoom();
