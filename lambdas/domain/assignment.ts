@@ -81,14 +81,17 @@ export async function assignRoom(
     case 'conflict':
       throw new AlreadyAssigned(result.assigneeId);
     case 'unchanged':
+      // Already so; a failure after an earlier write may have left it uncounted (adding twice changes nothing).
+      if (staffId !== null) await deps.assignments.addLoad(staffId, roomId);
       return view(result.room, actor);
     case 'changed':
-      // The write applied, so the room was `expected`'s until now: their count loses it.
+      await deps.events.roomChanged('assigned', result.room, actor.userId);
+      // The write applied, so the room was `expected`'s until now: their count loses it. A failure here is a
+      // 500 after the change; asking again finds it made and counts it (the 'unchanged' case above).
       await Promise.all([
         expected === null ? undefined : deps.assignments.dropLoad(expected, [roomId]),
         staffId === null ? undefined : deps.assignments.addLoad(staffId, roomId),
       ]);
-      await deps.events.roomChanged('assigned', result.room, actor.userId);
       return view(result.room, actor);
   }
 }

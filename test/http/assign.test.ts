@@ -1,4 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/storage/keys.js';
+import { captureLogs } from '../support/logs.js';
 import type { Frame, TestSocket } from '../support/socket.js';
 import { api, useCast, useLocalStack } from '../support/stack.js';
 
@@ -187,5 +191,32 @@ describe('POST /api/chat/rooms/{id}/assign/', () => {
       .filter((room) => room.id === roomId);
     expect(summaries.at(-1)?.assignee_id).toBe('sam');
     await Promise.all([customer.close(), console.close()]);
+  });
+
+  it('answers 500 and logs at ERROR when the count fails after the write; asking again counts it', async () => {
+    const roomId = await openRoom();
+    const logs = captureLogs();
+    const load = keys.staffLoad('sam').pk;
+    const failed = stack.current.dynamo.injectFault({
+      match: (operation, request) => operation === 'UpdateItem' && JSON.stringify(request).includes(load),
+      type: 'AccessDeniedException',
+    });
+    const first = await assign('sam', roomId, { staff_id: 'sam' });
+    await failed;
+    expect([first.status, first.body.error.code]).toEqual([500, 'internal_error']);
+    expect(logs().filter((line) => line.level === 'ERROR')).toEqual([
+      expect.objectContaining({ message: 'Unhandled error' }),
+    ]);
+    const again = await assign('sam', roomId, { staff_id: 'sam' });
+    expect([again.status, again.body.assignee_id]).toEqual([200, 'sam']);
+    const db = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: stack.current.dynamo.endpoint }));
+    const { Item } = await db.send(
+      new GetCommand({
+        TableName: stack.current.tableName,
+        Key: keys.staffLoad('sam'),
+        ConsistentRead: true,
+      }),
+    );
+    expect([...(Item?.rooms ?? [])]).toContain(roomId);
   });
 });
