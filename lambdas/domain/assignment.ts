@@ -107,9 +107,13 @@ async function requireKnownStaff(deps: AssignmentDeps, actor: Actor, room: Room,
   if (!online.some((user) => user.userId === staffId)) throw unknownStaff();
 }
 
-/** A staff member leaves a room; if it was theirs, it is unassigned first, so nobody "has" a room they left. */
+/**
+ * A staff member leaves a room; if it was theirs, it is unassigned first, so nobody "has" a room they left.
+ * The room is read first (a read unit) rather than tried with a conditional write, which costs a write unit
+ * even when refused, as it would be for every helper who leaves.
+ */
 export async function leaveAndRelease(deps: AssignmentDeps, actor: Actor, roomId: string): Promise<RoomView> {
-  if (actor.role === Role.staff) {
+  if (actor.role === Role.staff && (await deps.store.getRoom(roomId))?.assigneeId === actor.userId) {
     const released = await deps.assignments.releaseIfAssignee(roomId, actor.userId, now(deps).toISOString());
     if (released) {
       await deps.assignments.dropLoad(actor.userId, [roomId]);
