@@ -165,7 +165,7 @@ describe('assignment in the console and the widget', () => {
     const tag = (page: Page) =>
       page.locator('.queue-item', { hasText: SUBJECT }).getByTestId('queue-assignee').textContent();
     await expect.poll(() => tag(to), { timeout: 5_000 }).toBe('Yours');
-    await expect.poll(() => tag(from), { timeout: 5_000 }).toBe(toName);
+    await expect.poll(() => tag(from), { timeout: 5_000 }).toBe(`Assigned to ${toName}`);
     // The new assignee's composer needs no question.
     await to.getByRole('textbox', { name: 'Message' }).waitFor();
     await expectAccessible(to, 'console, room assigned to me');

@@ -57,7 +57,7 @@ export function AssigneeTag({ room, me, names }: { room: Room; me: string; names
     );
   return (
     <span class="tag assignee" data-testid="queue-assignee">
-      {names.nameOf(assignee)}
+      Assigned to {names.nameOf(assignee)}
     </span>
   );
 }
@@ -143,7 +143,13 @@ export function AssignmentControls({ app, conversation }: { app: ChatApp; conver
         )}
       </span>
       {assignee !== me ? (
-        <button type="button" class="primary" disabled={busy.value} onClick={() => change(me)}>
+        <button
+          type="button"
+          // Taking a room nobody has is the next thing to do; taking over a colleague's is not.
+          class={assignee === null ? 'primary' : 'ghost'}
+          disabled={busy.value}
+          onClick={() => change(me)}
+        >
           {assignee === null ? 'Take' : 'Take over'}
         </button>
       ) : (
