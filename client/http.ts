@@ -110,6 +110,21 @@ export class ChatHttp {
     return this.request('POST', `${roomPath(roomId)}/leave`);
   }
 
+  /**
+   * Staff: gives the room to `staffId` (null: to nobody) if `expectedAssigneeId` still has it (null: nobody
+   * does). Rejects with 409 `already_assigned` when someone else has it by then: read the room again.
+   */
+  assignRoom(
+    roomId: string,
+    staffId: string | null,
+    expectedAssigneeId: string | null = null,
+  ): Promise<Room> {
+    return this.request('POST', `${roomPath(roomId)}/assign`, {
+      staff_id: staffId,
+      expected_assignee_id: expectedAssigneeId,
+    });
+  }
+
   closeRoom(roomId: string): Promise<Room> {
     return this.request('POST', `${roomPath(roomId)}/close`);
   }

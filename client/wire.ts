@@ -45,6 +45,13 @@ export interface Room {
   readonly last_activity_at: string;
   readonly closed_at: string | null;
   readonly closed_by: string | null;
+  /**
+   * The staff member who has the room (answers it; others may help); null when nobody has it. Change it with
+   * `POST /api/chat/rooms/{id}/assign/`.
+   */
+  readonly assignee_id: string | null;
+  /** When the assignee last changed (assigned, transferred or unassigned), ISO-8601; null when it never did. */
+  readonly assigned_at: string | null;
   /** Id of the newest message; 0 for an empty room. */
   readonly last_message_id: number;
   readonly last_message: MessagePreview | null;
@@ -212,7 +219,7 @@ export interface PresenceData {
   readonly at: string;
 }
 
-export type RoomEventName = 'created' | 'joined' | 'left' | 'closed' | 'subscribed';
+export type RoomEventName = 'created' | 'joined' | 'left' | 'closed' | 'assigned' | 'subscribed';
 
 export type RoomEventData =
   | {

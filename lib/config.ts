@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
 import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
+import { parseAutoAssign } from '../lambdas/runtime/auto-assign-config.js';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
 import { parseLimits } from '../lambdas/runtime/limits-config.js';
 
@@ -61,6 +62,8 @@ export interface ChatConfig {
   readonly legacyOpenRoomsIndex: LegacyOpenRoomsIndex;
   /** Per-user limits as `RATE_LIMITS` JSON (validated at synth); absent means the functions' defaults. */
   readonly rateLimits: string | undefined;
+  /** `AUTO_ASSIGN` of the functions: `off` or `round-robin:<cap>` (docs/assignment.md); absent means off. */
+  readonly autoAssign: string | undefined;
   /** Retention of every log group the stack creates, in days. */
   readonly logRetentionDays: number;
   /** Create the regional API Gateway CloudWatch role (WebSocket access logs need one per account and region). */
@@ -121,6 +124,7 @@ export const CONTEXT = {
   queueBatchWindowSeconds: 'queueBatchWindowSeconds',
   legacyOpenRoomsIndex: 'legacyOpenRoomsIndex',
   rateLimits: 'rateLimits',
+  autoAssign: 'autoAssign',
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
   logLevel: 'logLevel',
@@ -310,6 +314,18 @@ function rateLimits(raw: Raw): string | undefined {
   return text;
 }
 
+/** The `autoAssign` context, checked with the functions' own parser so that a bad value fails the synth. */
+function autoAssign(raw: Raw): string | undefined {
+  const value = str(raw, CONTEXT.autoAssign);
+  if (value === undefined || value === '') return undefined;
+  try {
+    parseAutoAssign(value);
+  } catch (error) {
+    throw new Error(`context autoAssign: ${(error as Error).message.replace(/^AUTO_ASSIGN /, '')}`);
+  }
+  return value;
+}
+
 /** Reads and validates the deployment settings from a construct's context. */
 export function readConfig(node: Node, projectRoot: string): ChatConfig {
   const raw: Raw = (key) => node.tryGetContext(key);
@@ -398,6 +414,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     queueBatchWindowSeconds: batchWindow(raw),
     legacyOpenRoomsIndex: legacyIndex(raw),
     rateLimits: rateLimits(raw),
+    autoAssign: autoAssign(raw),
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),
     logLevel,

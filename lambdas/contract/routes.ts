@@ -132,6 +132,14 @@ export const httpRoutes: readonly HttpRoute[] = [
   },
   {
     method: 'POST',
+    path: '/api/chat/rooms/{id}/assign',
+    handler: 'http/assign-room',
+    auth: 'jwt',
+    access: writeAndPush,
+    summary: 'Staff take, give, transfer or unassign a room',
+  },
+  {
+    method: 'POST',
     path: '/api/chat/rooms/{id}/close',
     handler: 'http/close-room',
     auth: 'function',

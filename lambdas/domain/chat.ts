@@ -98,6 +98,8 @@ export async function createRoom(deps: ChatCommandDeps, actor: Actor, input: New
     lastActivityAt: at,
     closedAt: null,
     closedBy: null,
+    assigneeId: null,
+    assignedAt: null,
     lastMessageId: 0,
     lastMessage: null,
     reads: new Map([[actor.userId, 0]]),

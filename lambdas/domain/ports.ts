@@ -135,7 +135,7 @@ export interface ChatStore extends ProfilePorts {
   takeTicket(ticketHash: string): Promise<Ticket | null>;
 }
 
-export type RoomEvent = 'created' | 'joined' | 'left' | 'closed';
+export type RoomEvent = 'created' | 'joined' | 'left' | 'closed' | 'assigned';
 
 /** What a batch of the table's stream says about rooms (decoded by storage's `roomChangesOf`). */
 export interface RoomChanges {

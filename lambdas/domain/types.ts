@@ -37,6 +37,13 @@ export interface Room {
   readonly lastActivityAt: string;
   readonly closedAt: string | null;
   readonly closedBy: string | null;
+  /**
+   * The one staff member who has the room (docs/assignment.md); null when nobody has it. Others may still join
+   * and write to help. An assignee is always a member of the room.
+   */
+  readonly assigneeId: string | null;
+  /** When the assignee last changed (assigned, transferred or unassigned); null when it never did. */
+  readonly assignedAt: string | null;
   /** Id of the newest stored message; 0 for an empty room. */
   readonly lastMessageId: number;
   readonly lastMessage: MessagePreview | null;

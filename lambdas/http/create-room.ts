@@ -1,6 +1,7 @@
 import { createRoom } from '../domain/chat.js';
 import { roomJson } from '../protocol/json.js';
 import { createRoomBody } from '../protocol/schemas.js';
+import { autoAssignNewRoom } from '../runtime/assignment-deps.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { httpHandler, json } from '../runtime/http.js';
 
@@ -12,5 +13,5 @@ export const handler = httpHandler(async (request) => {
     subject: body.subject,
     pageUrl: body.page_url,
   });
-  return json(201, roomJson(room));
+  return json(201, roomJson(await autoAssignNewRoom(room)));
 });

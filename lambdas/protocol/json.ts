@@ -1,3 +1,4 @@
+import { AlreadyAssigned } from '../domain/assignment-errors.js';
 import type { AppError } from '../domain/errors.js';
 import { RateLimited } from '../domain/limits.js';
 import type { Profile } from '../domain/profiles.js';
@@ -46,6 +47,9 @@ export function roomJson(room: RoomView) {
     last_activity_at: room.lastActivityAt,
     closed_at: room.closedAt,
     closed_by: room.closedBy,
+    // Who has the room (docs/assignment.md), and since when; queue summaries carry them too.
+    assignee_id: room.assigneeId,
+    assigned_at: room.assignedAt,
     last_message_id: room.lastMessageId,
     last_message: room.lastMessage && {
       id: room.lastMessage.id,
@@ -146,6 +150,7 @@ export function errorJson(error: AppError) {
     message: error.message,
     ...(error.details ? { details: error.details } : {}),
     ...(retryAfter !== undefined ? { retry_after: retryAfter } : {}),
+    ...(error instanceof AlreadyAssigned ? { assignee_id: error.assigneeId } : {}),
   };
 }
 

@@ -1,4 +1,6 @@
+import type { AutoAssignPolicy } from '../domain/assignment.js';
 import type { RateLimits } from '../domain/limits.js';
+import { parseAutoAssign } from './auto-assign-config.js';
 import { parseLimits } from './limits-config.js';
 
 /**
@@ -65,6 +67,8 @@ export interface Config {
   readonly identitySecretId: string | undefined;
   /** The most canned replies the team may keep (lambdas/domain/canned-replies.ts). */
   readonly cannedRepliesMax: number;
+  /** `AUTO_ASSIGN`: `off` (default) or `round-robin:<cap>`, new rooms given out among online staff (docs/assignment.md). */
+  readonly autoAssign: AutoAssignPolicy;
 }
 
 export const ENV = {
@@ -90,6 +94,7 @@ export const ENV = {
   refreshGraceSeconds: 'REFRESH_GRACE_SECONDS',
   identitySecretId: 'IDENTITY_SECRET_ID',
   cannedRepliesMax: 'CANNED_REPLIES_MAX',
+  autoAssign: 'AUTO_ASSIGN',
   jwtIssuer: 'JWT_ISSUER',
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
@@ -161,5 +166,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshGraceSeconds: integer(ENV.refreshGraceSeconds, DEFAULTS.refreshGraceSeconds, 1, env),
     identitySecretId: env[ENV.identitySecretId] || undefined,
     cannedRepliesMax: integer(ENV.cannedRepliesMax, DEFAULTS.cannedRepliesMax, 1, env),
+    autoAssign: parseAutoAssign(env[ENV.autoAssign] || undefined),
   };
 }

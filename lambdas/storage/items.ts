@@ -51,6 +51,8 @@ export function roomItem(room: Room, openRoomKeys: Item): Item {
     customer_id: room.customerId,
     ...(room.customerName === null ? {} : { customer_name: room.customerName }),
     ...(room.staffIds.length > 0 ? { staff_ids: new Set(room.staffIds) } : {}),
+    ...(room.assigneeId === null ? {} : { asg: room.assigneeId }),
+    ...(room.assignedAt === null ? {} : { asgat: Date.parse(room.assignedAt) }),
     created_at: room.createdAt,
     last_activity_at: room.lastActivityAt,
     seq: room.lastMessageId,
@@ -94,6 +96,9 @@ export function toRoom(item: Item): Room {
     lastActivityAt: String(item.last_activity_at),
     closedAt: typeof item.closed_at === 'string' ? item.closed_at : null,
     closedBy: typeof item.closed_by === 'string' ? item.closed_by : null,
+    assigneeId: typeof item.asg === 'string' ? item.asg : null,
+    // Epoch ms: a number takes 8 bytes where an ISO time takes 24, in the item every message rewrites.
+    assignedAt: typeof item.asgat === 'number' ? new Date(item.asgat).toISOString() : null,
     lastMessageId: seq,
     lastMessage: last
       ? {

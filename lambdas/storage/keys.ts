@@ -86,6 +86,10 @@ export const keys = {
     sk: String(windowStart),
   }),
   ticket: (ticketHash: string) => ({ pk: `TICKET#${ticketHash}`, sk: 'TICKET' }),
+  /** Auto-assignment's round-robin turn: one counter for every container (docs/assignment.md). */
+  assignmentTurn: { pk: 'ASSIGN', sk: 'TURN' },
+  /** The open rooms assigned to one staff member, as a set of ids: what auto-assignment's cap counts. */
+  staffLoad: (staffId: string) => ({ pk: `LOAD#${enc(staffId)}`, sk: 'LOAD' }),
   /** A session's refresh secret, by its SHA-256 hash (the secret itself is never stored). */
   refresh: (secretHash: string) => ({ pk: `REFRESH#${secretHash}`, sk: 'REFRESH' }),
   /** An identity token's `jti`, recorded when the token is used, so that it works once. */

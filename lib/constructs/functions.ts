@@ -54,6 +54,8 @@ export interface HandlerSettings {
   readonly legacyOpenRoomsIndex: 'list' | 'keep' | 'none';
   /** RATE_LIMITS (JSON); absent: the functions' defaults. */
   readonly rateLimits: string | undefined;
+  /** AUTO_ASSIGN; absent: off. */
+  readonly autoAssign: string | undefined;
   /** POWERTOOLS_LOG_LEVEL. */
   readonly logLevel: string;
 }
@@ -215,6 +217,7 @@ export class Functions extends Construct {
       [ENV.openRoomShards]: String(props.settings.openRoomShards),
       ...(props.settings.legacyOpenRoomsIndex === 'list' ? { [ENV.legacyOpenRoomsIndex]: 'true' } : {}),
       ...(props.settings.rateLimits ? { [ENV.rateLimits]: props.settings.rateLimits } : {}),
+      ...(props.settings.autoAssign ? { [ENV.autoAssign]: props.settings.autoAssign } : {}),
       [ENV.originVerify]: props.originVerify,
       POWERTOOLS_SERVICE_NAME: 'live-chat',
       POWERTOOLS_LOG_LEVEL: props.settings.logLevel,

@@ -122,6 +122,7 @@ describe('HTTP API', () => {
         'GET /api/chat/active-rooms',
         'GET /api/chat/closed-rooms',
         'GET /api/chat/customers/{id}/rooms',
+        'POST /api/chat/rooms/{id}/assign',
         'POST /api/chat/rooms/{id}/join',
         'POST /api/chat/rooms/{id}/leave',
       ].sort(),

@@ -128,6 +128,8 @@ export function sampleRoom(overrides: Partial<Room> = {}): Room {
     lastActivityAt: at,
     closedAt: null,
     closedBy: null,
+    assigneeId: null,
+    assignedAt: null,
     lastMessageId: 0,
     lastMessage: null,
     reads: new Map([[customerId, 0]]),

@@ -14,6 +14,8 @@ const room: Room = {
   last_activity_at: '2025-01-01T00:00:00.000Z',
   closed_at: null,
   closed_by: null,
+  assignee_id: null,
+  assigned_at: null,
   last_message_id: 0,
   last_message: null,
   unread_count: 0,

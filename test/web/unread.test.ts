@@ -15,7 +15,7 @@ const message = (id: number, sender_role: Role, sender_id = sender_role === 'sta
     client_message_id: null,
   }) satisfies Message;
 
-const room = (overrides: Partial<Room> & { assignee_id?: string | null } = {}): Room => ({
+const room = (overrides: Partial<Room> = {}): Room => ({
   id: 'r1',
   room_type: 'general',
   subject: 'Help',
@@ -29,6 +29,8 @@ const room = (overrides: Partial<Room> & { assignee_id?: string | null } = {}): 
   closed_by: null,
   last_message_id: 0,
   last_message: null,
+  assignee_id: null,
+  assigned_at: null,
   unread_count: 0,
   version: 1,
   ...overrides,

@@ -83,6 +83,8 @@ describe('the staff queue', () => {
       last_activity_at: expect.any(String),
       closed_at: null,
       closed_by: null,
+      assignee_id: null,
+      assigned_at: null,
       last_message_id: 2,
       last_message: {
         id: 2,

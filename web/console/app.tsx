@@ -10,6 +10,13 @@ import { ChatApp, type Conversation } from '../shared/chat.js';
 import { ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
 import { ConsoleAlerts } from './alerts.js';
 import { AlertsControls } from './alerts-controls.js';
+import {
+  AnswerGuard,
+  AssignmentControls,
+  assigneeOf,
+  byLongestWaiting,
+  staffSenderName,
+} from './assignment.js';
 import { attentionCount, titleWith } from './attention.js';
 import { CannedReplies, CannedRepliesPanel } from './canned-replies.js';
 import { ClosedRooms, closerName } from './closed-rooms.js';
@@ -230,9 +237,13 @@ class ConsoleModel {
 
   visible(filter: Filter, conversations: readonly Conversation[]): Conversation[] {
     const me = this.app.me.userId;
+    // Unassigned: nobody has the room (docs/assignment.md), the longest-waiting first.
+    if (filter === 'unassigned')
+      return conversations
+        .filter((c) => assigneeOf(c.room.value) === null)
+        .sort((a, b) => byLongestWaiting(a.room.value, b.room.value));
     return conversations.filter((c) => {
       const staff = c.room.value.staff_ids;
-      if (filter === 'unassigned') return staff.length === 0;
       if (filter === 'mine') return staff.includes(me);
       return true;
     });
@@ -329,7 +340,16 @@ export function ConsoleApp(props: {
             </button>
           ))}
         </fieldset>
-        <ul class="queue" aria-label="Open rooms, newest activity first" data-testid="queue" tabIndex={-1}>
+        <ul
+          class="queue"
+          aria-label={
+            model.filter.value === 'unassigned'
+              ? 'Unassigned rooms, longest waiting first'
+              : 'Open rooms, newest activity first'
+          }
+          data-testid="queue"
+          tabIndex={-1}
+        >
           {queue.map((conversation) => (
             <QueueItem
               key={conversation.room.value.id}
@@ -440,7 +460,7 @@ function RoomView({
   // A room has one customer: whatever id they wrote under (a guest who then signed in), it is them.
   const customer = customerShown(conversation);
   const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'customer' ? customer : `${app.names.nameOf(message.sender_id)} (staff)`;
+    message.sender_role === 'customer' ? customer : staffSenderName(app, room, message);
   const staff = room.staff_ids.map((userId) => app.names.nameOf(userId));
 
   return (
@@ -454,6 +474,7 @@ function RoomView({
           </p>
         </div>
         <div class="actions">
+          <AssignmentControls app={app} conversation={conversation} />
           {room.status === 'open' ? (
             <>
               {member ? (
@@ -523,15 +544,17 @@ function RoomView({
         <div class="messages loading muted">Loading the conversation…</div>
       )}
       {room.status === 'open' ? (
-        <StaffComposer
-          key={room.id}
-          app={app}
-          conversation={conversation}
-          notes={notes}
-          canned={canned}
-          agentName={agentName}
-          placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
-        />
+        <AnswerGuard app={app} conversation={conversation}>
+          <StaffComposer
+            key={room.id}
+            app={app}
+            conversation={conversation}
+            notes={notes}
+            canned={canned}
+            agentName={agentName}
+            placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
+          />
+        </AnswerGuard>
       ) : (
         <p class="closed-note">
           This conversation is closed.

@@ -1,6 +1,7 @@
 import type { Conversation } from '../shared/chat.js';
 import { type NameBook, shownName } from '../shared/names.js';
 import { relativeTime } from '../shared/ui.js';
+import { AssigneeTag, assigneeOf } from './assignment.js';
 
 /** One room of the queue: subject, unread count, customer, last activity, preview or who types, and tags. */
 export function QueueItem(props: {
@@ -49,10 +50,8 @@ export function QueueItem(props: {
         </span>
         <span class="tags small">
           {room.status === 'closed' ? <span class="tag closed">Closed</span> : null}
-          {room.staff_ids.length === 0 && room.status === 'open' ? (
-            <span class="tag waiting">Waiting</span>
-          ) : null}
-          {mine ? <span class="tag mine">Yours</span> : null}
+          <AssigneeTag room={room} me={props.me} names={props.names} />
+          {mine && assigneeOf(room) !== props.me ? <span class="tag">Joined</span> : null}
         </span>
       </button>
     </li>

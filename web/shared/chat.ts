@@ -46,8 +46,11 @@ export class ChatApp {
   /** People's display names, learnt from room details and the signed-in person's profile. */
   readonly names = new NameBook();
   /** Room lifecycle events of followed rooms. */
-  onRoomEvent: (event: 'created' | 'joined' | 'left' | 'closed', room: Room, userId: string) => void =
-    () => {};
+  onRoomEvent: (
+    event: 'created' | 'joined' | 'left' | 'closed' | 'assigned',
+    room: Room,
+    userId: string,
+  ) => void = () => {};
   /**
    * With `queue`: each summary of the queue (none older than one before it of its room), before its
    * conversation (if any) takes it: a page that keeps a list of rooms starts or drops one here.
@@ -303,7 +306,10 @@ export class ChatApp {
       this.conversation(event.room_id)?.update(event.room);
       if (event.event === 'subscribed') return;
       // Presence frames reach a customer only from staff in their rooms: ask again when that changes.
-      if (this.me.role === 'customer' && (event.event === 'joined' || event.event === 'left')) {
+      if (
+        this.me.role === 'customer' &&
+        (event.event === 'joined' || event.event === 'left' || event.event === 'assigned')
+      ) {
         void this.refreshOnlineStaff();
       }
       this.onRoomEvent(event.event, event.room, event.user_id);

@@ -4,6 +4,7 @@ import type { Message, Profile } from '../../client/wire.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
+import { AnsweringLine } from './answering.js';
 import { StartForm } from './start-form.js';
 
 /** What the widget needs when it runs inside embed.js's frame on another site's page. */
@@ -190,7 +191,6 @@ function ChatView({
     message.sender_role === 'staff'
       ? `${app.names.nameOf(message.sender_id)} (support)`
       : app.names.nameOf(message.sender_id);
-  const agents = room.staff_ids.map((id) => app.names.nameOf(id));
 
   const end = async () => {
     try {
@@ -206,11 +206,7 @@ function ChatView({
       <div class="chat-header">
         <div>
           <h2>{room.subject || 'Your conversation'}</h2>
-          <p class="muted small">
-            {agents.length > 0
-              ? `You are talking with ${agents.join(', ')}`
-              : 'Waiting for someone from support to join…'}
-          </p>
+          <AnsweringLine app={app} room={room} />
         </div>
         {room.status === 'open' ? (
           <ConfirmButton

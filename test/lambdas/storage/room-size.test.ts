@@ -3,8 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { entrySize, indexEntry, itemSize, keyedIndex } from '../../../bench/index-units.js';
 import { customerNameOnRoom, NAME_MAX_CHARS, ROOM_NAME_MAX_BYTES } from '../../../lambdas/domain/profiles.js';
 import type { Actor, Room } from '../../../lambdas/domain/types.js';
+import { AssignmentStore } from '../../../lambdas/storage/assignment-store.js';
+import { ClosedRooms } from '../../../lambdas/storage/closed-rooms.js';
 import { preview } from '../../../lambdas/storage/items.js';
 import { keys } from '../../../lambdas/storage/keys.js';
+import { OpenRooms } from '../../../lambdas/storage/open-rooms.js';
+import { RoomStore } from '../../../lambdas/storage/room-store.js';
+import { Table } from '../../../lambdas/storage/table.js';
 import { sampleRoom, useTable } from '../../support/table.js';
 
 const TABLE = 'room-size-test';
@@ -136,6 +141,27 @@ async function fillRoom(room: Room): Promise<void> {
       );
   }
 }
+
+describe('The room item of an assigned room', () => {
+  it('adds asg (the assignee) and asgat (epoch ms): 52 bytes, 1,060 in the worst case, over one write unit', async () => {
+    const longest = customerNameOnRoom('W'.repeat(NAME_MAX_CHARS));
+    const id = '5a0c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c30';
+    const unassigned = await busiestRoomSize(id, longest);
+    const db = new Table(table.db(), TABLE, Date.now);
+    const assignments = new AssignmentStore(
+      db,
+      new RoomStore(db, new OpenRooms(db, 8, false), new ClosedRooms(db, 8)),
+    );
+    const result = await assignments.assignRoom(id, staff.userId, null, new Date().toISOString());
+    expect(result.kind).toBe('changed');
+    const assigned = itemSize(await roomItemOf(id));
+    // `asg` and the 36-byte id; `asgat` and a 13-digit number (8 bytes). An ISO time would take 24.
+    expect(assigned - unassigned).toBe('asg'.length + staff.userId.length + 'asgat'.length + 8);
+    // Past 1 KB only with every worst case at once (longest name, a 200-byte preview, UUID ids); see the
+    // assignment notes in docs/assignment.md for what would bring it back under.
+    expect(assigned).toBe(1060);
+  });
+});
 
 describe('The preview', () => {
   it.each([

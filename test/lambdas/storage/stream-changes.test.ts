@@ -22,6 +22,8 @@ const room = (id: string, lastMessageId: number, reads: [string, number][] = [])
   lastActivityAt: '2026-12-01T10:00:00.000Z',
   closedAt: null,
   closedBy: null,
+  assigneeId: null,
+  assignedAt: null,
   lastMessageId,
   lastMessage: null,
   reads: new Map(reads),
