@@ -199,3 +199,39 @@ describe('staff replies by email', () => {
     ]);
   });
 });
+
+describe('cost', () => {
+  /** DynamoDB requests of one flush of the stream (both consumers), by operation. */
+  async function flushCost(): Promise<Record<string, number>> {
+    stack.current.dynamo.resetStats();
+    await flush();
+    return stack.current.dynamo.stats();
+  }
+  /** What the notifications add to a flush: the flush of `reply` less that of a customer's message. */
+  const minus = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(
+      [...new Set([...Object.keys(a), ...Object.keys(b)])]
+        .map((op) => [op, (a[op] ?? 0) - (b[op] ?? 0)] as const)
+        .filter(([, n]) => n !== 0),
+    );
+
+  it.each([
+    [
+      'a verified customer who is away: the reply context, her sockets, the window',
+      true,
+      { BatchGetItem: 1, Query: 1, PutItem: 1 },
+    ],
+    ['an unverified customer: the reply context alone', false, { BatchGetItem: 1 }],
+  ])('costs a staff reply to %s', async (_, verified, cost) => {
+    const token = verified
+      ? await verifiedCustomer(`cost-${Math.random()}`, `cost-${Date.now()}@example.com`)
+      : cast.tokens.carol;
+    const roomId = await openRoom(stack.current, token);
+    await say(stack.current, token, roomId, 'hi');
+    await flush();
+    await say(stack.current, token, roomId, 'a customer message');
+    const baseline = await flushCost();
+    await say(stack.current, cast.tokens.sam, roomId, 'a staff reply');
+    expect(minus(await flushCost(), baseline)).toEqual(cost);
+  });
+});
