@@ -96,6 +96,28 @@ export interface NotifyReport {
   readonly skipped: Readonly<Record<ReplySkip, number>>;
 }
 
+/**
+ * Rooms handled at once: a batch may hold up to 1,000 records, and each reply is a few round trips; a failure
+ * of one does not stop the others (what they sent is claimed, so the batch's retry skips it).
+ */
+const CONCURRENCY = 8;
+
+/** Runs `run` over `items`, at most `limit` at a time; rejects with the first failure once all have settled. */
+async function eachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>) {
+  let next = 0;
+  const results = await Promise.allSettled(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next] as T;
+        next += 1;
+        await run(item);
+      }
+    }),
+  );
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 /** The address a person can be emailed at: their profile's, if an identity token or a link proved it. */
 export function verifiedAddress(recipient: EmailRecipient | null): string | null {
   const email = recipient?.profile.email ?? null;
@@ -109,12 +131,13 @@ export async function notifyChanges(deps: NotifyDeps, changes: NotifyChanges): P
   const team = await noticeNewRooms(deps, changes.newRooms);
   const skipped: Record<ReplySkip, number> = { unverified: 0, connected: 0, throttled: 0, no_reply: 0 };
   let replyEmails = 0;
-  if (deps.mailer) {
-    for (const room of changes.staffReplies) {
-      const outcome = await emailReply(deps, deps.mailer, room);
+  const { mailer } = deps;
+  if (mailer) {
+    await eachLimited(changes.staffReplies, CONCURRENCY, async (room) => {
+      const outcome = await emailReply(deps, mailer, room);
       if (outcome === 'sent') replyEmails += 1;
       else skipped[outcome] += 1;
-    }
+    });
   }
   return { ...team, replyEmails, skipped };
 }
@@ -127,8 +150,11 @@ async function noticeNewRooms(deps: NotifyDeps, rooms: readonly Room[]) {
   if (online.length > 0) return { ...none, staffOnline: rooms.length };
   const now = (deps.now ?? Date.now)();
   const claimed: Room[] = [];
-  for (const room of rooms) if (await deps.emails.claimRoomNotice(room.id, now)) claimed.push(room);
+  await eachLimited(rooms, CONCURRENCY, async (room) => {
+    if (await deps.emails.claimRoomNotice(room.id, now)) claimed.push(room);
+  });
   if (claimed.length === 0) return none;
+  claimed.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   try {
     await deps.team.notify(teamNotice(claimed, deps.settings.publicUrl));
   } catch (error) {
