@@ -187,6 +187,21 @@ describe('staff replies by email', () => {
     expect(stack.current.mail.to('dana5@example.com')).toHaveLength(0);
   });
 
+  it('never emails a message marked internal, even one that took the newest id', async () => {
+    const dana = await verifiedCustomer('dana-7', 'dana7@example.com');
+    const roomId = await openRoom(stack.current, dana);
+    await say(stack.current, dana, roomId, 'Hello');
+    await flush();
+    await tableOf(stack.current).putInternalStaffMessage(
+      roomId,
+      2,
+      'Internal: customer is a known fraudster',
+    );
+    await flush();
+    expect(stack.current.mail.to('dana7@example.com')).toHaveLength(0);
+    expect(stack.current.mail.messages().some((mail) => mail.text.includes('fraudster'))).toBe(false);
+  });
+
   it('sends a reply whose send failed with the retry, and gives the window back meanwhile', async () => {
     const dana = await verifiedCustomer('dana-6', 'dana6@example.com');
     const roomId = await openRoom(stack.current, dana);

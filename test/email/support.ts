@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { createDocumentClient, DynamoMeter } from '../../lambdas/storage/client.js';
 import { keys } from '../../lambdas/storage/keys.js';
@@ -20,6 +20,41 @@ export const tableOf = (stack: LocalStack) => {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#until': 'until' },
           ExpressionAttributeValues: { ':past': Date.now() - 1 },
+        }),
+      );
+    },
+    /**
+     * Stores a staff message marked internal as the room's newest, the way no code path may (notes take no id
+     * from the sequence): the last line of defence, the store's own refusal to email it, is what this tests.
+     */
+    async putInternalStaffMessage(roomId: string, id: number, content: string): Promise<void> {
+      const at = new Date().toISOString();
+      await db.send(
+        new PutCommand({
+          TableName: stack.tableName,
+          Item: {
+            ...keys.message(roomId, id),
+            type: 'message',
+            id,
+            room_id: roomId,
+            sender_id: 'sam',
+            sender_role: 'staff',
+            content,
+            created_at: at,
+            visibility: 'internal',
+          },
+        }),
+      );
+      await db.send(
+        new UpdateCommand({
+          TableName: stack.tableName,
+          Key: keys.room(roomId),
+          UpdateExpression: 'SET seq = :id, last_message_id = :id, last_message = :last ADD version :one',
+          ExpressionAttributeValues: {
+            ':id': id,
+            ':one': 1,
+            ':last': { sender_id: 'sam', sender_role: 'staff', preview: content, created_at: at },
+          },
         }),
       );
     },
