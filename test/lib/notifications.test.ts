@@ -1,8 +1,10 @@
+import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NOTIFY_RECORD_FILTER } from '../../lambdas/contract/notify.js';
 import { httpRoutes, streamConsumers } from '../../lambdas/contract/routes.js';
 import { STREAM_MAPPING } from '../../lambdas/contract/stream.js';
 import { ENV } from '../../lambdas/runtime/config.js';
+import { readConfig } from '../../lib/config.js';
 import { handlerAccess } from '../../lib/constructs/functions.js';
 import { NOTIFY_ALARM_THRESHOLDS } from '../../lib/constructs/notifications.js';
 import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
@@ -167,6 +169,31 @@ describe('notifications', () => {
     [{ emailFrom: 'a@example.com', emailIdentity: 'other.example' }, /does not cover/],
   ])('refuses the context %j', (context, message) => {
     expect(() => synthesize({ bundle: false, context })).toThrow(message);
+  });
+
+  it('reads the email context: the team topic by default, no sender; the identity from the sender', () => {
+    const read = (context: Record<string, unknown>) =>
+      readConfig(new App({ context }).node, '/nonexistent').email;
+    expect(read({})).toEqual({
+      notifyTeam: 'sns',
+      from: undefined,
+      identity: undefined,
+      createIdentity: false,
+      sandboxRecipients: [],
+    });
+    expect(
+      read({ emailFrom: 'Help <help@mail.example.com>', sesSandboxRecipients: 'a@x.example, b@x.example' }),
+    ).toEqual({
+      notifyTeam: 'sns',
+      from: 'Help <help@mail.example.com>',
+      identity: 'mail.example.com',
+      createIdentity: false,
+      sandboxRecipients: ['a@x.example', 'b@x.example'],
+    });
+    expect(read({ emailFrom: 'help@example.com', emailIdentity: 'help@example.com' }).identity).toBe(
+      'help@example.com',
+    );
+    expect(read({ notifyTeam: 'off' }).notifyTeam).toBe('off');
   });
 
   it('passes cfn-lint with a sender and its identity', () => {
