@@ -1,7 +1,7 @@
 import { requestEmailConfirmation } from '../domain/email-confirmation.js';
 import { confirmationDeps } from '../runtime/email-deps.js';
 import { httpHandler, json } from '../runtime/http.js';
-import { customerMailer } from '../runtime/mail-clients.js';
+import { customerMailer } from '../runtime/ses-mailer.js';
 
 /**
  * POST /api/chat/email-confirmations/: mails the caller (a customer) a one-time link that proves the address

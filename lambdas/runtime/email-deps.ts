@@ -8,8 +8,8 @@ import { loadEmailConfig } from './email-config.js';
 
 /**
  * The email store and the confirmation routes' needs, created once per container. The SES and SNS clients
- * are in mail-clients.ts, which only the functions that send import: the confirm link's function sends
- * nothing and bundles neither.
+ * are in ses-mailer.ts and team-channel.ts, which only the functions that send import: the confirm link's
+ * function sends nothing and bundles neither.
  */
 export const emailStore = new EmailStore(new Table(documentClient, config.tableName, Date.now));
 

@@ -5,7 +5,8 @@ import { config, store } from '../runtime/deps.js';
 import { loadEmailConfig } from '../runtime/email-config.js';
 import { emailStore } from '../runtime/email-deps.js';
 import { logger } from '../runtime/logger.js';
-import { customerMailer, teamChannel } from '../runtime/mail-clients.js';
+import { customerMailer } from '../runtime/ses-mailer.js';
+import { teamChannel } from '../runtime/team-channel.js';
 import { notifyChangesOf } from '../storage/notify-changes.js';
 
 /**
