@@ -150,7 +150,7 @@ export class ChatStack extends Stack {
     for (const consumer of queueConsumers) this.redelivery.feed(this.functions.of(consumer.handler));
     const queueSummaries = streamConsumers.find((c) => c.handler === 'stream/queue-summaries');
     const notify = streamConsumers.find((c) => c.handler === 'stream/notify');
-    if (!queueSummaries || !notify || streamConsumers.length !== 2) {
+    if (!queueSummaries || !notify) {
       throw new Error('Expected the stream consumers stream/queue-summaries and stream/notify');
     }
     this.queueFeed = new QueueFeed(this, 'QueueFeed', {
