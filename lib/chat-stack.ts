@@ -3,6 +3,7 @@ import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { queueConsumers, streamConsumers } from '../lambdas/contract/routes.js';
+import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
 import type { ChatConfig } from './config.js';
 import { Data } from './constructs/data.js';
 import { createOriginVerifySecret, Edge } from './constructs/edge.js';
@@ -10,6 +11,7 @@ import { Functions, WELL_KNOWN_PREFIX } from './constructs/functions.js';
 import { Hosting, type WebConfig } from './constructs/hosting.js';
 import { ChatHttpApi } from './constructs/http-api.js';
 import { Identity } from './constructs/identity.js';
+import { Notifications } from './constructs/notifications.js';
 import { Observability } from './constructs/observability.js';
 import { QueueFeed } from './constructs/queue-feed.js';
 import { Redelivery } from './constructs/redelivery.js';
@@ -65,6 +67,9 @@ export class ChatStack extends Stack {
   public readonly redelivery: Redelivery;
   public readonly queueFeed: QueueFeed;
   public readonly sessionIssuer: SessionIssuer;
+  public readonly notifications: Notifications;
+  /** The notifications' feed: the table stream's second mapping, to stream/notify. */
+  public readonly notifyFeed: QueueFeed;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -119,6 +124,10 @@ export class ChatStack extends Stack {
     this.sessionIssuer = new SessionIssuer(this, 'SessionIssuer', { retain: config.retainData });
     const originVerify = createOriginVerifySecret(this, 'OriginVerify');
     this.redelivery = new Redelivery(this, 'Redelivery');
+    this.notifications = new Notifications(this, 'Notifications', {
+      settings: config.email,
+      publicUrl: Lazy.string({ produce: () => edge?.url }),
+    });
     this.functions = new Functions(this, 'Functions', {
       projectRoot: props.projectRoot,
       redeliveryQueue: this.redelivery.queue,
@@ -135,16 +144,28 @@ export class ChatStack extends Stack {
       },
       settings: config,
       logRetention,
+      email: this.notifications,
     });
     this.realtime.addRoutes(this.functions);
     for (const consumer of queueConsumers) this.redelivery.feed(this.functions.of(consumer.handler));
-    const [queueSummaries] = streamConsumers;
-    if (!queueSummaries || streamConsumers.length !== 1) throw new Error('Expected one stream consumer');
+    const queueSummaries = streamConsumers.find((c) => c.handler === 'stream/queue-summaries');
+    const notify = streamConsumers.find((c) => c.handler === 'stream/notify');
+    if (!queueSummaries || !notify) {
+      throw new Error('Expected the stream consumers stream/queue-summaries and stream/notify');
+    }
     this.queueFeed = new QueueFeed(this, 'QueueFeed', {
       table: this.data.table,
       consumer: this.functions.of(queueSummaries.handler),
       filter: queueSummaries.filter,
       batchWindowSeconds: config.queueBatchWindowSeconds,
+    });
+
+    // Email goes out off the request path, within about a second of the change that calls for it.
+    this.notifyFeed = new QueueFeed(this, 'NotifyFeed', {
+      table: this.data.table,
+      consumer: this.functions.of(notify.handler),
+      filter: notify.filter,
+      batchWindowSeconds: STREAM_MAPPING.batchWindowSeconds,
     });
 
     this.http = new ChatHttpApi(this, 'Http', {
@@ -169,6 +190,12 @@ export class ChatStack extends Stack {
       },
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     });
+
+    this.notifications.alarmOn(
+      this.functions.of(notify.handler),
+      this.notifyFeed.failures,
+      this.observability.topic,
+    );
 
     edge = new Edge(this, 'Edge', {
       httpApi: this.http.api,
@@ -252,6 +279,11 @@ export class ChatStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.topic.topicArn });
+    new CfnOutput(this, 'TeamTopicArn', {
+      value: this.notifications.topic.topicArn,
+      description:
+        'New chats while nobody from support is online (NOTIFY_TEAM=sns): subscribe the team to it',
+    });
     new CfnOutput(this, 'DashboardName', { value: this.observability.dashboard.dashboardName });
   }
 

@@ -70,6 +70,8 @@ export interface ChatConfig {
   readonly apiGatewayAccountRole: boolean;
   /** POWERTOOLS_LOG_LEVEL of every function. */
   readonly logLevel: string;
+  /** Email and team notices (docs/email.md): see {@link readEmailSettings}. */
+  readonly email: EmailSettings;
 }
 
 export const PRE_CHAT = ['off', 'optional', 'required'] as const;
@@ -128,6 +130,11 @@ export const CONTEXT = {
   logRetentionDays: 'logRetentionDays',
   apiGatewayAccountRole: 'apiGatewayAccountRole',
   logLevel: 'logLevel',
+  notifyTeam: 'notifyTeam',
+  emailFrom: 'emailFrom',
+  emailIdentity: 'emailIdentity',
+  createEmailIdentity: 'createEmailIdentity',
+  sesSandboxRecipients: 'sesSandboxRecipients',
 } as const;
 
 /** Default web page folder, relative to the project root. */
@@ -418,5 +425,61 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     logRetentionDays,
     apiGatewayAccountRole: bool(raw, CONTEXT.apiGatewayAccountRole, true),
     logLevel,
+    email: readEmailSettings(raw),
+  };
+}
+
+/** How the stack emails (docs/email.md). */
+export interface EmailSettings {
+  /** `NOTIFY_TEAM`: `sns` (the stack's team topic, the default), `email:<address>`, or `off`. */
+  readonly notifyTeam: string;
+  /** The sender of every email (`EMAIL_FROM`); absent: no email at all (team notices by SNS still go). */
+  readonly from: string | undefined;
+  /** The SES identity that covers the sender: its domain (the default) or the address itself. */
+  readonly identity: string | undefined;
+  /** Create that identity in the stack (a domain then needs its DKIM records in DNS); else it exists already. */
+  readonly createIdentity: boolean;
+  /**
+   * Verified recipients while the account is in the SES sandbox: SES checks the sender's permission on each
+   * recipient's identity too there, so they are added to the grant.
+   */
+  readonly sandboxRecipients: string[];
+}
+
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+/** The email context keys, checked here so that a bad value fails the synth rather than the first email. */
+function readEmailSettings(raw: Raw): EmailSettings {
+  const notifyTeam = str(raw, CONTEXT.notifyTeam) ?? 'sns';
+  const from = str(raw, CONTEXT.emailFrom);
+  const address = from?.replace(/^.*<(.*)>\s*$/, '$1');
+  if (address !== undefined && !ADDRESS.test(address)) {
+    throw new Error(`context emailFrom must be an address, or "Name <address>", got "${from}"`);
+  }
+  if (notifyTeam !== 'sns' && notifyTeam !== 'off') {
+    if (!notifyTeam.startsWith('email:') || !ADDRESS.test(notifyTeam.slice('email:'.length))) {
+      throw new Error(`context notifyTeam must be sns, off or email:<address>, got "${notifyTeam}"`);
+    }
+    if (!from) throw new Error('context notifyTeam=email:… needs emailFrom, the sender');
+  }
+  const identity = str(raw, CONTEXT.emailIdentity) ?? address?.split('@')[1];
+  if (
+    identity !== undefined &&
+    address !== undefined &&
+    identity !== address &&
+    !address.endsWith(`@${identity}`)
+  ) {
+    throw new Error(`context emailIdentity ${identity} does not cover emailFrom ${address}`);
+  }
+  const createIdentity = bool(raw, CONTEXT.createEmailIdentity, false);
+  if (createIdentity && identity === undefined) {
+    throw new Error('context createEmailIdentity needs emailFrom (or emailIdentity)');
+  }
+  return {
+    notifyTeam,
+    from,
+    identity: from ? identity : undefined,
+    createIdentity,
+    sandboxRecipients: list(raw, CONTEXT.sesSandboxRecipients),
   };
 }

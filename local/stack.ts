@@ -17,6 +17,14 @@ import { type HttpGateway, startHttpGateway } from './http-gateway.js';
 import { defaultKeyDir, type LocalIssuer, loadLocalIssuer } from './issuer.js';
 import { LOCAL_SESSION_ISSUER, LocalKms } from './kms.js';
 import { LambdaRuntime } from './lambda-runtime.js';
+import {
+  LOCAL_EMAIL_FROM,
+  LOCAL_TEAM_ADDRESS,
+  LOCAL_TEAM_TOPIC_ARN,
+  LocalMail,
+  type LocalMailOptions,
+  mailPage,
+} from './mail.js';
 import { LocalQueue } from './queue.js';
 import { LocalSecretsManager } from './secrets.js';
 import { LocalStream, type LocalStreamSettings } from './stream.js';
@@ -65,6 +73,11 @@ export interface LocalStackOptions {
   readonly faults?: FaultSchedule | undefined;
   /** One line per request and frame. @default silent */
   readonly log?: (line: string) => void;
+  /**
+   * The SES and SNS stand-ins (local/mail.ts): the identities SES may send from, and who is told of each
+   * message taken (npm start prints a line). @default the local sender's domain; nobody told
+   */
+  readonly mail?: Pick<LocalMailOptions, 'verifiedIdentities' | 'onMail'>;
 }
 
 export interface LocalStack {
@@ -78,6 +91,8 @@ export interface LocalStack {
   readonly kms: LocalKms;
   /** Secrets Manager's GetSecretValue for the host site's identity secret, with `rotate()` and counts. */
   readonly secrets: LocalSecretsManager;
+  /** SES's SendEmail and SNS's Publish: every message captured (`mail.messages()`), never sent. */
+  readonly mail: LocalMail;
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
@@ -149,6 +164,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await kms.start();
   const secrets = new LocalSecretsManager({ keyDir: options.keyDir ?? defaultKeyDir, host, log });
   await secrets.start();
+  const mail = new LocalMail({ host, log, ...options.mail });
+  await mail.start();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     [ENV.originVerify]: originVerify,
@@ -159,6 +176,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     [ENV.sessionKeyId]: kms.keyId,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     [ENV.identitySecretId]: secrets.secretId,
+    AWS_ENDPOINT_URL_SESV2: mail.url,
+    AWS_ENDPOINT_URL_SNS: mail.url,
+    [ENV.emailFrom]: LOCAL_EMAIL_FROM,
+    [ENV.notifyTeam]: `email:${LOCAL_TEAM_ADDRESS}`,
+    [ENV.notifyTopicArn]: LOCAL_TEAM_TOPIC_ARN,
     [ENV.tableName]: tableName,
     [ENV.webSocketCallbackUrl]: webSocket.callbackUrl,
     [ENV.jwtIssuer]: issuer.issuer,
@@ -190,8 +212,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       target: { host, port: webSocket.port },
       originVerify,
     },
-    ...(options.fallback ? { fallback: options.fallback } : {}),
+    fallback: async (request, response) =>
+      mailPage(mail, request, response) || ((await options.fallback?.(request, response)) ?? false),
   });
+  // Links in emails go to the public origin, known only now (the handlers read it when they send).
+  if (options.environment?.[ENV.publicUrl] === undefined) process.env[ENV.publicUrl] = http.url;
 
   if (options.faults) dynamo.faults(options.faults);
 
@@ -203,6 +228,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     issuer,
     kms,
     secrets,
+    mail,
     dynamo,
     webSocket,
     http,
@@ -216,6 +242,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await redelivery.close();
       await kms.close();
       await secrets.close();
+      await mail.close();
       await http.close();
       await webSocket.close();
       await dynamo.close();

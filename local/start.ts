@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { isOrigin } from '../web/config.js';
 import { startDemoHost } from './demo-host.js';
 import { parseFaults } from './faults.js';
+import { MAIL_PAGE_PATH, mailLine } from './mail.js';
 import { type LocalStack, startLocalStack } from './stack.js';
 import { createLocalWeb } from './web.js';
 
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     ...(shards === undefined ? {} : { stream: { shards } }),
     ...(process.env.TABLE_NAME ? { tableName: process.env.TABLE_NAME } : {}),
     ...(values.verbose ? { log: (line: string) => process.stdout.write(`${line}\n`) } : {}),
+    mail: { onMail: (mail) => process.stdout.write(`${mailLine(mail)}\n`) },
   });
   web.attach(stack);
   demo.attach(stack.httpUrl);
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
             : 'in memory'
       })`,
       `  Stream          ${streamLine(stack)}`,
+      `  Captured mail   ${stack.httpUrl}${MAIL_PAGE_PATH}  (local SES and SNS: nothing is sent)`,
       ...(faults ? [`  Faults          ${values.faults} (DynamoDB requests)`] : []),
       '  Tokens          npm run token -- <user_id> [--staff]',
       'Press Ctrl-C to stop.',

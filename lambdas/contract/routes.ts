@@ -12,6 +12,7 @@
  * sees it, and the local gateway runs that same function in front of a raw API that answers 404 for `/x/`.
  */
 
+import { EMAIL_CONFIRMATION_PATH, NOTIFY_RECORD_FILTER } from './notify.js';
 import { QUEUE_RECORD_FILTER, type RecordFilter } from './stream.js';
 
 /** What a function may touch; the stack turns it into IAM grants, nothing more. */
@@ -32,6 +33,8 @@ export interface RouteAccess {
   readonly sessionKey?: 'sign' | 'verify';
   /** Reads the host site's identity secret (secretsmanager:GetSecretValue on that one secret). @default false */
   readonly identitySecret?: boolean;
+  /** Sends email (SES SendEmail from the stack's sender identity) and publishes to the team topic. @default false */
+  readonly email?: boolean;
 }
 
 /**
@@ -301,6 +304,22 @@ export const httpRoutes: readonly HttpRoute[] = [
     access: writeAndPush,
     summary: 'Set the caller’s display name and email',
   },
+  {
+    method: 'POST',
+    path: EMAIL_CONFIRMATION_PATH,
+    handler: 'http/request-email-confirmation',
+    auth: 'function',
+    access: { ...write, email: true },
+    summary: "Mail the caller a one-time link that confirms their profile's email address",
+  },
+  {
+    method: 'GET',
+    path: `${EMAIL_CONFIRMATION_PATH}/{token}`,
+    handler: 'http/confirm-email',
+    auth: 'none',
+    access: write,
+    summary: 'Spend an email confirmation link (public: opened from a mail client)',
+  },
 ];
 
 /** The Lambda REQUEST authorizer of the WebSocket API's `$connect` route. */
@@ -367,6 +386,16 @@ export const streamConsumers: readonly StreamConsumer[] = [
     // Reads the followers and typing-only rooms; forgets gone sockets (writes) and posts the summaries.
     access: writeAndPush,
     summary: 'Turns a batch of the table stream into one queue frame per console that follows the queue',
+  },
+  {
+    stream: 'table',
+    handler: 'stream/notify',
+    filter: NOTIFY_RECORD_FILTER,
+    // Reads profiles and subscriptions, writes the notice claims and reply windows, asks the management API
+    // whether a customer's socket is alive, and sends email and team notices.
+    access: { ...writeAndPush, email: true },
+    summary:
+      'Tells the team of rooms opened while no staff is online; emails staff replies to away customers',
   },
 ];
 

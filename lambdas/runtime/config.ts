@@ -99,6 +99,18 @@ export const ENV = {
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
   jwtJwks: 'JWT_JWKS',
+  /** Who hears of a new room while no staff is online: `email:<address>`, `sns` or `off` (email-config.ts). */
+  notifyTeam: 'NOTIFY_TEAM',
+  /** The sender of every email (an SES verified identity); unset: no email is sent to anyone. */
+  emailFrom: 'EMAIL_FROM',
+  /** The stack's public origin, for the links in emails (the console, the widget, the confirmation). */
+  publicUrl: 'PUBLIC_URL',
+  /** The stack's team notification topic, for `NOTIFY_TEAM=sns`. */
+  notifyTopicArn: 'NOTIFY_TOPIC_ARN',
+  /** At most one reply email per conversation per this many seconds. */
+  emailThrottleSeconds: 'EMAIL_THROTTLE_SECONDS',
+  /** How long an email confirmation link works, in seconds. */
+  emailConfirmationTtlSeconds: 'EMAIL_CONFIRMATION_TTL_SECONDS',
 } as const;
 
 export const DEFAULTS = {

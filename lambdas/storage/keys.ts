@@ -94,6 +94,12 @@ export const keys = {
   refresh: (secretHash: string) => ({ pk: `REFRESH#${secretHash}`, sk: 'REFRESH' }),
   /** An identity token's `jti`, recorded when the token is used, so that it works once. */
   identityJti: (jti: string) => ({ pk: `IDJTI#${enc(jti)}`, sk: 'IDJTI' }),
+  /** Until when (epoch ms) a room's customer gets no other reply email: one per conversation per window. */
+  replyEmail: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'EMAIL' }),
+  /** That the team was told of a new room (once, whatever the stream's retries). */
+  roomNotice: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'NOTICE' }),
+  /** An email confirmation link, by the SHA-256 hash of its one-time token (the token is never stored). */
+  emailConfirmation: (tokenHash: string) => ({ pk: `EMAILCONF#${tokenHash}`, sk: 'EMAILCONF' }),
   /** A person's profile (display name, email, verified or not): outside the room item on purpose. */
   profile: (userId: string) => ({ pk: `PROFILE#${enc(userId)}`, sk: 'PROFILE' }),
   /**

@@ -81,6 +81,11 @@ export interface FunctionsProps {
   readonly sessions: { readonly issuer: string; readonly issuerResources: SessionIssuer };
   readonly settings: HandlerSettings;
   readonly logRetention: RetentionDays;
+  /** What the functions that send email (`access.email`) are told and granted (notifications.ts). */
+  readonly email?: {
+    readonly environment: Record<string, string>;
+    grantSend(grantee: IGrantable): void;
+  };
 }
 
 /** The parts of the route table that name handlers and their access (lambdas/contract/routes.ts). */
@@ -134,11 +139,13 @@ export function handlerAccess(table: RouteTable = ROUTE_TABLE): Map<string, Rout
       undefined,
     );
     const identitySecret = (seen?.identitySecret ?? false) || (a.identitySecret ?? false);
+    const email = (seen?.email ?? false) || (a.email ?? false);
     access.set(handler, {
       table: seen && rank[seen.table] > rank[a.table] ? seen.table : a.table,
       push: (seen?.push ?? false) || a.push,
       ...(sessionKey ? { sessionKey } : {}),
       ...(identitySecret ? { identitySecret } : {}),
+      ...(email ? { email } : {}),
     });
   }
   return access;
@@ -242,6 +249,7 @@ export class Functions extends Construct {
         environment[ENV.sessionKeyId] = issuerResources.key.keyArn;
       }
       if (a.identitySecret) environment[ENV.identitySecretId] = issuerResources.identitySecret.secretArn;
+      if (a.email) Object.assign(environment, props.email?.environment);
       // Every function that verifies a bearer token (the `function` routes, guest-sessions' upgrade, the
       // WebSocket authorizer) checks the staff issuer too: lambdas/runtime/verifier.ts refuses to start without it.
       if (a.sessionKey || handler === webSocketAuthorizer.handler) {
@@ -298,6 +306,7 @@ export class Functions extends Construct {
       if (a.sessionKey === 'sign') props.sessions.issuerResources.grantSign(fn);
       if (a.sessionKey === 'verify') props.sessions.issuerResources.grantVerify(fn);
       if (a.identitySecret) props.sessions.issuerResources.grantReadIdentitySecret(fn);
+      if (a.email) props.email?.grantSend(fn);
       functions.set(handler, fn);
     }
     this.byHandler = functions;

@@ -378,10 +378,11 @@ describe('functions', () => {
       a.push,
       a.sessionKey ?? 'no',
       a.identitySecret ?? false,
+      a.email ?? false,
     ]),
   )(
     'grants %s table access %s, push %s, session key %s and identity secret %s, nothing more',
-    (handler, table, push, sessionKey, identitySecret) => {
+    (handler, table, push, sessionKey, identitySecret, email) => {
       const roleId = logicalId(s.stack.functions.of(handler).role!);
       const actions = statementsOf(handler).flatMap(actionsOf);
       const services = new Set(actions.map((a) => a.split(':')[0]));
@@ -392,6 +393,8 @@ describe('functions', () => {
           ...(push ? ['execute-api', 'sqs'] : []),
           ...(sessionKey === 'no' ? [] : ['kms']),
           ...(identitySecret ? ['secretsmanager'] : []),
+          // A sender publishes to the team topic (the default, NOTIFY_TEAM=sns; test/lib/notifications.test.ts).
+          ...(email ? ['sns'] : []),
         ].sort(),
       );
       // A pusher may queue what it could not deliver; only the queue's consumer may take from it.
