@@ -8,6 +8,7 @@ import {
   type Actor,
   type FoundBy,
   type Message,
+  type MessageAttachment,
   type MessagePage,
   type OnlineUser,
   type Page,
@@ -204,6 +205,8 @@ export async function closeRoom(deps: ChatCommandDeps, actor: Actor, roomId: str
 export interface NewMessage {
   readonly content: string;
   readonly clientMessageId?: string | null | undefined;
+  /** Checked by `sendWithAttachments` (lambdas/domain/attachments.ts), which alone passes them. */
+  readonly attachments?: readonly MessageAttachment[] | undefined;
 }
 
 export interface SendResult {
@@ -232,6 +235,7 @@ export async function sendMessage(
     createdAt: now(deps).toISOString(),
     clientMessageId: input.clientMessageId ?? null,
     ownerId: ownerGuard(actor),
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
   });
   switch (result.kind) {
     case 'not_found':

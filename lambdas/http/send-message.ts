@@ -1,6 +1,8 @@
+import { sendWithAttachments } from '../domain/attachments.js';
 import { sendMessage } from '../domain/chat.js';
 import { messageJson } from '../protocol/json.js';
 import { sendMessageBody } from '../protocol/schemas.js';
+import { attachmentDeps } from '../runtime/attachment-deps.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { config } from '../runtime/deps.js';
 import { httpHandler, json } from '../runtime/http.js';
@@ -12,10 +14,16 @@ const body = sendMessageBody(config.maxMessageLength);
  * 201 when stored; 200 with the stored message when the client_message_id was already used (a resend).
  */
 export const handler = httpHandler(async (request) => {
-  const { content, client_message_id } = request.body(body);
-  const { message, created } = await sendMessage(commandDeps, request.actor, request.roomId(), {
-    content,
-    clientMessageId: client_message_id,
-  });
+  const { content, client_message_id, attachments } = request.body(body);
+  const { message, created } = attachments?.length
+    ? await sendWithAttachments({ ...commandDeps, ...attachmentDeps() }, request.actor, request.roomId(), {
+        content,
+        clientMessageId: client_message_id,
+        attachmentIds: attachments,
+      })
+    : await sendMessage(commandDeps, request.actor, request.roomId(), {
+        content,
+        clientMessageId: client_message_id,
+      });
   return json(created ? 201 : 200, messageJson(message));
 });

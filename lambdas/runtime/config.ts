@@ -91,6 +91,10 @@ export const ENV = {
   jwtAudience: 'JWT_AUDIENCE',
   jwtJwksUri: 'JWT_JWKS_URI',
   jwtJwks: 'JWT_JWKS',
+  /** The private bucket of attachments (lib/constructs/attachments.ts); unset: attachments are off (404). */
+  attachmentBucket: 'ATTACHMENT_BUCKET',
+  /** The largest attachment accepted, in bytes (default 10 MB). */
+  attachmentMaxBytes: 'ATTACHMENT_MAX_BYTES',
 } as const;
 
 export const DEFAULTS = {

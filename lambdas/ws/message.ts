@@ -1,6 +1,8 @@
+import { sendWithAttachments } from '../domain/attachments.js';
 import { requireFollowing, sendMessage } from '../domain/chat.js';
 import { frames } from '../protocol/frames.js';
 import { messageFrame } from '../protocol/schemas.js';
+import { attachmentDeps } from '../runtime/attachment-deps.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { config } from '../runtime/deps.js';
 import { wsRoute } from '../runtime/ws.js';
@@ -15,9 +17,12 @@ export const handler = wsRoute(async (request) => {
   const frame = request.frame(schema);
   const roomId = request.roomOf(frame);
   await requireFollowing(commandDeps, roomId, request.connectionId);
-  const { message, created } = await sendMessage(commandDeps, request.actor, roomId, {
-    content: frame.content,
-    clientMessageId: frame.client_message_id,
-  });
+  const input = { content: frame.content, clientMessageId: frame.client_message_id };
+  const { message, created } = frame.attachments?.length
+    ? await sendWithAttachments({ ...commandDeps, ...attachmentDeps() }, request.actor, roomId, {
+        ...input,
+        attachmentIds: frame.attachments,
+      })
+    : await sendMessage(commandDeps, request.actor, roomId, input);
   await request.reply(frames.ack(message, !created));
 });
