@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type ChatCommandDeps, type ChatDeps, type SendResult, sendMessage } from './chat.js';
 import { AppError, BadRequest, Conflict, Forbidden, NotFound, roomClosed, roomNotFound } from './errors.js';
-import { Limit, spend } from './limits.js';
+import { Limit, type LimitDeps, spend } from './limits.js';
 import { type Actor, type MessageAttachment, Role, RoomStatus } from './types.js';
 
 /**
@@ -145,7 +145,7 @@ export const attachmentNotFound = () => new NotFound('Attachment not found', 'at
  * message against the sender's limit, since each one costs a write and may cost 10 MB of storage for a day.
  */
 export async function createAttachment(
-  deps: ChatCommandDeps & AttachmentDeps,
+  deps: AttachmentDeps & LimitDeps,
   actor: Actor,
   roomId: string,
   input: NewAttachment,

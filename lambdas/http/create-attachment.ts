@@ -2,8 +2,15 @@ import { createAttachment } from '../domain/attachments.js';
 import { attachmentJson } from '../protocol/json.js';
 import { createAttachmentBody } from '../protocol/schemas.js';
 import { attachmentDeps } from '../runtime/attachment-deps.js';
-import { commandDeps } from '../runtime/command-deps.js';
+import { config, documentClient } from '../runtime/deps.js';
 import { httpHandler, json } from '../runtime/http.js';
+import { DynamoRateLimiter } from '../storage/rate-limiter.js';
+
+/** The sender's message limit, without the push side: this route tells no socket anything. */
+const limits = {
+  limiter: new DynamoRateLimiter(documentClient, config.tableName),
+  limits: config.rateLimits,
+};
 
 /**
  * POST /api/chat/rooms/{id}/attachments/ `{"name", "size", "content_type", "thumbnail"?}`: 201 with the
@@ -14,7 +21,7 @@ import { httpHandler, json } from '../runtime/http.js';
 export const handler = httpHandler(async (request) => {
   const body = request.body(createAttachmentBody);
   const created = await createAttachment(
-    { ...commandDeps, ...attachmentDeps() },
+    { ...attachmentDeps(), ...limits },
     request.actor,
     request.roomId(),
     { name: body.name, size: body.size, contentType: body.content_type, thumbnail: body.thumbnail },

@@ -389,6 +389,8 @@ describe('functions', () => {
           ...(push ? ['execute-api', 'sqs'] : []),
           ...(sessionKey === 'no' ? [] : ['kms']),
           ...(identitySecret ? ['secretsmanager'] : []),
+          // The attachments bucket: test/lib/attachments.test.ts checks these grants action by action.
+          ...(access.get(handler)?.files ? ['s3'] : []),
         ].sort(),
       );
       // A pusher may queue what it could not deliver; only the queue's consumer may take from it.
