@@ -4,6 +4,14 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ConnectionState } from '../../client/socket.js';
 import type { Message, Role } from '../../client/wire.js';
 import type { Auth, Session } from '../auth.js';
+import {
+  AttachButton,
+  AttachmentTray,
+  filesOf,
+  MessageAttachments,
+  useAttachmentDraft,
+  useDropTarget,
+} from './attachments-ui.js';
 import type { ChatApp, Conversation } from './chat.js';
 import { readDraft, writeDraft } from './drafts.js';
 import { LinkedText } from './links.js';
@@ -335,9 +343,14 @@ export function MessageList({ app, conversation, nameOf, active }: MessageListPr
             <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
           </div>
         )}
-        <p class="bubble">
-          <LinkedText content={message.content} />
-        </p>
+        {message.content !== '' || !message.attachments?.length ? (
+          <p class="bubble">
+            <LinkedText content={message.content} />
+          </p>
+        ) : null}
+        {message.attachments?.length ? (
+          <MessageAttachments app={app} roomId={message.room_id} attachments={message.attachments} />
+        ) : null}
         {mine && message.id === seenUpTo ? (
           <span class="seen" data-testid="seen">
             Seen
@@ -421,24 +434,37 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
   const input = useRef<HTMLTextAreaElement>(null);
   const length = [...text.value].length;
   const tooLong = length > app.maxMessageLength;
+  const files = useAttachmentDraft(app, conversation);
+  const drop = useDropTarget(files, disabled);
+  const withFiles = files.items.value.length > 0;
 
   const send = () => {
     const content = text.value;
-    if (!content.trim() || tooLong || disabled) return;
-    app.send(conversation, content);
-    text.value = '';
-    writeDraft(userId, roomId, '');
-    input.current?.focus();
+    if ((!content.trim() && !withFiles) || tooLong || disabled) return;
+    const done = () => {
+      text.value = '';
+      writeDraft(userId, roomId, '');
+      input.current?.focus();
+    };
+    // Files go over HTTP, citing their uploads; the text alone goes the usual way, over the socket.
+    if (!withFiles) {
+      app.send(conversation, content);
+      done();
+    } else if (files.ready.value) {
+      void files.send(content).then((sent) => sent && done());
+    }
   };
 
   return (
     <form
-      class="composer"
+      class={`composer${drop.over.value ? ' dropping' : ''}`}
+      {...drop.handlers}
       onSubmit={(event) => {
         event.preventDefault();
         send();
       }}
     >
+      <AttachmentTray draft={files} />
       <label class="visually-hidden" for={`composer-${roomId}`}>
         Message
       </label>
@@ -463,6 +489,12 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
           }
         }}
         onBlur={() => app.socket.stopTyping(roomId)}
+        onPaste={(event) => {
+          const pasted = filesOf(event.clipboardData);
+          if (pasted.length === 0 || disabled) return;
+          event.preventDefault();
+          files.add(pasted);
+        }}
       />
       <div class="composer-actions">
         <span id={`composer-help-${roomId}`} class={`hint${tooLong ? ' error' : ''}`}>
@@ -470,9 +502,16 @@ export function Composer({ app, conversation, disabled = false, placeholder }: C
             ? `${length} / ${app.maxMessageLength} characters`
             : 'Enter to send, Shift+Enter for a new line'}
         </span>
-        <button type="submit" class="primary" disabled={disabled || !text.value.trim() || tooLong}>
-          Send
-        </button>
+        <span class="composer-buttons">
+          <AttachButton draft={files} disabled={disabled} id={`attach-${roomId}`} />
+          <button
+            type="submit"
+            class="primary"
+            disabled={disabled || tooLong || (withFiles ? !files.ready.value : !text.value.trim())}
+          >
+            Send
+          </button>
+        </span>
       </div>
     </form>
   );
