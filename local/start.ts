@@ -96,6 +96,7 @@ async function main(): Promise<void> {
             : 'in memory'
       })`,
       `  Stream          ${streamLine(stack)}`,
+      `  S3              ${stack.s3.url}/${stack.s3.bucket} (attachments; checks POST policies and signatures as S3 does)`,
       ...(faults ? [`  Faults          ${values.faults} (DynamoDB requests)`] : []),
       '  Tokens          npm run token -- <user_id> [--staff]',
       'Press Ctrl-C to stop.',
