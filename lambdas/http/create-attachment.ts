@@ -21,7 +21,7 @@ const limits = {
 export const handler = httpHandler(async (request) => {
   const body = request.body(createAttachmentBody);
   const created = await createAttachment(
-    { ...attachmentDeps(), ...limits },
+    { ...(await attachmentDeps()), ...limits },
     request.actor,
     request.roomId(),
     { name: body.name, size: body.size, contentType: body.content_type, thumbnail: body.thumbnail },

@@ -12,7 +12,7 @@ import { httpHandler, json } from '../runtime/http.js';
 export const handler = httpHandler(async (request) => {
   const { variant } = request.query(attachmentQuery);
   const download = await attachmentDownload(
-    attachmentDeps(),
+    await attachmentDeps(),
     request.actor,
     request.roomId(),
     checkedAttachmentId(request.event.pathParameters?.attachment_id),

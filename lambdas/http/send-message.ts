@@ -16,11 +16,16 @@ const body = sendMessageBody(config.maxMessageLength);
 export const handler = httpHandler(async (request) => {
   const { content, client_message_id, attachments } = request.body(body);
   const { message, created } = attachments?.length
-    ? await sendWithAttachments({ ...commandDeps, ...attachmentDeps() }, request.actor, request.roomId(), {
-        content,
-        clientMessageId: client_message_id,
-        attachmentIds: attachments,
-      })
+    ? await sendWithAttachments(
+        { ...commandDeps, ...(await attachmentDeps()) },
+        request.actor,
+        request.roomId(),
+        {
+          content,
+          clientMessageId: client_message_id,
+          attachmentIds: attachments,
+        },
+      )
     : await sendMessage(commandDeps, request.actor, request.roomId(), {
         content,
         clientMessageId: client_message_id,

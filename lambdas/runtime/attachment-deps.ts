@@ -1,8 +1,6 @@
-import { S3Client } from '@aws-sdk/client-s3';
 import { ATTACHMENT_LIMITS, type AttachmentDeps } from '../domain/attachments.js';
 import { NotFound } from '../domain/errors.js';
 import { DynamoAttachmentStore } from '../storage/attachment-store.js';
-import { S3FileStore } from '../storage/s3-files.js';
 import { Table } from '../storage/table.js';
 import { ENV } from './config.js';
 import { config, documentClient, queryDeps } from './deps.js';
@@ -21,31 +19,20 @@ export function loadAttachmentConfig(env: NodeJS.ProcessEnv = process.env) {
 export const attachmentConfig = loadAttachmentConfig();
 
 /**
- * The S3 client, created on first use: a send without attachments never pays for it. Locally it reaches
- * local/s3.ts through `AWS_ENDPOINT_URL_S3`, which the SDK reads itself; `forcePathStyle` there since the
- * local endpoint is an address, not a bucket's host name.
+ * What the attachment use cases need, created on first use; 404 `attachments_off` where the stack has no
+ * bucket. The S3 code is imported here, lazily: the send functions carry it in their bundle but evaluate it
+ * only for a message that cites files, so a plain message's cold start does not pay for it. Locally the
+ * client reaches local/s3.ts through `AWS_ENDPOINT_URL_S3`, which the SDK reads itself.
  */
-let s3: S3Client | undefined;
-const s3Client = () => {
-  s3 ??= new S3Client({
-    forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined,
-    // A checksum on the tagging request is enough; presigned GETs need none.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  return s3;
-};
-
-/** What the attachment use cases need; throws 404 `attachments_off` where the stack has no bucket. */
-export function attachmentDeps(): AttachmentDeps {
+export async function attachmentDeps(): Promise<AttachmentDeps> {
   const { bucket, maxBytes } = attachmentConfig;
   if (!bucket) throw new NotFound('Attachments are not enabled here', 'attachments_off');
-  deps ??= {
+  deps ??= import('../storage/s3-files.js').then(({ S3FileStore, createS3Client }) => ({
     ...queryDeps,
     attachments: new DynamoAttachmentStore(new Table(documentClient, config.tableName, Date.now)),
-    files: new S3FileStore(s3Client(), bucket),
+    files: new S3FileStore(createS3Client(), bucket),
     maxBytes,
-  };
+  }));
   return deps;
 }
-let deps: AttachmentDeps | undefined;
+let deps: Promise<AttachmentDeps> | undefined;

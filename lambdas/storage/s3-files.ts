@@ -2,7 +2,7 @@ import {
   GetObjectCommand,
   NoSuchKey,
   PutObjectTaggingCommand,
-  type S3Client,
+  S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -17,6 +17,18 @@ export const STATE_TAG = { key: 'state', unsent: 'unsent', sent: 'sent' } as con
 
 /** `state=unsent` as the POST form's `tagging` field spells it (an XML document, as S3 wants it). */
 export const UNSENT_TAGGING = `<Tagging><TagSet><Tag><Key>${STATE_TAG.key}</Key><Value>${STATE_TAG.unsent}</Value></Tag></TagSet></Tagging>`;
+
+/**
+ * The client of the attachments bucket: path-style where an endpoint is set (the local S3 is an address, not
+ * a bucket's host name); checksums only where the API requires them (tagging sends its Content-MD5).
+ */
+export function createS3Client(): S3Client {
+  return new S3Client({
+    forcePathStyle: process.env.AWS_ENDPOINT_URL_S3 !== undefined,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
 
 /** Every upload lives under this prefix; the functions' grants are limited to it. */
 export const OBJECT_PREFIX = 'rooms/';

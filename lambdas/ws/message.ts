@@ -19,7 +19,7 @@ export const handler = wsRoute(async (request) => {
   await requireFollowing(commandDeps, roomId, request.connectionId);
   const input = { content: frame.content, clientMessageId: frame.client_message_id };
   const { message, created } = frame.attachments?.length
-    ? await sendWithAttachments({ ...commandDeps, ...attachmentDeps() }, request.actor, roomId, {
+    ? await sendWithAttachments({ ...commandDeps, ...(await attachmentDeps()) }, request.actor, roomId, {
         ...input,
         attachmentIds: frame.attachments,
       })
