@@ -160,6 +160,17 @@ describe('a message citing attachments', () => {
     });
     const ack = await socket.next('ack');
     expect(ack.data.message.attachments).toEqual([expect.objectContaining({ id: attachment.id })]);
+    // A refusal is an error frame, and the socket stays open for the next frame.
+    socket.send({
+      type: 'message',
+      content: '',
+      attachments: [crypto.randomUUID()],
+      client_message_id: 'c2',
+    });
+    const refused = await socket.next('error');
+    expect(refused.data.code).toBe('unknown_attachment');
+    socket.send({ type: 'message', content: 'still here', client_message_id: 'c3' });
+    expect((await socket.next('ack')).data.message.content).toBe('still here');
     socket.close();
   });
 
