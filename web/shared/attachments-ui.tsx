@@ -302,16 +302,14 @@ export function MessageAttachments({
 
 function open(app: ChatApp, roomId: string, attachment: Attachment) {
   // The URL is asked for on click (it lives five minutes); the tab is opened first so no popup blocker
-  // takes the asynchronous answer for an unrequested window.
+  // takes the asynchronous answer for an unrequested window. It keeps its opener: a sandboxed frame (the
+  // embedded widget) may only navigate a popup it opened, and what it shows is one of our own files (an
+  // image of the allowlist, or a download), which runs no script.
   const tab = window.open('', '_blank');
   attachmentUrl(app.http, roomId, attachment.id, 'file')
     .then((url) => {
-      if (tab) {
-        tab.opener = null;
-        tab.location.href = url;
-      } else {
-        window.location.assign(url);
-      }
+      if (tab) tab.location.href = url;
+      else window.location.assign(url);
     })
     .catch((error: unknown) => {
       tab?.close();
