@@ -6,7 +6,11 @@ import { api, useCast, useLocalStack } from '../support/stack.js';
  * checks the policy and the signature as S3 does: local/s3.ts), the send citing the upload, history,
  * frames, and downloads with the right type and disposition.
  */
-const stack = useLocalStack({ environment: { ATTACHMENT_MAX_BYTES: '1000' } });
+// The queue's stream consumer never runs here (manual window), so the counts below are the routes' alone.
+const stack = useLocalStack({
+  environment: { ATTACHMENT_MAX_BYTES: '1000' },
+  stream: { batchWindowMs: 'manual' },
+});
 const cast = useCast(stack);
 
 interface Created {
@@ -263,5 +267,44 @@ describe('GET /api/chat/rooms/{id}/attachments/{attachment_id}/', () => {
       .as('sam')
       .get(`/rooms/${image.roomId}/attachments/${image.id}/?variant=thumbnail`);
     expect(thumb.status).toBe(404);
+  });
+});
+
+describe('what attachments cost in DynamoDB', () => {
+  it('asks for an upload with 1 read and 2 writes, sends 2 files with 1 batch read more, serves one with 2 reads', async () => {
+    const roomId = await cast.openRoom();
+    const db = stack.current.dynamo;
+    db.resetStats();
+    const first = (
+      await cast
+        .as('alice')
+        .post(`/rooms/${roomId}/attachments/`, { name: 'a.png', size: 5, content_type: 'image/png' })
+    ).body as Created;
+    // The room (may the caller write there?), the sender's message limit, the attachment item.
+    expect(db.stats()).toEqual({ GetItem: 1, UpdateItem: 1, PutItem: 1 });
+    const second = (
+      await cast
+        .as('alice')
+        .post(`/rooms/${roomId}/attachments/`, { name: 'b.pdf', size: 5, content_type: 'application/pdf' })
+    ).body as Created;
+    for (const created of [first, second]) expect((await post(created.upload, png(5))).status).toBe(204);
+
+    db.resetStats();
+    const sent = await cast.as('alice').post(`/rooms/${roomId}/send_message/`, {
+      content: 'two files',
+      attachments: [first.attachment.id, second.attachment.id],
+    });
+    expect(sent.status).toBe(201);
+    // A plain HTTP send (the limit, the room's sequence, the message, the room's sockets) plus one
+    // BatchGetItem of the cited attachment items; nothing per file in the table, and the room item unchanged
+    // in size (test/lambdas/storage/room-size.test.ts).
+    expect(db.stats()).toEqual({ UpdateItem: 2, PutItem: 1, Query: 1, BatchGetItem: 1 });
+
+    db.resetStats();
+    expect((await cast.as('sam').get(`/rooms/${roomId}/attachments/${second.attachment.id}/`)).status).toBe(
+      200,
+    );
+    // The room and the attachment item, side by side; signing the URL costs no request at all.
+    expect(db.stats()).toEqual({ GetItem: 2 });
   });
 });
