@@ -1,5 +1,7 @@
 import { ChatApiError, ChatNetworkError, type FieldIssue } from './errors.js';
 import type {
+  AttachmentDownload,
+  CreatedAttachment,
   HistoryPage,
   Message,
   MessagePage,
@@ -136,6 +138,46 @@ export class ChatHttp {
   async sendMessage(roomId: string, content: string, clientMessageId?: string): Promise<SendResult> {
     const body =
       clientMessageId === undefined ? { content } : { content, client_message_id: clientMessageId };
+    const { status, json } = await this.exchange<Message>('POST', `${roomPath(roomId)}/send_message`, body);
+    return { message: json, created: status === 201 };
+  }
+
+  /**
+   * Asks to upload a file to a room: the answer's `upload` is a presigned POST (post its `fields`, then the
+   * file) that the bucket accepts for exactly this size and type; `thumbnail: true` (images) adds a second one.
+   */
+  createAttachment(
+    roomId: string,
+    input: { name: string; size: number; content_type: string; thumbnail?: boolean },
+  ): Promise<CreatedAttachment> {
+    return this.request('POST', `${roomPath(roomId)}/attachments`, input);
+  }
+
+  /** A download URL of an attachment (or its thumbnail), good for `expires_in` seconds. */
+  attachmentUrl(
+    roomId: string,
+    attachmentId: string,
+    variant: 'file' | 'thumbnail' = 'file',
+  ): Promise<AttachmentDownload> {
+    const suffix = variant === 'thumbnail' ? '?variant=thumbnail' : '';
+    return this.request(
+      'GET',
+      `${roomPath(roomId)}/attachments/${encodeURIComponent(attachmentId)}${suffix}`,
+    );
+  }
+
+  /** Sends a message citing attachments the caller uploaded to the room (`content` may then be empty). */
+  async sendWithAttachments(
+    roomId: string,
+    content: string,
+    attachmentIds: readonly string[],
+    clientMessageId?: string,
+  ): Promise<SendResult> {
+    const body = {
+      content,
+      attachments: attachmentIds,
+      ...(clientMessageId === undefined ? {} : { client_message_id: clientMessageId }),
+    };
     const { status, json } = await this.exchange<Message>('POST', `${roomPath(roomId)}/send_message`, body);
     return { message: json, created: status === 201 };
   }

@@ -18,6 +18,40 @@ export interface Message {
   readonly client_message_id: string | null;
   /** Only on an internal note (staff alone ever receive one); absent on every message. */
   readonly visibility?: 'internal';
+  /** The files it carries; absent when none. */
+  readonly attachments?: readonly Attachment[];
+}
+
+/** A file a message carries: fetch it with `GET /api/chat/rooms/{id}/attachments/{attachment_id}/`. */
+export interface Attachment {
+  readonly id: string;
+  readonly name: string;
+  /** In bytes. */
+  readonly size: number;
+  readonly content_type: string;
+  /** Images: a thumbnail of at most 320 px exists (`?variant=thumbnail`). */
+  readonly has_thumbnail: boolean;
+}
+
+/** `POST /api/chat/rooms/{id}/attachments/`: post `upload.fields`, then the file, to `upload.url`. */
+export interface CreatedAttachment {
+  readonly attachment: Attachment & { readonly created_at: string };
+  readonly upload: PresignedUpload;
+  readonly thumbnail_upload?: PresignedUpload;
+  /** Seconds the upload forms are good for. */
+  readonly expires_in: number;
+}
+
+export interface PresignedUpload {
+  readonly url: string;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** `GET /api/chat/rooms/{id}/attachments/{attachment_id}/`: a URL that works for `expires_in` seconds. */
+export interface AttachmentDownload {
+  readonly attachment: Attachment;
+  readonly url: string;
+  readonly expires_in: number;
 }
 
 export interface MessagePreview {

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { queueConsumers, streamConsumers } from '../lambdas/contract/routes.js';
 import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
 import type { ChatConfig } from './config.js';
+import { Attachments } from './constructs/attachments.js';
 import { Data } from './constructs/data.js';
 import { createOriginVerifySecret, Edge } from './constructs/edge.js';
 import { Functions, WELL_KNOWN_PREFIX } from './constructs/functions.js';
@@ -70,6 +71,7 @@ export class ChatStack extends Stack {
   public readonly notifications: Notifications;
   /** The notifications' feed: the table stream's second mapping, to stream/notify. */
   public readonly notifyFeed: QueueFeed;
+  public readonly attachments: Attachments;
 
   constructor(scope: Construct, id: string, props: ChatStackProps) {
     super(scope, id, props);
@@ -122,6 +124,15 @@ export class ChatStack extends Stack {
     });
 
     this.sessionIssuer = new SessionIssuer(this, 'SessionIssuer', { retain: config.retainData });
+    // Uploads come from the hosted pages (the widget framed by a host site is one of them) and from any page
+    // served elsewhere that signs in (corsOrigins); the console served by npm start, when nothing else is.
+    this.attachments = new Attachments(this, 'Attachments', {
+      retain: config.retainData,
+      corsOrigins: () => {
+        const origins = [...(hosting && edge ? [edge.url] : []), ...config.corsOrigins];
+        return origins.length > 0 ? [...new Set(origins)] : [new URL(LOCAL_CONSOLE_URL).origin];
+      },
+    });
     const originVerify = createOriginVerifySecret(this, 'OriginVerify');
     this.redelivery = new Redelivery(this, 'Redelivery');
     this.notifications = new Notifications(this, 'Notifications', {
@@ -145,6 +156,7 @@ export class ChatStack extends Stack {
       settings: config,
       logRetention,
       email: this.notifications,
+      attachments: { files: this.attachments, maxBytes: config.attachmentMaxBytes },
     });
     this.realtime.addRoutes(this.functions);
     for (const consumer of queueConsumers) this.redelivery.feed(this.functions.of(consumer.handler));
@@ -205,6 +217,7 @@ export class ChatStack extends Stack {
       ...(hosting ? { pages: hosting.origin } : {}),
       embedOrigins: config.embedOrigins,
       connectSources: this.signInOrigins(config),
+      fileSources: this.attachments.origins,
       ...(config.webAclArn ? { webAclArn: config.webAclArn } : {}),
     });
     this.edge = edge;

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Node } from 'constructs';
 import { STREAM_MAPPING } from '../lambdas/contract/stream.js';
+import { ATTACHMENT_LIMITS } from '../lambdas/domain/attachments.js';
 import { parseAutoAssign } from '../lambdas/runtime/auto-assign-config.js';
 import { DEFAULTS } from '../lambdas/runtime/config.js';
 import { parseLimits } from '../lambdas/runtime/limits-config.js';
@@ -51,6 +52,8 @@ export interface ChatConfig {
   /** Folder of the built web pages, when they are hosted by this stack. */
   readonly webDir: string | undefined;
   readonly maxMessageLength: number;
+  /** The largest attachment accepted, in bytes (`ATTACHMENT_MAX_BYTES`; docs/attachments.md). */
+  readonly attachmentMaxBytes: number;
   readonly openRoomShards: number;
   /** Seconds the table stream's records gather before the queue's consumer gets a batch (0-300). */
   readonly queueBatchWindowSeconds: number;
@@ -122,6 +125,7 @@ export const CONTEXT = {
   hosting: 'hosting',
   webDir: 'webDir',
   maxMessageLength: 'maxMessageLength',
+  attachmentMaxBytes: 'attachmentMaxBytes',
   openRoomShards: 'openRoomShards',
   queueBatchWindowSeconds: 'queueBatchWindowSeconds',
   legacyOpenRoomsIndex: 'legacyOpenRoomsIndex',
@@ -417,6 +421,7 @@ export function readConfig(node: Node, projectRoot: string): ChatConfig {
     alarmEmail: str(raw, CONTEXT.alarmEmail),
     webDir: web,
     maxMessageLength: int(raw, CONTEXT.maxMessageLength, DEFAULTS.maxMessageLength),
+    attachmentMaxBytes: int(raw, CONTEXT.attachmentMaxBytes, ATTACHMENT_LIMITS.maxBytes),
     openRoomShards: int(raw, CONTEXT.openRoomShards, DEFAULTS.openRoomShards),
     queueBatchWindowSeconds: batchWindow(raw),
     legacyOpenRoomsIndex: legacyIndex(raw),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { REDELIVERY } from '../lambdas/contract/redelivery.js';
 import {
   allHandlers,
@@ -26,9 +27,13 @@ import {
   mailPage,
 } from './mail.js';
 import { LocalQueue } from './queue.js';
+import { LocalS3 } from './s3.js';
 import { LocalSecretsManager } from './secrets.js';
 import { LocalStream, type LocalStreamSettings } from './stream.js';
 import { startWebSocketGateway, type WebSocketGateway } from './ws-gateway.js';
+
+/** The attachments bucket of the local stack. */
+export const LOCAL_ATTACHMENT_BUCKET = 'live-chat-attachments-local';
 
 export interface LocalStackOptions {
   /** @default '127.0.0.1' */
@@ -93,6 +98,10 @@ export interface LocalStack {
   readonly secrets: LocalSecretsManager;
   /** SES's SendEmail and SNS's Publish: every message captured (`mail.messages()`), never sent. */
   readonly mail: LocalMail;
+  /** S3 with the attachments bucket, checking POST policies and signatures as S3 does (local/s3.ts). */
+  readonly s3: LocalS3;
+  /** The local S3's endpoint (`s3.url`), for the pages' CSP. */
+  readonly s3Url: string;
   readonly dynamo: LocalDynamo;
   readonly webSocket: WebSocketGateway;
   readonly http: HttpGateway;
@@ -166,7 +175,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   await secrets.start();
   const mail = new LocalMail({ host, log, ...options.mail });
   await mail.start();
+  // The pages' origins, known once the HTTP gateway listens: the bucket's CORS rule, as the stack sets it.
+  let pageOrigins: string[] = [];
+  const s3 = new LocalS3({
+    bucket: LOCAL_ATTACHMENT_BUCKET,
+    credentials: { [process.env.AWS_ACCESS_KEY_ID ?? 'local']: process.env.AWS_SECRET_ACCESS_KEY ?? 'local' },
+    corsOrigins: () => pageOrigins,
+    host,
+    ...(options.dataDir ? { dataDir: path.join(options.dataDir, 's3') } : {}),
+    log,
+  });
+  await s3.start();
   Object.assign(process.env, {
+    AWS_ENDPOINT_URL_S3: s3.url,
+    [ENV.attachmentBucket]: LOCAL_ATTACHMENT_BUCKET,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     [ENV.originVerify]: originVerify,
     AWS_ENDPOINT_URL_SQS: redelivery.url,
@@ -219,6 +241,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   if (options.environment?.[ENV.publicUrl] === undefined) process.env[ENV.publicUrl] = http.url;
 
   if (options.faults) dynamo.faults(options.faults);
+  const httpPort = new URL(http.url).port;
+  pageOrigins = [`http://127.0.0.1:${httpPort}`, `http://localhost:${httpPort}`, http.url];
 
   return {
     httpUrl: http.url,
@@ -229,6 +253,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     kms,
     secrets,
     mail,
+    s3,
+    s3Url: s3.url,
     dynamo,
     webSocket,
     http,
@@ -243,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await kms.close();
       await secrets.close();
       await mail.close();
+      await s3.close();
       await http.close();
       await webSocket.close();
       await dynamo.close();

@@ -99,6 +99,7 @@ async function main(): Promise<void> {
       })`,
       `  Stream          ${streamLine(stack)}`,
       `  Captured mail   ${stack.httpUrl}${MAIL_PAGE_PATH}  (local SES and SNS: nothing is sent)`,
+      `  S3              ${stack.s3.url}/${stack.s3.bucket} (attachments; checks POST policies and signatures as S3 does)`,
       ...(faults ? [`  Faults          ${values.faults} (DynamoDB requests)`] : []),
       '  Tokens          npm run token -- <user_id> [--staff]',
       'Press Ctrl-C to stop.',

@@ -30,6 +30,8 @@ export interface LocalWebOptions {
 export interface WebTarget {
   readonly wsUrl: string;
   readonly issuer: LocalIssuer;
+  /** The local S3's endpoint (local/s3.ts), where the pages upload attachments and read them. */
+  readonly s3Url?: string;
 }
 
 export interface LocalWeb {
@@ -156,6 +158,7 @@ export async function createLocalWeb(options: LocalWebOptions = {}): Promise<Loc
       contentSecurityPolicy({
         frameAncestors: frameAncestors(filePath, embedOrigins),
         connectSources: [wsOrigin, ...(options.connectSrc ?? [])].filter(Boolean),
+        ...(target?.s3Url ? { fileSources: [new URL(target.s3Url).origin] } : {}),
       }),
     );
     response.setHeader('referrer-policy', 'no-referrer');

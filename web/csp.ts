@@ -3,6 +3,11 @@ export interface CspOptions {
   readonly frameAncestors: readonly string[];
   /** Origins the page may fetch from besides its own (the sign-in provider's). */
   readonly connectSources: readonly string[];
+  /**
+   * Where attachments live (the bucket's origin): the pages post uploads there and show its presigned images,
+   * and show a picked image before it is sent (`blob:`). @default none
+   */
+  readonly fileSources?: readonly string[];
 }
 
 /**
@@ -19,8 +24,10 @@ export function contentSecurityPolicy(options: CspOptions): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data:",
-    ["connect-src 'self'", ...options.connectSources].join(' '),
+    ["img-src 'self' data:", ...(options.fileSources?.length ? ['blob:', ...options.fileSources] : [])].join(
+      ' ',
+    ),
+    ["connect-src 'self'", ...options.connectSources, ...(options.fileSources ?? [])].join(' '),
     "object-src 'none'",
     "base-uri 'none'",
     "form-action 'self'",

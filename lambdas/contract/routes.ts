@@ -35,7 +35,15 @@ export interface RouteAccess {
   readonly identitySecret?: boolean;
   /** Sends email (SES SendEmail from the stack's sender identity) and publishes to the team topic. @default false */
   readonly email?: boolean;
+  /**
+   * The attachments bucket, under `rooms/` only: `upload` signs presigned POSTs (s3:PutObject and
+   * s3:PutObjectTagging, the rights the browser's upload is checked against), `download` signs presigned
+   * GETs (s3:GetObject), `tag` marks an upload as sent (s3:PutObjectTagging alone). @default none
+   */
+  readonly files?: readonly FileAccess[];
 }
+
+export type FileAccess = 'upload' | 'download' | 'tag';
 
 /**
  * Who checks a route's caller:
@@ -83,6 +91,8 @@ export interface WebSocketRoute {
 const read = { table: 'read', push: false } as const;
 const write = { table: 'readwrite', push: false } as const;
 const writeAndPush = { table: 'readwrite', push: true } as const;
+/** Sends: a message may cite attachments, which the send re-tags (lambdas/domain/attachments.ts). */
+const send = { ...writeAndPush, files: ['tag'] } as const;
 
 export const httpRoutes: readonly HttpRoute[] = [
   {
@@ -154,7 +164,7 @@ export const httpRoutes: readonly HttpRoute[] = [
     path: '/api/chat/rooms/{id}/send_message',
     handler: 'http/send-message',
     auth: 'function',
-    access: writeAndPush,
+    access: send,
     summary: 'Send a message over HTTP',
   },
   {
@@ -204,6 +214,23 @@ export const httpRoutes: readonly HttpRoute[] = [
     auth: 'function',
     access: writeAndPush,
     summary: 'Move the read pointer',
+  },
+  {
+    method: 'POST',
+    path: '/api/chat/rooms/{id}/attachments',
+    handler: 'http/create-attachment',
+    auth: 'function',
+    // Writes the attachment item and counts the upload against the sender's message limit.
+    access: { ...write, files: ['upload'] },
+    summary: 'A presigned POST for one file (and its thumbnail) to the attachments bucket',
+  },
+  {
+    method: 'GET',
+    path: '/api/chat/rooms/{id}/attachments/{attachment_id}',
+    handler: 'http/get-attachment',
+    auth: 'function',
+    access: { ...read, files: ['download'] },
+    summary: 'A short-lived download URL of an attachment (members and staff)',
   },
   {
     method: 'GET',
@@ -338,7 +365,7 @@ export const webSocketRoutes: readonly WebSocketRoute[] = [
     access: writeAndPush,
     summary: 'Unknown or unparseable frame',
   },
-  { routeKey: 'message', handler: 'ws/message', access: writeAndPush, summary: 'Send a chat message' },
+  { routeKey: 'message', handler: 'ws/message', access: send, summary: 'Send a chat message' },
   { routeKey: 'typing', handler: 'ws/typing', access: writeAndPush, summary: 'Typing indicator' },
   { routeKey: 'read', handler: 'ws/read', access: writeAndPush, summary: 'Read receipt' },
   { routeKey: 'subscribe', handler: 'ws/subscribe', access: writeAndPush, summary: 'Follow a room' },

@@ -8,6 +8,7 @@ import {
   type Actor,
   type FoundBy,
   type Message,
+  type MessageAttachment,
   type MessagePage,
   type OnlineUser,
   type Page,
@@ -206,6 +207,8 @@ export async function closeRoom(deps: ChatCommandDeps, actor: Actor, roomId: str
 export interface NewMessage {
   readonly content: string;
   readonly clientMessageId?: string | null | undefined;
+  /** Checked by `sendWithAttachments` (lambdas/domain/attachments.ts), which alone passes them. */
+  readonly attachments?: readonly MessageAttachment[] | undefined;
 }
 
 export interface SendResult {
@@ -234,6 +237,7 @@ export async function sendMessage(
     createdAt: now(deps).toISOString(),
     clientMessageId: input.clientMessageId ?? null,
     ownerId: ownerGuard(actor),
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
   });
   switch (result.kind) {
     case 'not_found':

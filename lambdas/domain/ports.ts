@@ -3,6 +3,7 @@ import type {
   Actor,
   Connection,
   Message,
+  MessageAttachment,
   MessagePage,
   OnlineUser,
   Page,
@@ -40,6 +41,8 @@ export interface AppendMessageInput {
   readonly clientMessageId: string | null;
   /** Refuse unless the room belongs to this customer (checked in the same write). */
   readonly ownerId?: string | undefined;
+  /** The files it cites, already checked (lambdas/domain/attachments.ts). */
+  readonly attachments?: readonly MessageAttachment[];
 }
 
 export type AppendResult =

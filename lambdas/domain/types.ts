@@ -82,6 +82,18 @@ export interface Message {
   readonly clientMessageId: string | null;
   /** Absent means public; `internal` is a note, which never reaches a customer. */
   readonly visibility?: Visibility;
+  /** Files the message cites (lambdas/domain/attachments.ts); absent or empty: none. */
+  readonly attachments?: readonly MessageAttachment[];
+}
+
+/** An attachment as a message carries it: enough to show a chip or a thumbnail without another read. */
+export interface MessageAttachment {
+  readonly id: string;
+  readonly name: string;
+  readonly size: number;
+  readonly contentType: string;
+  /** Whether a thumbnail (at most 320 px, drawn by the sender's browser) was uploaded with it. */
+  readonly hasThumbnail: boolean;
 }
 
 export interface RoomMember {

@@ -2,7 +2,15 @@ import { AlreadyAssigned } from '../domain/assignment-errors.js';
 import type { AppError } from '../domain/errors.js';
 import { RateLimited } from '../domain/limits.js';
 import type { Profile } from '../domain/profiles.js';
-import type { Message, MessagePage, OnlineUser, Page, RoomDetail, RoomView } from '../domain/types.js';
+import type {
+  Message,
+  MessageAttachment,
+  MessagePage,
+  OnlineUser,
+  Page,
+  RoomDetail,
+  RoomView,
+} from '../domain/types.js';
 
 /**
  * The wire shapes of the HTTP API and the frames: snake_case JSON, as the original Django service spoke it.
@@ -19,7 +27,25 @@ export interface MessageJson {
   client_message_id: string | null;
   /** Only on internal notes: a public message leaves it out. */
   visibility?: 'internal';
+  /** Absent when the message cites no file. */
+  attachments?: readonly AttachmentJson[];
 }
+
+export interface AttachmentJson {
+  id: string;
+  name: string;
+  size: number;
+  content_type: string;
+  has_thumbnail: boolean;
+}
+
+export const attachmentJson = (a: MessageAttachment): AttachmentJson => ({
+  id: a.id,
+  name: a.name,
+  size: a.size,
+  content_type: a.contentType,
+  has_thumbnail: a.hasThumbnail,
+});
 
 export function messageJson(message: Message): MessageJson {
   return {
@@ -31,6 +57,7 @@ export function messageJson(message: Message): MessageJson {
     created_at: message.createdAt,
     client_message_id: message.clientMessageId,
     ...(message.visibility === 'internal' ? { visibility: 'internal' as const } : {}),
+    ...(message.attachments?.length ? { attachments: message.attachments.map(attachmentJson) } : {}),
   };
 }
 

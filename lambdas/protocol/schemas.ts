@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { BadRequest, type FieldIssue, roomNotFound } from '../domain/errors.js';
+import { BadRequest, type FieldIssue, NotFound, roomNotFound } from '../domain/errors.js';
 import { NAME_MAX_CHARS } from '../domain/profiles.js';
 
 /**
@@ -30,6 +30,51 @@ export const messageContent = (maxLength: number) =>
     v.check(visible, 'content must not be empty'),
     v.check((value) => characters(value) <= maxLength, `content must be at most ${maxLength} characters`),
   );
+
+/**
+ * A message's text beside the files it cites: it may be empty when it cites at least one (a screenshot sent
+ * on its own), and is checked as any other content when it is not.
+ */
+const contentOrAttachments = <
+  T extends { content: string; attachments?: string[] | undefined; visibility?: string | undefined },
+>() =>
+  v.rawCheck<T>(({ dataset, addIssue }) => {
+    if (!dataset.typed) return;
+    const { content, attachments, visibility } = dataset.value;
+    const files = attachments?.length ?? 0;
+    if (files === 0 && !visible(content)) {
+      addIssue({
+        message: 'content must not be empty',
+        path: [{ type: 'object', origin: 'value', input: dataset.value, key: 'content', value: content }],
+      });
+    }
+    // A note is text alone: its files would live in the room's uploads, which the customer's side can list.
+    if (files > 0 && visibility === 'internal') {
+      addIssue({
+        message: 'an internal note cannot carry attachments',
+        path: [
+          { type: 'object', origin: 'value', input: dataset.value, key: 'attachments', value: attachments },
+        ],
+      });
+    }
+  });
+
+/** The text of a message that may also carry attachments: as `messageContent`, but may be empty. */
+const textBesideAttachments = (maxLength: number) =>
+  v.optional(
+    v.pipe(
+      v.string('content must be a string'),
+      v.check(wellFormed, 'content must be valid Unicode text'),
+      v.check((value) => characters(value) <= maxLength, `content must be at most ${maxLength} characters`),
+    ),
+    '',
+  );
+
+/** Ids of attachments the sender uploaded to the room (lambdas/domain/attachments.ts), at most ten. */
+export const attachmentIds = v.pipe(
+  v.array(v.pipe(v.string('attachment ids must be strings'), v.uuid('attachment ids are UUIDs'))),
+  v.maxLength(10, 'a message may carry at most 10 attachments'),
+);
 
 export const clientMessageId = v.pipe(
   v.string('client_message_id must be a string'),
@@ -131,11 +176,15 @@ export const createRoomBody = v.object({
 });
 
 export const sendMessageBody = (maxLength: number) =>
-  v.object({
-    content: messageContent(maxLength),
-    client_message_id: v.optional(clientMessageId),
-    visibility: v.optional(visibility),
-  });
+  v.pipe(
+    v.object({
+      content: textBesideAttachments(maxLength),
+      client_message_id: v.optional(clientMessageId),
+      attachments: v.optional(attachmentIds),
+      visibility: v.optional(visibility),
+    }),
+    contentOrAttachments(),
+  );
 
 export const markReadBody = v.object({ message_id: v.optional(messageId('message_id')) });
 
@@ -163,13 +212,17 @@ export const historyQuery = v.object({
 // Client frames. Route selection has already picked the handler by `type`; room_id is optional and defaults
 // to the room the socket was opened for.
 export const messageFrame = (maxLength: number) =>
-  v.object({
-    type: v.literal('message'),
-    content: messageContent(maxLength),
-    room_id: v.optional(roomId),
-    client_message_id: v.optional(clientMessageId),
-    visibility: v.optional(visibility),
-  });
+  v.pipe(
+    v.object({
+      type: v.literal('message'),
+      content: textBesideAttachments(maxLength),
+      room_id: v.optional(roomId),
+      client_message_id: v.optional(clientMessageId),
+      attachments: v.optional(attachmentIds),
+      visibility: v.optional(visibility),
+    }),
+    contentOrAttachments(),
+  );
 
 export const typingFrame = v.object({
   type: v.literal('typing'),
@@ -228,4 +281,47 @@ export function parseJson(text: string | undefined | null): unknown {
   } catch {
     throw new BadRequest('Body is not valid JSON', 'invalid_json');
   }
+}
+
+/**
+ * A file name as people see it: 1 to 200 characters, no controls, no bidi controls (`invoice\u202Efdp.exe`
+ * shows as "invoiceexe.pdf"), no path separators.
+ */
+const fileName = v.pipe(
+  v.string('name must be a string'),
+  v.check(wellFormed, 'name must be valid Unicode text'),
+  v.transform((value) => value.trim()),
+  v.check(noControls, 'name must not contain control characters'),
+  v.check(noBidiControls, 'name must not contain bidi controls'),
+  v.check((value) => !/[/\\]/.test(value), 'name must not contain / or \\'),
+  v.check(visible, 'name must not be empty'),
+  v.check((value) => characters(value) <= 200, 'name must be at most 200 characters'),
+);
+
+/** `POST /api/chat/rooms/{id}/attachments/`: what the browser is about to upload. */
+export const createAttachmentBody = v.object({
+  name: fileName,
+  size: v.pipe(
+    v.number('size must be a number'),
+    v.safeInteger('size must be a whole number of bytes'),
+    v.minValue(1, 'size must be at least 1 byte'),
+  ),
+  content_type: v.pipe(
+    v.string('content_type must be a string'),
+    v.maxLength(255, 'content_type is too long'),
+  ),
+  /** Images: whether the browser will also post a thumbnail (a JPEG of at most 320 px). */
+  thumbnail: v.optional(v.boolean('thumbnail must be true or false')),
+});
+
+export const attachmentQuery = v.object({
+  variant: v.optional(v.picklist(['file', 'thumbnail'], 'variant must be file or thumbnail'), 'file'),
+});
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An attachment id from a path; a malformed one names nothing (404). */
+export function checkedAttachmentId(id: string | undefined): string {
+  if (id === undefined || !UUID.test(id)) throw new NotFound('Attachment not found', 'attachment_not_found');
+  return id;
 }

@@ -111,6 +111,10 @@ export const ENV = {
   emailThrottleSeconds: 'EMAIL_THROTTLE_SECONDS',
   /** How long an email confirmation link works, in seconds. */
   emailConfirmationTtlSeconds: 'EMAIL_CONFIRMATION_TTL_SECONDS',
+  /** The private bucket of attachments (lib/constructs/attachments.ts); unset: attachments are off (404). */
+  attachmentBucket: 'ATTACHMENT_BUCKET',
+  /** The largest attachment accepted, in bytes (default 10 MB). */
+  attachmentMaxBytes: 'ATTACHMENT_MAX_BYTES',
 } as const;
 
 export const DEFAULTS = {

@@ -1,4 +1,4 @@
-import type { Connection, Message, Role, Room, Subscription } from '../domain/types.js';
+import type { Connection, Message, MessageAttachment, Role, Room, Subscription } from '../domain/types.js';
 import { keys } from './keys.js';
 import type { Item } from './table.js';
 
@@ -28,6 +28,15 @@ export function preview(content: string): string {
     kept += 1;
   }
   return `${chars.slice(0, kept).join('')}${ELLIPSIS}`;
+}
+
+/**
+ * What a room's preview says of a message: its text, or the names of the files it carries when it has no
+ * text (a screenshot sent on its own).
+ */
+export function shownText(message: Pick<Message, 'content' | 'attachments'>): string {
+  if (message.content !== '' || !message.attachments?.length) return message.content;
+  return `📎 ${message.attachments.map((a) => a.name).join(', ')}`;
 }
 
 /** Roles are stored as written; anything but staff reads as a customer, the role with less power. */
@@ -150,7 +159,28 @@ export function messageItem(message: Message): Item {
     content: message.content,
     created_at: message.createdAt,
     ...(message.clientMessageId === null ? {} : { client_message_id: message.clientMessageId }),
+    ...(message.attachments?.length ? { attachments: message.attachments.map(attachmentItem) } : {}),
   };
+}
+
+/** An attachment on a message item: short names, since a message may carry ten. */
+const attachmentItem = (a: MessageAttachment): Item => ({
+  id: a.id,
+  n: a.name,
+  sz: a.size,
+  ct: a.contentType,
+  ...(a.hasThumbnail ? { th: true } : {}),
+});
+
+function toAttachments(value: unknown): MessageAttachment[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((a: Item) => ({
+    id: String(a.id),
+    name: String(a.n ?? ''),
+    size: Number(a.sz ?? 0),
+    contentType: String(a.ct ?? 'application/octet-stream'),
+    hasThumbnail: a.th === true,
+  }));
 }
 
 export function toMessage(item: Item): Message {
@@ -162,6 +192,9 @@ export function toMessage(item: Item): Message {
     content: String(item.content),
     createdAt: String(item.created_at),
     clientMessageId: typeof item.client_message_id === 'string' ? item.client_message_id : null,
+    ...(Array.isArray(item.attachments) && item.attachments.length > 0
+      ? { attachments: toAttachments(item.attachments) }
+      : {}),
   };
 }
 

@@ -61,6 +61,8 @@ export const keys = {
   customerRoom: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CUSTOMER' }),
   /** Where a room was opened (its page URL): written once, beside the room item, so messages never carry it. */
   roomContext: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'CONTEXT' }),
+  /** One upload to a room (lambdas/storage/attachment-store.ts), beside its messages. */
+  attachment: (roomId: string, attachmentId: string) => ({ pk: `ROOM#${roomId}`, sk: `ATT#${attachmentId}` }),
   member: (roomId: string, userId: string) => ({ pk: `ROOM#${roomId}`, sk: `MEMBER#${enc(userId)}` }),
   connection: (connectionId: string) => ({ pk: `CONN#${connectionId}`, sk: 'CONN' }),
   subscription: (roomId: string, connectionId: string) => ({ pk: `SUB#${roomId}`, sk: connectionId }),

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, AppendResult, ChatStore } from '../domain/ports.js';
 import type { Message, Room } from '../domain/types.js';
-import { messageItem, preview, toMessage, toRoom, toStringArray } from './items.js';
+import { messageItem, preview, shownText, toMessage, toRoom, toStringArray } from './items.js';
 import { keys } from './keys.js';
 import type { OpenRooms } from './open-rooms.js';
 import type { RoomStore } from './room-store.js';
@@ -269,7 +269,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             ':preview': {
               sender_id: sender.userId,
               sender_role: sender.role,
-              preview: preview(input.content),
+              preview: preview(shownText(input)),
               created_at: input.createdAt,
             },
             ...(isStaff ? { ':me_set': new Set([sender.userId]), ':zero': 0 } : {}),
@@ -390,7 +390,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             ':preview': {
               sender_id: message.senderId,
               sender_role: message.senderRole,
-              preview: preview(message.content),
+              preview: preview(shownText(message)),
               created_at: message.createdAt,
             },
           },
@@ -499,7 +499,7 @@ function roomAfter(old: Item, message: Message): Room {
       id: message.id,
       senderId: message.senderId,
       senderRole: message.senderRole,
-      preview: preview(message.content),
+      preview: preview(shownText(message)),
       createdAt: message.createdAt,
     },
   };
@@ -515,5 +515,6 @@ function messageOf(input: AppendMessageInput, id: number): Message {
     content: input.content,
     createdAt: input.createdAt,
     clientMessageId: input.clientMessageId,
+    ...(input.attachments?.length ? { attachments: input.attachments } : {}),
   };
 }

@@ -1,8 +1,10 @@
+import { sendWithAttachments } from '../domain/attachments.js';
 import { requireFollowing, sendMessage } from '../domain/chat.js';
 import { sendNote } from '../domain/notes.js';
 import { frames } from '../protocol/frames.js';
 import { messageJson } from '../protocol/json.js';
 import { messageFrame } from '../protocol/schemas.js';
+import { attachmentDeps } from '../runtime/attachment-deps.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { config } from '../runtime/deps.js';
 import { noteDeps } from '../runtime/note-deps.js';
@@ -29,6 +31,11 @@ export const handler = wsRoute(async (request) => {
     });
     return;
   }
-  const { message, created } = await sendMessage(commandDeps, request.actor, roomId, input);
+  const { message, created } = frame.attachments?.length
+    ? await sendWithAttachments({ ...commandDeps, ...(await attachmentDeps()) }, request.actor, roomId, {
+        ...input,
+        attachmentIds: frame.attachments,
+      })
+    : await sendMessage(commandDeps, request.actor, roomId, input);
   await request.reply(frames.ack(message, !created));
 });

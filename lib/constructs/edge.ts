@@ -83,6 +83,8 @@ export interface EdgeProps {
   readonly embedOrigins: readonly string[];
   /** Origins the pages fetch from besides their own: the sign-in provider's (with pages). */
   readonly connectSources: readonly string[];
+  /** Where the pages upload attachments and show them from (the attachments bucket's origins). @default none */
+  readonly fileSources?: readonly string[];
   /**
    * An AWS WAF web ACL (scope CLOUDFRONT, in us-east-1) in front of everything the distribution serves.
    * @default - none
@@ -183,6 +185,7 @@ export class Edge extends Construct {
       ? new PageHeaders(this, 'PageHeaders', {
           embedOrigins: props.embedOrigins,
           connectSources: props.connectSources,
+          ...(props.fileSources ? { fileSources: props.fileSources } : {}),
         })
       : undefined;
     const page = (origin: IOrigin, responseHeadersPolicy: IResponseHeadersPolicy): BehaviorOptions => ({

@@ -21,6 +21,7 @@ import {
   webSocketRoutes,
 } from '../../lambdas/contract/routes.js';
 import { ENV } from '../../lambdas/runtime/config.js';
+import type { Attachments } from './attachments.js';
 import type { JwtSettings } from './identity.js';
 import type { SessionIssuer } from './session-issuer.js';
 
@@ -86,6 +87,8 @@ export interface FunctionsProps {
     readonly environment: Record<string, string>;
     grantSend(grantee: IGrantable): void;
   };
+  /** The attachments bucket, granted to the functions whose route access names `files`. */
+  readonly attachments?: { readonly files: Attachments; readonly maxBytes: number };
 }
 
 /** The parts of the route table that name handlers and their access (lambdas/contract/routes.ts). */
@@ -140,12 +143,14 @@ export function handlerAccess(table: RouteTable = ROUTE_TABLE): Map<string, Rout
     );
     const identitySecret = (seen?.identitySecret ?? false) || (a.identitySecret ?? false);
     const email = (seen?.email ?? false) || (a.email ?? false);
+    const files = [...new Set([...(seen?.files ?? []), ...(a.files ?? [])])].sort();
     access.set(handler, {
       table: seen && rank[seen.table] > rank[a.table] ? seen.table : a.table,
       push: (seen?.push ?? false) || a.push,
       ...(sessionKey ? { sessionKey } : {}),
       ...(identitySecret ? { identitySecret } : {}),
       ...(email ? { email } : {}),
+      ...(files.length > 0 ? { files } : {}),
     });
   }
   return access;
@@ -250,6 +255,10 @@ export class Functions extends Construct {
       }
       if (a.identitySecret) environment[ENV.identitySecretId] = issuerResources.identitySecret.secretArn;
       if (a.email) Object.assign(environment, props.email?.environment);
+      if (a.files && props.attachments) {
+        environment[ENV.attachmentBucket] = props.attachments.files.bucket.bucketName;
+        environment[ENV.attachmentMaxBytes] = String(props.attachments.maxBytes);
+      }
       // Every function that verifies a bearer token (the `function` routes, guest-sessions' upgrade, the
       // WebSocket authorizer) checks the staff issuer too: lambdas/runtime/verifier.ts refuses to start without it.
       if (a.sessionKey || handler === webSocketAuthorizer.handler) {
@@ -307,6 +316,11 @@ export class Functions extends Construct {
       if (a.sessionKey === 'verify') props.sessions.issuerResources.grantVerify(fn);
       if (a.identitySecret) props.sessions.issuerResources.grantReadIdentitySecret(fn);
       if (a.email) props.email?.grantSend(fn);
+      const files = props.attachments?.files;
+      if (files && a.files?.includes('upload')) files.grantUpload(fn);
+      if (files && a.files?.includes('download')) files.grantDownload(fn);
+      // Upload already includes tagging.
+      if (files && a.files?.includes('tag') && !a.files.includes('upload')) files.grantTag(fn);
       functions.set(handler, fn);
     }
     this.byHandler = functions;
@@ -325,6 +339,15 @@ export class Functions extends Construct {
       'grantManagementApiAccess: the connection ids are only known at run time; the grant is limited to ' +
         'this API and stage.',
     );
+    if (props.attachments) {
+      const bucketId = logicalId(props.attachments.files.bucket.node.defaultChild as CfnResource);
+      acknowledge(
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/rooms/*]`,
+        'Attachments: object keys (rooms/<room>/<attachment>) are made at run time; the grant is limited to ' +
+          'the prefix and to the one or two object actions each function needs (PutObject and ' +
+          'PutObjectTagging to sign uploads, GetObject to sign downloads, PutObjectTagging to mark one sent).',
+      );
+    }
     acknowledge(
       'AwsSolutions-L1',
       'The design pins Node.js 22 (docs and local runtime match it); moving to a newer runtime is a ' +

@@ -33,6 +33,8 @@ export interface PageHeadersProps {
   readonly embedOrigins: readonly string[];
   /** Origins the pages fetch from besides their own: the sign-in provider's discovery, keys and token endpoint. */
   readonly connectSources: readonly string[];
+  /** The attachments bucket's origins (uploads and images). @default none */
+  readonly fileSources?: readonly string[];
 }
 
 /**
@@ -63,10 +65,12 @@ export class PageHeaders extends Construct {
     this.widgetCsp = contentSecurityPolicy({
       frameAncestors: ["'self'", ...props.embedOrigins],
       connectSources: props.connectSources,
+      ...(props.fileSources ? { fileSources: props.fileSources } : {}),
     });
     this.pagesCsp = contentSecurityPolicy({
       frameAncestors: ["'none'"],
       connectSources: props.connectSources,
+      ...(props.fileSources ? { fileSources: props.fileSources } : {}),
     });
     const length = cspLengthBound(this.widgetCsp);
     if (length > CSP_MAX_LENGTH) {

@@ -395,6 +395,8 @@ describe('functions', () => {
           ...(identitySecret ? ['secretsmanager'] : []),
           // A sender publishes to the team topic (the default, NOTIFY_TEAM=sns; test/lib/notifications.test.ts).
           ...(email ? ['sns'] : []),
+          // The attachments bucket: test/lib/attachments.test.ts checks these grants action by action.
+          ...(access.get(handler)?.files ? ['s3'] : []),
         ].sort(),
       );
       // A pusher may queue what it could not deliver; only the queue's consumer may take from it.

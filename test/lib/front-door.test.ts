@@ -252,6 +252,8 @@ function text(value: unknown): string {
   if (join) return join[1].map(text).join(join[0]);
   const ref = (value as { Ref?: string }).Ref;
   if (ref) return `<${ref}>`;
+  // The attachments bucket is named after the stack's id (lib/constructs/attachments.ts).
+  if ((value as { 'Fn::Select'?: unknown })['Fn::Select']) return '<stack uuid>';
   throw new Error(`unexpected value ${JSON.stringify(value)}`);
 }
 
@@ -292,9 +294,11 @@ describe('edge: the pages, the widget, embed.js and the JWKS', () => {
   const domainId = () => logicalId(s.stack.identity.domain!);
   const signIn = () =>
     `https://cognito-idp.<AWS::Region>.amazonaws.com https://<${domainId()}>.auth.<AWS::Region>.amazoncognito.com`;
+  const files = () =>
+    'https://chat-files-<stack uuid>.s3.<AWS::Region>.amazonaws.com https://chat-files-<stack uuid>.s3.amazonaws.com';
   const strict = (frameAncestors: string) =>
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-    `connect-src 'self' ${signIn()}; object-src 'none'; base-uri 'none'; form-action 'self'; ` +
+    `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: ${files()}; ` +
+    `connect-src 'self' ${signIn()} ${files()}; object-src 'none'; base-uri 'none'; form-action 'self'; ` +
     `frame-ancestors ${frameAncestors}`;
 
   it('serves the widget with a strict CSP that the embed origins may frame, and no X-Frame-Options', () => {

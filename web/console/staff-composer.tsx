@@ -81,6 +81,7 @@ export function StaffComposer({
         placeholder={noteMode.value ? 'Internal note: only staff see it' : placeholder}
         addon={{
           quiet: noteMode.value,
+          noFiles: noteMode.value,
           sendLabel: noteMode.value ? 'Add note' : 'Send',
           send: (content) => {
             if (!noteMode.value) return false;

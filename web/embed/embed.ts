@@ -124,8 +124,9 @@ function start(): void {
   const frame = document.createElement('iframe');
   frame.className = `panel ${side} closed`;
   frame.title = 'Chat with support';
-  // The frame keeps its own origin (its storage, its API calls) but may not navigate this page.
-  frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms allow-popups');
+  // The frame keeps its own origin (its storage, its API calls) but may not navigate this page. Its popups
+  // inherit the sandbox, so an attachment opened in one may only download with allow-downloads.
+  frame.setAttribute('sandbox', 'allow-scripts allow-same-origin allow-forms allow-popups allow-downloads');
   frame.src = `${chatOrigin}/widget.html?embed=1&host=${encodeURIComponent(location.origin)}`;
   frame.setAttribute('aria-hidden', 'true');
   frame.tabIndex = -1;

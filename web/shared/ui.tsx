@@ -4,6 +4,14 @@ import { useEffect, useLayoutEffect, useRef } from 'preact/hooks';
 import type { ConnectionState } from '../../client/socket.js';
 import type { Message, Role } from '../../client/wire.js';
 import type { Auth, Session } from '../auth.js';
+import {
+  AttachButton,
+  AttachmentTray,
+  filesOf,
+  MessageAttachments,
+  useAttachmentDraft,
+  useDropTarget,
+} from './attachments-ui.js';
 import type { ChatApp, Conversation } from './chat.js';
 import { readDraft, writeDraft } from './drafts.js';
 import { LinkedText } from './links.js';
@@ -356,9 +364,14 @@ export function MessageList({ app, conversation, nameOf, active, interleave }: M
             <time dateTime={message.created_at}>{formatTime(message.created_at)}</time>
           </div>
         )}
-        <p class="bubble">
-          <LinkedText content={message.content} />
-        </p>
+        {message.content !== '' || !message.attachments?.length ? (
+          <p class="bubble">
+            <LinkedText content={message.content} />
+          </p>
+        ) : null}
+        {message.attachments?.length ? (
+          <MessageAttachments app={app} roomId={message.room_id} attachments={message.attachments} />
+        ) : null}
         {mine && message.id === seenUpTo ? (
           <span class="seen" data-testid="seen">
             Seen
@@ -462,6 +475,8 @@ export interface ComposerAddon {
   readonly actions?: ComponentChildren;
   /** The send button's label. @default 'Send' */
   readonly sendLabel?: string;
+  /** No attachments (an internal note carries text alone): no attach button, and files are not sent. */
+  readonly noFiles?: boolean;
 }
 
 /** Enter sends, Shift+Enter starts a new line; keystrokes feed the typing indicator. */
@@ -473,26 +488,40 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
   const input = useRef<HTMLTextAreaElement>(null);
   const length = [...text.value].length;
   const tooLong = length > app.maxMessageLength;
+  const files = useAttachmentDraft(app, conversation);
+  const drop = useDropTarget(files, disabled);
+  const withFiles = !addon?.noFiles && files.items.value.length > 0;
 
   const send = () => {
     const content = text.value;
-    if (!content.trim() || tooLong || disabled) return;
-    if (!addon?.send?.(content)) app.send(conversation, content);
-    text.value = '';
-    addon?.input?.('');
-    writeDraft(userId, roomId, '');
-    input.current?.focus();
+    if ((!content.trim() && !withFiles) || tooLong || disabled) return;
+    const done = () => {
+      text.value = '';
+      addon?.input?.('');
+      writeDraft(userId, roomId, '');
+      input.current?.focus();
+    };
+    // Files go over HTTP, citing their uploads; the text alone goes the usual way, over the socket (or the
+    // addon's way: a note).
+    if (!withFiles) {
+      if (!addon?.send?.(content)) app.send(conversation, content);
+      done();
+    } else if (files.ready.value) {
+      void files.send(content).then((sent) => sent && done());
+    }
   };
 
   return (
     <form
-      class="composer"
+      class={`composer${drop.over.value ? ' dropping' : ''}`}
+      {...drop.handlers}
       onSubmit={(event) => {
         event.preventDefault();
         send();
       }}
     >
       {addon?.above}
+      <AttachmentTray draft={files} />
       <label class="visually-hidden" for={`composer-${roomId}`}>
         Message
       </label>
@@ -525,6 +554,12 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
           }
         }}
         onBlur={() => app.socket.stopTyping(roomId)}
+        onPaste={(event) => {
+          const pasted = filesOf(event.clipboardData);
+          if (pasted.length === 0 || disabled) return;
+          event.preventDefault();
+          files.add(pasted);
+        }}
       />
       <div class="composer-actions">
         <span id={`composer-help-${roomId}`} class={`hint${tooLong ? ' error' : ''}`}>
@@ -533,9 +568,16 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
             : 'Enter to send, Shift+Enter for a new line'}
         </span>
         {addon?.actions}
-        <button type="submit" class="primary" disabled={disabled || !text.value.trim() || tooLong}>
-          {addon?.sendLabel ?? 'Send'}
-        </button>
+        <span class="composer-buttons">
+          {addon?.noFiles ? null : <AttachButton draft={files} disabled={disabled} id={`attach-${roomId}`} />}
+          <button
+            type="submit"
+            class="primary"
+            disabled={disabled || tooLong || (withFiles ? !files.ready.value : !text.value.trim())}
+          >
+            {addon?.sendLabel ?? 'Send'}
+          </button>
+        </span>
       </div>
     </form>
   );
