@@ -167,8 +167,9 @@ export class LocalMail {
       return snsError(response, 404, 'NotFound', 'Topic does not exist');
     }
     const subject = form.get('Subject') ?? '';
-    // SNS's own rules for a subject: at most 100 characters, printable, no line break.
-    if (subject.length > 100 || /[\r\n]/.test(subject)) {
+    // SNS's own rules for a subject: less than 100 characters (here UTF-16 code units, the strict reading),
+    // printable, no line break.
+    if (subject.length >= 100 || /[\r\n]/.test(subject)) {
       return snsError(response, 400, 'InvalidParameter', 'Invalid parameter: Subject');
     }
     const mail = this.capture({

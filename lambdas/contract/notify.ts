@@ -16,7 +16,7 @@ export const EMAIL_DEFAULTS = {
   replyThrottleSeconds: 300,
   /** A confirmation link works once, for this long (a day: people read mail late). */
   confirmationTtlSeconds: 24 * 3600,
-  /** Confirmation emails one person may ask for per hour (each costs an email and reaches an inbox). */
+  /** Confirmation emails one person may ask for per hour, and one address may get (each reaches an inbox). */
   confirmationsPerHour: 3,
 } as const;
 

@@ -49,13 +49,18 @@ export type ConfirmationRequest =
 
 /** The limit's name in the table's counters (`lambdas/storage/rate-limiter.ts`). */
 const CONFIRMATION_LIMIT = 'email_confirmations';
+/**
+ * The same limit counted by the address the link goes to (its hash, lowercased): anyone may say an address is
+ * theirs, and each new guest session would otherwise bring three more links an hour to one stranger's inbox.
+ */
+const CONFIRMATION_TO_LIMIT = 'email_confirmations_to';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const hashOf = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /**
  * Mails a confirmation link to the caller's address (customers only: staff get no email). Nothing is sent
  * for an address already proved; at most {@link EMAIL_DEFAULTS.confirmationsPerHour} links an hour per
- * person, counted in the table (429 `rate_limited` past that).
+ * person and as many per address, counted in the table (429 `rate_limited` past either).
  */
 export async function requestEmailConfirmation(
   deps: ConfirmationDeps,
@@ -72,12 +77,11 @@ export async function requestEmailConfirmation(
   }
   if (verifiedAddress(recipient) === email) return { status: 'verified', email };
   const nowMs = (deps.now ?? Date.now)();
-  const verdict = await deps.limiter.take(
-    CONFIRMATION_LIMIT,
-    actor.userId,
-    [{ max: EMAIL_DEFAULTS.confirmationsPerHour, seconds: 3600 }],
-    nowMs,
-  );
+  const hourly = [{ max: EMAIL_DEFAULTS.confirmationsPerHour, seconds: 3600 }];
+  let verdict = await deps.limiter.take(CONFIRMATION_LIMIT, actor.userId, hourly, nowMs);
+  if (verdict.allowed) {
+    verdict = await deps.limiter.take(CONFIRMATION_TO_LIMIT, hashOf(email.toLowerCase()), hourly, nowMs);
+  }
   if (!verdict.allowed) {
     throw new AppError(
       429,

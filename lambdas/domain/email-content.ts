@@ -21,20 +21,30 @@ export interface TeamNotice {
   readonly text: string;
 }
 
-/** SNS takes a subject of at most 100 characters, printable, on one line; so does every subject here. */
-const SUBJECT_MAX = 100;
+/**
+ * SNS takes a subject "less than 100 characters long", printable, on one line; so does every subject here. A
+ * subject SNS refuses fails the whole stream batch, every retry of it (the customer's own subject is in it), so
+ * the length is counted in UTF-16 code units, the strictest reading short of bytes: an emoji counts two.
+ */
+const SUBJECT_MAX = 99;
 
 /**
  * A value for a subject or a one-line field: control and format characters (line breaks included, so no
- * header can be smuggled in) become spaces, runs of white space one, and the whole is cut to `max` characters.
+ * header can be smuggled in) become spaces, runs of white space one, and the whole is cut, never inside a
+ * character, to at most `max` UTF-16 code units (so at most `max` characters), an ellipsis included.
  */
 export function oneLine(value: string, max = SUBJECT_MAX): string {
   const flat = value
     .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  const chars = [...flat];
-  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join('')}…`;
+  if (flat.length <= max) return flat;
+  let cut = '';
+  for (const char of flat) {
+    if (cut.length + char.length > max - 1) break;
+    cut += char;
+  }
+  return `${cut}…`;
 }
 
 /** Where staff open a room in the console. */

@@ -52,6 +52,11 @@ export interface Room {
    * resend with the same `client_message_id` stores it under that id. Usually empty.
    */
   readonly holes?: readonly number[];
+  /**
+   * The {@link holes} a staff send took (counted in {@link staffMessages} when it took its id): staff unread
+   * counts take them away once, not twice. Usually empty.
+   */
+  readonly staffHoles?: readonly number[];
   /** Who has said they are typing, with until when (epoch ms); absent or past means not typing. */
   readonly typingUntil?: ReadonlyMap<string, number>;
   /** Read pointers by user id (a Map: user ids such as `__proto__` are ordinary keys here). */
@@ -209,6 +214,8 @@ export interface Ticket {
  * pointer to it in the same write. For staff, the staff messages among them are taken away: the room counts
  * staff messages as it numbers them (`staffMessages`) and notes that count at each staff reader's pointer
  * whenever the pointer moves (`staffMessagesRead`), so the staff messages after a pointer are the difference.
+ * A staff send whose message was never stored is in both the holes and that difference, so it is given back
+ * once (`staffHoles`): otherwise a customer message after it would not count.
  * Rooms and pointers from before the count read as zero, which is exact for every message since (their ids
  * are all above any pointer set before), and what the count used to be for older ones.
  */
@@ -218,5 +225,7 @@ export function unreadCount(room: Room, userId: string): number {
   const stored = room.lastMessageId - lastRead - holes;
   if (userId === room.customerId) return Math.max(0, stored);
   const staffAfter = (room.staffMessages ?? 0) - (room.staffMessagesRead?.get(userId) ?? 0);
-  return Math.max(0, stored - Math.max(0, staffAfter));
+  // A staff send's hole is among the holes and among the staff messages counted: taken away once.
+  const staffHoles = (room.staffHoles ?? []).filter((id) => id > lastRead && id <= room.lastMessageId).length;
+  return Math.max(0, stored - Math.max(0, staffAfter) + staffHoles);
 }

@@ -92,6 +92,7 @@ export function toRoom(item: Item): Room {
   // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.
   const seq = Number(item.last_message_id ?? item.seq ?? 0);
   const holes = toNumberArray(item.holes).filter((id) => id <= seq);
+  const staffHoles = toNumberArray(item[keys.staffHoles]).filter((id) => id <= seq);
   const last = item.last_message as Item | undefined;
   return {
     id: String(item.id),
@@ -121,6 +122,7 @@ export function toRoom(item: Item): Room {
     reads: readPointers(item.reads),
     version: Number(item.version ?? 0),
     ...(holes.length > 0 ? { holes } : {}),
+    ...(staffHoles.length > 0 ? { staffHoles } : {}),
     ...typists(item),
     ...staffCounts(item),
   };

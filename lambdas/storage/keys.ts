@@ -128,6 +128,8 @@ export const keys = {
     `R#${createHash('sha256').update(userId).digest('base64url').slice(0, 6)}`,
   /** The room item's running count of staff messages (ids taken by staff sends). */
   staffCount: 'sc',
+  /** The room item's holes (ids taken, message not stored) that staff sends left: rare, so no item carries it. */
+  staffHoles: 'sh',
 
   /** gsi1: a customer's rooms. */
   customerRooms: (customerId: string) => `CUSTOMER#${enc(customerId)}`,

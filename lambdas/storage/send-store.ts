@@ -337,6 +337,10 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
   private async markHole(message: Message, token: string, old: Item | null): Promise<void> {
     const key = keys.room(message.roomId);
     const hole = new Set([message.id]);
+    // A staff send's id is counted among the staff messages already: its hole is marked as a staff one too.
+    const isStaff = message.senderRole === 'staff';
+    const add = isStaff ? 'ADD holes :hole, #sh :hole, version :one' : 'ADD holes :hole, version :one';
+    const staffName: Record<string, string> = isStaff ? { '#sh': keys.staffHoles } : {};
     if (old) {
       const hadPreview = old.last_message !== undefined;
       const restored = await applied(
@@ -345,10 +349,10 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
             TableName: this.table.name,
             Key: key,
             UpdateExpression: hadPreview
-              ? 'ADD holes :hole, version :one SET last_message_id = :previousId, last_message = :previous'
-              : 'ADD holes :hole, version :one SET last_message_id = :previousId REMOVE last_message',
+              ? `${add} SET last_message_id = :previousId, last_message = :previous`
+              : `${add} SET last_message_id = :previousId REMOVE last_message`,
             ConditionExpression: '#newest = :token',
-            ExpressionAttributeNames: { '#newest': recentClaim(RECENT_CLAIMS - 1) },
+            ExpressionAttributeNames: { '#newest': recentClaim(RECENT_CLAIMS - 1), ...staffName },
             ExpressionAttributeValues: {
               ':hole': hole,
               ':one': 1,
@@ -365,7 +369,8 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
       new UpdateCommand({
         TableName: this.table.name,
         Key: key,
-        UpdateExpression: 'ADD holes :hole, version :one',
+        UpdateExpression: add,
+        ...(isStaff ? { ExpressionAttributeNames: staffName } : {}),
         ExpressionAttributeValues: { ':hole': hole, ':one': 1 },
       }),
     );
@@ -375,14 +380,17 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
   private async fillHole(message: Message): Promise<void> {
     const key = keys.room(message.roomId);
     const hole = new Set([message.id]);
+    const isStaff = message.senderRole === 'staff';
+    const remove = isStaff ? 'DELETE holes :hole, #sh :hole' : 'DELETE holes :hole';
+    const staffName = isStaff ? { ExpressionAttributeNames: { '#sh': keys.staffHoles } } : {};
     const previewed = await applied(
       this.table.db.send(
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
-          UpdateExpression:
-            'DELETE holes :hole SET last_message_id = :id, last_message = :preview ADD version :one',
+          UpdateExpression: `${remove} SET last_message_id = :id, last_message = :preview ADD version :one`,
           ConditionExpression: 'attribute_exists(pk) AND last_message_id < :id',
+          ...staffName,
           ExpressionAttributeValues: {
             ':hole': hole,
             ':one': 1,
@@ -405,8 +413,9 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
         new UpdateCommand({
           TableName: this.table.name,
           Key: key,
-          UpdateExpression: 'DELETE holes :hole ADD version :one',
+          UpdateExpression: `${remove} ADD version :one`,
           ConditionExpression: 'contains(holes, :id)',
+          ...staffName,
           ExpressionAttributeValues: { ':hole': hole, ':one': 1, ':id': message.id },
         }),
       ),

@@ -128,6 +128,25 @@ describe('email confirmation', () => {
     expect(stack.current.mail.to('eve@example.com')).toHaveLength(3);
   });
 
+  it('sends one address at most three links an hour, however many people ask for it (429 past that)', async () => {
+    // Anyone can say an address is theirs: each new guest or account gets its own three links an hour, so the
+    // address itself is counted too, or one stranger's inbox gets every link a script asks for.
+    const victim = 'victim@example.com';
+    for (const who of ['mallory-1', 'mallory-2', 'mallory-3']) {
+      await askForLink(stack.current, await customer(who, victim), victim);
+    }
+    const fourth = await api(stack.current, await customer('mallory-4', victim)).post(
+      '/email-confirmations/',
+    );
+    expect([fourth.status, fourth.body.error.code]).toEqual([429, 'rate_limited']);
+    // The same address written otherwise is the same inbox.
+    const shouted = await api(stack.current, await customer('mallory-5', 'VICTIM@example.com')).post(
+      '/email-confirmations/',
+    );
+    expect([shouted.status, shouted.body.error.code]).toEqual([429, 'rate_limited']);
+    expect(stack.current.mail.to(victim)).toHaveLength(3);
+  });
+
   it('needs a token: 401 without one', async () => {
     const response = await api(stack.current).post('/email-confirmations/');
     expect(response.status).toBe(401);

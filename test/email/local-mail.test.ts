@@ -35,6 +35,19 @@ describe('local SES and SNS', () => {
     expect(stack.current.mail.calls.Publish).toBe(1);
   });
 
+  it('publishes the notice of a room whose subject is long and not ASCII: a subject SNS takes (under 100)', async () => {
+    const before = stack.current.mail.messages().length;
+    const failed = stack.current.stream.stats().failedInvocations;
+    // 80 emoji: 80 characters, 160 UTF-16 code units. SNS wants a subject of fewer than 100 characters.
+    await openRoom(stack.current, cast.tokens.alice, '\u{1F4E6}'.repeat(80));
+    await stack.current.stream.flush();
+    expect(stack.current.stream.stats().failedInvocations).toBe(failed);
+    const sent = stack.current.mail.messages().slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]?.subject.length).toBeLessThan(100);
+    expect(sent[0]?.subject).toMatch(/^New chat while nobody is online: \u{1F4E6}+…$/u);
+  });
+
   it('takes an email from a verified identity and refuses one from any other, as SES does', async () => {
     const { MessageId } = await ses().send(email('Support <help@live-chat.local.invalid>'));
     expect(MessageId).toEqual(expect.any(String));

@@ -122,6 +122,22 @@ describe('internal notes and canned replies in the console', () => {
     expect(widgetTraffic.join('\n')).not.toContain('"note"');
   });
 
+  it('never turns a note being written into a reply after a reload (the composer comes back out of note mode)', async () => {
+    const reply = consolePage.getByRole('textbox', { name: 'Message' });
+    const noteSwitch = consolePage.getByRole('checkbox', { name: /Note/ });
+    const unsent = 'Internal: customer is on the fraud watch list';
+    await noteSwitch.check();
+    await reply.fill(unsent);
+    await consolePage.reload();
+    await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
+    await shows(consolePage, '.message.note .bubble', NOTE);
+    // Back out of note mode, the composer must not hold the note's text ready to go to the customer.
+    expect(await noteSwitch.isChecked()).toBe(false);
+    expect(await reply.inputValue()).not.toContain(unsent);
+    await reply.press('Enter');
+    expect(widgetTraffic.join('\n')).not.toContain(unsent);
+  });
+
   it('saves a canned reply and inserts it with /shortcut, its placeholders filled', async () => {
     await consolePage.getByRole('button', { name: 'Canned replies' }).click();
     const panel = consolePage.getByTestId('canned-panel');

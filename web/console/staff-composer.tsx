@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
 import { type CannedReply, fillPlaceholders } from '../../client/staff-http.js';
 import type { ChatApp, Conversation } from '../shared/chat.js';
+import { writeDraft } from '../shared/drafts.js';
 import { Composer } from '../shared/ui.js';
 import type { CannedReplies } from './canned-replies.js';
 import type { StaffNotes } from './notes.js';
@@ -22,7 +23,9 @@ export interface StaffComposerProps {
  * The console's composer: the shared one, plus
  *
  * - a "Note" switch: on, what is written is an internal note (sent over HTTP with `visibility: internal`,
- *   shown to staff only), the composer is tinted and says so, and no typing indicator reaches the customer;
+ *   shown to staff only), the composer is tinted and says so, no typing indicator reaches the customer, and
+ *   no draft is kept (a reload brings the composer back to replies, where a kept note would be one Enter from
+ *   the customer);
  * - `/shortcut` completion: typing `/` and the start of a canned reply's shortcut opens a list box of the
  *   matching replies (the textbox's `aria-activedescendant` names the active one: ↑/↓ move, Enter or Tab
  *   inserts, Escape closes; a polite status says how many match), and the chosen reply's
@@ -82,6 +85,7 @@ export function StaffComposer({
         addon={{
           quiet: noteMode.value,
           noFiles: noteMode.value,
+          noDraft: noteMode.value,
           sendLabel: noteMode.value ? 'Add note' : 'Send',
           send: (content) => {
             if (!noteMode.value) return false;
@@ -167,7 +171,11 @@ export function StaffComposer({
                 checked={noteMode.value}
                 onChange={(event) => {
                   noteMode.value = event.currentTarget.checked;
-                  if (noteMode.value) app.socket.stopTyping(roomId);
+                  if (noteMode.value) {
+                    app.socket.stopTyping(roomId);
+                    // What the composer holds is a note from now on: no draft of it is kept.
+                    writeDraft(app.me.userId, roomId, '');
+                  }
                 }}
               />
               Note

@@ -467,6 +467,11 @@ export interface ComposerAddon {
   readonly input?: (text: string) => void;
   /** No typing frames while true: the customer must not see "typing…" for a note. */
   readonly quiet?: boolean;
+  /**
+   * No draft kept while true (a note): after a reload the composer is back to replies, and a kept note would
+   * come back as a reply to the customer, one Enter away. @default false
+   */
+  readonly noDraft?: boolean;
   /** Extra attributes of the textarea (a combobox's ARIA). */
   readonly textarea?: Readonly<Record<string, string | boolean | undefined>>;
   /** Shown above the textarea (a completion list). */
@@ -491,6 +496,7 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
   const files = useAttachmentDraft(app, conversation);
   const drop = useDropTarget(files, disabled);
   const withFiles = !addon?.noFiles && files.items.value.length > 0;
+  const keepDraft = (value: string) => writeDraft(userId, roomId, addon?.noDraft ? '' : value);
 
   const send = () => {
     const content = text.value;
@@ -536,7 +542,7 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
         aria-describedby={`composer-help-${roomId}`}
         onInput={(event) => {
           text.value = event.currentTarget.value;
-          writeDraft(userId, roomId, text.value);
+          keepDraft(text.value);
           addon?.input?.(text.value);
           if (text.value && !addon?.quiet) app.socket.typing(roomId);
           else app.socket.stopTyping(roomId);
@@ -544,7 +550,7 @@ export function Composer({ app, conversation, disabled = false, placeholder, add
         onKeyDown={(event) => {
           const replace = (next: string) => {
             text.value = next;
-            writeDraft(userId, roomId, next);
+            keepDraft(next);
             addon?.input?.(next);
           };
           if (addon?.keyDown?.(event, text.value, replace)) return;

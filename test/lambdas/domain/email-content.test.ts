@@ -33,9 +33,12 @@ describe('email content', () => {
     expect(oneLine(input)).toBe(output);
   });
 
-  it('cuts a long subject to 100 characters with an ellipsis', () => {
-    expect([...oneLine('é'.repeat(150))]).toHaveLength(100);
+  it('cuts a long subject to fewer than 100 characters with an ellipsis, an emoji counting two, never split', () => {
+    expect([...oneLine('é'.repeat(150))]).toHaveLength(99);
     expect(oneLine('é'.repeat(150)).endsWith('…')).toBe(true);
+    const emoji = oneLine('\u{1F4E6}'.repeat(80));
+    expect(emoji).toBe(`${'\u{1F4E6}'.repeat(49)}…`);
+    expect(emoji.length).toBe(99);
   });
 
   it("puts a room's subject on one line in the team's notice, and the console link when there is a public URL", () => {

@@ -126,6 +126,32 @@ describe('Unread counts', () => {
     expect(meter.take()).toEqual({ calls: { UpdateItem: 1, PutItem: 1 }, readUnits: 0, writeUnits: 2 });
   });
 
+  it('count for staff every customer message around a staff send whose put failed (a hole), and after its resend', async () => {
+    const { id } = await newRoom();
+    await send(id, customer, 'one');
+    const sent = (clientMessageId: string | null) =>
+      table.store.appendMessage({
+        roomId: id,
+        sender: sam,
+        content: 'two',
+        createdAt: new Date().toISOString(),
+        clientMessageId,
+      });
+    const fired = table.dynamo.injectFault({
+      match: (operation, request) =>
+        operation === 'PutItem' && JSON.stringify(request.Item).includes('"MSG#'),
+      type: 'ValidationException',
+    });
+    await expect(sent('sam-2')).rejects.toThrow();
+    await fired;
+    await send(id, customer, 'three');
+    // Two customer messages for staff who read nothing; one for Sam, whose failed send moved his pointer.
+    expect(await unread(id)).toMatchObject({ sam: 1, kim: 2, lee: 2 });
+    // The resend stores Sam's message under its id: still a staff message, no news to staff.
+    expect((await sent('sam-2')).kind).toBe('completed');
+    expect(await unread(id)).toMatchObject({ sam: 1, kim: 2, lee: 2 });
+  });
+
   it('read as before for a room written before the count, then count every message since', async () => {
     const { id } = await newRoom();
     await send(id, customer, 'one');
