@@ -4,18 +4,27 @@ import { verify } from '../sessions/support.js';
 import { api, useLocalStack } from '../support/stack.js';
 import { openRoom, tokenIn } from './support.js';
 
-// `email_confirmed` on the caller's profile (what the widget shows) and on a room's customer (what the
-// console's customer panel shows): true exactly when a staff reply would be emailed to the address.
+// What the widget and the console read of email: `email_confirmed` on the caller's profile (the widget's
+// "Email me replies" line) and on a room's customer (the console's customer panel), true exactly when a staff
+// reply would be emailed to the address; and a refused confirmation link, opened in a browser, sent to the
+// widget page to be told in words.
 
 const stack = useLocalStack({ stream: { batchWindowMs: 'manual', shards: 1 } });
 
+/** Opens a confirmation link without following the redirect; `accept` as a browser's or a program's. */
+const open = (s: LocalStack, link: string, accept = '*/*') =>
+  fetch(`${s.httpUrl}/api/chat/email-confirmations/${link}/`, { redirect: 'manual', headers: { accept } });
+
+/** A browser's `Accept` for a page (Chromium's). */
+const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
 /** Asks for a link as `token`'s customer and opens it, as their mail client would; asserted confirmed. */
-async function confirm(s: LocalStack, token: string, email: string): Promise<void> {
+async function confirm(s: LocalStack, token: string, email: string): Promise<string> {
   const before = s.mail.to(email).length;
   expect((await api(s, token).post('/email-confirmations/')).status).toBe(202);
   const link = tokenIn(s.mail.to(email)[before]?.text ?? '');
-  const opened = await fetch(`${s.httpUrl}/api/chat/email-confirmations/${link}/`, { redirect: 'manual' });
-  expect(opened.status).toBe(303);
+  expect((await open(s, link)).status).toBe(303);
+  return link;
 }
 
 describe('email_confirmed', () => {
@@ -59,5 +68,25 @@ describe('email_confirmed', () => {
       email: null,
       email_confirmed: false,
     });
+  });
+
+  it('sends a browser whose link is refused to the widget page, and a program the JSON error', async () => {
+    const s = stack.current;
+    const gil = await s.issuer.mint({ userId: 'gil' });
+    expect((await api(s, gil).post('/profile/', { email: 'gil@example.com' })).status).toBe(200);
+    const link = await confirm(s, gil, 'gil@example.com');
+    const again = await open(s, link, BROWSER);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('location')).toBe(
+      `${s.httpUrl}/widget.html?email_confirmation=confirmation_used`,
+    );
+    expect((await again.json()).error.code).toBe('confirmation_used');
+    const unknown = await open(s, 'A'.repeat(43), BROWSER);
+    expect(unknown.headers.get('location')).toBe(
+      `${s.httpUrl}/widget.html?email_confirmation=confirmation_not_found`,
+    );
+    const program = await open(s, link);
+    expect(program.status).toBe(410);
+    expect((await program.json()).error.code).toBe('confirmation_used');
   });
 });
