@@ -86,7 +86,7 @@ describe('replies by email, in the widget', () => {
     expect(mailsTo(ERIN)).toHaveLength(3);
   });
 
-  it('confirms the address by the captured link, with a notice shown once', async () => {
+  it('confirms the address by the captured link, with a notice shown once, and tells of a used link', async () => {
     const link = linkIn(mailsTo(ERIN)[0]?.text ?? '');
     expect(link).toMatch(new RegExp(`^${harness.baseUrl}/api/chat/email-confirmations/[\\w-]{43}$`));
     // Opened in the same tab, as from a webmail: the API confirms and sends the page back to the widget.
@@ -108,6 +108,18 @@ describe('replies by email, in the widget', () => {
       .getByText(`Replies come to ${ERIN} when you are away.`)
       .waitFor();
     expect(await notice.count()).toBe(0);
+    // Opened again (as after a mail scanner opened it first): the page says so in words, not as JSON.
+    await widget.goto(link);
+    await widget
+      .getByTestId('email-confirmation-refused')
+      .getByText('This confirmation link was used already.', { exact: false })
+      .waitFor();
+    expect(new URL(widget.url()).search).toBe('');
+    await widget
+      .getByTestId('email-replies')
+      .getByText(`Replies come to ${ERIN} when you are away.`)
+      .waitFor();
+    await expectAccessible(widget, 'widget, confirmation link used already');
   });
 
   it('shows staff in the customer panel that the address is confirmed', async () => {

@@ -5,7 +5,7 @@ import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
 import { AnsweringLine } from './answering.js';
-import { EmailConfirmedNotice, linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
+import { ArrivalNotice, linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
 import { EmailReplies } from './email-replies.js';
 import { StartForm } from './start-form.js';
 
@@ -135,7 +135,7 @@ export function WidgetApp({
           {embed.notice.value}
         </p>
       ) : null}
-      {arrival.emailConfirmed ? <EmailConfirmedNotice email={profile.value?.email ?? null} /> : null}
+      <ArrivalNotice arrival={arrival} email={profile.value?.email ?? null} />
       <ConnectionHint state={app.connection.value} />
       {error.value ? (
         <p class="error banner" role="alert">
