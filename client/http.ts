@@ -2,6 +2,7 @@ import { ChatApiError, ChatNetworkError, type FieldIssue } from './errors.js';
 import type {
   AttachmentDownload,
   CreatedAttachment,
+  EmailConfirmationRequest,
   HistoryPage,
   Message,
   MessagePage,
@@ -235,6 +236,15 @@ export class ChatHttp {
    */
   updateProfile(update: ProfileUpdate): Promise<Profile> {
     return this.request('POST', '/api/chat/profile', update);
+  }
+
+  /**
+   * Customers: mails a one-time link that proves the profile's address, after which staff replies reach it
+   * by email while the customer is away. Rejects with 409 `no_email` without an address, 429 `rate_limited`
+   * past three links an hour, 404 `email_unavailable` when the chat sends no email, 403 for staff.
+   */
+  requestEmailConfirmation(): Promise<EmailConfirmationRequest> {
+    return this.request('POST', '/api/chat/email-confirmations');
   }
 
   /** A one-time ticket for `?ticket=` on the WebSocket URL, good for one connection within `expires_in` s. */

@@ -123,6 +123,8 @@ export interface RoomCustomer {
    * themselves, and the console marks them so.
    */
   readonly verified_fields: readonly ('name' | 'email')[];
+  /** Whether their address is proved (identity token or confirmation link): staff replies reach it by email. */
+  readonly email_confirmed: boolean;
   /** The page the chat was opened from (an http(s) URL, as the widget reported it); null when unknown. */
   readonly page_url: string | null;
 }
@@ -139,7 +141,20 @@ export interface Profile {
   readonly name: string | null;
   readonly email: string | null;
   readonly verified: boolean;
+  /**
+   * Whether `email` is proved (the host site's identity token vouched for it, or a confirmation link was
+   * opened for this very address): only then do staff replies reach it by email while the person is away.
+   */
+  readonly email_confirmed: boolean;
 }
+
+/**
+ * `POST /api/chat/email-confirmations/`: `sent`, a link is on its way to `email` (good until `expires_at`,
+ * epoch seconds); `verified`, the address is proved already and nothing was sent.
+ */
+export type EmailConfirmationRequest =
+  | { readonly status: 'sent'; readonly email: string; readonly expires_at: number }
+  | { readonly status: 'verified'; readonly email: string };
 
 /** `POST /api/chat/profile/`: an absent field stays as it is. */
 export interface ProfileUpdate {

@@ -3,7 +3,13 @@ import { AppError, BadRequest, Conflict, Forbidden, roomClosed, roomNotFound, st
 import { Limit, type LimitDeps, RateLimited, spend } from './limits.js';
 import { kindOf } from './namespaces.js';
 import type { ChatEvents, ChatStore, HistoryRequest, PageRequest, StaffPresenceReader } from './ports.js';
-import { customerNameOnRoom, SessionUpgraded, shownProfile, shownProfiles } from './profiles.js';
+import {
+  customerNameOnRoom,
+  emailConfirmed,
+  SessionUpgraded,
+  shownProfile,
+  shownProfiles,
+} from './profiles.js';
 import {
   type Actor,
   type FoundBy,
@@ -149,6 +155,7 @@ export async function getRoomDetail(deps: ChatDeps, actor: Actor, roomId: string
       kind: customer?.kind ?? kindOf(room.customerId),
       verified: customer?.verified ?? false,
       verifiedFields: customer?.verifiedFields ?? [],
+      emailConfirmed: customer ? emailConfirmed(customer) : false,
       pageUrl: found.context?.pageUrl ?? null,
     },
   };

@@ -33,6 +33,21 @@ export interface Profile {
   readonly linkedTo: string | null;
   readonly createdAt: string;
   readonly updatedAt: string;
+  /**
+   * The address a confirmation link proved (docs/email.md), absent when none did. It may be an older address
+   * than `email` (the person changed it since): see {@link emailConfirmed}.
+   */
+  readonly confirmedEmail?: string;
+}
+
+/**
+ * Whether the profile's address is proved, so staff replies may reach it by email: the host site's identity
+ * token vouched for it, or a confirmation link proved this very address (a changed address is unproved until
+ * its own link is opened). The same test as the notifier's `verifiedAddress` (lambdas/domain/email.ts).
+ */
+export function emailConfirmed(profile: Profile): boolean {
+  if (profile.email === null) return false;
+  return profile.verifiedFields.includes(ProfileField.email) || profile.confirmedEmail === profile.email;
 }
 
 /** What a put of profile fields changes; an absent field stays as it is. */

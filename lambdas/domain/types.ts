@@ -122,6 +122,8 @@ export interface RoomCustomer {
    * themselves (the pre-chat form), and staff must be able to tell the two apart.
    */
   readonly verifiedFields: readonly ('name' | 'email')[];
+  /** Whether their address is proved (by the identity token or a confirmation link): replies may be emailed. */
+  readonly emailConfirmed: boolean;
   /** The page the chat was opened from, as the widget said; null when it said none. */
   readonly pageUrl: string | null;
 }

@@ -1,7 +1,7 @@
 import { AlreadyAssigned } from '../domain/assignment-errors.js';
 import type { AppError } from '../domain/errors.js';
 import { RateLimited } from '../domain/limits.js';
-import type { Profile } from '../domain/profiles.js';
+import { emailConfirmed, type Profile } from '../domain/profiles.js';
 import type {
   Message,
   MessageAttachment,
@@ -122,6 +122,7 @@ export function roomDetailJson(room: RoomDetail) {
       kind: room.customer.kind,
       verified: room.customer.verified,
       verified_fields: room.customer.verifiedFields,
+      email_confirmed: room.customer.emailConfirmed,
       page_url: room.customer.pageUrl,
     },
   };
@@ -135,6 +136,7 @@ export function profileJson(profile: Profile) {
     name: profile.name,
     email: profile.email,
     verified: profile.verified,
+    email_confirmed: emailConfirmed(profile),
   };
 }
 

@@ -171,6 +171,8 @@ export class ProfileStore implements ProfilePorts {
       linkedTo: before?.linkedTo ?? null,
       createdAt: before?.createdAt ?? at,
       updatedAt: at,
+      // Never written here: a changed address simply stops matching it.
+      ...(before?.confirmedEmail === undefined ? {} : { confirmedEmail: before.confirmedEmail }),
     };
     return { kind: 'updated', before, profile };
   }
@@ -190,5 +192,6 @@ export function toProfile(item: Item): Profile {
     linkedTo: typeof item.linked_to === 'string' ? item.linked_to : null,
     createdAt: String(item.created_at),
     updatedAt: String(item.updated_at),
+    ...(typeof item.confirmed_email === 'string' ? { confirmedEmail: item.confirmed_email } : {}),
   };
 }

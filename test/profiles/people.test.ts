@@ -89,6 +89,7 @@ describe('A guest that became a verified user', () => {
       kind: 'verified',
       verified: true,
       verifiedFields: ['name', 'email'],
+      emailConfirmed: true,
       pageUrl: 'https://shop.example.com/',
     });
     expect(detail.members[0]).toMatchObject({ userId: visitor.userId, name: 'Grace Hopper' });

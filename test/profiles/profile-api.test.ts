@@ -52,6 +52,7 @@ describe('GET and POST /api/chat/profile/', () => {
       name: null,
       email: null,
       verified: false,
+      email_confirmed: false,
     });
     expect(stack.current.dynamo.stats()).toEqual({ GetItem: 1 });
   });
@@ -144,6 +145,7 @@ describe('Profiles of session users (guests and a host site’s verified users)'
       name: null,
       email: null,
       verified: false,
+      email_confirmed: false,
     });
     expect((await guest.post('/profile/', { name: 'Visitor', email: 'v@example.com' })).body).toMatchObject({
       kind: 'guest',
@@ -159,6 +161,7 @@ describe('Profiles of session users (guests and a host site’s verified users)'
       kind: 'guest',
       verified: false,
       verified_fields: [],
+      email_confirmed: false,
       page_url: 'https://shop.example.com/',
     });
   });
@@ -184,6 +187,7 @@ describe('Profiles of session users (guests and a host site’s verified users)'
       name: 'Grace Hopper',
       email: 'grace@example.com',
       verified: true,
+      email_confirmed: false,
     });
     const room = (await user.post('/rooms/', {})).body;
     expect((await as('sam').get(`/rooms/${room.id}/`)).body.customer).toMatchObject({
@@ -237,6 +241,7 @@ describe('Names and context on rooms', () => {
         kind: 'account',
         verified: false,
         verified_fields: [],
+        email_confirmed: false,
         page_url: pageUrl,
       });
       expect(detail.body.customer_name).toBe('Grace Hopper');

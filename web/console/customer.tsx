@@ -3,6 +3,7 @@ import type { RoomCustomer, UserKind } from '../../client/wire.js';
 import type { ChatApp, Conversation } from '../shared/chat.js';
 import { shownName } from '../shared/names.js';
 import { CustomerHistory } from './customer-history.js';
+import { EmailStatus } from './email-status.js';
 
 const KIND_LABELS: Record<UserKind, string> = { guest: 'Guest', verified: 'Verified', account: 'Account' };
 const KIND_HINTS: Record<UserKind, string> = {
@@ -90,6 +91,7 @@ function CustomerCard({ customer, name }: { customer: RoomCustomer; name: string
         {customer.email ?? <span class="muted">Not given</span>}
         <SelfStated customer={customer} field="email" />
       </dd>
+      <EmailStatus customer={customer} />
       <dt>Opened from</dt>
       <dd data-testid="customer-page">
         {link ? (

@@ -5,6 +5,8 @@ import { ChatApp, type Conversation } from '../shared/chat.js';
 import type { PageProps } from '../shared/root.js';
 import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
 import { AnsweringLine } from './answering.js';
+import { ArrivalNotice, linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
+import { EmailReplies } from './email-replies.js';
 import { StartForm } from './start-form.js';
 
 /** What the widget needs when it runs inside embed.js's frame on another site's page. */
@@ -43,6 +45,8 @@ export function WidgetApp({
   const error = useSignal('');
   const profile = useSignal<Profile | null>(null);
   const preChat = config.preChat ?? 'optional';
+  // The links in our emails (`?room=`, `?email_confirmed=1`): the standalone page's only.
+  const arrival = useMemo(() => (embed ? NO_ARRIVAL : takeArrival()), []);
 
   useSignalEffect(() => {
     if (!embed) return;
@@ -53,20 +57,21 @@ export function WidgetApp({
 
   useEffect(() => {
     app.start();
-    // The name shown in the header (verified) and the pre-chat form's fields.
-    if (embed || preChat !== 'off') {
-      app.http
-        .getProfile()
-        .then((found) => {
-          profile.value = found;
-        })
-        .catch((e: unknown) => app.report(e));
-    }
+    // The name shown in the header (verified), the pre-chat form's fields, and where replies are emailed.
+    app.http
+      .getProfile()
+      .then((found) => {
+        profile.value = found;
+      })
+      .catch((e: unknown) => app.report(e));
+    const linked = linkedRoom(app, arrival.roomId);
     app.http
       .listRooms({ limit: 20 })
       .then(async (page) => {
-        // A returning customer sees their open conversation, else their last one, read-only, with a way to a new one.
-        const shown = page.results.find((room) => room.status === 'open') ?? page.results[0];
+        // A returning customer sees the conversation an email linked to, else their open one, else their
+        // last one, read-only, with a way to a new one.
+        const shown =
+          (await linked) ?? page.results.find((room) => room.status === 'open') ?? page.results[0];
         if (shown) await show(app.track(shown));
       })
       .catch((e: unknown) => {
@@ -130,6 +135,7 @@ export function WidgetApp({
           {embed.notice.value}
         </p>
       ) : null}
+      <ArrivalNotice arrival={arrival} email={profile.value?.email ?? null} />
       <ConnectionHint state={app.connection.value} />
       {error.value ? (
         <p class="error banner" role="alert">
@@ -143,6 +149,10 @@ export function WidgetApp({
           app={app}
           conversation={conversation}
           active={embed ? embed.open.value : true}
+          profile={profile.value}
+          onProfile={(updated) => {
+            profile.value = updated;
+          }}
           onNew={() => {
             app.untrack(conversation.room.value.id);
             current.value = null;
@@ -178,11 +188,15 @@ function ChatView({
   app,
   conversation,
   active,
+  profile,
+  onProfile,
   onNew,
 }: {
   app: ChatApp;
   conversation: Conversation;
   active: boolean;
+  profile: Profile | null;
+  onProfile: (profile: Profile) => void;
   onNew: () => void;
 }) {
   const room = conversation.room.value;
@@ -218,6 +232,7 @@ function ChatView({
           />
         ) : null}
       </div>
+      {room.status === 'open' ? <EmailReplies app={app} profile={profile} onProfile={onProfile} /> : null}
       {conversation.loaded.value ? (
         <MessageList app={app} conversation={conversation} nameOf={nameOf} active={active} />
       ) : (
