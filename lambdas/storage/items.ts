@@ -44,7 +44,6 @@ export function roomItem(room: Room, openRoomKeys: Item): Item {
   return {
     ...keys.room(room.id),
     type: 'room',
-    id: room.id,
     room_type: room.roomType,
     subject: room.subject,
     status: room.status,
@@ -77,7 +76,15 @@ export function customerRoomItem(room: Room): Item {
 }
 
 /** The room a customer's list entry stands for: a `customer_room` item, or a room item listed before them. */
-export const roomIdOfListing = (item: Item): string => String(item.room_id ?? item.id);
+export const roomIdOfListing = (item: Item): string =>
+  typeof item.room_id === 'string' ? item.room_id : roomIdOf(item);
+
+/**
+ * A room item's room id, from its key. Room items written before the room item shed its `id` attribute (38
+ * bytes that only repeated `pk`, in the item every message rewrites) still carry it; it is the same id.
+ */
+export const roomIdOf = (item: Item): string =>
+  typeof item.pk === 'string' ? keys.roomIdOfKey(item.pk) : String(item.id);
 
 export function toRoom(item: Item): Room {
   // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.
@@ -85,7 +92,7 @@ export function toRoom(item: Item): Room {
   const holes = toNumberArray(item.holes).filter((id) => id <= seq);
   const last = item.last_message as Item | undefined;
   return {
-    id: String(item.id),
+    id: roomIdOf(item),
     roomType: String(item.room_type),
     subject: String(item.subject ?? ''),
     status: item.status === 'closed' ? 'closed' : 'open',
