@@ -10,12 +10,15 @@ import type { Item } from './table.js';
 const PREVIEW_LENGTH = 140;
 /**
  * The preview's bound in UTF-8 bytes, which is what DynamoDB counts: 140 accented or CJK characters would take
- * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit.
+ * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit. 160 keeps
+ * 140 ASCII characters whole (a longer accented text keeps 78 and the ellipsis, CJK 52) and an assigned room's
+ * worst case at 996 bytes (test/lambdas/storage/room-size.test.ts); 200 took it to 1,036: two write units for
+ * every message.
  */
-const PREVIEW_BYTES = 200;
+const PREVIEW_BYTES = 160;
 const ELLIPSIS = '…';
 
-/** The room's preview of a message: at most 140 characters and 200 bytes, cut with an ellipsis. */
+/** The room's preview of a message: at most 140 characters and 160 bytes, cut with an ellipsis. */
 export function preview(content: string): string {
   const chars = [...content];
   if (chars.length <= PREVIEW_LENGTH && Buffer.byteLength(content, 'utf8') <= PREVIEW_BYTES) return content;
