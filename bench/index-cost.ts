@@ -29,7 +29,10 @@ const BEFORE: IndexBill = {
   name: 'gsi2 (before)',
   keysOf: (item) =>
     item.type?.S === 'room' && item.status?.S === 'open'
-      ? { gsi2pk: { S: 'OPEN#0' }, gsi2sk: { S: `${item.last_activity_at?.S}#${item.id?.S}` } }
+      ? {
+          gsi2pk: { S: 'OPEN#0' },
+          gsi2sk: { S: `${item.last_activity_at?.S}#${item.pk?.S?.slice('ROOM#'.length)}` },
+        }
       : null,
   projection: 'ALL',
 };

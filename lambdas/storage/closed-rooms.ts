@@ -73,14 +73,13 @@ export class ClosedRooms {
     const nextCursor =
       merged.length > page.limit && last ? Buffer.from(String(last.gsi3sk)).toString('base64url') : null;
     const found = new Map(
-      (await this.table.batchGet(entries.map((entry) => ({ pk: entry.pk, sk: entry.sk })))).map((item) => [
-        String(item.id),
-        toRoom(item),
-      ]),
+      (await this.table.batchGet(entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }))))
+        .map(toRoom)
+        .map((room) => [room.id, room]),
     );
     // In the index's order; a room is never reopened, but the check costs nothing.
     const rooms = entries.flatMap((entry) => {
-      const room = found.get(String(entry.pk).slice('ROOM#'.length));
+      const room = found.get(keys.roomIdOfKey(String(entry.pk)));
       return room?.status === 'closed' ? [room] : [];
     });
     return { items: rooms, nextCursor };

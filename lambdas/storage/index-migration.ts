@@ -1,6 +1,6 @@
 import { PutCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ClosedRooms } from './closed-rooms.js';
-import { customerRoomItem, toRoom } from './items.js';
+import { customerRoomItem, roomIdOf, toRoom } from './items.js';
 import { keys } from './keys.js';
 import { OpenRooms } from './open-rooms.js';
 import { applied, conditionFailed, type Item, type Table } from './table.js';
@@ -52,7 +52,7 @@ export async function migrateRoomIndexes(
       rooms += 1;
       // Not yet indexed, or indexed under another shard count (a run with a wrong --shards): a run with the
       // stack's count puts it where active-rooms looks.
-      const partition = keys.openRoomsOf(String(item.id), shards);
+      const partition = keys.openRoomsOf(roomIdOf(item), shards);
       if (
         item.status === 'open' &&
         item.gsi3pk !== partition &&
@@ -75,7 +75,7 @@ export async function migrateRoomIndexes(
 
 /** Puts a closed room without gsi3 keys in the closed-rooms list, by when it closed (or last saw activity). */
 function listClosed(table: Table, closedRooms: ClosedRooms, item: Item): Promise<boolean> {
-  const roomId = String(item.id);
+  const roomId = roomIdOf(item);
   const { clauses, values } = closedRooms.restated(roomId, String(item.closed_at ?? item.last_activity_at));
   return applied(
     table.db.send(
@@ -93,7 +93,7 @@ function listClosed(table: Table, closedRooms: ClosedRooms, item: Item): Promise
 
 /** Gives an open room its gsi3 keys in `partition`, unless it closed or a send put it there meanwhile. */
 function index(table: Table, openRooms: OpenRooms, item: Item, partition: string): Promise<boolean> {
-  const roomId = String(item.id);
+  const roomId = roomIdOf(item);
   const { clauses, values } = openRooms.restated(roomId, String(item.last_activity_at));
   return applied(
     table.db.send(

@@ -10,12 +10,15 @@ import type { Item } from './table.js';
 const PREVIEW_LENGTH = 140;
 /**
  * The preview's bound in UTF-8 bytes, which is what DynamoDB counts: 140 accented or CJK characters would take
- * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit.
+ * 280-420 bytes and push the room item, written by every message, past the 1 KB of one write unit. 160 keeps
+ * 140 ASCII characters whole (a longer accented text keeps 78 and the ellipsis, CJK 52) and an assigned room's
+ * worst case at 996 bytes (test/lambdas/storage/room-size.test.ts); 200 took it to 1,036: two write units for
+ * every message.
  */
-const PREVIEW_BYTES = 200;
+const PREVIEW_BYTES = 160;
 const ELLIPSIS = '…';
 
-/** The room's preview of a message: at most 140 characters and 200 bytes, cut with an ellipsis. */
+/** The room's preview of a message: at most 140 characters and 160 bytes, cut with an ellipsis. */
 export function preview(content: string): string {
   const chars = [...content];
   if (chars.length <= PREVIEW_LENGTH && Buffer.byteLength(content, 'utf8') <= PREVIEW_BYTES) return content;
@@ -53,7 +56,6 @@ export function roomItem(room: Room, openRoomKeys: Item): Item {
   return {
     ...keys.room(room.id),
     type: 'room',
-    id: room.id,
     room_type: room.roomType,
     subject: room.subject,
     status: room.status,
@@ -86,7 +88,15 @@ export function customerRoomItem(room: Room): Item {
 }
 
 /** The room a customer's list entry stands for: a `customer_room` item, or a room item listed before them. */
-export const roomIdOfListing = (item: Item): string => String(item.room_id ?? item.id);
+export const roomIdOfListing = (item: Item): string =>
+  typeof item.room_id === 'string' ? item.room_id : roomIdOf(item);
+
+/**
+ * A room item's room id, from its key. Room items written before the room item shed its `id` attribute (38
+ * bytes that only repeated `pk`, in the item every message rewrites) still carry it; it is the same id.
+ */
+export const roomIdOf = (item: Item): string =>
+  typeof item.pk === 'string' ? keys.roomIdOfKey(item.pk) : String(item.id);
 
 export function toRoom(item: Item): Room {
   // The newest stored message; rooms written before `last_message_id` existed had no holes, so seq is it.
@@ -95,7 +105,7 @@ export function toRoom(item: Item): Room {
   const staffHoles = toNumberArray(item[keys.staffHoles]).filter((id) => id <= seq);
   const last = item.last_message as Item | undefined;
   return {
-    id: String(item.id),
+    id: roomIdOf(item),
     roomType: String(item.room_type),
     subject: String(item.subject ?? ''),
     status: item.status === 'closed' ? 'closed' : 'open',

@@ -28,6 +28,8 @@ export function shardOf(value: string, shards: number): number {
 
 export const keys = {
   room: (roomId: string) => ({ pk: `ROOM#${roomId}`, sk: 'ROOM' }),
+  /** The room id a key of the room's partition (`ROOM#<id>`) names. */
+  roomIdOfKey: (pk: string) => pk.slice('ROOM#'.length),
   roomSortKey: 'ROOM',
   message: (roomId: string, seq: number) => ({ pk: `ROOM#${roomId}`, sk: `MSG#${pad(seq)}` }),
   messagePrefix: 'MSG#',

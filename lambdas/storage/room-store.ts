@@ -501,7 +501,8 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
   private async getRooms(roomIds: readonly string[]): Promise<Room[]> {
     const found = new Map<string, Room>();
     for (const item of await this.table.batchGet(roomIds.map((id) => keys.room(id)))) {
-      found.set(String(item.id), toRoom(item));
+      const room = toRoom(item);
+      found.set(room.id, room);
     }
     return roomIds.flatMap((id) => found.get(id) ?? []);
   }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AppendMessageInput, AppendResult, ChatStore } from '../domain/ports.js';
 import type { Message, Room } from '../domain/types.js';
-import { messageItem, preview, shownText, toMessage, toRoom, toStringArray } from './items.js';
+import { messageItem, preview, roomIdOf, shownText, toMessage, toRoom, toStringArray } from './items.js';
 import { keys } from './keys.js';
 import type { OpenRooms } from './open-rooms.js';
 import type { RoomStore } from './room-store.js';
@@ -429,7 +429,7 @@ export class SendStore implements Pick<ChatStore, 'appendMessage'> {
    * what was sent since. On the resend path only, and only when the room item no longer remembers the token.
    */
   private async findByToken(roomItem: Item, claim: SendClaim): Promise<number | null> {
-    const roomId = String(roomItem.id);
+    const roomId = roomIdOf(roomItem);
     const stopBefore = new Date(Date.parse(claim.createdAt) - SEARCH_MARGIN_MS).toISOString();
     let start: Item | undefined;
     do {

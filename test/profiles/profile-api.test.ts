@@ -353,7 +353,7 @@ describe('Cost per request with names', () => {
     await customer.post('/profile/', { name: 'W'.repeat(80) });
     const room = (await customer.post('/rooms/', {})).body.id;
     stack.current.dynamo.resetStats();
-    // A preview as long as a preview gets (200 bytes) beside the longest name the room keeps (48 bytes).
+    // A preview as long as a preview gets (160 bytes) beside the longest name the room keeps (48 bytes).
     const content = 'é'.repeat(300);
     expect((await customer.post(`/rooms/${room}/send_message/`, { content })).status).toBe(201);
     // As test/http/api.test.ts counts it for a room without a name: the room, the sender's limit, the message
