@@ -107,6 +107,46 @@ export function sumOverOperations(
   });
 }
 
+/**
+ * Functions per alarm on their errors or throttles. An alarm per function would cost two resources a function,
+ * and the stack's one CloudFormation template holds at most 500: with one function per route that limit, not
+ * CloudWatch, is what runs out first (docs/operations.md, "Alarms"). A metric-math alarm takes at most 10
+ * metrics, so each alarm sums ten functions' metrics; which one failed is on the dashboard and in its logs.
+ */
+export const FUNCTIONS_PER_ALARM = 10;
+
+function groupsOf<T>(items: readonly T[], size: number): T[][] {
+  const groups: T[][] = [];
+  for (let i = 0; i < items.length; i += size) groups.push(items.slice(i, i + size));
+  return groups;
+}
+
+const names = (group: readonly (readonly [string, NodejsFunction])[]) =>
+  group.map(([handler]) => handler).join(', ');
+
+/**
+ * The sum of one Lambda metric over a few functions. A function that was not invoked in a period publishes
+ * nothing, so each term is FILLed with 0, as in {@link sumOverOperations}.
+ */
+function sumOverFunctions(
+  group: readonly (readonly [string, NodejsFunction])[],
+  metric: (fn: NodejsFunction) => Metric,
+  label: string,
+): MathExpression {
+  const usingMetrics: Record<string, IMetric> = {};
+  group.forEach(([, fn], i) => {
+    usingMetrics[`f${i}`] = metric(fn).with({ statistic: Stats.SUM });
+  });
+  return new MathExpression({
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    label: `${label} of ${group.length} functions`,
+    period: ALARM_PERIOD,
+  });
+}
+
 export interface ObservabilityProps {
   /** Every function, keyed by handler. */
   readonly functions: ReadonlyMap<string, NodejsFunction>;
@@ -185,21 +225,28 @@ export class Observability extends Construct {
         // API Gateway answers 401 only when the authorizer throws Error('Unauthorized'), so Lambda counts every
         // refused connection (expired token, spent ticket) as an error. Alarm on its real failures instead.
         this.alarmOnAuthorizerFailures(fn, alarm);
-      } else {
-        alarm(
-          `${fn.node.id}Errors`,
-          fn.metricErrors(sum),
-          ALARM_THRESHOLDS.lambdaErrors,
-          `Function ${handler} failed (uncaught error, timeout or crash) ${ALARM_THRESHOLDS.lambdaErrors}+ times in 5 minutes.`,
-        );
       }
-      alarm(
-        `${fn.node.id}Throttles`,
-        fn.metricThrottles(sum),
-        ALARM_THRESHOLDS.lambdaThrottles,
-        `Function ${handler} was throttled: requests were refused for lack of concurrency.`,
-      );
     }
+    const functions = [...props.functions];
+    const failing = functions.filter(([handler]) => handler !== webSocketAuthorizer.handler);
+    groupsOf(failing, FUNCTIONS_PER_ALARM).forEach((group, i) => {
+      alarm(
+        `FunctionErrors${i + 1}`,
+        sumOverFunctions(group, (fn) => fn.metricErrors(), 'Errors'),
+        ALARM_THRESHOLDS.lambdaErrors,
+        `One of ${names(group)} failed (uncaught error, timeout or crash) ${ALARM_THRESHOLDS.lambdaErrors}+ ` +
+          "times in 5 minutes; the dashboard's Errors widget shows which.",
+      );
+    });
+    groupsOf(functions, FUNCTIONS_PER_ALARM).forEach((group, i) => {
+      alarm(
+        `FunctionThrottles${i + 1}`,
+        sumOverFunctions(group, (fn) => fn.metricThrottles(), 'Throttles'),
+        ALARM_THRESHOLDS.lambdaThrottles,
+        `One of ${names(group)} was throttled: requests were refused for lack of concurrency; the ` +
+          "dashboard's Throttles widget shows which.",
+      );
+    });
 
     alarm(
       LOG_METRICS.handledFailures,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { allHandlers } from '../../lambdas/contract/routes.js';
 import { readConfig } from '../../lib/config.js';
 import { resourcesOfType, synthesize } from './synth.js';
 
@@ -18,11 +19,15 @@ describe('the autoAssign context', () => {
     );
   });
 
-  it('reaches every function as AUTO_ASSIGN when given, and no function otherwise', () => {
+  it('reaches every function of the chat as AUTO_ASSIGN when given, and no function otherwise', () => {
+    // The chat's functions, not CDK's own (the buckets' auto-delete and deployment handlers have no environment).
     const environments = (context: Record<string, unknown>) =>
-      Object.values(
-        resourcesOfType(synthesize({ bundle: false, context }).json, 'AWS::Lambda::Function'),
-      ).map((fn) => (fn.Properties.Environment as { Variables: Record<string, string> }).Variables);
+      Object.values(resourcesOfType(synthesize({ bundle: false, context }).json, 'AWS::Lambda::Function'))
+        .map(
+          (fn) => (fn.Properties.Environment as { Variables: Record<string, string> } | undefined)?.Variables,
+        )
+        .filter((variables) => variables?.TABLE_NAME !== undefined) as Record<string, string>[];
+    expect(environments({}).length).toBe(allHandlers().length);
     for (const variables of environments({ autoAssign: 'round-robin:4' }))
       expect(variables.AUTO_ASSIGN).toBe('round-robin:4');
     for (const variables of environments({})) expect(variables).not.toHaveProperty('AUTO_ASSIGN');

@@ -16,7 +16,7 @@ import { tableSchema } from '../../lambdas/contract/table-schema.js';
 import { ENV } from '../../lambdas/runtime/config.js';
 import { LOCAL_CONSOLE_URL, THROTTLING } from '../../lib/chat-stack.js';
 import { ESM_REQUIRE_BANNER, FUNCTION_TIMEOUT, handlerAccess } from '../../lib/constructs/functions.js';
-import { ALARM_THRESHOLDS, LOG_METRICS } from '../../lib/constructs/observability.js';
+import { ALARM_THRESHOLDS, FUNCTIONS_PER_ALARM, LOG_METRICS } from '../../lib/constructs/observability.js';
 import { viewerRequestCode } from '../../local/edge.js';
 import { cfnLint, logicalId, resourcesOfType, type Synthesized, synthesize } from './synth.js';
 
@@ -548,13 +548,33 @@ describe('observability', () => {
   const topicRef = () => ({ Ref: logicalId(s.stack.observability.topic) });
   const fnProps = (handler: string) => props(fnId(handler));
 
+  /** The alarms that watch `metric` of the handler's function: each sums up to ten functions' metrics. */
   const functionAlarms = (handler: string, metric: string) =>
-    alarms().filter(
-      (a) =>
-        a.MetricName === metric &&
-        JSON.stringify(a.Dimensions) ===
-          JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(handler) } }]),
+    alarms().filter((a) =>
+      ((a.Metrics ?? []) as { MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }[]).some(
+        (q) =>
+          q.MetricStat?.Metric.MetricName === metric &&
+          JSON.stringify(q.MetricStat.Metric.Dimensions) ===
+            JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId(handler) } }]),
+      ),
     );
+
+  it('sums at most ten functions per alarm, each term filled with 0, so a quiet function cannot mute it', () => {
+    const grouped = alarms().filter((a) => /-Function(Errors|Throttles)\d+$/.test(String(a.AlarmName)));
+    expect(grouped.length).toBe(
+      Math.ceil((allHandlers().length - 1) / FUNCTIONS_PER_ALARM) +
+        Math.ceil(allHandlers().length / FUNCTIONS_PER_ALARM),
+    );
+    for (const alarm of grouped) {
+      const queries = alarm.Metrics as { Id: string; Expression?: string; MetricStat?: unknown }[];
+      const terms = queries.filter((q) => q.MetricStat);
+      expect(terms.length).toBeGreaterThan(0);
+      expect(terms.length).toBeLessThanOrEqual(FUNCTIONS_PER_ALARM);
+      expect(queries.find((q) => q.Expression)?.Expression).toBe(
+        terms.map((t) => `FILL(${t.Id}, 0)`).join(' + '),
+      );
+    }
+  });
 
   it.each(allHandlers())('alarms on throttles of %s', (handler) => {
     expect(functionAlarms(handler, 'Throttles')).toHaveLength(1);
