@@ -103,6 +103,25 @@ describe('sending an internal note', () => {
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'room_not_found']);
   });
 
+  it('refuses a note that cites attachments, over HTTP and on the socket, and stores nothing', async () => {
+    const room = await openRoom();
+    const attachments = ['6f1c2a9e-8b3d-4c7a-9e21-5d4b3a2f1e0c'];
+    const http = await as('sam').post(`/rooms/${room}/send_message/`, {
+      content: 'see the file',
+      visibility: 'internal',
+      attachments,
+    });
+    expect([http.status, http.body.error.details[0].field]).toEqual([400, 'attachments']);
+    const socket = await open('sam', room);
+    socket.send({ type: 'message', room_id: room, content: 'see', visibility: 'internal', attachments });
+    expect((await socket.next('error')).data).toMatchObject({ code: 'invalid_request' });
+    socket.send({ type: 'ping' });
+    await socket.next('pong');
+    await socket.close();
+    expect((await as('sam').get(`/rooms/${room}/notes/`)).body.results).toEqual([]);
+    expect((await as('sam').get(`/rooms/${room}/messages/`)).body.results).toEqual([]);
+  });
+
   it('stores a resend with the same client_message_id once and answers the stored note', async () => {
     const room = await openRoom();
     const body = { content: 'Once', visibility: 'internal', client_message_id: 'note-1' };
