@@ -1,9 +1,10 @@
-import { GetCommand, PutCommand, type QueryCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NewNoteInput, NoteAppendResult, NoteStore } from '../domain/notes.js';
 import type { HistoryRequest } from '../domain/ports.js';
 import type { Message, MessagePage } from '../domain/types.js';
-import { roleOf } from './items.js';
-import { keys, MAX_SEQ, pad } from './keys.js';
+import { toMessage } from './items.js';
+import { keys } from './keys.js';
+import { sequencePage } from './sequence-page.js';
 import type { Item, Table } from './table.js';
 
 /** How long a note's client_message_id claim is kept, in seconds (as long as a message's). */
@@ -127,39 +128,8 @@ export class DynamoNoteStore implements NoteStore {
     }
   }
 
-  async listNotes(roomId: string, request: HistoryRequest): Promise<MessagePage> {
-    const { limit, before, after } = request;
-    const pk = keys.room(roomId).pk;
-    const forward = after !== undefined;
-    let range: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>;
-    if (after !== undefined) {
-      range = {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':lo': keys.note(roomId, Math.min(after + 1, MAX_SEQ)).sk,
-          ':hi': keys.note(roomId, MAX_SEQ).sk,
-        },
-      };
-    } else if (before !== undefined) {
-      if (before <= 1) return { items: [], hasMore: false };
-      range = {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': pk,
-          ':lo': `${keys.notePrefix}${pad(1)}`,
-          ':hi': keys.note(roomId, Math.min(before - 1, MAX_SEQ)).sk,
-        },
-      };
-    } else {
-      range = {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': pk, ':prefix': keys.notePrefix },
-      };
-    }
-    const items = await this.table.queryAll({ ...range, ScanIndexForward: forward }, limit + 1);
-    const page = items.slice(0, limit).map(toNote);
-    return { items: forward ? page : page.reverse(), hasMore: items.length > limit };
+  listNotes(roomId: string, request: HistoryRequest): Promise<MessagePage> {
+    return sequencePage(this.table, { pk: keys.room(roomId).pk, prefix: keys.notePrefix }, request, toNote);
   }
 }
 
@@ -178,15 +148,7 @@ function noteItem(note: Message): Item {
   };
 }
 
+/** A note reads as a message does, marked internal (notes carry no attachments). */
 function toNote(item: Item): Message {
-  return {
-    id: Number(item.id),
-    roomId: String(item.room_id),
-    senderId: String(item.sender_id),
-    senderRole: roleOf(item.sender_role),
-    content: String(item.content),
-    createdAt: String(item.created_at),
-    clientMessageId: typeof item.client_message_id === 'string' ? item.client_message_id : null,
-    visibility: 'internal',
-  };
+  return { ...toMessage(item), visibility: 'internal' };
 }

@@ -3,7 +3,6 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
-  type QueryCommandInput,
   UpdateCommand,
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb';
@@ -19,8 +18,9 @@ import type { RoomContext } from '../domain/profiles.js';
 import type { Actor, MessagePage, Page, Room } from '../domain/types.js';
 import { type ClosedRooms, LEGACY_OPEN_ROOM_ATTRIBUTES } from './closed-rooms.js';
 import { customerRoomItem, roomIdOfListing, roomItem, toMessage, toRoom } from './items.js';
-import { keys, MAX_SEQ, pad } from './keys.js';
+import { keys, pad } from './keys.js';
 import type { OpenRooms } from './open-rooms.js';
+import { sequencePage } from './sequence-page.js';
 import { applied, conditionFailed, type Item, type Table } from './table.js';
 
 type RoomPorts =
@@ -136,39 +136,13 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
     return rooms.map(roomIdOfListing);
   }
 
-  async listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
-    const { limit, before, after } = request;
-    const forward = after !== undefined;
-    let range: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>;
-    if (after !== undefined) {
-      range = {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': keys.room(roomId).pk,
-          ':lo': keys.message(roomId, Math.min(after + 1, MAX_SEQ)).sk,
-          ':hi': keys.message(roomId, MAX_SEQ).sk,
-        },
-      };
-    } else if (before !== undefined) {
-      if (before <= 1) return { items: [], hasMore: false };
-      range = {
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lo AND :hi',
-        ExpressionAttributeValues: {
-          ':pk': keys.room(roomId).pk,
-          ':lo': `${keys.messagePrefix}${pad(1)}`,
-          ':hi': keys.message(roomId, Math.min(before - 1, MAX_SEQ)).sk,
-        },
-      };
-    } else {
-      range = {
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': keys.room(roomId).pk, ':prefix': keys.messagePrefix },
-      };
-    }
-    const items = await this.table.queryAll({ ...range, ScanIndexForward: forward }, limit + 1);
-    const hasMore = items.length > limit;
-    const page = items.slice(0, limit).map(toMessage);
-    return { items: forward ? page : page.reverse(), hasMore };
+  listMessages(roomId: string, request: HistoryRequest): Promise<MessagePage> {
+    return sequencePage(
+      this.table,
+      { pk: keys.room(roomId).pk, prefix: keys.messagePrefix },
+      request,
+      toMessage,
+    );
   }
 
   /**

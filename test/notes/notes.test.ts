@@ -112,7 +112,7 @@ describe('sending an internal note', () => {
       attachments,
     });
     expect([http.status, http.body.error.details[0].field]).toEqual([400, 'attachments']);
-    const socket = await open('sam', room);
+    const socket = await open('sam', { room_id: room });
     socket.send({ type: 'message', room_id: room, content: 'see', visibility: 'internal', attachments });
     expect((await socket.next('error')).data).toMatchObject({ code: 'invalid_request' });
     socket.send({ type: 'ping' });
