@@ -200,7 +200,17 @@ export function AttachButton({
         title="Attach files (or drop or paste them here)"
         onClick={() => input.current?.click()}
       >
-        📎
+        {/* A drawn paperclip, not the emoji: a browser without an emoji font would show a box. */}
+        <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false">
+          <path
+            d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+            stroke-linecap="round"
+            stroke-linejoin="round"
+          />
+        </svg>
       </button>
     </>
   );
