@@ -3,29 +3,23 @@ import { useEffect, useMemo } from 'preact/hooks';
 import { ChatApiError } from '../../client/errors.js';
 import { ensureDisplayName } from '../../client/profile.js';
 import { isNewer, summaryRoom } from '../../client/queue-summaries.js';
-import type { Message, Room } from '../../client/wire.js';
+import type { Room } from '../../client/wire.js';
 import type { Session } from '../auth.js';
 import type { WebConfig } from '../config.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
-import { ConfirmButton, ConnectionHint, MessageList, relativeTime } from '../shared/ui.js';
+import { ConnectionHint } from '../shared/ui.js';
 import { ConsoleAlerts } from './alerts.js';
 import { AlertsControls } from './alerts-controls.js';
-import {
-  AnswerGuard,
-  AssignmentControls,
-  assigneeOf,
-  byLongestWaiting,
-  staffSenderName,
-} from './assignment.js';
+import { assigneeOf, byLongestWaiting } from './assignment.js';
 import { attentionCount, titleWith } from './attention.js';
 import { CannedReplies, CannedRepliesPanel } from './canned-replies.js';
-import { ClosedRooms, closerName } from './closed-rooms.js';
-import { CustomerPanel, customerShown } from './customer.js';
-import { focusComposer, useQueueFocus } from './focus.js';
-import { NoteRow, StaffNotes } from './notes.js';
+import { ClosedRooms } from './closed-rooms.js';
+import { CustomerPanel } from './customer.js';
+import { useQueueFocus } from './focus.js';
+import { StaffNotes } from './notes.js';
 import { QueueItem } from './queue-item.js';
+import { RoomView } from './room-view.js';
 import { routeNotice, routeRooms } from './routing.js';
-import { StaffComposer } from './staff-composer.js';
 
 type Filter = 'all' | 'unassigned' | 'mine';
 const QUEUE_PAGE = 50;
@@ -418,150 +412,6 @@ export function ConsoleApp(props: {
         )}
       </main>
     </div>
-  );
-}
-
-function RoomView({
-  app,
-  conversation,
-  notes,
-  canned,
-  agentName,
-}: {
-  app: ChatApp;
-  conversation: Conversation;
-  notes: StaffNotes;
-  canned: CannedReplies;
-  agentName: string;
-}) {
-  const room = conversation.room.value;
-  useEffect(() => void notes.load(room.id), [room.id]);
-  const roomNotes = notes.of(room.id).value;
-  // Notes older than the history on screen wait until the messages around them are loaded.
-  const since = conversation.hasOlder.value ? (conversation.messages.value[0]?.created_at ?? '') : '';
-  const shownNotes = roomNotes.filter((note) => note.created_at >= since);
-  const busy = useSignal(false);
-  const error = useSignal('');
-  const member = room.staff_ids.includes(app.me.userId);
-
-  const act = async (action: (roomId: string) => Promise<Room>) => {
-    busy.value = true;
-    error.value = '';
-    try {
-      // The answer can be older than what the socket delivered meanwhile: keep the newest activity.
-      conversation.update(await action(room.id));
-    } catch (e) {
-      error.value = e instanceof Error ? e.message : String(e);
-    } finally {
-      busy.value = false;
-    }
-  };
-
-  // A room has one customer: whatever id they wrote under (a guest who then signed in), it is them.
-  const customer = customerShown(conversation);
-  const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
-    message.sender_role === 'customer' ? customer : staffSenderName(app, room, message);
-  const staff = room.staff_ids.map((userId) => app.names.nameOf(userId));
-
-  return (
-    <section class="room" aria-label={`Conversation: ${room.subject || 'No subject'}`}>
-      <header class="room-header">
-        <div>
-          <h2>{room.subject || 'No subject'}</h2>
-          <p class="muted small">
-            {customer} · {room.room_type} · opened {relativeTime(room.created_at)}
-            {staff.length > 0 ? ` · with ${staff.join(', ')}` : ' · nobody has joined yet'}
-          </p>
-        </div>
-        <div class="actions">
-          <AssignmentControls app={app} conversation={conversation} />
-          {room.status === 'open' ? (
-            <>
-              {member ? (
-                <button
-                  type="button"
-                  class="ghost"
-                  disabled={busy.value}
-                  onClick={() => act((id) => app.http.leaveRoom(id))}
-                >
-                  Leave
-                </button>
-              ) : (
-                <button
-                  type="button"
-                  class="primary"
-                  disabled={busy.value}
-                  onClick={() =>
-                    act((id) => app.http.joinRoom(id)).then(() => {
-                      if (!error.value) focusComposer(room.id);
-                    })
-                  }
-                >
-                  Join
-                </button>
-              )}
-              <ConfirmButton
-                label="Close"
-                question="Close for good?"
-                confirmLabel="Yes, close"
-                cancelLabel="Keep open"
-                legend="Confirm closing"
-                disabled={busy.value}
-                onConfirm={() => act((id) => app.http.closeRoom(id))}
-              />
-            </>
-          ) : (
-            <span class="tag closed">Closed</span>
-          )}
-        </div>
-      </header>
-      {error.value ? (
-        <p class="error banner" role="alert">
-          {error.value}
-        </p>
-      ) : null}
-      {conversation.loaded.value ? (
-        <MessageList
-          app={app}
-          conversation={conversation}
-          nameOf={nameOf}
-          active
-          interleave={{
-            items: shownNotes,
-            render: (id) => {
-              const note = shownNotes.find((n) => n.id === id);
-              return note ? (
-                <NoteRow
-                  key={`note-${id}`}
-                  note={note}
-                  sender={note.sender_id === app.me.userId ? 'You' : nameOf(note)}
-                />
-              ) : null;
-            },
-          }}
-        />
-      ) : (
-        <div class="messages loading muted">Loading the conversation…</div>
-      )}
-      {room.status === 'open' ? (
-        <AnswerGuard app={app} conversation={conversation}>
-          <StaffComposer
-            key={room.id}
-            app={app}
-            conversation={conversation}
-            notes={notes}
-            canned={canned}
-            agentName={agentName}
-            placeholder={member ? `Reply to ${customer}` : `Reply to ${customer} (sending joins the room)`}
-          />
-        </AnswerGuard>
-      ) : (
-        <p class="closed-note">
-          This conversation is closed.
-          {room.closed_at ? ` Closed ${relativeTime(room.closed_at)} by ${closerName(app, room)}.` : ''}
-        </p>
-      )}
-    </section>
   );
 }
 

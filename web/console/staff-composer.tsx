@@ -1,8 +1,8 @@
 import { useSignal } from '@preact/signals';
 import { type CannedReply, fillPlaceholders } from '../../client/staff-http.js';
 import type { ChatApp, Conversation } from '../shared/chat.js';
+import { Composer } from '../shared/composer.js';
 import { writeDraft } from '../shared/drafts.js';
-import { Composer } from '../shared/ui.js';
 import type { CannedReplies } from './canned-replies.js';
 import type { StaffNotes } from './notes.js';
 

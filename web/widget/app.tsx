@@ -2,8 +2,9 @@ import { type ReadonlySignal, useSignal, useSignalEffect } from '@preact/signals
 import { useEffect, useMemo } from 'preact/hooks';
 import type { Message, Profile } from '../../client/wire.js';
 import { ChatApp, type Conversation } from '../shared/chat.js';
+import { Composer } from '../shared/composer.js';
 import type { PageProps } from '../shared/root.js';
-import { Composer, ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
+import { ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
 import { AnsweringLine } from './answering.js';
 import { ArrivalNotice, linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
 import { EmailReplies } from './email-replies.js';
