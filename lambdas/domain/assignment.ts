@@ -1,5 +1,6 @@
 import { AlreadyAssigned, unknownStaff } from './assignment-errors.js';
-import { type ChatCommandDeps, closeRoom, leaveRoom, now, onlineStaff, view } from './chat.js';
+import { type ChatCommandDeps, closeRoom, leaveRoom, now, view } from './chat.js';
+import { onlineStaff } from './connections.js';
 import { roomClosed, roomNotFound, staffOnly } from './errors.js';
 import { isSessionNamespaced } from './namespaces.js';
 import type { StaffPresenceReader } from './ports.js';

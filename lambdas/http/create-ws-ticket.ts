@@ -1,4 +1,4 @@
-import { issueTicket } from '../domain/chat.js';
+import { issueTicket } from '../domain/connections.js';
 import { queryDeps } from '../runtime/deps.js';
 import { httpHandler, json } from '../runtime/http.js';
 

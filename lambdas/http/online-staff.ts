@@ -1,4 +1,4 @@
-import { onlineStaff } from '../domain/chat.js';
+import { onlineStaff } from '../domain/connections.js';
 import { onlineStaffJson } from '../protocol/json.js';
 import { commandDeps, staffPresence } from '../runtime/command-deps.js';
 import { httpHandler, json } from '../runtime/http.js';

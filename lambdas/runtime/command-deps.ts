@@ -1,6 +1,7 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { type ChatCommandDeps, forgetGoneSocket } from '../domain/chat.js';
+import type { ChatCommandDeps } from '../domain/chat.js';
+import { forgetGoneSocket } from '../domain/connections.js';
 import { PushEvents } from '../push/events.js';
 import { StaffPresence } from '../push/presence.js';
 import { Pusher, type Target } from '../push/pusher.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { redeemTicket } from '../domain/chat.js';
+import { redeemTicket } from '../domain/connections.js';
 import { config, queryDeps } from '../runtime/deps.js';
 import { logger } from '../runtime/logger.js';
 import { type VerifiedCaller, verifyToken } from '../runtime/verifier.js';

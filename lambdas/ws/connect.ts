@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { connect } from '../domain/chat.js';
+import { connect } from '../domain/connections.js';
 import { AppError } from '../domain/errors.js';
 import { checkedRoomId } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResultV2 } from 'aws-lambda';
-import { disconnect } from '../domain/chat.js';
+import { disconnect } from '../domain/connections.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { logger } from '../runtime/logger.js';
 import type { WebSocketEvent } from '../runtime/ws.js';

@@ -1,5 +1,6 @@
 import { sendWithAttachments } from '../domain/attachments.js';
-import { requireFollowing, sendMessage } from '../domain/chat.js';
+import { sendMessage } from '../domain/chat.js';
+import { requireFollowing } from '../domain/connections.js';
 import { sendNote } from '../domain/notes.js';
 import { frames } from '../protocol/frames.js';
 import { messageJson } from '../protocol/json.js';

@@ -1,4 +1,5 @@
-import { markRead, requireFollowing } from '../domain/chat.js';
+import { markRead } from '../domain/chat.js';
+import { requireFollowing } from '../domain/connections.js';
 import { readFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { wsRoute } from '../runtime/ws.js';

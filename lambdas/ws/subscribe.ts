@@ -1,4 +1,4 @@
-import { followQueue, subscribe } from '../domain/chat.js';
+import { followQueue, subscribe } from '../domain/connections.js';
 import { frames } from '../protocol/frames.js';
 import { checkedRoomId, subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';

@@ -1,4 +1,4 @@
-import { typing } from '../domain/chat.js';
+import { typing } from '../domain/connections.js';
 import { typingFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
 import { wsRoute } from '../runtime/ws.js';

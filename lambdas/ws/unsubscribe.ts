@@ -1,4 +1,4 @@
-import { unfollowQueue, unsubscribe } from '../domain/chat.js';
+import { unfollowQueue, unsubscribe } from '../domain/connections.js';
 import { frames } from '../protocol/frames.js';
 import { checkedRoomId, subscriptionFrame } from '../protocol/schemas.js';
 import { commandDeps } from '../runtime/command-deps.js';
