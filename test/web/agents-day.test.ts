@@ -170,6 +170,8 @@ describe("an agent's day: two agents, three customers", () => {
     // The question before answering went with the room: the new assignee has the composer.
     await second.page.getByRole('textbox', { name: 'Message' }).waitFor();
     expect(await second.page.getByTestId('answer-guard').count()).toBe(0);
+    // And the agent who gave it away is asked before answering it again.
+    await first.page.getByTestId('answer-guard').waitFor();
 
     // Erin's room: the second agent takes it alone and answers.
     await queueItem(second.page, ERIN).click();
@@ -314,5 +316,8 @@ describe("an agent's day: two agents, three customers", () => {
     // And what each customer saw: as many replies as the server holds, none repeated.
     expect(await repliesIn(widgets.erin)).toEqual(['I will send the next size up today']);
     expect(await repliesIn(widgets.fay)).toEqual(['Thanks for the screenshot: it is fixed within the hour']);
+    // Staff were online all day: the team got no email about a new room, and nobody asked for replies by it.
+    await harness.stack.stream.flush();
+    expect(harness.stack.mail.messages()).toEqual([]);
   });
 });
