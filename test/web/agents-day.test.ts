@@ -172,6 +172,9 @@ describe("an agent's day: two agents, three customers", () => {
     expect(await second.page.getByTestId('answer-guard').count()).toBe(0);
     // And the agent who gave it away is asked before answering it again.
     await first.page.getByTestId('answer-guard').waitFor();
+    // The reply they gave while it was theirs is not relabelled as helping.
+    const earlier = second.page.locator('.message.theirs', { hasText: 'check with the courier' });
+    await expect.poll(() => earlier.locator('.sender').textContent()).toBe(`${first.id} (staff)`);
 
     // Erin's room: the second agent takes it alone and answers.
     await queueItem(second.page, ERIN).click();
