@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Room } from '../../client/wire.js';
-import { assigneeOf, byLongestWaiting, waited, waitingSince } from '../../web/console/assignment.js';
+import {
+  assigneeOf,
+  byLongestWaiting,
+  staffSenderName,
+  waited,
+  waitingSince,
+} from '../../web/console/assignment.js';
+import { NameBook } from '../../web/shared/names.js';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -35,5 +42,28 @@ describe('how long an unassigned room has waited', () => {
   it('reads a room without assignee_id (an older server) as nobody having it', () => {
     expect(assigneeOf({} as Room)).toBeNull();
     expect(assigneeOf({ assignee_id: 'sam' } as Room)).toBe('sam');
+  });
+});
+
+describe('who is marked as helping', () => {
+  const app = { names: new NameBook() };
+  const room = { assignee_id: 'tess', assigned_at: '2026-12-01T10:05:00.000Z' };
+  const at = (sender_id: string, created_at?: string) => ({
+    sender_id,
+    ...(created_at ? { created_at } : {}),
+  });
+
+  it.each([
+    ['a colleague, since the assignee got the room', at('sam', '2026-12-01T10:06:00.000Z'), 'sam (helping)'],
+    ['the assignee', at('tess', '2026-12-01T10:06:00.000Z'), 'tess (staff)'],
+    // Sam had the room then, and transferred it to Tess: his answer was not help.
+    ['a colleague, before the assignee got the room', at('sam', '2026-12-01T10:01:00.000Z'), 'sam (staff)'],
+    ['a colleague typing now', at('sam'), 'sam (helping)'],
+  ])('%s', (_, message, shown) => {
+    expect(staffSenderName(app, room, message)).toBe(shown);
+  });
+
+  it('marks nobody while nobody has the room', () => {
+    expect(staffSenderName(app, { assignee_id: null, assigned_at: null }, at('sam'))).toBe('sam (staff)');
   });
 });

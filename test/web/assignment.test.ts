@@ -1,8 +1,9 @@
-import type { Page, Route } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
 import type { Room } from '../../client/wire.js';
 import { expectAccessible } from '../support/axe.js';
+import { holdBothAssigns } from './assign-race.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 // Two agents and a customer in Chromium: both take one room at the same moment, exactly one gets it; the
@@ -29,33 +30,6 @@ async function customer(userId: string): Promise<ChatHttp> {
 }
 
 const assigneeLine = (page: Page) => page.getByTestId('assignee').textContent();
-
-/**
- * Holds each page's first assign request until both pages have sent theirs, then lets both go: the two
- * requests reach the server together, whatever the order of the clicks.
- */
-async function holdBothAssigns(pages: readonly Page[]): Promise<{ released: Promise<void> }> {
-  const held: Route[] = [];
-  let release: () => void = () => {};
-  const bothSent = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  for (const page of pages) {
-    await page.route('**/api/chat/rooms/*/assign', async (route) => {
-      held.push(route);
-      if (held.length === pages.length) release();
-      await bothSent;
-      await route.continue();
-    });
-  }
-  // Once both went on, later assigns (the transfer) go straight through.
-  const released = bothSent
-    .then(() => new Promise((resolve) => setTimeout(resolve, 0)))
-    .then(() => Promise.all(pages.map((page) => page.unroute('**/api/chat/rooms/*/assign'))))
-    .then(() => undefined);
-  // In an object: an async function's own promise would wait for this one, which waits for the clicks.
-  return { released };
-}
 
 describe('assignment in the console and the widget', () => {
   it('lists unassigned rooms longest-waiting first, with how long each has waited', async () => {

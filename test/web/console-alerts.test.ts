@@ -4,13 +4,17 @@ import { ChatHttp } from '../../client/http.js';
 import type { Room } from '../../client/wire.js';
 import { expectAccessible } from '../support/axe.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
+import {
+  chimeTones,
+  clickNewestNotification,
+  emulateAttention,
+  setView,
+  shownNotifications,
+} from './page-attention.js';
 
 /**
- * The console's alerts and read rule in Chromium. Playwright cannot hide a tab or take the focus from a page,
- * so the page's own view of both is emulated (an init script: `document.visibilityState`, `hidden`,
- * `hasFocus()`, and their events). The Notification API is the browser's own, wrapped to record what the page
- * showed; Chromium's permission is granted by the test, and the person's answer to the page's question is
- * emulated (a headless page cannot be asked).
+ * The console's alerts and read rule in Chromium, with the page's view of its tab and window emulated and
+ * its notifications and chimes recorded (./page-attention.ts).
  */
 
 let harness: WebHarness;
@@ -21,74 +25,11 @@ const sent: { type: string; room_id?: string; message_id?: number }[] = [];
 /** Summaries come a stream batch (1 s window) after the change. */
 const SUMMARY = { timeout: 8_000 } as const;
 
-interface Shown {
-  readonly title: string;
-  readonly body: string;
-  readonly tag: string;
-}
-
-declare global {
-  interface Window {
-    __view(visible: boolean, focused: boolean): void;
-    __shown: Shown[];
-    __notifications: Notification[];
-    __asked: number;
-    __tones: number;
-  }
-}
-
 beforeAll(async () => {
   harness = await startWebHarness();
   ({ context, page } = await harness.open('/console.html'));
-  await context.addInitScript(() => {
-    let visible = true;
-    let focused = true;
-    Object.defineProperty(document, 'visibilityState', {
-      configurable: true,
-      get: () => (visible ? 'visible' : 'hidden'),
-    });
-    Object.defineProperty(document, 'hidden', { configurable: true, get: () => !visible });
-    document.hasFocus = () => focused;
-    window.__view = (nowVisible, nowFocused) => {
-      visible = nowVisible;
-      focused = nowFocused;
-      document.dispatchEvent(new Event('visibilitychange'));
-      window.dispatchEvent(new Event(nowFocused ? 'focus' : 'blur'));
-    };
-    window.__shown = [];
-    window.__notifications = [];
-    window.__asked = 0;
-    // The chime's tones, counted as the page makes them (Web Audio plays them in a headless page too).
-    window.__tones = 0;
-    const createOscillator = AudioContext.prototype.createOscillator;
-    AudioContext.prototype.createOscillator = function (this: AudioContext) {
-      window.__tones += 1;
-      return createOscillator.call(this);
-    };
-    // Chromium's own permission is granted below; what the page reads is the person's answer, emulated:
-    // "default" until the page asks, then "Allow".
-    let answer: NotificationPermission = 'default';
-    const Real = window.Notification;
-    class Recorded extends Real {
-      constructor(title: string, options?: NotificationOptions) {
-        window.__shown.push({ title, body: options?.body ?? '', tag: options?.tag ?? '' });
-        super(title, options);
-        window.__notifications.push(this);
-      }
-      static override get permission() {
-        return answer;
-      }
-      static override requestPermission() {
-        window.__asked += 1;
-        answer = 'granted';
-        return Promise.resolve(answer);
-      }
-    }
-    window.Notification = Recorded;
-  });
-  // Chromium denies notifications to a headless page unless granted; the init script applies from the next
-  // navigation on.
-  await context.grantPermissions(['notifications']);
+  // The emulation applies from the next navigation on.
+  await emulateAttention(context);
   page.on('websocket', (ws) => ws.on('framesent', (event) => sent.push(JSON.parse(String(event.payload)))));
   await page.reload();
 }, 60_000);
@@ -102,9 +43,8 @@ async function as(userId: string, staff = false): Promise<ChatHttp> {
   return new ChatHttp({ baseUrl: harness.baseUrl, getToken: () => token });
 }
 
-const view = (visible: boolean, focused: boolean) =>
-  page.evaluate(([v, f]) => window.__view(v, f), [visible, focused] as const);
-const shown = () => page.evaluate(() => window.__shown);
+const view = (visible: boolean, focused: boolean) => setView(page, visible, focused);
+const shown = () => shownNotifications(page);
 const item = (subject: string) => page.locator('.queue-item', { hasText: subject });
 const staffRead = async (http: ChatHttp, roomId: string, userId: string) =>
   (await http.getRoom(roomId)).members.find((member) => member.user_id === userId)?.last_read ?? 0;
@@ -170,10 +110,10 @@ describe('the console tells an agent who is away', () => {
       });
     expect(await shown()).toHaveLength(3);
     // A click on it opens that room (the person clicks the notification the system shows).
-    await page.evaluate(() => window.__notifications.at(-1)?.dispatchEvent(new Event('click')));
+    await clickNewestNotification(page);
     await page.getByRole('region', { name: 'Conversation: Parcel late' }).waitFor();
     // Each alert rang too: two tones each (the button's press let the page start its audio).
-    expect(await page.evaluate(() => window.__tones)).toBe(6);
+    expect(await chimeTones(page)).toBe(6);
     await expect.poll(() => page.title(), SUMMARY).toBe('(3) Support console');
     await expectAccessible(page, 'console with a count of what waits, a room open');
   });
@@ -200,13 +140,13 @@ describe('the console tells an agent who is away', () => {
     await expect.poll(() => page.title(), SUMMARY).toBe('Support console');
     // While the person looks, nothing rings: the queue shows it.
     const before = (await shown()).length;
-    const tones = await page.evaluate(() => window.__tones);
+    const tones = await chimeTones(page);
     await bob.sendMessage(bobRoom.id, 'one more thing');
     await alice.sendMessage(aliceRoom.id, 'thanks!');
     await page.locator('.bubble', { hasText: 'thanks!' }).waitFor();
     await expect.poll(() => staffRead(alice, aliceRoom.id, 'sam'), SUMMARY).toBe(5);
     expect((await shown()).length).toBe(before);
-    expect(await page.evaluate(() => window.__tones)).toBe(tones);
+    expect(await chimeTones(page)).toBe(tones);
   });
 
   it('does not mark read what arrives while the agent reads further up the conversation', async () => {

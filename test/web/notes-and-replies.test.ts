@@ -1,6 +1,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
+import { conversationRows, recordTraffic } from './conversation-probe.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 // Internal notes and canned replies in Chromium: an agent writes a note the customer never receives (not on
@@ -10,7 +11,7 @@ let consolePage: Page;
 let widgetPage: Page;
 let colleaguePage: Page;
 /** Every WebSocket frame and API answer the widget's page received, as text. */
-const widgetTraffic: string[] = [];
+let widgetTraffic: string[] = [];
 
 const SUBJECT = 'Damaged parcel';
 const NOTE = 'Internal: second damaged parcel this month, offer a refund';
@@ -27,16 +28,6 @@ async function shows(page: Page, selector: string, text: string | RegExp, timeou
   await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
 }
 
-/** What the conversation shows, top to bottom: a message's text, or `note: …` for a note. */
-function rows(page: Page): Promise<string[]> {
-  return page.$$eval('.message-list > li.message', (items) =>
-    items.map((item) => {
-      const text = item.querySelector('.bubble')?.textContent ?? '';
-      return item.classList.contains('note') ? `note: ${text}` : text;
-    }),
-  );
-}
-
 describe('internal notes and canned replies in the console', () => {
   it('shows a note to staff among the messages, styled apart, and never to the customer', async () => {
     ({ page: consolePage } = await harness.open('/console.html'));
@@ -45,12 +36,7 @@ describe('internal notes and canned replies in the console', () => {
     await expect.poll(() => harness.stack.webSocket.connectionIds()).toHaveLength(1);
 
     ({ page: widgetPage } = await harness.open('/widget.html', { width: 420, height: 760 }));
-    widgetPage.on('websocket', (socket) =>
-      socket.on('framereceived', (frame) => void widgetTraffic.push(String(frame.payload))),
-    );
-    widgetPage.on('response', async (response) => {
-      if (response.url().includes('/api/')) widgetTraffic.push(await response.text().catch(() => ''));
-    });
+    widgetTraffic = recordTraffic(widgetPage);
     await signIn(widgetPage, 'carol', 'customer');
     // Pre-chat is optional locally: the name given here is the room's customer name.
     await widgetPage.getByLabel('Your name (optional)').fill('Carol Jones');
@@ -89,12 +75,12 @@ describe('internal notes and canned replies in the console', () => {
     await reply.press('Enter');
     await shows(widgetPage, '.message.theirs .bubble', 'Sorry about that, I will sort it out.');
     await shows(consolePage, '.message.mine', 'Seen');
-    expect(await rows(consolePage)).toEqual([
+    expect(await conversationRows(consolePage)).toEqual([
       'My parcel arrived broken',
       `note: ${NOTE}`,
       'Sorry about that, I will sort it out.',
     ]);
-    expect(await rows(widgetPage)).toEqual([
+    expect(await conversationRows(widgetPage)).toEqual([
       'My parcel arrived broken',
       'Sorry about that, I will sort it out.',
     ]);
@@ -107,7 +93,7 @@ describe('internal notes and canned replies in the console', () => {
     await consolePage.reload();
     await consolePage.locator('.queue-item', { hasText: SUBJECT }).click();
     await shows(consolePage, '.message.note .bubble', NOTE);
-    expect(await rows(consolePage)).toEqual([
+    expect(await conversationRows(consolePage)).toEqual([
       'My parcel arrived broken',
       `note: ${NOTE}`,
       'Sorry about that, I will sort it out.',
@@ -181,10 +167,10 @@ describe('internal notes and canned replies in the console', () => {
     const filled = `Hi Carol Jones, ${agentName} here: we will refund the parcel today.`;
     await expect.poll(() => reply.inputValue()).toBe(filled);
     // Nothing was sent by the Enter that chose the reply; the next one sends it.
-    expect(await rows(widgetPage)).toHaveLength(2);
+    expect(await conversationRows(widgetPage)).toHaveLength(2);
     await reply.press('Enter');
     await shows(widgetPage, '.message.theirs .bubble', filled);
-    expect((await rows(widgetPage)).at(-1)).toBe(filled);
+    expect((await conversationRows(widgetPage)).at(-1)).toBe(filled);
   });
 
   it('closes the completion list with Escape and leaves the text as typed', async () => {

@@ -64,12 +64,22 @@ export function AssigneeTag({ room, me, names }: { room: Room; me: string; names
 
 /**
  * How the console names the sender of a staff message: a colleague who is not the room's assignee is
- * marked as helping, so the assignee sees at a glance that someone else replied.
+ * marked as helping, so the assignee sees at a glance that someone else replied. Only since the assignee got
+ * the room (`assigned_at`): who had it before is not known here, and an agent who answered and then transferred
+ * the room answered as its assignee, not as a helper. Without `created_at` (someone typing): now.
  */
-export function staffSenderName(app: ChatApp, room: Room, message: Pick<Message, 'sender_id'>): string {
+export function staffSenderName(
+  app: Pick<ChatApp, 'names'>,
+  room: Pick<Room, 'assignee_id' | 'assigned_at'>,
+  message: Pick<Message, 'sender_id'> & { readonly created_at?: string },
+): string {
   const name = app.names.nameOf(message.sender_id);
   const assignee = assigneeOf(room);
-  if (assignee !== null && message.sender_id !== assignee) return `${name} (helping)`;
+  const sinceAssigned =
+    message.created_at === undefined ||
+    !room.assigned_at ||
+    Date.parse(message.created_at) >= Date.parse(room.assigned_at);
+  if (assignee !== null && message.sender_id !== assignee && sinceAssigned) return `${name} (helping)`;
   return `${name} (staff)`;
 }
 

@@ -53,7 +53,8 @@ export function RoomView({
 
   // A room has one customer: whatever id they wrote under (a guest who then signed in), it is them.
   const customer = customerShown(conversation);
-  const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'>) =>
+  // The message list hands over whole messages: their time tells whether a reply was helping.
+  const nameOf = (message: Pick<Message, 'sender_id' | 'sender_role'> & { readonly created_at?: string }) =>
     message.sender_role === 'customer' ? customer : staffSenderName(app, room, message);
   const staff = room.staff_ids.map((userId) => app.names.nameOf(userId));
 
