@@ -3,6 +3,7 @@ import type {
   AttachmentDownload,
   CreatedAttachment,
   EmailConfirmationRequest,
+  EmailConfirmed,
   HistoryPage,
   Message,
   MessagePage,
@@ -245,6 +246,21 @@ export class ChatHttp {
    */
   requestEmailConfirmation(): Promise<EmailConfirmationRequest> {
     return this.request('POST', '/api/chat/email-confirmations');
+  }
+
+  /**
+   * Spends an email confirmation link's token (public: no bearer token; the link's token is the proof), after
+   * the person pressed "Confirm" on the page the link's GET sent them to. Resolves with the address now
+   * confirmed; rejects with 404 `confirmation_not_found`, 410 `confirmation_used` or `confirmation_expired`,
+   * 409 `email_changed`.
+   */
+  confirmEmail(token: string): Promise<EmailConfirmed> {
+    return this.request(
+      'POST',
+      `/api/chat/email-confirmations/${encodeURIComponent(token)}`,
+      undefined,
+      false,
+    );
   }
 
   /** A one-time ticket for `?ticket=` on the WebSocket URL, good for one connection within `expires_in` s. */

@@ -156,6 +156,12 @@ export type EmailConfirmationRequest =
   | { readonly status: 'sent'; readonly email: string; readonly expires_at: number }
   | { readonly status: 'verified'; readonly email: string };
 
+/** `POST /api/chat/email-confirmations/{token}`: the link was spent, and `email` is confirmed. */
+export interface EmailConfirmed {
+  readonly status: 'confirmed';
+  readonly email: string;
+}
+
 /** `POST /api/chat/profile/`: an absent field stays as it is. */
 export interface ProfileUpdate {
   /** 1 to 80 characters once trimmed, no control characters. */

@@ -345,7 +345,15 @@ export const httpRoutes: readonly HttpRoute[] = [
     handler: 'http/confirm-email',
     auth: 'none',
     access: write,
-    summary: 'Spend an email confirmation link (public: opened from a mail client)',
+    summary: 'The email confirmation link (public): 303 to the widget page, which asks; spends nothing',
+  },
+  {
+    method: 'POST',
+    path: `${EMAIL_CONFIRMATION_PATH}/{token}`,
+    handler: 'http/confirm-email',
+    auth: 'none',
+    access: write,
+    summary: 'Spend an email confirmation link (public: the token is the proof), pressed in the widget',
   },
 ];
 

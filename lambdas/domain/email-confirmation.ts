@@ -9,11 +9,12 @@ import { type Actor, Role } from './types.js';
 
 /**
  * A customer's address, proved by a link the first time they give it: `POST /api/chat/email-confirmations/`
- * mails a one-time token to the address their profile holds; `GET …/email-confirmations/{token}` spends it
+ * mails a one-time token to the address their profile holds; `POST …/email-confirmations/{token}` spends it
  * (a conditional write: it works once, and not after its expiry) and marks that very address confirmed on
  * their profile. A later change of the address undoes the proof (the confirmed address no longer matches), so
  * a customer can never have replies sent to an address they did not prove. An address the host site's
- * identity token vouched for needs no link.
+ * identity token vouched for needs no link. The link's own `GET` spends nothing (mail scanners open links):
+ * it sends the browser to the widget page, whose Confirm button POSTs (lambdas/http/confirm-email.ts).
  */
 
 export type ConfirmationUse =

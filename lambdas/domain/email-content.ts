@@ -123,7 +123,7 @@ export function confirmationEmail(to: string, link: string, ttlSeconds: number):
     to,
     subject: 'Confirm your email address for chat replies',
     text: [
-      'Open this link to get replies to your chats by email while you are away:',
+      'Open this link and press Confirm to get replies to your chats by email while you are away:',
       '',
       link,
       '',

@@ -1,45 +1,43 @@
+import { EMAIL_CONFIRMATION_PATH } from '../contract/notify.js';
 import { confirmEmail } from '../domain/email-confirmation.js';
-import { AppError } from '../domain/errors.js';
-import { errorJson } from '../protocol/json.js';
 import { confirmationDeps } from '../runtime/email-deps.js';
-import { publicHttpHandler } from '../runtime/http.js';
+import { json, publicHttpHandler } from '../runtime/http.js';
 
 /**
- * The refusals a person who opened the link in a browser is shown on the widget page rather than as JSON: a
- * link used already (often by a mail scanner that opened it first, which confirmed the address all the same),
- * expired, unknown, or for an address changed since.
- */
-const SHOWN_ON_THE_PAGE = new Set([
-  'confirmation_not_found',
-  'confirmation_used',
-  'confirmation_expired',
-  'email_changed',
-]);
-
-/**
- * GET /api/chat/email-confirmations/{token}: the link of the confirmation email (public: it is opened from a
- * mail client, and the token is the proof). Spends the token and answers 303 to the widget page
- * (`?email_confirmed=1`), with `{"status": "confirmed", "email"}` for programs; 404, 410 (used, expired) or
- * 409 (the address changed since) otherwise, as JSON errors. A browser (`Accept` names `text/html`) is sent
- * to the widget page for those too, `?email_confirmation=<code>`, with the same JSON error as the body.
+ * The confirmation link, `/api/chat/email-confirmations/{token}` (public: it is opened from a mail client, and
+ * the token is the proof), by method:
+ *
+ * - `GET` changes nothing: it answers 303 to the widget page, `/widget.html?email_confirmation_token=<token>`,
+ *   for a browser and for anyone else alike, with a JSON body that says what to do. Mail scanners (Safe Links
+ *   and the like) open every link in a message before the person does; when a GET spent the token, an
+ *   attacker could put a victim's address on their own profile, ask for a link, and the victim's scanner
+ *   confirmed it, after which staff replies to the attacker's conversation went to the victim's inbox.
+ *   Scanners follow links; they do not press buttons.
+ * - `POST` spends the token (one conditional `UpdateItem`, in `confirmEmail`): 200 `{"status": "confirmed",
+ *   "email"}`; 404 `confirmation_not_found`, 410 `confirmation_used` or `confirmation_expired`, 409
+ *   `email_changed` as JSON errors. The widget page POSTs it when the person presses "Confirm".
+ *
+ * One function serves both routes (the route table gives a handler the union of its routes' access): a
+ * function of its own for the redirect would cost the stack about seven more resources, near CloudFormation's
+ * 500, for a GET that reads nothing.
  */
 export const handler = publicHttpHandler(async (request) => {
-  const deps = confirmationDeps();
-  const base = deps.settings.publicUrl ?? '';
-  try {
-    const { email } = await confirmEmail(deps, request.event.pathParameters?.token ?? '');
+  const token = request.event.pathParameters?.token ?? '';
+  if (request.event.requestContext.http.method !== 'POST') {
+    const deps = confirmationDeps();
+    const path = `${EMAIL_CONFIRMATION_PATH}/${encodeURIComponent(token)}`;
     return {
       status: 303,
-      body: { status: 'confirmed', email },
-      headers: { location: `${base}/widget.html?email_confirmed=1` },
-    };
-  } catch (error) {
-    const browser = /\btext\/html\b/i.test(request.event.headers.accept ?? '');
-    if (!(error instanceof AppError && SHOWN_ON_THE_PAGE.has(error.code) && browser)) throw error;
-    return {
-      status: 303,
-      body: { error: errorJson(error) },
-      headers: { location: `${base}/widget.html?email_confirmation=${error.code}` },
+      body: {
+        status: 'confirm',
+        message: 'Open the widget page and press Confirm, or POST to this path: a GET confirms nothing',
+        confirm: { method: 'POST', path },
+      },
+      headers: {
+        location: `${deps.settings.publicUrl ?? ''}/widget.html?email_confirmation_token=${encodeURIComponent(token)}`,
+      },
     };
   }
+  const { email } = await confirmEmail(confirmationDeps(), token);
+  return json(200, { status: 'confirmed', email });
 });

@@ -4,8 +4,9 @@ import { verify } from '../sessions/support.js';
 import { api, useLocalStack } from '../support/stack.js';
 import { openRoom, say, tableOf, tokenIn } from './support.js';
 
-// A customer's address, proved by a one-time link the first time they give it (POST to ask, GET to spend),
-// after which staff replies reach them by email while they are away.
+// A customer's address, proved by a one-time link the first time they give it (POST to ask; the link's GET
+// only sends the browser to the widget page, whose Confirm button POSTs to spend it), after which staff
+// replies reach them by email while they are away.
 
 const stack = useLocalStack({ stream: { batchWindowMs: 'manual', shards: 1 } });
 
@@ -28,9 +29,16 @@ async function askForLink(s: LocalStack, token: string, email: string): Promise<
   return tokenIn(sent[0]?.text ?? '');
 }
 
-/** Opens the link as a mail client would: a GET with no token, redirects not followed. */
+/** Opens the link as a mail client (or a mail scanner) would: a GET with no token, redirects not followed. */
 const open = (s: LocalStack, token: string) =>
   fetch(`${s.httpUrl}/api/chat/email-confirmations/${token}/`, { redirect: 'manual' });
+
+/** Spends the link as the widget page's Confirm button does: a POST with no bearer token. */
+const spend = (s: LocalStack, token: string) =>
+  fetch(`${s.httpUrl}/api/chat/email-confirmations/${token}/`, {
+    method: 'POST',
+    headers: { accept: 'application/json' },
+  });
 
 /** Whether a staff reply in a new room of `token`'s customer reaches `email`. */
 async function replyReaches(token: string, email: string): Promise<boolean> {
@@ -49,13 +57,12 @@ describe('email confirmation', () => {
     const alice = await customer('alice', 'alice@example.com');
     expect(await replyReaches(alice, 'alice@example.com')).toBe(false);
     const token = await askForLink(stack.current, alice, 'alice@example.com');
-    const opened = await open(stack.current, token);
-    expect(opened.status).toBe(303);
-    expect(opened.headers.get('location')).toBe(`${stack.current.httpUrl}/widget.html?email_confirmed=1`);
-    expect(await opened.json()).toEqual({ status: 'confirmed', email: 'alice@example.com' });
+    const spent = await spend(stack.current, token);
+    expect(spent.status).toBe(200);
+    expect(await spent.json()).toEqual({ status: 'confirmed', email: 'alice@example.com' });
     expect(await replyReaches(alice, 'alice@example.com')).toBe(true);
     // The link works once.
-    const again = await open(stack.current, token);
+    const again = await spend(stack.current, token);
     expect(again.status).toBe(410);
     expect((await again.json()).error.code).toBe('confirmation_used');
     // Nothing more to confirm: asking again sends nothing.
@@ -66,11 +73,35 @@ describe('email confirmation', () => {
     expect(stack.current.mail.to('alice@example.com')).toHaveLength(before);
   });
 
+  it('confirms nothing when the link is only opened (GET), as a mail scanner opens it: the POST does', async () => {
+    // Mallory puts Vic's address on her own profile and asks for a link; Vic's mail scanner opens it, twice.
+    const mallory = await customer('mallory', 'vic@example.com');
+    const token = await askForLink(stack.current, mallory, 'vic@example.com');
+    for (let i = 0; i < 2; i++) {
+      const opened = await open(stack.current, token);
+      expect(opened.status).toBe(303);
+      expect(opened.headers.get('location')).toBe(
+        `${stack.current.httpUrl}/widget.html?email_confirmation_token=${token}`,
+      );
+      expect(await opened.json()).toEqual({
+        status: 'confirm',
+        message: expect.stringContaining('a GET confirms nothing'),
+        confirm: { method: 'POST', path: `/api/chat/email-confirmations/${token}` },
+      });
+    }
+    expect((await api(stack.current, mallory).get('/profile/')).body.email_confirmed).toBe(false);
+    expect(await replyReaches(mallory, 'vic@example.com')).toBe(false);
+    // Only pressing Confirm (the POST) spends it, once; a GET after that still only redirects.
+    expect((await spend(stack.current, token)).status).toBe(200);
+    expect((await spend(stack.current, token)).status).toBe(410);
+    expect((await open(stack.current, token)).status).toBe(303);
+  });
+
   it('refuses an expired link, which confirms nothing', async () => {
     const bob = await customer('bob', 'bob@example.com');
     const token = await askForLink(stack.current, bob, 'bob@example.com');
     await tableOf(stack.current).expireConfirmation(token);
-    const opened = await open(stack.current, token);
+    const opened = await spend(stack.current, token);
     expect(opened.status).toBe(410);
     expect((await opened.json()).error.code).toBe('confirmation_expired');
     expect(await replyReaches(bob, 'bob@example.com')).toBe(false);
@@ -82,13 +113,13 @@ describe('email confirmation', () => {
     expect((await api(stack.current, carl).post('/profile/', { email: 'carl@work.example' })).status).toBe(
       200,
     );
-    const opened = await open(stack.current, token);
+    const opened = await spend(stack.current, token);
     expect(opened.status).toBe(409);
     expect((await opened.json()).error.code).toBe('email_changed');
     expect(await replyReaches(carl, 'carl@work.example')).toBe(false);
     // Proved, then changed: the new address is not proved, and the old one gets nothing either.
     const second = await askForLink(stack.current, carl, 'carl@work.example');
-    expect((await open(stack.current, second)).status).toBe(303);
+    expect((await spend(stack.current, second)).status).toBe(200);
     expect(await replyReaches(carl, 'carl@work.example')).toBe(true);
     expect((await api(stack.current, carl).post('/profile/', { email: 'carl@home.example' })).status).toBe(
       200,
@@ -101,7 +132,7 @@ describe('email confirmation', () => {
     ['a token never issued', 'A'.repeat(43)],
     ['a malformed token', 'not-a-token'],
   ])('answers 404 for %s', async (_, token) => {
-    const opened = await open(stack.current, token);
+    const opened = await spend(stack.current, token);
     expect(opened.status).toBe(404);
     expect((await opened.json()).error.code).toBe('confirmation_not_found');
   });

@@ -6,8 +6,8 @@ import { openRoom, tokenIn } from './support.js';
 
 // What the widget and the console read of email: `email_confirmed` on the caller's profile (the widget's
 // "Email me replies" line) and on a room's customer (the console's customer panel), true exactly when a staff
-// reply would be emailed to the address; and a refused confirmation link, opened in a browser, sent to the
-// widget page to be told in words.
+// reply would be emailed to the address; and the confirmation link's GET, which sends browsers and programs
+// alike to the widget page (where a Confirm button spends it) and changes nothing.
 
 const stack = useLocalStack({ stream: { batchWindowMs: 'manual', shards: 1 } });
 
@@ -18,12 +18,17 @@ const open = (s: LocalStack, link: string, accept = '*/*') =>
 /** A browser's `Accept` for a page (Chromium's). */
 const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
-/** Asks for a link as `token`'s customer and opens it, as their mail client would; asserted confirmed. */
+/** Spends a link as the widget page's Confirm button does (a POST, no bearer token). */
+const spend = (s: LocalStack, link: string) =>
+  fetch(`${s.httpUrl}/api/chat/email-confirmations/${link}/`, { method: 'POST' });
+
+/** Asks for a link as `token`'s customer and confirms it, as the person would; asserted confirmed. */
 async function confirm(s: LocalStack, token: string, email: string): Promise<string> {
   const before = s.mail.to(email).length;
   expect((await api(s, token).post('/email-confirmations/')).status).toBe(202);
   const link = tokenIn(s.mail.to(email)[before]?.text ?? '');
   expect((await open(s, link)).status).toBe(303);
+  expect((await spend(s, link)).status).toBe(200);
   return link;
 }
 
@@ -70,23 +75,31 @@ describe('email_confirmed', () => {
     });
   });
 
-  it('sends a browser whose link is refused to the widget page, and a program the JSON error', async () => {
+  it('sends a browser and a program alike to the widget page, before and after the link is spent', async () => {
     const s = stack.current;
     const gil = await s.issuer.mint({ userId: 'gil' });
     expect((await api(s, gil).post('/profile/', { email: 'gil@example.com' })).status).toBe(200);
-    const link = await confirm(s, gil, 'gil@example.com');
+    expect((await api(s, gil).post('/email-confirmations/')).status).toBe(202);
+    const link = tokenIn(s.mail.to('gil@example.com')[0]?.text ?? '');
+    const page = `${s.httpUrl}/widget.html?email_confirmation_token=${link}`;
+    for (const accept of [BROWSER, '*/*', BROWSER]) {
+      const opened = await open(s, link, accept);
+      expect([opened.status, opened.headers.get('location')]).toEqual([303, page]);
+      expect((await opened.json()).status).toBe('confirm');
+    }
+    expect((await api(s, gil).get('/profile/')).body.email_confirmed).toBe(false);
+    expect((await spend(s, link)).status).toBe(200);
+    expect((await api(s, gil).get('/profile/')).body.email_confirmed).toBe(true);
+    // Spent: the GET still only redirects (the page's Confirm is then told "used already").
     const again = await open(s, link, BROWSER);
-    expect(again.status).toBe(303);
-    expect(again.headers.get('location')).toBe(
-      `${s.httpUrl}/widget.html?email_confirmation=confirmation_used`,
+    expect([again.status, again.headers.get('location')]).toEqual([303, page]);
+    const used = await spend(s, link);
+    expect([used.status, (await used.json()).error.code]).toEqual([410, 'confirmation_used']);
+    // Whatever follows the path is only carried to the page, encoded, never into a header as it came.
+    const odd = await open(s, 'a%0d%0aSet-Cookie:x=1', BROWSER);
+    expect(odd.headers.get('location')).toBe(
+      `${s.httpUrl}/widget.html?email_confirmation_token=a%0D%0ASet-Cookie%3Ax%3D1`,
     );
-    expect((await again.json()).error.code).toBe('confirmation_used');
-    const unknown = await open(s, 'A'.repeat(43), BROWSER);
-    expect(unknown.headers.get('location')).toBe(
-      `${s.httpUrl}/widget.html?email_confirmation=confirmation_not_found`,
-    );
-    const program = await open(s, link);
-    expect(program.status).toBe(410);
-    expect((await program.json()).error.code).toBe('confirmation_used');
+    expect(odd.headers.get('set-cookie')).toBeNull();
   });
 });

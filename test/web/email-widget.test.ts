@@ -6,8 +6,9 @@ import { api } from '../support/stack.js';
 import { signIn, startWebHarness, type WebHarness } from './harness.js';
 
 // Replies by email, from the widget's side, in Chromium: the customer asks for them, confirms the address by
-// the link the local SES stand-in captured, and, once away, gets exactly one email for the staff replies,
-// whose link opens the conversation again. The console's customer panel says whether the address is confirmed.
+// the link the local SES stand-in captured (its page asks, and Confirm spends it), and, once away, gets
+// exactly one email for the staff replies, whose link opens the conversation again. The console's customer
+// panel says whether the address is confirmed.
 
 const ERIN = 'erin@example.com';
 const SUBJECT = 'Parcel never came';
@@ -86,17 +87,28 @@ describe('replies by email, in the widget', () => {
     expect(mailsTo(ERIN)).toHaveLength(3);
   });
 
-  it('confirms the address by the captured link, with a notice shown once, and tells of a used link', async () => {
+  it('confirms the address by the captured link once Confirm is pressed, and tells of a used link', async () => {
     const link = linkIn(mailsTo(ERIN)[0]?.text ?? '');
     expect(link).toMatch(new RegExp(`^${harness.baseUrl}/api/chat/email-confirmations/[\\w-]{43}$`));
-    // Opened in the same tab, as from a webmail: the API confirms and sends the page back to the widget.
+    // Opened in the same tab, as from a webmail: the link's GET spends nothing and sends the page to the
+    // widget, which asks (a mail scanner that opened it first confirmed nothing).
     await widget.goto(link);
+    const question = widget.getByTestId('email-confirmation');
+    await question.getByText('Confirm your email address for replies by email?').waitFor();
+    // The token is taken off the address bar, so a reload does not ask again.
+    expect(new URL(widget.url()).search).toBe('');
+    await widget.locator('.chat h2', { hasText: SUBJECT }).waitFor();
+    const confirm = question.getByRole('button', { name: 'Confirm', exact: true });
+    await widget.waitForFunction(() => document.activeElement?.textContent === 'Confirm');
+    expect(await confirm.evaluate((button) => button === document.activeElement)).toBe(true);
+    await expectAccessible(widget, 'widget, asked to confirm the email address');
+    expect((await (await erinApi()).get('/profile/')).body.email_confirmed).toBe(false);
+
+    await confirm.click();
     const notice = widget.getByTestId('email-confirmed');
     await notice.getByText(`Thank you: your email address ${ERIN} is confirmed.`, { exact: false }).waitFor();
     expect(await notice.getAttribute('role')).toBe('status');
-    // The parameter is taken off the address bar, so the notice shows once.
-    expect(new URL(widget.url()).search).toBe('');
-    await widget.locator('.chat h2', { hasText: SUBJECT }).waitFor();
+    expect(await question.count()).toBe(0);
     await widget
       .getByTestId('email-replies')
       .getByText(`Replies come to ${ERIN} when you are away.`)
@@ -108,8 +120,12 @@ describe('replies by email, in the widget', () => {
       .getByText(`Replies come to ${ERIN} when you are away.`)
       .waitFor();
     expect(await notice.count()).toBe(0);
-    // Opened again (as after a mail scanner opened it first): the page says so in words, not as JSON.
+    expect(await question.count()).toBe(0);
+    // Opened again and confirmed from the keyboard: the page says in words that it was used already.
     await widget.goto(link);
+    await question.getByRole('button', { name: 'Confirm', exact: true }).waitFor();
+    await widget.waitForFunction(() => document.activeElement?.textContent === 'Confirm');
+    await widget.keyboard.press('Enter');
     await widget
       .getByTestId('email-confirmation-refused')
       .getByText('This confirmation link was used already.', { exact: false })

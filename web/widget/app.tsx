@@ -6,7 +6,8 @@ import { Composer } from '../shared/composer.js';
 import type { PageProps } from '../shared/root.js';
 import { ConfirmButton, ConnectionHint, MessageList } from '../shared/ui.js';
 import { AnsweringLine } from './answering.js';
-import { ArrivalNotice, linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
+import { linkedRoom, NO_ARRIVAL, takeArrival } from './arrival.js';
+import { EmailConfirmation } from './confirm-email.js';
 import { EmailReplies } from './email-replies.js';
 import { StartForm } from './start-form.js';
 
@@ -46,7 +47,7 @@ export function WidgetApp({
   const error = useSignal('');
   const profile = useSignal<Profile | null>(null);
   const preChat = config.preChat ?? 'optional';
-  // The links in our emails (`?room=`, `?email_confirmed=1`): the standalone page's only.
+  // The links in our emails (`?room=`, `?email_confirmation_token=`): the standalone page's only.
   const arrival = useMemo(() => (embed ? NO_ARRIVAL : takeArrival()), []);
 
   useSignalEffect(() => {
@@ -136,7 +137,18 @@ export function WidgetApp({
           {embed.notice.value}
         </p>
       ) : null}
-      <ArrivalNotice arrival={arrival} email={profile.value?.email ?? null} />
+      <EmailConfirmation
+        app={app}
+        token={arrival.confirmationToken}
+        onConfirmed={() => {
+          app.http
+            .getProfile()
+            .then((found) => {
+              profile.value = found;
+            })
+            .catch((e: unknown) => app.report(e));
+        }}
+      />
       <ConnectionHint state={app.connection.value} />
       {error.value ? (
         <p class="error banner" role="alert">
@@ -178,6 +190,8 @@ export function WidgetApp({
 /** Moves focus into the chat: the composer, else the first field, else "Start a new chat", else the close button. */
 export function focusFirst(): void {
   const target =
+    // A confirmation link's question (confirm-email.tsx) is what the person came for.
+    document.querySelector<HTMLElement>('.widget [data-testid="email-confirmation"] button') ??
     document.querySelector<HTMLElement>('.widget textarea') ??
     document.querySelector<HTMLElement>('.widget form input, .widget form select') ??
     document.querySelector<HTMLElement>('.widget .closed-note button') ??
