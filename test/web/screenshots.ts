@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     );
     await staff.locator('.message.mine', { hasText: 'Seen' }).waitFor();
     await customer.locator('.message.mine', { hasText: 'Seen' }).waitFor();
-    await staff.getByRole('textbox', { name: 'Message' }).pressSequentially('Yes, I have added that');
+    await staff.getByRole('textbox', { name: 'Message' }).pressSequentially('Yes, I have added that', { delay: 80 });
     await customer.getByTestId('typing').getByText('is typing').waitFor();
     await customer.getByRole('textbox', { name: 'Message' }).pressSequentially('Number 12 is usually home');
     await staff.getByTestId('typing').getByText('is typing').waitFor();
