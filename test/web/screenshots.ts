@@ -94,7 +94,10 @@ async function main(): Promise<void> {
     );
     await staff.locator('.message.mine', { hasText: 'Seen' }).waitFor();
     await customer.locator('.message.mine', { hasText: 'Seen' }).waitFor();
-    await staff.getByRole('textbox', { name: 'Message' }).pressSequentially('Yes, I have added that', { delay: 80 });
+    // Typed at a person's pace: keys pressed before the room's subscription is confirmed send no typing frame.
+    await staff
+      .getByRole('textbox', { name: 'Message' })
+      .pressSequentially('Yes, I have added that', { delay: 80 });
     await customer.getByTestId('typing').getByText('is typing').waitFor();
     await customer.getByRole('textbox', { name: 'Message' }).pressSequentially('Number 12 is usually home');
     await staff.getByTestId('typing').getByText('is typing').waitFor();
