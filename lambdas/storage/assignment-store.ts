@@ -20,7 +20,7 @@ export class AssignmentStore implements AssignmentPorts {
   constructor(
     private readonly table: Table,
     /** For the member item a join writes (and a retried assignment finishes). */
-    private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember'>,
+    private readonly rooms: Pick<RoomStore, 'putMember' | 'isListedMember' | 'updateRoom'>,
   ) {}
 
   async assignRoom(
@@ -61,20 +61,9 @@ export class AssignmentStore implements AssignmentPorts {
               ...(expected === null ? {} : { ':expected': expected }),
             },
           };
-    let room: Room;
-    try {
-      const { Attributes } = await this.table.db.send(
-        new UpdateCommand({
-          ...update,
-          TableName: this.table.name,
-          Key: keys.room(roomId),
-          ReturnValues: 'ALL_NEW',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      room = toRoom(Attributes as Item);
-    } catch (error) {
-      const seen = await this.table.itemSeenBy(error, keys.room(roomId));
+    const result = await this.rooms.updateRoom(roomId, update);
+    if ('seen' in result) {
+      const { seen } = result;
       if (seen === null) return { kind: 'not_found' };
       if (seen.status !== 'open') return { kind: 'closed' };
       const current = typeof seen.asg === 'string' ? seen.asg : null;
@@ -85,7 +74,7 @@ export class AssignmentStore implements AssignmentPorts {
       return { kind: 'unchanged', room: unchanged };
     }
     if (staffId !== null) await this.ensureListed(roomId, staffId, at);
-    return { kind: 'changed', room };
+    return { kind: 'changed', room: result.room };
   }
 
   /** Takes the room from `staffId` if they have it (they are leaving it); null when they did not. */

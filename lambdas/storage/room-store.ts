@@ -386,7 +386,7 @@ export class RoomStore implements Pick<ChatStore, RoomPorts> {
    * A conditional update of a room item: the room as it is now, or, when the condition refused the write,
    * the item as the condition saw it (null when there is no such room).
    */
-  private async updateRoom(
+  async updateRoom(
     roomId: string,
     update: Pick<
       UpdateCommandInput,
