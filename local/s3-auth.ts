@@ -146,6 +146,14 @@ function checkSignature(
   signature: string,
 ): void {
   const stringToSign = ['AWS4-HMAC-SHA256', amzDate, credential.scope, sha256Hex(canonical)].join('\n');
+  checkSigned(stringToSign, credential, secret, signature);
+}
+
+/**
+ * SigV4's last step, the same for a request and for a POST policy (whose string to sign is the policy itself):
+ * the HMAC of the string with the credential's signing key must be the signature given.
+ */
+function checkSigned(stringToSign: string, credential: Credential, secret: string, signature: string): void {
   const expected = hmac(
     signingKey(secret, credential.date, credential.region, credential.service),
     stringToSign,
@@ -336,17 +344,7 @@ export function verifyPostPolicy(
   }
   const credential = parseCredential(fields.get('x-amz-credential'));
   const secret = secretFor(credential, secretOf);
-  const expected = hmac(
-    signingKey(secret, credential.date, credential.region, credential.service),
-    policyText,
-  ).toString('hex');
-  if (!sameHex(expected, signature.toLowerCase())) {
-    throw new S3Refusal(
-      403,
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-    );
-  }
+  checkSigned(policyText, credential, secret, signature);
   let policy: { expiration?: unknown; conditions?: unknown };
   try {
     policy = JSON.parse(Buffer.from(policyText, 'base64').toString('utf8'));
