@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatHttp } from '../../client/http.js';
 import { expectAccessible } from '../support/axe.js';
-import { signIn, startWebHarness, type WebHarness } from './harness.js';
+import { shows, signIn, startWebHarness, type WebHarness } from './harness.js';
 
 let harness: WebHarness;
 let consolePage: Page;
@@ -20,11 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-/** Waits until the page shows `text` (a locator assertion, polled). */
-async function shows(page: Page, selector: string, text: string | RegExp, timeout = 5_000): Promise<void> {
-  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
-}
 
 /** Message ids in the order the page shows them. */
 function shownIds(page: Page): Promise<number[]> {

@@ -11,7 +11,11 @@ import {
   startEmbedHarness,
   widgetFrame,
 } from './embed-harness.js';
-import { signIn } from './harness.js';
+import { shows as showsWithin, signIn } from './harness.js';
+
+/** The embedded widget loads in a frame of another origin: its waits get a little longer. */
+const shows = (target: Page | Frame, selector: string, text: string | RegExp, timeout = 8_000) =>
+  showsWithin(target, selector, text, timeout);
 
 let harness: EmbedHarness;
 let staff: ChatHttp;
@@ -33,10 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-async function shows(target: Page | Frame, selector: string, text: string | RegExp, timeout = 8_000) {
-  await target.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
-}
 
 async function openHost(): Promise<void> {
   ({ page: host } = await harness.open(`${harness.demo.url}/`, { width: 1100, height: 760 }));

@@ -1,4 +1,4 @@
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Frame, type Page } from 'playwright-core';
 import { type LocalStack, type LocalStackOptions, startLocalStack } from '../../local/stack.js';
 import { createLocalWeb, type LocalWeb, type LocalWebOptions } from '../../local/web.js';
 import { findChromium } from '../support/chromium.js';
@@ -81,4 +81,14 @@ export async function signIn(page: Page, userId: string, role: 'staff' | 'custom
     .getByRole('radio', { name: role === 'staff' ? 'Support staff' : 'Customer', exact: true })
     .check();
   await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Waits until the page (or the embedded widget's frame) shows `text` in `selector`: a polled locator. */
+export async function shows(
+  target: Page | Frame,
+  selector: string,
+  text: string | RegExp,
+  timeout = 5_000,
+): Promise<void> {
+  await target.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
 }

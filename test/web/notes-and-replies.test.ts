@@ -2,7 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectAccessible } from '../support/axe.js';
 import { conversationRows, recordTraffic } from './conversation-probe.js';
-import { signIn, startWebHarness, type WebHarness } from './harness.js';
+import { shows, signIn, startWebHarness, type WebHarness } from './harness.js';
 
 // Internal notes and canned replies in Chromium: an agent writes a note the customer never receives (not on
 // screen, not in any frame or answer the widget gets), and inserts a canned reply with its placeholders filled.
@@ -23,10 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await harness?.close();
 });
-
-async function shows(page: Page, selector: string, text: string | RegExp, timeout = 5_000): Promise<void> {
-  await page.locator(selector, { hasText: text }).first().waitFor({ state: 'visible', timeout });
-}
 
 describe('internal notes and canned replies in the console', () => {
   it('shows a note to staff among the messages, styled apart, and never to the customer', async () => {
