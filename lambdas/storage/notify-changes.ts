@@ -1,13 +1,8 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import type { NotifyChanges } from '../domain/email.js';
 import type { Room } from '../domain/types.js';
 import { toRoom } from './items.js';
-import { keys } from './keys.js';
-import type { Item } from './table.js';
-
-const ROOM_PREFIX = 'ROOM#';
+import { roomRecords } from './stream-changes.js';
 
 /**
  * What a batch of the table's stream asks of the notifications: the rooms it created (an INSERT of a room
@@ -22,14 +17,9 @@ export function notifyChangesOf(records: readonly DynamoDBRecord[]): NotifyChang
   const created = new Map<string, Room>();
   const newest = new Map<string, Room>();
   const before = new Map<string, number>();
-  for (const record of records) {
-    const image = record.dynamodb?.NewImage;
-    const { pk, sk } = record.dynamodb?.Keys ?? {};
-    if (!image || !pk?.S?.startsWith(ROOM_PREFIX) || sk?.S !== keys.roomSortKey) continue;
-    const room = toRoom(itemOf(image));
-    const old = record.dynamodb?.OldImage;
-    if (!before.has(room.id)) before.set(room.id, old ? toRoom(itemOf(old)).lastMessageId : 0);
-    if (record.eventName === 'INSERT') created.set(room.id, room);
+  for (const { eventName, room, old } of roomRecords(records)) {
+    if (!before.has(room.id)) before.set(room.id, old ? toRoom(old).lastMessageId : 0);
+    if (eventName === 'INSERT') created.set(room.id, room);
     newest.set(room.id, room);
   }
   const staffReplies = [...newest.values()].filter(
@@ -37,7 +27,3 @@ export function notifyChangesOf(records: readonly DynamoDBRecord[]): NotifyChang
   );
   return { newRooms: [...created.values()], staffReplies };
 }
-
-// The `aws-lambda` types declare their own AttributeValue; it is the same wire shape as the SDK's.
-const itemOf = (image: Record<string, unknown>): Item =>
-  unmarshall(image as Record<string, AttributeValue>) as Item;

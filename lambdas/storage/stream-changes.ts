@@ -19,17 +19,39 @@ const ROOM_PREFIX = 'ROOM#';
  */
 export function roomChangesOf(records: readonly DynamoDBRecord[]): RoomChanges {
   const rooms = new Map<string, Room>();
+  for (const { room, old } of roomRecords(records)) {
+    // A closed room that stays closed (a migration, a late cleanup) is no news to any console.
+    if (room.status === 'closed' && old?.status === 'closed') continue;
+    rooms.set(room.id, room);
+  }
+  return { rooms };
+}
+
+/** One stream record of a room item: what it became, its item before (absent for an INSERT), and why. */
+export interface RoomRecord {
+  readonly eventName: DynamoDBRecord['eventName'];
+  readonly room: Room;
+  /** The old image as an item, decoded into a room only by a consumer that needs it. */
+  readonly old: Item | undefined;
+}
+
+/**
+ * The records of room items in a batch, in order, as rooms; every other item's records (messages, claims,
+ * connections, counters) and removals (a room item is never deleted) are skipped. Every consumer of the
+ * table's stream reads rooms this way.
+ */
+export function* roomRecords(records: readonly DynamoDBRecord[]): Generator<RoomRecord> {
   for (const record of records) {
     const image = record.dynamodb?.NewImage;
     const { pk, sk } = record.dynamodb?.Keys ?? {};
     if (!image || !pk?.S?.startsWith(ROOM_PREFIX) || sk?.S !== keys.roomSortKey) continue;
-    const room = toRoom(itemOf(image));
-    // A closed room that stays closed (a migration, a late cleanup) is no news to any console.
     const old = record.dynamodb?.OldImage;
-    if (room.status === 'closed' && old && itemOf(old).status === 'closed') continue;
-    rooms.set(room.id, room);
+    yield {
+      eventName: record.eventName,
+      room: toRoom(itemOf(image)),
+      old: old ? itemOf(old) : undefined,
+    };
   }
-  return { rooms };
 }
 
 // The `aws-lambda` types declare their own AttributeValue; it is the same wire shape as the SDK's.
